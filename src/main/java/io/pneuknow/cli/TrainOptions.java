@@ -1,0 +1,67 @@
+package io.pneuknow.cli;
+
+import io.pneuknow.train.TrainConfig;
+import picocli.CommandLine.Option;
+
+/** One flag per training setting; a flag that is not given keeps the value from the config file or the default. */
+final class TrainOptions {
+    @Option(names = "--method", description = "baseline or hkd (default: baseline).")
+    String method;
+    @Option(names = "--teacher-input", description = "HKD teacher input: roi (the method), raw (control: raw-image teacher) or shuffled-roi (control: another image's ROI).")
+    String teacherInput;
+    @Option(names = "--arch", description = "Architecture (see the list in README; default resnet18).")
+    String architecture;
+    @Option(names = "--size", description = "Input size in pixels, a multiple of 32 (default 224).")
+    Integer inputSize;
+    @Option(names = "--channels", description = "Input channels, 1 or 3 (default 1).")
+    Integer channels;
+    @Option(names = "--dropout", description = "Dropout before the linear head (default 0.5).")
+    Float dropout;
+    @Option(names = "--epochs", description = "Epochs of the baseline or the student (default 60).")
+    Integer epochs;
+    @Option(names = "--teacher-epochs", description = "Epochs of the HKD teacher (default 20).")
+    Integer teacherEpochs;
+    @Option(names = "--alpha", description = "alpha0, the initial weight of the feature term (default 0.5).")
+    Float alpha0;
+    @Option(names = "--kd-epochs", description = "E_kd, epochs over which alpha decays to 0 (default 40).")
+    Integer kdEpochs;
+    @Option(names = "--lr", description = "Adam learning rate (default 1e-4).")
+    Float learningRate;
+    @Option(names = "--per-batch-schedule", arity = "0..1", description = "Step the cosine schedule per batch, as the reference did.")
+    Boolean perBatchSchedule;
+    @Option(names = "--batch", description = "Batch size (default 8).")
+    Integer batchSize;
+    @Option(names = "--class-weights", arity = "0..1", description = "Weight cross-entropy by inverse class frequency.")
+    Boolean classWeights;
+    @Option(names = "--augment", description = "none, weak or strong (default strong).")
+    String augment;
+    @Option(names = "--roi-shape", description = "mask (a region's mask where it has one) or box (default mask).")
+    String roiShape;
+    @Option(names = "--roi-margin", description = "Pixels added around each region (default 0).")
+    Integer roiMargin;
+    @Option(names = "--no-finding-class", description = "Class whose images get an empty ROI (default healthy; '' for none).")
+    String noFindingClass;
+    @Option(names = "--unannotated", description = "Pathological images without regions: exclude (from the teacher and the feature term) or whole-image.")
+    String unannotated;
+    @Option(names = "--seed", description = "Random seed (default 42).")
+    Long seed;
+    @Option(names = "--threads", description = "Engine threads, 0 for all cores (default 0).")
+    Integer threads;
+    @Option(names = "--loader-threads", description = "Threads preparing batches (default 1).")
+    Integer loaderThreads;
+
+    TrainConfig apply(TrainConfig c) {
+        return new TrainConfig(or(method, c.method()), or(teacherInput, c.teacherInput()),
+                or(architecture, c.architecture()), or(inputSize, c.inputSize()), or(channels, c.channels()),
+                or(dropout, c.dropout()), or(epochs, c.epochs()), or(teacherEpochs, c.teacherEpochs()),
+                or(alpha0, c.alpha0()), or(kdEpochs, c.kdEpochs()), or(learningRate, c.learningRate()),
+                or(perBatchSchedule, c.perBatchSchedule()), or(batchSize, c.batchSize()),
+                or(classWeights, c.classWeights()), or(augment, c.augment()), or(roiShape, c.roiShape()),
+                or(roiMargin, c.roiMargin()), or(noFindingClass, c.noFindingClass()), or(unannotated, c.unannotated()),
+                or(seed, c.seed()), or(threads, c.threads()), or(loaderThreads, c.loaderThreads()));
+    }
+
+    private static <T> T or(T value, T fallback) {
+        return value != null ? value : fallback;
+    }
+}

@@ -1,0 +1,140 @@
+package io.pneuknow.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Block;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.Dropout;
+import ai.djl.nn.norm.LayerNorm;
+import ai.djl.nn.pooling.Pool;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/**
+ * An image classifier split into a backbone and a head.
+ *
+ * <p>The backbone maps (N, inChannels, H, W) to the last feature map (N, featureChannels, H/32, W/32);
+ * the head is global average pooling, optionally LayerNorm over channels (ConvNeXt, as torchvision's
+ * classifier), dropout and a linear layer to numClasses. {@link #forward} returns {@code NDList(logits,
+ * featureMap)} from one pass, so training can use both (cross-entropy on the logits, a distillation loss
+ * on the feature map). {@link #features} and {@link #headForward} run the two halves separately, e.g. to
+ * run the head on a detached feature map for Grad-CAM.
+ *
+ * <p>Randomness: dropout is DJL's {@link Dropout} block, which in training mode draws its mask from the
+ * engine's global generator (so {@code Engine.getInstance().setRandomSeed(s)} makes it reproducible) and
+ * is the identity in inference mode. Parameter initialisers draw from the same generator.
+ */
+public final class ClassifierNet extends AbstractBlock {
+
+    private static final byte VERSION = 1;
+
+    private final Block backbone;
+    private final Block head;
+    private final int inChannels;
+    private final int featureChannels;
+    private final int numClasses;
+
+    ClassifierNet(Block backbone, Block head, int inChannels, int featureChannels, int numClasses) {
+        super(VERSION);
+        if (inChannels < 1 || numClasses < 1) {
+            throw new IllegalArgumentException("inChannels " + inChannels + ", numClasses " + numClasses);
+        }
+        this.backbone = addChildBlock("backbone", backbone);
+        this.head = addChildBlock("head", head);
+        this.inChannels = inChannels;
+        this.featureChannels = featureChannels;
+        this.numClasses = numClasses;
+    }
+
+    /**
+     * The standard head: global average pooling, optional LayerNorm over channels (eps 1e-6, as
+     * torchvision's ConvNeXt classifier), dropout (omitted when 0), linear to numClasses.
+     */
+    static SequentialBlock standardHead(int numClasses, float dropout, boolean layerNorm) {
+        if (dropout < 0 || dropout >= 1) {
+            throw new IllegalArgumentException("dropout must be in [0, 1): " + dropout);
+        }
+        SequentialBlock head = new SequentialBlock().add(Pool.globalAvgPool2dBlock());
+        if (layerNorm) {
+            // input is (N, C): the default axes (all but the batch) are exactly the channels
+            head.add(LayerNorm.builder().optEpsilon(1e-6f).build());
+        }
+        if (dropout > 0) {
+            head.add(Dropout.builder().optRate(dropout).build());
+        }
+        return head.add(Linear.builder().setUnits(numClasses).build());
+    }
+
+    /** The block mapping images (N, inChannels, H, W) to the feature map (N, featureChannels, H/32, W/32). */
+    public Block backbone() {
+        return backbone;
+    }
+
+    /** The block mapping a feature map (N, featureChannels, h, w) to logits (N, numClasses). */
+    public Block head() {
+        return head;
+    }
+
+    public int inChannels() {
+        return inChannels;
+    }
+
+    public int featureChannels() {
+        return featureChannels;
+    }
+
+    public int numClasses() {
+        return numClasses;
+    }
+
+    /** Runs the backbone only: images (N, inChannels, H, W) to the feature map. */
+    public NDArray features(ParameterStore ps, NDArray images, boolean training) {
+        checkInput(images.getShape());
+        return backbone.forward(ps, new NDList(images), training).singletonOrThrow();
+    }
+
+    /** Runs the head only: a feature map (N, featureChannels, h, w) to logits (N, numClasses). */
+    public NDArray headForward(ParameterStore ps, NDArray features, boolean training) {
+        return head.forward(ps, new NDList(features), training).singletonOrThrow();
+    }
+
+    /** Returns {@code NDList(logits (N, numClasses), featureMap (N, featureChannels, H/32, W/32))}. */
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray images = inputs.singletonOrThrow();
+        checkInput(images.getShape());
+        NDList features = backbone.forward(ps, new NDList(images), training, params);
+        NDList logits = head.forward(ps, features, training, params);
+        return new NDList(logits.singletonOrThrow(), features.singletonOrThrow());
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        Shape[] features = backbone.getOutputShapes(inputShapes);
+        Shape[] logits = head.getOutputShapes(features);
+        return new Shape[] {logits[0], features[0]};
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        checkInput(inputShapes[0]);
+        backbone.initialize(manager, dataType, inputShapes);
+        head.initialize(manager, dataType, backbone.getOutputShapes(inputShapes));
+    }
+
+    private void checkInput(Shape shape) {
+        if (shape.dimension() != 4
+                || shape.get(1) != inChannels
+                || shape.get(2) % Architecture.FEATURE_STRIDE != 0
+                || shape.get(3) % Architecture.FEATURE_STRIDE != 0) {
+            throw new IllegalArgumentException("expected (N, " + inChannels + ", H, W) with H and W divisible by "
+                    + Architecture.FEATURE_STRIDE + ", got " + shape);
+        }
+    }
+}

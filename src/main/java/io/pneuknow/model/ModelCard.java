@@ -1,0 +1,38 @@
+package io.pneuknow.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.pneuknow.transform.Preprocessor;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What model.json says about a trained model: enough to load it (architecture, labels in order,
+ * preprocessing) and to know where it came from (method, teacher, resolved configuration, seed,
+ * data fingerprint, library versions, checkpoint) and what it is for.
+ *
+ * @param teacher for HKD students, the frozen teacher they learned from; null otherwise
+ * @param configuration the fully resolved run configuration, as written to config.json
+ */
+public record ModelCard(String format, String id, String weightsFile, String weightsSha256, List<String> labels,
+                        String architecture, int inputChannels, float dropout, Preprocessor preprocessing,
+                        String method, TeacherInfo teacher, JsonNode configuration, long seed,
+                        String dataFingerprint, Map<String, String> versions, Checkpoint checkpoint,
+                        String intendedUse, String population, String createdAt, String command) {
+    public static final String FORMAT = "pneuknow-model/1";
+    public static final String INTENDED_USE = "Research use only, not for diagnosis. Not a medical device.";
+
+    /** The epoch whose weights were kept and its validation figures. */
+    public record Checkpoint(int epoch, int epochsTrained, double valLoss, double valAccuracy) {
+    }
+
+    /** The teacher of an HKD student: its bundle (relative path), weights hash, input and checkpoint. */
+    public record TeacherInfo(String path, String weightsSha256, String input, Checkpoint checkpoint) {
+    }
+
+    /** The same card for other weights (sets the weights hash and the id derived from it). */
+    public ModelCard withWeights(String file, String sha256) {
+        return new ModelCard(format, sha256.substring(0, 12), file, sha256, labels, architecture, inputChannels,
+                dropout, preprocessing, method, teacher, configuration, seed, dataFingerprint, versions, checkpoint,
+                intendedUse, population, createdAt, command);
+    }
+}

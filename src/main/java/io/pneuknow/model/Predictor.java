@@ -1,0 +1,49 @@
+package io.pneuknow.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import io.pneuknow.data.GreyImage;
+import io.pneuknow.transform.Preprocessor;
+import java.util.List;
+
+/**
+ * Class probabilities from a loaded model for raw images, with the preprocessing stored in the
+ * model (the same object training used). Not thread-safe: one per thread.
+ */
+public final class Predictor {
+    private final ModelBundle.Loaded model;
+    private final Preprocessor preprocessor;
+
+    public Predictor(ModelBundle.Loaded model) {
+        this.model = model;
+        this.preprocessor = model.card().preprocessing();
+    }
+
+    public ModelCard card() {
+        return model.card();
+    }
+
+    /** Softmax probabilities per image, in the order of the model's labels. */
+    public float[][] probabilities(List<GreyImage> images) {
+        int size = preprocessor.inputSize();
+        int per = preprocessor.channels() * size * size;
+        float[] batch = new float[images.size() * per];
+        for (int i = 0; i < images.size(); i++) {
+            System.arraycopy(preprocessor.toTensor(preprocessor.prepare(images.get(i))), 0, batch, i * per, per);
+        }
+        try (NDManager scratch = model.manager().newSubManager()) {
+            NDArray x = scratch.create(batch, new Shape(images.size(), preprocessor.channels(), size, size));
+            NDArray logits = model.net().forward(new ParameterStore(scratch, false), new NDList(x), false).get(0);
+            float[] flat = logits.softmax(1).toFloatArray();
+            int classes = model.card().labels().size();
+            float[][] out = new float[images.size()][classes];
+            for (int i = 0; i < images.size(); i++) {
+                System.arraycopy(flat, i * classes, out[i], 0, classes);
+            }
+            return out;
+        }
+    }
+}

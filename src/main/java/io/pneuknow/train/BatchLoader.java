@@ -1,0 +1,93 @@
+package io.pneuknow.train;
+
+import io.pneuknow.data.GreyImage;
+import io.pneuknow.transform.AugmentedPair;
+import io.pneuknow.transform.PairedAugmenter;
+import io.pneuknow.transform.Preprocessor;
+import io.pneuknow.transform.RoiMask;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * Builds batches on loader threads while the network trains on the previous one. Each sample is
+ * augmented with its own generator seeded from (seed, epoch, sample index), so a batch's contents
+ * do not depend on thread scheduling, and the image and its ROI get the same random draw.
+ */
+final class BatchLoader implements AutoCloseable {
+    /**
+     * One sample to load: {@code roiSource} provides the teacher's ROI view (the sample itself, a
+     * partner sample in the shuffled-ROI control, or null when no ROI view is needed).
+     */
+    record Item(PreparedSample sample, PreparedSample roiSource) {
+    }
+
+    /** A batch in host memory, CHW per sample; {@code raw} or {@code roi} is null when not asked for. */
+    record HostBatch(int size, float[] raw, float[] roi, float[] roiWeights, int[] labels) {
+    }
+
+    private final PairedAugmenter augmenter;
+    private final Preprocessor preprocessor;
+    private final long seed;
+    private final ExecutorService pool;
+
+    BatchLoader(PairedAugmenter augmenter, Preprocessor preprocessor, long seed, int threads) {
+        this.augmenter = augmenter;
+        this.preprocessor = preprocessor;
+        this.seed = seed;
+        this.pool = Executors.newFixedThreadPool(Math.max(1, threads), r -> {
+            Thread t = new Thread(r, "pneuknow-loader");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Starts loading a batch; {@code augment} false gives the prepared images unchanged (validation). */
+    CompletableFuture<HostBatch> load(List<Item> items, int epoch, boolean augment, boolean wantRaw, boolean wantRoi) {
+        return CompletableFuture.supplyAsync(() -> build(items, epoch, augment, wantRaw, wantRoi), pool);
+    }
+
+    HostBatch build(List<Item> items, int epoch, boolean augment, boolean wantRaw, boolean wantRoi) {
+        int n = items.size();
+        int per = preprocessor.channels() * preprocessor.inputSize() * preprocessor.inputSize();
+        float[] raw = wantRaw ? new float[n * per] : null;
+        float[] roi = wantRoi ? new float[n * per] : null;
+        float[] weights = new float[n];
+        int[] labels = new int[n];
+        for (int i = 0; i < n; i++) {
+            Item item = items.get(i);
+            PreparedSample s = item.sample();
+            labels[i] = s.label();
+            if (wantRaw) {
+                AugmentedPair pair = view(s, epoch, s.index(), augment);
+                System.arraycopy(preprocessor.toTensor(pair.image()), 0, raw, i * per, per);
+            }
+            if (wantRoi && item.roiSource() != null && item.roiSource().hasRoi()) {
+                // the ROI view uses the draw of the sample being trained, also when it comes from a partner
+                AugmentedPair pair = view(item.roiSource(), epoch, s.index(), augment);
+                GreyImage roiImage = RoiMask.apply(pair.image(), pair.mask());
+                System.arraycopy(preprocessor.toTensor(roiImage), 0, roi, i * per, per);
+                weights[i] = 1f;
+            } else if (wantRoi) {
+                // no ROI: an all-black image, with zero weight in the feature term
+                System.arraycopy(preprocessor.toTensor(GreyImage.blank(preprocessor.inputSize(),
+                        preprocessor.inputSize())), 0, roi, i * per, per);
+            }
+        }
+        return new HostBatch(n, raw, roi, weights, labels);
+    }
+
+    private AugmentedPair view(PreparedSample s, int epoch, int drawIndex, boolean augment) {
+        GreyImage mask = s.roiMask() != null ? s.roiMask() : GreyImage.blank(s.image().width(), s.image().height());
+        if (!augment) {
+            return new AugmentedPair(s.image(), mask);
+        }
+        return augmenter.augment(s.image(), mask, seed, epoch, drawIndex);
+    }
+
+    @Override
+    public void close() {
+        pool.shutdownNow();
+    }
+}

@@ -1,0 +1,244 @@
+package io.pneuknow.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * Trains one network for one stage: the baseline or the teacher with cross-entropy, or the
+ * student with the distillation loss of Schaudt et al. (2023),
+ * {@code alpha(e) * MSE(F_teacher(roi), F_student(image)) + (1 - alpha(e)) * CE}. The teacher is
+ * frozen: it runs in inference mode outside the gradient tape. One student forward pass gives both
+ * logits and features. The feature term is averaged over the samples that have an ROI only.
+ *
+ * <p>Every epoch reseeds the engine (dropout) and the shuffle from (seed, stage, epoch), and ends
+ * with a checkpoint (weights, optimizer state, history), so a killed run resumes from its last
+ * completed epoch and ends with the same weights as an uninterrupted one. The kept weights are
+ * those of the epoch with the lowest validation loss.
+ */
+public final class StageTrainer {
+    /** What the trained network sees. */
+    public enum Input { RAW, ROI }
+
+    /** The frozen teacher of a distillation stage, and what it sees. */
+    public record Teacher(Block net, Input input, float alpha0, int kdEpochs) {
+    }
+
+    /** Everything a stage needs. {@code stageId} keeps the random streams of stages apart. */
+    public record Stage(String name, int stageId, Input input, int epochs, List<BatchLoader.Item> train,
+                        List<BatchLoader.Item> val, Teacher teacher) {
+    }
+
+    /** The result of a stage: the epoch that was kept and its validation figures. */
+    public record Result(int bestEpoch, double bestValLoss, double bestValAccuracy, List<EpochRecord> history) {
+    }
+
+    private final TrainConfig settings;
+    private final BatchLoader loader;
+    private final float[] classWeights;
+    private final PrintStream log;
+
+    StageTrainer(TrainConfig settings, BatchLoader loader, float[] classWeights, PrintStream log) {
+        this.settings = settings;
+        this.loader = loader;
+        this.classWeights = classWeights;
+        this.log = log;
+    }
+
+    /** Trains {@code net} (already initialised) through the stage, resuming from {@code dir} when it holds a checkpoint. */
+    public Result run(Stage stage, Block net, NDManager manager, Path dir, boolean resume) throws IOException {
+        List<Parameter> trainable = new ArrayList<>();
+        for (Pair<String, Parameter> p : net.getParameters()) {
+            if (p.getValue().requiresGradient()) {
+                trainable.add(p.getValue());
+            }
+        }
+        int batchSize = settings.batchSize();
+        int stepsPerEpoch = (stage.train().size() + batchSize - 1) / batchSize;
+        try (Adam adam = new Adam(trainable, manager)) {
+            StageCheckpoint checkpoint = new StageCheckpoint(dir);
+            StageCheckpoint.State state = resume ? checkpoint.load(net, adam, manager) : null;
+            if (state == null) {
+                state = StageCheckpoint.State.fresh(stage.name());
+            }
+            ParameterStore store = new ParameterStore(manager, false);
+            Progress progress = new Progress(log, Progress.onTerminal(), stage.name(), state.epochsDone(),
+                    stage.epochs(), stepsPerEpoch);
+            for (int epoch = state.epochsDone(); epoch < stage.epochs(); epoch++) {
+                long start = System.nanoTime();
+                Engine.getInstance().setRandomSeed((int) Schedules.mix(settings.seed(), stage.stageId(), epoch, 7));
+                List<BatchLoader.Item> order = new ArrayList<>(stage.train());
+                Collections.shuffle(order, new Random(Schedules.mix(settings.seed(), stage.stageId(), epoch, 1)));
+                float alpha = stage.teacher() == null ? 0f
+                        : Schedules.alpha(stage.teacher().alpha0(), stage.teacher().kdEpochs(), epoch);
+                Totals totals = new Totals();
+                float lr = 0;
+                List<List<BatchLoader.Item>> batches = partition(order, batchSize);
+                boolean wantRaw = stage.input() == Input.RAW;
+                boolean wantRoi = stage.input() == Input.ROI
+                        || (stage.teacher() != null && stage.teacher().input() == Input.ROI && alpha > 0);
+                CompletableFuture<BatchLoader.HostBatch> next = loader.load(batches.get(0), epoch, true, wantRaw, wantRoi);
+                for (int b = 0; b < batches.size(); b++) {
+                    BatchLoader.HostBatch host = join(next);
+                    if (b + 1 < batches.size()) {
+                        next = loader.load(batches.get(b + 1), epoch, true, wantRaw, wantRoi);
+                    }
+                    lr = Schedules.learningRate(settings.learningRate(), epoch, stage.epochs(),
+                            (long) epoch * stepsPerEpoch + b, settings.perBatchSchedule());
+                    double loss = step(stage, net, store, manager, host, alpha, totals);
+                    adam.step(lr);
+                    progress.step(epoch, b, loss);
+                }
+                Evaluation val = validate(stage, net, store, manager);
+                double seconds = (System.nanoTime() - start) / 1e9;
+                EpochRecord record = new EpochRecord(epoch, lr, alpha, totals.loss / totals.batches,
+                        totals.ce / totals.batches, totals.batchesWithFeatures == 0 ? Double.NaN
+                        : totals.feature / totals.batchesWithFeatures, (double) totals.correct / totals.seen,
+                        val.loss(), val.accuracy(), seconds);
+                state = state.after(record);
+                checkpoint.save(state, net, adam);
+                progress.epoch(epoch, record.summary() + (state.bestEpoch() == epoch ? " *" : ""));
+            }
+            checkpoint.loadBest(state, net, manager);
+            EpochRecord best = state.history().get(state.bestEpoch());
+            return new Result(state.bestEpoch(), best.valLoss(), best.valAccuracy(), state.history());
+        }
+    }
+
+    private double step(Stage stage, Block net, ParameterStore store, NDManager manager,
+                        BatchLoader.HostBatch host, float alpha, Totals totals) {
+        int n = host.size();
+        Shape shape = new Shape(n, settings.channels(), settings.inputSize(), settings.inputSize());
+        try (NDManager batch = manager.newSubManager()) {
+            NDArray x = batch.create(stage.input() == Input.RAW ? host.raw() : host.roi(), shape);
+            NDArray targets = batch.create(host.labels());
+            NDArray teacherFeatures = null;
+            NDArray roiWeights = null;
+            if (stage.teacher() != null && alpha > 0) {
+                NDArray teacherIn = stage.teacher().input() == Input.ROI ? batch.create(host.roi(), shape) : x;
+                // outside the gradient tape and in inference mode: the teacher stays frozen
+                teacherFeatures = stage.teacher().net().forward(store, new NDList(teacherIn), false).get(1);
+                roiWeights = stage.teacher().input() == Input.ROI ? batch.create(host.roiWeights())
+                        : batch.ones(new Shape(n));
+            }
+            try (GradientCollector tape = Engine.getInstance().newGradientCollector()) {
+                tape.zeroGradients();
+                NDList out = net.forward(store, new NDList(x), true);
+                NDArray logits = out.get(0);
+                NDArray ce = Losses.crossEntropy(logits, targets, sampleWeights(batch, host.labels()));
+                NDArray loss = ce;
+                if (teacherFeatures != null) {
+                    NDArray feature = Losses.featureMse(out.get(1), teacherFeatures, roiWeights);
+                    loss = feature.mul(alpha).add(ce.mul(1 - alpha));
+                    totals.feature += feature.getFloat();
+                    totals.batchesWithFeatures++;
+                }
+                tape.backward(loss);
+                totals.add(loss.getFloat(), ce.getFloat(), logits, host.labels());
+                return loss.getFloat();
+            }
+        }
+    }
+
+    private NDArray sampleWeights(NDManager batch, int[] labels) {
+        if (classWeights == null) {
+            return null;
+        }
+        float[] w = new float[labels.length];
+        for (int i = 0; i < labels.length; i++) {
+            w[i] = classWeights[labels[i]];
+        }
+        return batch.create(w);
+    }
+
+    /** Cross-entropy and accuracy on the validation items, without augmentation. */
+    private Evaluation validate(Stage stage, Block net, ParameterStore store, NDManager manager) {
+        if (stage.val().isEmpty()) {
+            return new Evaluation(Double.NaN, Double.NaN);
+        }
+        double lossSum = 0;
+        double weightSum = 0;
+        int correct = 0;
+        boolean raw = stage.input() == Input.RAW;
+        for (List<BatchLoader.Item> items : partition(stage.val(), settings.batchSize())) {
+            BatchLoader.HostBatch host = loader.build(items, 0, false, raw, !raw);
+            int n = host.size();
+            try (NDManager batch = manager.newSubManager()) {
+                NDArray x = batch.create(raw ? host.raw() : host.roi(),
+                        new Shape(n, settings.channels(), settings.inputSize(), settings.inputSize()));
+                NDArray logits = net.forward(store, new NDList(x), false).get(0);
+                float[] nll = Losses.perSampleNll(logits, batch.create(host.labels())).toFloatArray();
+                int[] predicted = Losses.argmax(logits);
+                for (int i = 0; i < n; i++) {
+                    float w = classWeights == null ? 1f : classWeights[host.labels()[i]];
+                    lossSum += w * nll[i];
+                    weightSum += w;
+                    correct += predicted[i] == host.labels()[i] ? 1 : 0;
+                }
+            }
+        }
+        return new Evaluation(lossSum / weightSum, (double) correct / stage.val().size());
+    }
+
+    private record Evaluation(double loss, double accuracy) {
+    }
+
+    private static final class Totals {
+        double loss;
+        double ce;
+        double feature;
+        int batches;
+        int batchesWithFeatures;
+        long correct;
+        long seen;
+
+        void add(float loss, float ce, NDArray logits, int[] labels) {
+            this.loss += loss;
+            this.ce += ce;
+            batches++;
+            int[] predicted = Losses.argmax(logits);
+            for (int i = 0; i < labels.length; i++) {
+                correct += predicted[i] == labels[i] ? 1 : 0;
+            }
+            seen += labels.length;
+        }
+    }
+
+    static <T> List<List<T>> partition(List<T> items, int size) {
+        List<List<T>> parts = new ArrayList<>();
+        for (int i = 0; i < items.size(); i += size) {
+            parts.add(items.subList(i, Math.min(items.size(), i + size)));
+        }
+        return parts;
+    }
+
+    private static <T> T join(CompletableFuture<T> future) {
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while loading a batch", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException("loading a batch failed", e.getCause());
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package io.pneuknow.train;
+
+import io.pneuknow.BadInputException;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Every training setting, as flags or as a plain JSON file of the same names; a run writes it back
+ * fully resolved. Defaults follow Schaudt et al. (2023) where they apply (alpha0 0.5, E_kd 40,
+ * student 60 epochs, teacher 20, Adam lr 1e-4, batch 8, dropout 0.5, strong augmentation); the
+ * input is one grey channel by default (the reference replicated grey to three channels for
+ * ImageNet weights, which we do not have).
+ *
+ * @param method baseline or hkd
+ * @param teacherInput what the HKD teacher sees: roi (the method), raw (the reference's control:
+ *     a teacher trained on raw images) or shuffled-roi (control: the ROI image of another training
+ *     image, a fixed pairing)
+ * @param roiShape mask (a region's mask where it has one, else its box) or box
+ * @param unannotated exclude or whole-image, for pathological images without regions
+ * @param noFindingClass the class whose images get an empty ROI; empty string for none
+ * @param threads engine threads (0: all cores)
+ */
+public record TrainConfig(String method, String teacherInput, String architecture, int inputSize, int channels,
+                          float dropout, int epochs, int teacherEpochs, float alpha0, int kdEpochs,
+                          float learningRate, boolean perBatchSchedule, int batchSize, boolean classWeights,
+                          String augment, String roiShape, int roiMargin, String noFindingClass, String unannotated,
+                          long seed, int threads, int loaderThreads) {
+
+    public static TrainConfig defaults() {
+        return new TrainConfig("baseline", "roi", "resnet18", 224, 1, 0.5f, 60, 20, 0.5f, 40, 1e-4f, false, 8,
+                false, "strong", "mask", 0, "healthy", "exclude", 42, 0, 1);
+    }
+
+    /** Checks every value; all problems in one exception. */
+    public TrainConfig validated() {
+        StringBuilder problems = new StringBuilder();
+        check(problems, Set.of("baseline", "hkd").contains(method), "method '" + method + "' is unknown; use baseline or hkd");
+        check(problems, Set.of("roi", "raw", "shuffled-roi").contains(teacherInput),
+                "teacher input '" + teacherInput + "' is unknown; use roi, raw or shuffled-roi");
+        check(problems, inputSize >= 32 && inputSize % 32 == 0, "input size " + inputSize + " must be a positive multiple of 32, e.g. 224");
+        check(problems, channels == 1 || channels == 3, "channels " + channels + " must be 1 or 3");
+        check(problems, dropout >= 0 && dropout < 1, "dropout " + dropout + " must be in [0, 1)");
+        check(problems, epochs >= 1, "epochs " + epochs + " must be at least 1");
+        check(problems, teacherEpochs >= 1, "teacher epochs " + teacherEpochs + " must be at least 1");
+        check(problems, alpha0 >= 0 && alpha0 <= 1, "alpha0 " + alpha0 + " must be in [0, 1]");
+        check(problems, kdEpochs >= 0, "kd epochs " + kdEpochs + " must be 0 or more");
+        check(problems, learningRate > 0, "learning rate " + learningRate + " must be positive");
+        check(problems, batchSize >= 1, "batch size " + batchSize + " must be at least 1");
+        check(problems, Set.of("mask", "box").contains(roiShape), "ROI shape '" + roiShape + "' is unknown; use mask or box");
+        check(problems, roiMargin >= 0, "ROI margin " + roiMargin + " must be 0 or more pixels");
+        check(problems, List.of("exclude", "whole-image").contains(unannotated),
+                "unannotated policy '" + unannotated + "' is unknown; use exclude or whole-image");
+        check(problems, threads >= 0, "threads " + threads + " must be 0 (all cores) or more");
+        check(problems, loaderThreads >= 1, "loader threads " + loaderThreads + " must be at least 1");
+        if (!problems.isEmpty()) {
+            throw new BadInputException(problems.toString().strip());
+        }
+        return this;
+    }
+
+    public boolean distills() {
+        return method.equals("hkd");
+    }
+
+    public RoiPolicy roiPolicy() {
+        return new RoiPolicy(noFindingClass == null || noFindingClass.isBlank() ? null : noFindingClass,
+                RoiPolicy.Unannotated.parse(unannotated));
+    }
+
+    private static void check(StringBuilder problems, boolean ok, String message) {
+        if (!ok) {
+            problems.append("training setting: ").append(message).append('\n');
+        }
+    }
+}

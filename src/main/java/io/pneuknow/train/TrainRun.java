@@ -1,0 +1,238 @@
+package io.pneuknow.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.pneuknow.data.AtomicFiles;
+import io.pneuknow.data.Dataset;
+import io.pneuknow.data.GreyImage;
+import io.pneuknow.data.ImageFiles;
+import io.pneuknow.data.Sample;
+import io.pneuknow.model.Architecture;
+import io.pneuknow.model.Architectures;
+import io.pneuknow.model.ClassifierNet;
+import io.pneuknow.model.ModelBundle;
+import io.pneuknow.model.ModelCard;
+import io.pneuknow.transform.AugmentPreset;
+import io.pneuknow.transform.PairedAugmenter;
+import io.pneuknow.transform.Preprocessor;
+import io.pneuknow.transform.Resize;
+import io.pneuknow.transform.RoiMask;
+import io.pneuknow.transform.RoiShape;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.IntStream;
+
+/**
+ * A whole training run into one output directory: the baseline, or for HKD the teacher (stage 1,
+ * saved in {@code out/teacher}) and then the student (stage 2). Writes the model bundle, a history
+ * CSV per stage and per-stage checkpoints; with {@code resume} it continues from them.
+ */
+public final class TrainRun {
+    /** The samples of each part of the split. The test part may be empty. */
+    public record Parts(List<Sample> train, List<Sample> val, List<Sample> test) {
+    }
+
+    /** Provenance for the bundle: the resolved configuration, the data fingerprint, the population and the command. */
+    public record Provenance(JsonNode configuration, String dataFingerprint, String population, String command) {
+    }
+
+    /** The outcome: the final model's card, its test accuracy (NaN without test images) and, for HKD, the teacher's. */
+    public record Outcome(ModelCard model, double testAccuracy, ModelCard teacher, double teacherTestAccuracy,
+                          int testImages, int teacherTestImages) {
+    }
+
+    private final TrainConfig config;
+    private final PrintStream log;
+
+    public TrainRun(TrainConfig config, PrintStream log) {
+        this.config = config.validated();
+        this.log = log;
+    }
+
+    public Outcome run(Dataset dataset, Parts parts, Provenance provenance, Path out, boolean resume) throws IOException {
+        Preprocessor preprocessor = Preprocessor.defaults(config.inputSize(), config.channels());
+        RoiPolicy policy = config.roiPolicy();
+        log.printf("preparing %d images at %d px%n", parts.train().size() + parts.val().size() + parts.test().size(),
+                config.inputSize());
+        List<PreparedSample> train = prepare(parts.train(), dataset, preprocessor, policy);
+        List<PreparedSample> val = prepare(parts.val(), dataset, preprocessor, policy);
+        List<PreparedSample> test = prepare(parts.test(), dataset, preprocessor, policy);
+        float[] classWeights = config.classWeights() ? classWeights(train, dataset.classes().size()) : null;
+        Architecture architecture = Architecture.fromCliName(config.architecture());
+        PairedAugmenter augmenter = new PairedAugmenter(AugmentPreset.parse(config.augment()));
+        try (BatchLoader loader = new BatchLoader(augmenter, preprocessor, config.seed(), config.loaderThreads());
+             NDManager manager = NDManager.newBaseManager()) {
+            StageTrainer trainer = new StageTrainer(config, loader, classWeights, log);
+            int classes = dataset.classes().size();
+            if (!config.distills()) {
+                ClassifierNet net = newNet(architecture, classes, manager, 0);
+                StageTrainer.Stage stage = new StageTrainer.Stage("baseline", 0, StageTrainer.Input.RAW,
+                        config.epochs(), items(train, false), items(val, false), null);
+                StageTrainer.Result result = trainer.run(stage, net, manager, out.resolve("checkpoints/baseline"), resume);
+                writeHistory(out.resolve("history-baseline.csv"), result);
+                ModelCard card = ModelBundle.save(out, net, card(dataset, preprocessor, provenance, "baseline", null,
+                        result, stage.epochs()));
+                double acc = accuracy(net, loader, items(test, false), StageTrainer.Input.RAW, manager);
+                return new Outcome(card, acc, null, Double.NaN, test.size(), 0);
+            }
+            // stage 1: the teacher, on ROI images (or raw images in the control)
+            boolean rawTeacher = config.teacherInput().equals("raw");
+            StageTrainer.Input teacherInput = rawTeacher ? StageTrainer.Input.RAW : StageTrainer.Input.ROI;
+            ClassifierNet teacher = newNet(architecture, classes, manager, 1);
+            List<PreparedSample> teacherTrain = rawTeacher ? train : withRoi(train);
+            List<PreparedSample> teacherVal = rawTeacher ? val : withRoi(val);
+            log.printf("teacher: %d of %d training images have an ROI%n", withRoi(train).size(), train.size());
+            StageTrainer.Stage teacherStage = new StageTrainer.Stage("teacher", 1, teacherInput, config.teacherEpochs(),
+                    items(teacherTrain, !rawTeacher), items(teacherVal, !rawTeacher), null);
+            StageTrainer.Result teacherResult = trainer.run(teacherStage, teacher, manager,
+                    out.resolve("checkpoints/teacher"), resume);
+            writeHistory(out.resolve("history-teacher.csv"), teacherResult);
+            ModelCard teacherCard = ModelBundle.save(out.resolve("teacher"), teacher, card(dataset, preprocessor,
+                    provenance, "teacher-" + config.teacherInput(), null, teacherResult, teacherStage.epochs()));
+            List<PreparedSample> teacherTest = rawTeacher ? test : withRoi(test);
+            double teacherAcc = accuracy(teacher, loader, items(teacherTest, !rawTeacher), teacherInput, manager);
+
+            // stage 2: a freshly initialised student on raw images, matching the frozen teacher's features
+            ClassifierNet student = newNet(architecture, classes, manager, 2);
+            List<BatchLoader.Item> studentItems = studentItems(train);
+            StageTrainer.Teacher frozen = new StageTrainer.Teacher(teacher, teacherInput, config.alpha0(), config.kdEpochs());
+            StageTrainer.Stage studentStage = new StageTrainer.Stage("student", 2, StageTrainer.Input.RAW,
+                    config.epochs(), studentItems, items(val, false), frozen);
+            StageTrainer.Result result = trainer.run(studentStage, student, manager,
+                    out.resolve("checkpoints/student"), resume);
+            writeHistory(out.resolve("history-student.csv"), result);
+            ModelCard.TeacherInfo teacherInfo = new ModelCard.TeacherInfo("teacher", teacherCard.weightsSha256(),
+                    config.teacherInput(), teacherCard.checkpoint());
+            ModelCard card = ModelBundle.save(out, student, card(dataset, preprocessor, provenance, "hkd",
+                    teacherInfo, result, studentStage.epochs()));
+            double acc = accuracy(student, loader, items(test, false), StageTrainer.Input.RAW, manager);
+            return new Outcome(card, acc, teacherCard, teacherAcc, test.size(), teacherTest.size());
+        }
+    }
+
+    /** A network initialised from a seed of its own (per stage), so each stage starts fresh and repeatably. */
+    private ClassifierNet newNet(Architecture architecture, int classes, NDManager manager, int stageId) {
+        ClassifierNet net = architecture.build(classes, config.channels(), config.dropout());
+        Engine.getInstance().setRandomSeed((int) Schedules.mix(config.seed(), stageId, 99));
+        Architectures.initialize(net, manager, config.inputSize());
+        return net;
+    }
+
+    /** The student's items: each with its own ROI view, or a partner's in the shuffled-ROI control. */
+    private List<BatchLoader.Item> studentItems(List<PreparedSample> train) {
+        List<BatchLoader.Item> items = new ArrayList<>();
+        if (config.teacherInput().equals("shuffled-roi")) {
+            // a fixed pairing of every training image with another one's ROI view
+            List<Integer> partner = new ArrayList<>(IntStream.range(0, train.size()).boxed().toList());
+            Collections.shuffle(partner, new Random(Schedules.mix(config.seed(), 3)));
+            for (int i = 0; i < train.size(); i++) {
+                int j = partner.get(i) == i ? partner.get((i + 1) % train.size()) : partner.get(i);
+                items.add(new BatchLoader.Item(train.get(i), train.get(j)));
+            }
+            return items;
+        }
+        for (PreparedSample s : train) {
+            items.add(new BatchLoader.Item(s, s));
+        }
+        return items;
+    }
+
+    private static List<BatchLoader.Item> items(List<PreparedSample> samples, boolean withRoiView) {
+        return samples.stream().map(s -> new BatchLoader.Item(s, withRoiView ? s : null)).toList();
+    }
+
+    private static List<PreparedSample> withRoi(List<PreparedSample> samples) {
+        return samples.stream().filter(PreparedSample::hasRoi).toList();
+    }
+
+    /** Decodes, builds ROI masks and resizes once, in parallel; the index of a sample is its place in the data set. */
+    private List<PreparedSample> prepare(List<Sample> samples, Dataset dataset, Preprocessor preprocessor, RoiPolicy policy) {
+        Map<String, Integer> indexOf = new LinkedHashMap<>();
+        for (int i = 0; i < dataset.samples().size(); i++) {
+            indexOf.put(dataset.samples().get(i).imageId(), i);
+        }
+        RoiShape shape = RoiShape.valueOf(config.roiShape().toUpperCase(Locale.ROOT));
+        int size = config.inputSize();
+        return samples.parallelStream().map(s -> {
+            GreyImage raw = ImageFiles.read(s.file());
+            GreyImage mask = switch (policy.kindOf(s)) {
+                case REGIONS -> Resize.maskTo(RoiMask.build(s, raw.width(), raw.height(), config.roiMargin(), shape,
+                        ImageFiles::readMask), size, size);
+                case EMPTY -> GreyImage.blank(size, size);
+                case WHOLE_IMAGE -> ones(size);
+                case NONE -> null;
+            };
+            return new PreparedSample(indexOf.get(s.imageId()), s, Resize.to(raw, size, size), mask);
+        }).toList();
+    }
+
+    private static GreyImage ones(int size) {
+        float[] px = new float[size * size];
+        java.util.Arrays.fill(px, 1f);
+        return new GreyImage(size, size, px);
+    }
+
+    /** Inverse-frequency class weights {@code n / (K * n_c)}, as scikit-learn's "balanced". */
+    static float[] classWeights(List<PreparedSample> train, int classes) {
+        int[] counts = new int[classes];
+        train.forEach(s -> counts[s.label()]++);
+        float[] w = new float[classes];
+        for (int c = 0; c < classes; c++) {
+            w[c] = counts[c] == 0 ? 0f : (float) train.size() / (classes * counts[c]);
+        }
+        return w;
+    }
+
+    /** Accuracy of the net on the items (no augmentation); NaN when there are none. */
+    private double accuracy(ClassifierNet net, BatchLoader loader, List<BatchLoader.Item> items,
+                            StageTrainer.Input input, NDManager manager) {
+        if (items.isEmpty()) {
+            return Double.NaN;
+        }
+        int correct = 0;
+        ParameterStore store = new ParameterStore(manager, false);
+        boolean raw = input == StageTrainer.Input.RAW;
+        for (List<BatchLoader.Item> batch : StageTrainer.partition(items, Math.max(8, config.batchSize()))) {
+            BatchLoader.HostBatch host = loader.build(batch, 0, false, raw, !raw);
+            try (NDManager scratch = manager.newSubManager()) {
+                NDArray x = scratch.create(raw ? host.raw() : host.roi(),
+                        new Shape(host.size(), config.channels(), config.inputSize(), config.inputSize()));
+                int[] predicted = Losses.argmax(net.forward(store, new NDList(x), false).get(0));
+                for (int i = 0; i < host.size(); i++) {
+                    correct += predicted[i] == host.labels()[i] ? 1 : 0;
+                }
+            }
+        }
+        return (double) correct / items.size();
+    }
+
+    private ModelCard card(Dataset dataset, Preprocessor preprocessor, Provenance provenance, String method,
+                           ModelCard.TeacherInfo teacher, StageTrainer.Result result, int epochs) {
+        ModelCard.Checkpoint checkpoint = new ModelCard.Checkpoint(result.bestEpoch(), epochs, result.bestValLoss(),
+                result.bestValAccuracy());
+        return new ModelCard(ModelCard.FORMAT, "", ModelBundle.WEIGHTS, "", dataset.classes(), config.architecture(),
+                config.channels(), config.dropout(), preprocessor, method, teacher, provenance.configuration(),
+                config.seed(), provenance.dataFingerprint(), Versions.all(), checkpoint, ModelCard.INTENDED_USE,
+                provenance.population(), Instant.now().toString(), provenance.command());
+    }
+
+    private static void writeHistory(Path file, StageTrainer.Result result) throws IOException {
+        StringBuilder csv = new StringBuilder(EpochRecord.CSV_HEADER).append('\n');
+        result.history().forEach(r -> csv.append(r.toCsv()).append('\n'));
+        AtomicFiles.writeString(file, csv.toString());
+    }
+}

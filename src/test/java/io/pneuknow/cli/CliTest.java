@@ -1,0 +1,129 @@
+package io.pneuknow.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.pneuknow.Json;
+import io.pneuknow.data.SyntheticChestXrays;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** End to end through the command line on tiny synthetic data written to disk. */
+class CliTest {
+    @TempDir
+    static Path dir;
+    static Path data;
+
+    record Result(int code, String out, String err) {
+    }
+
+    static Result cli(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    @BeforeAll
+    static void generate() {
+        data = SyntheticChestXrays.generate(dir.resolve("data"), new SyntheticChestXrays.Spec(64, 8, 3, 4, 0.25, 5));
+    }
+
+    static String[] dataArgs() {
+        return new String[] {"--data", data.toString(), "--regions", "regions.csv", "--region-type", "lesion"};
+    }
+
+    static String[] concat(String[] a, String... b) {
+        String[] all = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+
+    @Test
+    void dataCheckPrintsImagesPatientsAndAnnotatedImagesPerClass() {
+        Result r = cli(concat(new String[] {"data", "check"}, dataArgs()));
+        assertThat(r.code()).as(r.err()).isZero();
+        // 15 images per class; 2 per patient within a part; healthy images never have lesions
+        assertThat(r.out()).containsPattern("healthy\\s+15\\s+\\d+\\s+0");
+        assertThat(r.out()).containsPattern("total\\s+45\\s+");
+    }
+
+    @Test
+    void trainHkdThenPredictWritesABundleWithProvenance() throws Exception {
+        Path out = dir.resolve("hkd");
+        Result r = cli(concat(concat(new String[] {"train"}, dataArgs()), "--split-column", "split", "--method", "hkd",
+                "--arch", "tiny_cnn", "--size", "64", "--epochs", "2", "--teacher-epochs", "1", "--kd-epochs", "2",
+                "--batch", "8", "--lr", "1e-3", "--threads", "2", "--out", out.toString()));
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("hkd: test accuracy").contains("teacher (oracle");
+        for (String f : List.of("model.json", "model.params", "config.json", "split.csv", "history-teacher.csv",
+                "history-student.csv", "teacher/model.json", "teacher/model.params")) {
+            assertThat(out.resolve(f)).exists();
+        }
+        JsonNode card = Json.MAPPER.readTree(out.resolve("model.json").toFile());
+        assertThat(card.get("labels").toString()).isEqualTo("[\"cavity\",\"healthy\",\"opacity\"]");
+        assertThat(card.get("method").asText()).isEqualTo("hkd");
+        assertThat(card.get("teacher").get("input").asText()).isEqualTo("roi");
+        assertThat(card.get("teacher").get("weightsSha256").asText())
+                .isEqualTo(Json.MAPPER.readTree(out.resolve("teacher/model.json").toFile()).get("weightsSha256").asText());
+        assertThat(card.get("dataFingerprint").asText()).hasSize(64);
+        assertThat(card.get("intendedUse").asText()).contains("not for diagnosis");
+        assertThat(card.get("configuration").get("train").get("epochs").asInt()).isEqualTo(2);
+        assertThat(card.get("checkpoint").get("epochsTrained").asInt()).isEqualTo(2);
+        assertThat(Files.readAllLines(out.resolve("history-student.csv"))).hasSize(3);
+
+        Result p = cli("predict", "--model", out.toString(), data.resolve("images/syn_00000.png").toString(),
+                data.resolve("images").toString());
+        assertThat(p.code()).as(p.err()).isZero();
+        List<String> lines = p.out().lines().toList();
+        assertThat(lines.get(0)).isEqualTo("image,label,p_cavity,p_healthy,p_opacity");
+        assertThat(lines).hasSize(1 + 1 + 45);
+        for (String line : lines.subList(1, lines.size())) {
+            String[] cells = line.split(",");
+            double sum = Double.parseDouble(cells[2]) + Double.parseDouble(cells[3]) + Double.parseDouble(cells[4]);
+            assertThat(sum).isBetween(0.998, 1.002);
+        }
+    }
+
+    @Test
+    void configFileWrittenByARunReproducesItsSettings() throws Exception {
+        Path first = dir.resolve("base1");
+        Result r = cli(concat(concat(new String[] {"train"}, dataArgs()), "--split-column", "split", "--arch", "tiny_cnn",
+                "--size", "64", "--epochs", "1", "--batch", "8", "--threads", "2", "--dropout", "0.25",
+                "--out", first.toString()));
+        assertThat(r.code()).as(r.err()).isZero();
+        Path second = dir.resolve("base2");
+        Result again = cli("train", "--config", first.resolve("config.json").toString(), "--out", second.toString());
+        assertThat(again.code()).as(again.err()).isZero();
+        assertThat(Files.readString(second.resolve("config.json"))).isEqualTo(Files.readString(first.resolve("config.json")));
+        assertThat(Files.readAllBytes(second.resolve("model.params"))).isEqualTo(Files.readAllBytes(first.resolve("model.params")));
+    }
+
+    @Test
+    void badInputIsOneLineWithExitCodeOneAndNoStackTrace() {
+        Result missing = cli("data", "check", "--data", dir.resolve("nowhere").toString());
+        assertThat(missing.code()).isEqualTo(1);
+        assertThat(missing.err()).startsWith("error: ").contains("nowhere").doesNotContain("\tat ");
+        assertThat(missing.err().strip().lines()).hasSize(1);
+
+        Result badValue = cli(concat(concat(new String[] {"train"}, dataArgs()), "--method", "magic", "--out",
+                dir.resolve("x").toString()));
+        assertThat(badValue.code()).isEqualTo(1);
+        assertThat(badValue.err()).contains("method 'magic' is unknown; use baseline or hkd").doesNotContain("\tat ");
+
+        Result badWhere = cli(concat(new String[] {"data", "check", "--where", "nonsense"}, dataArgs()));
+        assertThat(badWhere.code()).isEqualTo(1);
+        assertThat(badWhere.err()).contains("'nonsense' is not COLUMN=VALUE");
+
+        Result verbose = cli("--verbose", "data", "check", "--data", dir.resolve("nowhere").toString());
+        assertThat(verbose.code()).isEqualTo(1);
+        assertThat(verbose.err()).contains("\tat ");
+    }
+}

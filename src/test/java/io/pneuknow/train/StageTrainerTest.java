@@ -1,0 +1,109 @@
+package io.pneuknow.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import ai.djl.util.Pair;
+import io.pneuknow.data.GreyImage;
+import io.pneuknow.data.Sample;
+import io.pneuknow.model.Architecture;
+import io.pneuknow.model.Architectures;
+import io.pneuknow.model.ClassifierNet;
+import io.pneuknow.transform.AugmentPreset;
+import io.pneuknow.transform.PairedAugmenter;
+import io.pneuknow.transform.Preprocessor;
+import java.io.PrintStream;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StageTrainerTest {
+    static final int SIZE = 64;
+
+    static TrainConfig config() {
+        return new TrainConfig("hkd", "roi", "tiny_cnn", SIZE, 1, 0.5f, 1, 1, 0.5f, 1, 1e-3f, false, 4, false,
+                "weak", "mask", 0, "healthy", "exclude", 3, 2, 1);
+    }
+
+    static List<PreparedSample> samples(int n, boolean withRoi) {
+        Random random = new Random(11);
+        List<PreparedSample> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            float[] px = new float[SIZE * SIZE];
+            float[] mask = new float[SIZE * SIZE];
+            for (int k = 0; k < px.length; k++) {
+                px[k] = random.nextFloat();
+                mask[k] = (k % SIZE) < SIZE / 2 ? 1 : 0;
+            }
+            Sample s = new Sample("s" + i, Path.of("s" + i + ".png"), "c" + (i % 2), i % 2, "p" + i, List.of(), Map.of());
+            out.add(new PreparedSample(i, s, new GreyImage(SIZE, SIZE, px), withRoi ? new GreyImage(SIZE, SIZE, mask) : null));
+        }
+        return out;
+    }
+
+    static Map<String, float[]> snapshot(ClassifierNet net) {
+        Map<String, float[]> values = new LinkedHashMap<>();
+        for (Pair<String, Parameter> p : net.getParameters()) {
+            values.put(p.getKey(), p.getValue().getArray().toFloatArray());
+        }
+        return values;
+    }
+
+    @Test
+    void aStudentEpochLeavesTheFrozenTeacherAndItsBatchNormStatisticsUnchanged(@TempDir Path dir) throws Exception {
+        TrainConfig config = config();
+        Preprocessor pre = Preprocessor.defaults(SIZE, 1);
+        try (NDManager manager = NDManager.newBaseManager();
+             BatchLoader loader = new BatchLoader(new PairedAugmenter(AugmentPreset.WEAK), pre, 3, 1)) {
+            ClassifierNet teacher = Architectures.initialize(Architecture.fromCliName("tiny_cnn").build(2, 1, 0.5f), manager, SIZE);
+            ClassifierNet student = Architectures.initialize(Architecture.fromCliName("tiny_cnn").build(2, 1, 0.5f), manager, SIZE);
+            Map<String, float[]> teacherBefore = snapshot(teacher);
+            Map<String, float[]> studentBefore = snapshot(student);
+            List<BatchLoader.Item> items = samples(8, true).stream().map(s -> new BatchLoader.Item(s, s)).toList();
+            StageTrainer trainer = new StageTrainer(config, loader, null, new PrintStream(OutputStream.nullOutputStream()));
+            StageTrainer.Stage stage = new StageTrainer.Stage("student", 2, StageTrainer.Input.RAW, 1, items, items,
+                    new StageTrainer.Teacher(teacher, StageTrainer.Input.ROI, 0.5f, 1));
+            StageTrainer.Result result = trainer.run(stage, student, manager, dir, false);
+
+            assertThat(result.history().get(0).trainFeatureMse()).isPositive();
+            Map<String, float[]> teacherAfter = snapshot(teacher);
+            teacherBefore.forEach((name, values) -> assertThat(teacherAfter.get(name)).as(name).containsExactly(values));
+            Map<String, float[]> studentAfter = snapshot(student);
+            long changed = studentBefore.keySet().stream()
+                    .filter(name -> !java.util.Arrays.equals(studentBefore.get(name), studentAfter.get(name))).count();
+            // every weight, bias and BatchNorm statistic of the student moved
+            assertThat(changed).isEqualTo(studentBefore.size());
+        }
+    }
+
+    @Test
+    void samplesWithoutRoiGetZeroWeightAndABlackTeacherView() {
+        Preprocessor pre = Preprocessor.defaults(SIZE, 1);
+        try (BatchLoader loader = new BatchLoader(new PairedAugmenter(AugmentPreset.NONE), pre, 3, 1)) {
+            List<PreparedSample> with = samples(2, true);
+            List<PreparedSample> without = samples(2, false);
+            BatchLoader.HostBatch batch = loader.build(List.of(new BatchLoader.Item(with.get(0), with.get(0)),
+                    new BatchLoader.Item(without.get(1), without.get(1))), 0, false, true, true);
+            assertThat(batch.roiWeights()).containsExactly(1f, 0f);
+            int per = SIZE * SIZE;
+            float black = (0f - pre.mean()[0]) / pre.std()[0];
+            // sample 0: the left half keeps the image, the right half is black
+            float[] image = with.get(0).image().pixels();
+            assertThat(batch.roi()[5]).isEqualTo((image[5] - pre.mean()[0]) / pre.std()[0]);
+            assertThat(batch.roi()[SIZE - 1]).isEqualTo(black);
+            // sample 1: no ROI, all black
+            for (int k = per; k < 2 * per; k++) {
+                assertThat(batch.roi()[k]).isEqualTo(black);
+            }
+            // the raw view is the whole image
+            assertThat(batch.raw()[SIZE - 1]).isEqualTo((image[SIZE - 1] - pre.mean()[0]) / pre.std()[0]);
+        }
+    }
+}
