@@ -106,11 +106,7 @@ final class DemoCommand implements Callable<Integer> {
             int correct = 0;
             for (Sample s : conflict) {
                 float[] p = predictor.probabilities(List.of(ImageFiles.read(s.file())))[0];
-                int best = 0;
-                for (int c = 1; c < p.length; c++) {
-                    best = p[c] > p[best] ? c : best;
-                }
-                correct += best == s.classIndex() ? 1 : 0;
+                correct += Predictor.argmax(p) == s.classIndex() ? 1 : 0;
             }
             return conflict.isEmpty() ? Double.NaN : (double) correct / conflict.size();
         }

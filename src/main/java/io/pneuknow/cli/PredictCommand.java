@@ -67,11 +67,8 @@ final class PredictCommand implements Callable<Integer> {
                 float[][] probabilities = predictor.probabilities(images);
                 for (int i = 0; i < readable.size(); i++) {
                     float[] p = probabilities[i];
-                    int best = 0;
-                    for (int c = 1; c < p.length; c++) {
-                        best = p[c] > p[best] ? c : best;
-                    }
-                    StringBuilder row = new StringBuilder(readable.get(i).toString()).append(',').append(labels.get(best));
+                    StringBuilder row = new StringBuilder(readable.get(i).toString()).append(',')
+                            .append(labels.get(Predictor.argmax(p)));
                     for (float v : p) {
                         row.append(String.format(Locale.ROOT, ",%.4f", v));
                     }

@@ -20,10 +20,6 @@ final class Problems {
         lines.add(line);
     }
 
-    boolean isEmpty() {
-        return lines.isEmpty();
-    }
-
     /** Throws all problems so far, if any. */
     void throwIfAny() {
         if (!lines.isEmpty()) {

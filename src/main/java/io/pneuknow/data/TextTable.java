@@ -1,6 +1,7 @@
 package io.pneuknow.data;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /** A plain-text table: first column left-aligned, the others right-aligned, columns padded to their widest cell. */
@@ -12,7 +13,7 @@ final class TextTable {
     }
 
     void row(Object... cells) {
-        rows.add(java.util.Arrays.stream(cells).map(String::valueOf).toList());
+        rows.add(Arrays.stream(cells).map(String::valueOf).toList());
     }
 
     @Override

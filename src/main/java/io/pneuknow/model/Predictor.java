@@ -46,4 +46,13 @@ public final class Predictor {
             return out;
         }
     }
+
+    /** The index of the largest probability (the first on ties). */
+    public static int argmax(float[] probabilities) {
+        int best = 0;
+        for (int c = 1; c < probabilities.length; c++) {
+            best = probabilities[c] > probabilities[best] ? c : best;
+        }
+        return best;
+    }
 }
