@@ -48,22 +48,13 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "0", description = "Engine threads, 0 for all cores.")
     int threads;
 
-    /** The demo's training settings: a tiny CNN, sized to end within minutes on two cores. */
-    static TrainConfig demoConfig(String method, long seed, int threads) {
-        return new TrainConfig(method, "roi", "tiny_cnn", 128, 1, 0f, 12, 12, 0.5f, 12, 1e-3f, false, 16, false,
-                "weak", "mask", 0, "healthy", "exclude", seed, threads, 1);
-    }
-
-    static SyntheticChestXrays.Spec demoData(long seed) {
-        return new SyntheticChestXrays.Spec(128, 80, 20, 40, 0.1, seed);
-    }
 
     @Override
     public Integer call() throws IOException {
         EngineSetup.threads(threads);
         PrintWriter w = spec.commandLine().getOut();
         long start = System.nanoTime();
-        Path dataDir = SyntheticChestXrays.generate(out.resolve("data"), demoData(seed));
+        Path dataDir = SyntheticChestXrays.generate(out.resolve("data"), SyntheticChestXrays.Spec.shortcutTask(seed));
         DataSpec dataSpec = DataSpec.of(dataDir.toAbsolutePath()).withRegionsCsv(Path.of("regions.csv"))
                 .withRegionTypes("lesion").withSplitColumn("split");
         Dataset dataset = DatasetLoader.load(dataSpec);
@@ -75,7 +66,7 @@ final class DemoCommand implements Callable<Integer> {
         String fingerprint = Fingerprint.of(dataset);
         StringBuilder summary = new StringBuilder();
         for (String method : List.of("baseline", "hkd")) {
-            TrainConfig config = demoConfig(method, seed, threads);
+            TrainConfig config = TrainConfig.shortcutTask(method, "roi", seed, threads);
             Path runDir = out.resolve(method);
             RunConfig run = new RunConfig(dataSpec, new SplitSpec(null, "split", null, 0, 0, 0, seed), config);
             Files.createDirectories(runDir);

@@ -18,12 +18,14 @@ import javax.imageio.ImageIO;
  * demo exercise the whole disk path.
  *
  * <p>Each image shows a body, two dark lung fields, a mediastinum and noise. The class shows only
- * in a lesion inside a lung: {@code healthy} has none, {@code opacity} a filled round opacity,
- * {@code cavity} a ring. The radiologist's region is the lesion (box and mask). A misleading cue
- * lies outside the body: a bright marker whose corner names a class. In the train and val parts
- * the marker agrees with the label; in the test part its class is drawn at random, so a model that
- * learned the marker instead of the lesion fails there. The split is given in column
- * {@code split}; {@code cue_class} and {@code cue_agrees} say where the marker pointed.
+ * in a lesion inside a lung: {@code healthy} has none, {@code opacity} a round opacity brighter
+ * than the lung, {@code cavity} a round lucency darker than it. The radiologist's region is the
+ * lesion (box and mask). A misleading cue lies outside the body: a grey marker whose corner names a
+ * class. In the train and val parts the marker agrees with the label; in the test part its class
+ * is drawn at random, so a model that learned the marker instead of the lesion fails there. The
+ * split is given in column {@code split}; {@code cue_class} and {@code cue_agrees} say where the
+ * marker pointed. {@code cueLevel} is the marker's grey level (background 0.08): the brighter, the
+ * easier the shortcut.
  */
 public final class SyntheticChestXrays {
     /** Class names in label order. */
@@ -34,10 +36,13 @@ public final class SyntheticChestXrays {
      * (to exercise the policy for images without annotation).
      */
     public record Spec(int size, int trainPerClass, int valPerClass, int testPerClass,
-                       double unannotatedFraction, long seed) {
-        /** A small set for unit tests: 64 px. */
-        public static Spec small(long seed) {
-            return new Spec(64, 80, 20, 40, 0.1, seed);
+                       double unannotatedFraction, double cueLevel, long seed) {
+        /** The default marker grey level, a shortcut that plain training takes (see docs/results.md). */
+        public static final double CUE_LEVEL = 0.7;
+
+        /** The shortcut task of the mechanism test and the demo: 64 px, 80/20/40 images per class. */
+        public static Spec shortcutTask(long seed) {
+            return new Spec(64, 80, 20, 40, 0.1, CUE_LEVEL, seed);
         }
     }
 
@@ -66,7 +71,7 @@ public final class SyntheticChestXrays {
                         String patient = String.format("pat_%s_%d_%03d", parts[p], c, i / 2);
                         int cue = parts[p].equals("test") ? rng.nextInt(CLASSES.size()) : c;
                         boolean annotate = !parts[p].equals("train") || rng.nextDouble() >= spec.unannotatedFraction();
-                        Drawn drawn = draw(spec.size(), CLASSES.get(c), cue, rng);
+                        Drawn drawn = draw(spec.size(), CLASSES.get(c), cue, spec.cueLevel(), rng);
                         String file = "images/" + id + ".png";
                         writePng(dir.resolve(file), drawn.pixels(), spec.size());
                         labels.add(String.join(",", id, file, CLASSES.get(c), patient, parts[p],
@@ -99,7 +104,7 @@ public final class SyntheticChestXrays {
     record Drawn(float[] pixels, boolean[] lesionMask, int[] lesionBox, List<int[]> lungBoxes) {
     }
 
-    static Drawn draw(int s, String className, int cueClass, SplittableRandom rng) {
+    static Drawn draw(int s, String className, int cueClass, double cueLevel, SplittableRandom rng) {
         float[] px = new float[s * s];
         double jitter = 0.03 * s;
         double bodyCx = s * 0.5 + rng.nextDouble(-jitter, jitter);
@@ -141,7 +146,7 @@ public final class SyntheticChestXrays {
             double cx = lung[0] + Math.cos(angle) * radius * lung[2];
             double cy = lung[1] + Math.sin(angle) * radius * lung[3];
             double r = s * rng.nextDouble(0.06, 0.08);
-            double amplitude = rng.nextDouble(0.22, 0.32);
+            double amplitude = rng.nextDouble(0.25, 0.35) * (className.equals("opacity") ? 1 : -1);
             mask = new boolean[s * s];
             int x0 = s;
             int y0 = s;
@@ -150,10 +155,7 @@ public final class SyntheticChestXrays {
             for (int y = 0; y < s; y++) {
                 for (int x = 0; x < s; x++) {
                     double d = Math.hypot(x - cx, y - cy) / r;
-                    double profile = className.equals("opacity")
-                            ? Math.exp(-d * d * 1.5)
-                            : Math.exp(-Math.pow((d - 0.75) / 0.22, 2));
-                    px[y * s + x] += (float) (amplitude * profile);
+                    px[y * s + x] += (float) (amplitude * Math.exp(-d * d * 1.5));
                     if (d <= 1.05) {
                         mask[y * s + x] = true;
                         x0 = Math.min(x0, x);
@@ -165,14 +167,14 @@ public final class SyntheticChestXrays {
             }
             box = new int[] {x0, y0, x1 - x0 + 1, y1 - y0 + 1};
         }
-        // the misleading cue: a bright marker in a corner that names a class
-        int m = Math.max(3, Math.round(s * 0.07f));
+        // the misleading cue: a grey marker in a corner that names a class
+        int m = Math.max(2, Math.round(s * 0.05f));
         int margin = Math.max(1, Math.round(s * 0.03f));
         int mx = cueClass == 1 ? s - margin - m : margin;
         int my = cueClass == 2 ? s - margin - m : margin;
         for (int y = my; y < my + m; y++) {
             for (int x = mx; x < mx + m; x++) {
-                px[y * s + x] = 0.95f;
+                px[y * s + x] = (float) cueLevel;
             }
         }
         for (int i = 0; i < px.length; i++) {

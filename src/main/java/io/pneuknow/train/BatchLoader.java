@@ -17,8 +17,9 @@ import java.util.concurrent.Executors;
  */
 final class BatchLoader implements AutoCloseable {
     /**
-     * One sample to load: {@code roiSource} provides the teacher's ROI view (the sample itself, a
-     * partner sample in the shuffled-ROI control, or null when no ROI view is needed).
+     * One sample to load: {@code roiSource} provides the region of the teacher's ROI view (the
+     * sample itself; a partner sample in the shuffled-ROI control, whose region is then applied to
+     * this sample's image; or null when no ROI view is needed).
      */
     record Item(PreparedSample sample, PreparedSample roiSource) {
     }
@@ -60,12 +61,12 @@ final class BatchLoader implements AutoCloseable {
             PreparedSample s = item.sample();
             labels[i] = s.label();
             if (wantRaw) {
-                AugmentedPair pair = view(s, epoch, s.index(), augment);
+                AugmentedPair pair = view(s.image(), s.roiMask(), epoch, s.index(), augment);
                 System.arraycopy(preprocessor.toTensor(pair.image()), 0, raw, i * per, per);
             }
             if (wantRoi && item.roiSource() != null && item.roiSource().hasRoi()) {
-                // the ROI view uses the draw of the sample being trained, also when it comes from a partner
-                AugmentedPair pair = view(item.roiSource(), epoch, s.index(), augment);
+                // this sample's image inside the region of the ROI source, with this sample's draw
+                AugmentedPair pair = view(s.image(), item.roiSource().roiMask(), epoch, s.index(), augment);
                 GreyImage roiImage = RoiMask.apply(pair.image(), pair.mask());
                 System.arraycopy(preprocessor.toTensor(roiImage), 0, roi, i * per, per);
                 weights[i] = 1f;
@@ -78,12 +79,12 @@ final class BatchLoader implements AutoCloseable {
         return new HostBatch(n, raw, roi, weights, labels);
     }
 
-    private AugmentedPair view(PreparedSample s, int epoch, int drawIndex, boolean augment) {
-        GreyImage mask = s.roiMask() != null ? s.roiMask() : GreyImage.blank(s.image().width(), s.image().height());
+    private AugmentedPair view(GreyImage image, GreyImage roiMask, int epoch, int drawIndex, boolean augment) {
+        GreyImage mask = roiMask != null ? roiMask : GreyImage.blank(image.width(), image.height());
         if (!augment) {
-            return new AugmentedPair(s.image(), mask);
+            return new AugmentedPair(image, mask);
         }
-        return augmenter.augment(s.image(), mask, seed, epoch, drawIndex);
+        return augmenter.augment(image, mask, seed, epoch, drawIndex);
     }
 
     @Override

@@ -31,6 +31,16 @@ public record TrainConfig(String method, String teacherInput, String architectur
                 false, "strong", "mask", 0, "healthy", "exclude", 42, 0, 1);
     }
 
+    /**
+     * The settings of the demo and the mechanism test on {@code SyntheticChestXrays.Spec.shortcutTask}:
+     * tiny_cnn at 64 px, 40 epochs with distillation decaying over all of them, lr 1e-3, batch 16,
+     * weak augmentation, no dropout.
+     */
+    public static TrainConfig shortcutTask(String method, String teacherInput, long seed, int threads) {
+        return new TrainConfig(method, teacherInput, "tiny_cnn", 64, 1, 0f, 40, 15, 0.5f, 40, 1e-3f, false, 16, false,
+                "weak", "mask", 0, "healthy", "exclude", seed, threads, 1);
+    }
+
     /** Checks every value; all problems in one exception. */
     public TrainConfig validated() {
         StringBuilder problems = new StringBuilder();

@@ -89,26 +89,26 @@ public final class TrainRun {
                 double acc = accuracy(net, loader, items(test, false), StageTrainer.Input.RAW, manager);
                 return new Outcome(card, acc, null, Double.NaN, test.size(), 0);
             }
-            // stage 1: the teacher, on ROI images (or raw images in the control)
+            // stage 1: the teacher, on ROI images (raw images or other images' regions in the controls)
             boolean rawTeacher = config.teacherInput().equals("raw");
             StageTrainer.Input teacherInput = rawTeacher ? StageTrainer.Input.RAW : StageTrainer.Input.ROI;
             ClassifierNet teacher = newNet(architecture, classes, manager, 1);
-            List<PreparedSample> teacherTrain = rawTeacher ? train : withRoi(train);
-            List<PreparedSample> teacherVal = rawTeacher ? val : withRoi(val);
+            List<BatchLoader.Item> trainViews = roiViews(train, 3);
             log.printf("teacher: %d of %d training images have an ROI%n", withRoi(train).size(), train.size());
             StageTrainer.Stage teacherStage = new StageTrainer.Stage("teacher", 1, teacherInput, config.teacherEpochs(),
-                    items(teacherTrain, !rawTeacher), items(teacherVal, !rawTeacher), null);
+                    rawTeacher ? items(train, false) : withRoiView(trainViews),
+                    rawTeacher ? items(val, false) : withRoiView(roiViews(val, 4)), null);
             StageTrainer.Result teacherResult = trainer.run(teacherStage, teacher, manager,
                     out.resolve("checkpoints/teacher"), resume);
             writeHistory(out.resolve("history-teacher.csv"), teacherResult);
             ModelCard teacherCard = ModelBundle.save(out.resolve("teacher"), teacher, card(dataset, preprocessor,
                     provenance, "teacher-" + config.teacherInput(), null, teacherResult, teacherStage.epochs()));
-            List<PreparedSample> teacherTest = rawTeacher ? test : withRoi(test);
-            double teacherAcc = accuracy(teacher, loader, items(teacherTest, !rawTeacher), teacherInput, manager);
+            List<BatchLoader.Item> teacherTest = rawTeacher ? items(test, false) : withRoiView(roiViews(test, 5));
+            double teacherAcc = accuracy(teacher, loader, teacherTest, teacherInput, manager);
 
             // stage 2: a freshly initialised student on raw images, matching the frozen teacher's features
             ClassifierNet student = newNet(architecture, classes, manager, 2);
-            List<BatchLoader.Item> studentItems = studentItems(train);
+            List<BatchLoader.Item> studentItems = trainViews;
             StageTrainer.Teacher frozen = new StageTrainer.Teacher(teacher, teacherInput, config.alpha0(), config.kdEpochs());
             StageTrainer.Stage studentStage = new StageTrainer.Stage("student", 2, StageTrainer.Input.RAW,
                     config.epochs(), studentItems, items(val, false), frozen);
@@ -132,23 +132,28 @@ public final class TrainRun {
         return net;
     }
 
-    /** The student's items: each with its own ROI view, or a partner's in the shuffled-ROI control. */
-    private List<BatchLoader.Item> studentItems(List<PreparedSample> train) {
-        List<BatchLoader.Item> items = new ArrayList<>();
-        if (config.teacherInput().equals("shuffled-roi")) {
-            // a fixed pairing of every training image with another one's ROI view
-            List<Integer> partner = new ArrayList<>(IntStream.range(0, train.size()).boxed().toList());
-            Collections.shuffle(partner, new Random(Schedules.mix(config.seed(), 3)));
-            for (int i = 0; i < train.size(); i++) {
-                int j = partner.get(i) == i ? partner.get((i + 1) % train.size()) : partner.get(i);
-                items.add(new BatchLoader.Item(train.get(i), train.get(j)));
-            }
-            return items;
+    /**
+     * Each sample with the source of its ROI region: itself, or in the shuffled-ROI control a
+     * fixed partner from the same list, whose region is applied to this sample's image (so the
+     * teacher's view no longer shows where this image's expert looked).
+     */
+    private List<BatchLoader.Item> roiViews(List<PreparedSample> samples, int stream) {
+        if (!config.teacherInput().equals("shuffled-roi") || samples.size() < 2) {
+            return items(samples, true);
         }
-        for (PreparedSample s : train) {
-            items.add(new BatchLoader.Item(s, s));
+        List<Integer> partner = new ArrayList<>(IntStream.range(0, samples.size()).boxed().toList());
+        Collections.shuffle(partner, new Random(Schedules.mix(config.seed(), stream)));
+        List<BatchLoader.Item> items = new ArrayList<>();
+        for (int i = 0; i < samples.size(); i++) {
+            int j = partner.get(i) == i ? partner.get((i + 1) % samples.size()) : partner.get(i);
+            items.add(new BatchLoader.Item(samples.get(i), samples.get(j)));
         }
         return items;
+    }
+
+    /** The items whose ROI source has a region (the teacher trains and is scored on those only). */
+    private static List<BatchLoader.Item> withRoiView(List<BatchLoader.Item> items) {
+        return items.stream().filter(item -> item.roiSource().hasRoi()).toList();
     }
 
     private static List<BatchLoader.Item> items(List<PreparedSample> samples, boolean withRoiView) {

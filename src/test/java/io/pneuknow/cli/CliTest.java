@@ -33,7 +33,7 @@ class CliTest {
 
     @BeforeAll
     static void generate() {
-        data = SyntheticChestXrays.generate(dir.resolve("data"), new SyntheticChestXrays.Spec(64, 8, 3, 4, 0.25, 5));
+        data = SyntheticChestXrays.generate(dir.resolve("data"), new SyntheticChestXrays.Spec(64, 8, 3, 4, 0.25, 0.5, 5));
     }
 
     static String[] dataArgs() {

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ResumeTest {
     @Test
     void killedHkdRunResumesToIdenticalWeights(@TempDir Path dir) throws Exception {
-        Path data = SyntheticChestXrays.generate(dir.resolve("data"), new SyntheticChestXrays.Spec(64, 8, 2, 1, 0.25, 9));
+        Path data = SyntheticChestXrays.generate(dir.resolve("data"), new SyntheticChestXrays.Spec(64, 8, 2, 1, 0.25, 0.5, 9));
         List<String> args = List.of("train", "--data", data.toString(), "--regions", "regions.csv", "--region-type",
                 "lesion", "--split-column", "split", "--method", "hkd", "--arch", "tiny_cnn", "--size", "64",
                 "--epochs", "8", "--teacher-epochs", "3", "--kd-epochs", "6", "--batch", "4", "--augment", "strong",

@@ -106,4 +106,27 @@ class StageTrainerTest {
             assertThat(batch.raw()[SIZE - 1]).isEqualTo((image[SIZE - 1] - pre.mean()[0]) / pre.std()[0]);
         }
     }
+
+    @Test
+    void shuffledControlShowsThisImageInsideThePartnersRegion() {
+        Preprocessor pre = Preprocessor.defaults(SIZE, 1);
+        try (BatchLoader loader = new BatchLoader(new PairedAugmenter(AugmentPreset.NONE), pre, 3, 1)) {
+            List<PreparedSample> with = samples(2, true);
+            float[] rightHalf = new float[SIZE * SIZE];
+            for (int k = 0; k < rightHalf.length; k++) {
+                rightHalf[k] = (k % SIZE) >= SIZE / 2 ? 1 : 0;
+            }
+            PreparedSample partner = new PreparedSample(1, with.get(1).sample(), with.get(1).image(),
+                    new GreyImage(SIZE, SIZE, rightHalf));
+            BatchLoader.HostBatch batch = loader.build(List.of(new BatchLoader.Item(with.get(0), partner)), 0, false,
+                    false, true);
+            float[] own = with.get(0).image().pixels();
+            float black = (0f - pre.mean()[0]) / pre.std()[0];
+            // left half black (outside the partner's region), right half this sample's own pixels
+            assertThat(batch.roi()[5]).isEqualTo(black);
+            assertThat(batch.roi()[SIZE - 1]).isEqualTo((own[SIZE - 1] - pre.mean()[0]) / pre.std()[0]);
+            assertThat(batch.roi()[SIZE - 1]).isNotEqualTo((with.get(1).image().pixels()[SIZE - 1] - pre.mean()[0]) / pre.std()[0]);
+            assertThat(batch.roiWeights()).containsExactly(1f);
+        }
+    }
 }
