@@ -1,5 +1,6 @@
 package io.pneuknow.cli;
 
+import io.pneuknow.train.EngineThreads;
 import io.pneuknow.data.DataSpec;
 import io.pneuknow.data.Dataset;
 import io.pneuknow.data.DatasetLoader;
@@ -51,7 +52,7 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        EngineSetup.threads(threads);
+        EngineThreads.set(threads);
         PrintWriter w = spec.commandLine().getOut();
         long start = System.nanoTime();
         Path dataDir = SyntheticChestXrays.generate(out.resolve("data"), SyntheticChestXrays.Spec.shortcutTask(seed));

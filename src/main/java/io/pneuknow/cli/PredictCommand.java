@@ -1,5 +1,6 @@
 package io.pneuknow.cli;
 
+import io.pneuknow.train.EngineThreads;
 import io.pneuknow.BadInputException;
 import io.pneuknow.data.GreyImage;
 import io.pneuknow.data.ImageFiles;
@@ -39,7 +40,7 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        EngineSetup.threads(threads == null ? 0 : threads);
+        EngineThreads.set(threads == null ? 0 : threads);
         List<Path> files = imageFiles(paths);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();

@@ -1,5 +1,6 @@
 package io.pneuknow.cli;
 
+import io.pneuknow.train.EngineThreads;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pneuknow.BadInputException;
 import io.pneuknow.Json;
@@ -56,7 +57,7 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         RunConfig run = resolve();
-        EngineSetup.threads(run.train().threads());
+        EngineThreads.set(run.train().threads());
         PrintWriter out = spec.commandLine().getOut();
         Dataset dataset = DatasetLoader.load(run.data());
         Split split = splitOptions.resolve(run.split(), dataset, out);

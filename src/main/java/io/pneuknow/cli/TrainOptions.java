@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
 final class TrainOptions {
     @Option(names = "--method", description = "baseline or hkd (default: baseline).")
     String method;
-    @Option(names = "--teacher-input", description = "HKD teacher input: roi (the method), raw (control: raw-image teacher) or shuffled-roi (control: another image's ROI).")
+    @Option(names = "--teacher-input", description = "HKD teacher input: roi (the method), raw (control: raw-image teacher) or shuffled-roi (control: this image inside another image's region).")
     String teacherInput;
     @Option(names = "--arch", description = "Architecture (see the list in README; default resnet18).")
     String architecture;

@@ -13,8 +13,8 @@ import java.util.Set;
  *
  * @param method baseline or hkd
  * @param teacherInput what the HKD teacher sees: roi (the method), raw (the reference's control:
- *     a teacher trained on raw images) or shuffled-roi (control: the ROI image of another training
- *     image, a fixed pairing)
+ *     a teacher trained on raw images) or shuffled-roi (control: this image inside the region of
+ *     another training image, a fixed pairing, in both stages)
  * @param roiShape mask (a region's mask where it has one, else its box) or box
  * @param unannotated exclude or whole-image, for pathological images without regions
  * @param noFindingClass the class whose images get an empty ROI; empty string for none

@@ -64,6 +64,7 @@ public final class TrainRun {
     }
 
     public Outcome run(Dataset dataset, Parts parts, Provenance provenance, Path out, boolean resume) throws IOException {
+        EngineThreads.set(config.threads());
         Preprocessor preprocessor = Preprocessor.defaults(config.inputSize(), config.channels());
         RoiPolicy policy = config.roiPolicy();
         log.printf("preparing %d images at %d px%n", parts.train().size() + parts.val().size() + parts.test().size(),
