@@ -72,6 +72,7 @@ final class DemoCommand implements Callable<Integer> {
             RunConfig run = new RunConfig(dataSpec, new SplitSpec(null, "split", null, 0, 0, 0, seed), config);
             Files.createDirectories(runDir);
             io.pneuknow.data.AtomicFiles.write(runDir.resolve("config.json"), o -> io.pneuknow.Json.MAPPER.writeValue(o, run));
+            io.pneuknow.data.SplitCsv.write(split, dataset, runDir.resolve("split.csv"));
             w.println("training " + method + " -> " + runDir);
             w.flush();
             TrainRun.Outcome outcome = new TrainRun(config, new PrintStream(System.err, true)).run(dataset, parts,

@@ -28,6 +28,35 @@ public final class Predictor {
 
     /** Softmax probabilities per image, in the order of the model's labels. */
     public float[][] probabilities(List<GreyImage> images) {
+        float[][] logits = logits(images);
+        float[][] out = new float[logits.length][];
+        for (int i = 0; i < logits.length; i++) {
+            out[i] = softmax(logits[i]);
+        }
+        return out;
+    }
+
+    /** Softmax of one row of logits, computed stably. */
+    public static float[] softmax(float[] logits) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float v : logits) {
+            max = Math.max(max, v);
+        }
+        double sum = 0;
+        double[] e = new double[logits.length];
+        for (int c = 0; c < logits.length; c++) {
+            e[c] = Math.exp(logits[c] - max);
+            sum += e[c];
+        }
+        float[] p = new float[logits.length];
+        for (int c = 0; c < logits.length; c++) {
+            p[c] = (float) (e[c] / sum);
+        }
+        return p;
+    }
+
+    /** Logits per image (before softmax), in the order of the model's labels. */
+    public float[][] logits(List<GreyImage> images) {
         int size = preprocessor.inputSize();
         int per = preprocessor.channels() * size * size;
         float[] batch = new float[images.size() * per];
@@ -37,7 +66,7 @@ public final class Predictor {
         try (NDManager scratch = model.manager().newSubManager()) {
             NDArray x = scratch.create(batch, new Shape(images.size(), preprocessor.channels(), size, size));
             NDArray logits = model.net().forward(new ParameterStore(scratch, false), new NDList(x), false).get(0);
-            float[] flat = logits.softmax(1).toFloatArray();
+            float[] flat = logits.toFloatArray();
             int classes = model.card().labels().size();
             float[][] out = new float[images.size()][classes];
             for (int i = 0; i < images.size(); i++) {

@@ -90,6 +90,33 @@ class CliTest {
             double sum = Double.parseDouble(cells[2]) + Double.parseDouble(cells[3]) + Double.parseDouble(cells[4]);
             assertThat(sum).isBetween(0.998, 1.002);
         }
+
+        Path evaluation = dir.resolve("eval");
+        Result e = cli("evaluate", "--model", out.toString(), "--replicates", "200", "--calibrate", "--out",
+                evaluation.toString());
+        assertThat(e.code()).as(e.err()).isZero();
+        assertThat(e.out()).contains("balanced_accuracy").contains("report: ");
+        JsonNode report = Json.MAPPER.readTree(evaluation.resolve("evaluation.json").toFile());
+        assertThat(report.get("part").asText()).isEqualTo("test");
+        assertThat(report.get("images").asInt()).isEqualTo(12);
+        assertThat(report.get("bootstrap").get("unit").asText()).isEqualTo("patient");
+        // the accuracy in the report is the share of rows of predictions.csv whose label is right
+        List<String> rows = Files.readAllLines(evaluation.resolve("predictions.csv"));
+        long right = rows.stream().skip(1).map(row -> row.split(",")).filter(c -> c[2].equals(c[3])).count();
+        double accuracy = report.get("metrics").get("metrics").get("accuracy").asDouble();
+        assertThat(accuracy).isEqualTo((double) right / 12);
+        // every test image with a lesion is scored against its region, and gets an overlay
+        int annotated = (int) Files.readAllLines(data.resolve("regions.csv")).stream()
+                .filter(line -> line.contains(",lesion,")).map(line -> line.split(",")[0])
+                .filter(id -> rows.stream().anyMatch(row -> row.startsWith(id + ","))).distinct().count();
+        JsonNode localisation = report.get("localisation");
+        int scored = localisation.get("annotatedImages").asInt();
+        assertThat(scored + localisation.get("undefined").size()).isEqualTo(annotated);
+        assertThat(annotated).isEqualTo(8);
+        assertThat(localisation.get("overlays")).hasSize(scored);
+        String html = Files.readString(evaluation.resolve("report.html"));
+        assertThat(html).contains("<svg").contains("Confusion matrix");
+        assertThat(html.split("data:image/png;base64,", -1)).hasSize(scored + 1);
     }
 
     @Test

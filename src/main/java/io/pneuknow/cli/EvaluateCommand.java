@@ -1,0 +1,303 @@
+package io.pneuknow.cli;
+
+import io.pneuknow.BadInputException;
+import io.pneuknow.Json;
+import io.pneuknow.data.AtomicFiles;
+import io.pneuknow.data.DataSpec;
+import io.pneuknow.data.Dataset;
+import io.pneuknow.data.DatasetLoader;
+import io.pneuknow.data.GreyImage;
+import io.pneuknow.data.ImageFiles;
+import io.pneuknow.data.Sample;
+import io.pneuknow.data.Split;
+import io.pneuknow.data.SplitCsv;
+import io.pneuknow.evaluate.Bootstrap;
+import io.pneuknow.evaluate.EvaluationCsv;
+import io.pneuknow.evaluate.Interval;
+import io.pneuknow.evaluate.MetricIntervals;
+import io.pneuknow.evaluate.MetricSet;
+import io.pneuknow.evaluate.PatientAggregation;
+import io.pneuknow.evaluate.Metrics;
+import io.pneuknow.evaluate.Prediction;
+import io.pneuknow.evaluate.Subgroups;
+import io.pneuknow.evaluate.TemperatureScaling;
+import io.pneuknow.explain.Agreement;
+import io.pneuknow.explain.AgreementScores;
+import io.pneuknow.explain.HeatMaps;
+import io.pneuknow.explain.Overlays;
+import io.pneuknow.model.ModelBundle;
+import io.pneuknow.model.ModelCard;
+import io.pneuknow.model.Predictor;
+import io.pneuknow.train.EngineThreads;
+import io.pneuknow.transform.RoiMask;
+import io.pneuknow.transform.RoiShape;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code pneuknow evaluate}: scores a model on one part of its split, with patient-level 95%
+ * intervals, calibration, per-patient results, subgroups and heat maps against the expert's regions.
+ */
+@Command(name = "evaluate", sortOptions = false, description = {
+        "Score a trained model on a part of its split (default: test) and write evaluation.json, metrics.csv,",
+        "predictions.csv, report.html and heat-map overlays. Intervals are 95%, resampling patients."})
+final class EvaluateCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", required = true, description = "Model directory written by 'pneuknow train'.")
+    Path model;
+
+    @Option(names = "--split", defaultValue = "test", description = "Part to score: test, val or train (default ${DEFAULT-VALUE}).")
+    String part;
+
+    @Option(names = "--split-file", description = "Split CSV to use instead of the model's own split.csv.")
+    Path splitFile;
+
+    @Option(names = "--out", description = "Output directory (default: MODEL/evaluation-PART).")
+    Path out;
+
+    @Option(names = "--replicates", defaultValue = "1000", description = "Bootstrap replicates (default ${DEFAULT-VALUE}).")
+    int replicates;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Bootstrap seed (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--calibrate", description = "Fit temperature scaling on the validation part and apply it.")
+    boolean calibrate;
+
+    @Option(names = "--subgroups", split = ",", description = "Label columns to break metrics down by (default: source,view,sex,age where present).")
+    List<String> subgroups;
+
+    @Option(names = "--heatmaps", defaultValue = "12", description = "How many heat-map overlays to write (default ${DEFAULT-VALUE}).")
+    int heatmaps;
+
+    @Option(names = "--threads", defaultValue = "0", description = "Engine threads, 0 for all cores.")
+    int threads;
+
+    @Mixin
+    DataOptions dataOptions = new DataOptions();
+
+    @Override
+    public Integer call() throws IOException {
+        EngineThreads.set(threads);
+        ModelCard card = ModelBundle.readCard(model);
+        DataSpec dataSpec = dataSpec(card);
+        Dataset dataset = DatasetLoader.load(dataSpec);
+        Split split = SplitCsv.read(splitFile != null ? splitFile : model.resolve("split.csv"), dataset);
+        if (!split.parts().contains(Split.TRAIN)) {
+            split = split.forFold(0);
+        }
+        List<Sample> scored = split.samples(dataset, part);
+        if (scored.isEmpty()) {
+            throw new BadInputException("split part '" + part + "' has no images; choose one of " + split.parts());
+        }
+        Path outDir = out != null ? out : model.resolve("evaluation-" + part);
+        PrintWriter w = spec.commandLine().getOut();
+        List<String> labels = card.labels();
+        if (!labels.equals(dataset.classes())) {
+            throw new BadInputException("the data set's classes " + dataset.classes() + " differ from the model's "
+                    + labels + "; pass --classes to put them in the model's order");
+        }
+        try (ModelBundle.Loaded loaded = ModelBundle.load(model)) {
+            Predictor predictor = new Predictor(loaded);
+            double temperature = 1;
+            if (calibrate) {
+                Scored val = score(predictor, split.samples(dataset, Split.VAL));
+                temperature = TemperatureScaling.fit(val.logits(), val.labels());
+                w.printf(Locale.ROOT, "temperature fitted on %d validation images: %.3f%n", val.labels().length, temperature);
+            }
+            Scored test = score(predictor, scored);
+            List<Prediction> predictions = predictions(scored, TemperatureScaling.apply(test.logits(), temperature));
+            MetricIntervals metrics = MetricIntervals.of(predictions, labels, replicates, seed);
+            MetricSet perPatient = Metrics.of(PatientAggregation.meanProbabilities(predictions), labels);
+            Map<String, Map<String, MetricSet>> bySubgroup = new LinkedHashMap<>();
+            for (String column : subgroupColumns(dataset)) {
+                bySubgroup.put(column, column.equals("age")
+                        ? Subgroups.by(predictions, column, labels, Subgroups::ageBand)
+                        : Subgroups.by(predictions, column, labels));
+            }
+            Localisation localisation = localise(loaded, scored, predictions, outDir);
+            Files.createDirectories(outDir);
+            Map<String, Object> report = new LinkedHashMap<>();
+            report.put("model", Map.of("id", card.id(), "method", card.method(), "architecture", card.architecture(),
+                    "path", model.toAbsolutePath().toString()));
+            report.put("part", part);
+            report.put("images", predictions.size());
+            report.put("patients", predictions.stream().map(Prediction::patientId).distinct().count());
+            report.put("temperature", temperature);
+            report.put("bootstrap", Map.of("replicates", replicates, "seed", seed, "unit", "patient"));
+            report.put("metrics", metrics);
+            report.put("perPatient", perPatient);
+            report.put("subgroups", bySubgroup);
+            report.put("localisation", localisation);
+            report.put("modelCard", card);
+            AtomicFiles.write(outDir.resolve("evaluation.json"), o -> Json.MAPPER.writeValue(o, report));
+            EvaluationCsv.writePredictions(outDir.resolve("predictions.csv"), predictions, labels);
+            EvaluationCsv.writeMetrics(outDir.resolve("metrics.csv"), metrics);
+            AtomicFiles.writeString(outDir.resolve("report.html"),
+                    EvaluationReport.html(card, part, metrics, perPatient, bySubgroup, localisation, outDir));
+            printSummary(w, metrics, localisation, outDir);
+        }
+        return 0;
+    }
+
+    private DataSpec dataSpec(ModelCard card) {
+        if (dataOptions.data != null) {
+            return dataOptions.toSpec(null);
+        }
+        if (card.configuration() == null || card.configuration().get("data") == null) {
+            throw new BadInputException(model + "/model.json records no data set; pass --data DIR and the data options");
+        }
+        try {
+            return Json.MAPPER.treeToValue(card.configuration(), RunConfig.class).data();
+        } catch (IOException e) {
+            throw new BadInputException(model + "/model.json: cannot read its data settings (" + e.getMessage()
+                    + "); pass --data DIR and the data options");
+        }
+    }
+
+    private List<String> subgroupColumns(Dataset dataset) {
+        List<String> wanted = subgroups != null ? subgroups : List.of("source", "view", "sex", "age");
+        List<String> present = new ArrayList<>();
+        for (String c : wanted) {
+            boolean has = dataset.samples().stream().anyMatch(s -> s.attributes().containsKey(c));
+            if (has) {
+                present.add(c);
+            } else if (subgroups != null) {
+                throw new BadInputException("--subgroups " + c + ": no such column in the labels file");
+            }
+        }
+        return present;
+    }
+
+    /** Logits and labels of the samples, in order. */
+    record Scored(double[][] logits, int[] labels) {
+    }
+
+    static Scored score(Predictor predictor, List<Sample> samples) {
+        double[][] logits = new double[samples.size()][];
+        int[] labels = new int[samples.size()];
+        int batch = 16;
+        for (int start = 0; start < samples.size(); start += batch) {
+            List<Sample> chunk = samples.subList(start, Math.min(samples.size(), start + batch));
+            List<GreyImage> images = chunk.parallelStream().map(s -> ImageFiles.read(s.file())).toList();
+            float[][] z = predictor.logits(images);
+            for (int i = 0; i < chunk.size(); i++) {
+                logits[start + i] = new double[z[i].length];
+                for (int c = 0; c < z[i].length; c++) {
+                    logits[start + i][c] = z[i][c];
+                }
+                labels[start + i] = chunk.get(i).classIndex();
+            }
+        }
+        return new Scored(logits, labels);
+    }
+
+    static List<Prediction> predictions(List<Sample> samples, double[][] probabilities) {
+        List<Prediction> out = new ArrayList<>();
+        for (int i = 0; i < samples.size(); i++) {
+            Sample s = samples.get(i);
+            out.add(new Prediction(s.imageId(), s.patientId(), s.classIndex(), probabilities[i], s.attributes()));
+        }
+        return out;
+    }
+
+    /** Heat-map agreement with the expert's regions over the annotated images, with patient-level intervals. */
+    record Localisation(int annotatedImages, String heatMap, Interval energy, Interval hitRate, Interval iou,
+                        Interval auprc, Map<String, Object> perClass, List<String> overlays, List<String> undefined) {
+    }
+
+    private Localisation localise(ModelBundle.Loaded loaded, List<Sample> samples, List<Prediction> predictions,
+                                  Path outDir) throws IOException {
+        HeatMaps heat = new HeatMaps(loaded);
+        Map<String, AgreementScores> scores = new LinkedHashMap<>();
+        List<Prediction> annotated = new ArrayList<>();
+        List<String> overlays = new ArrayList<>();
+        List<String> undefined = new ArrayList<>();
+        for (int i = 0; i < samples.size(); i++) {
+            Sample s = samples.get(i);
+            if (!s.annotated()) {
+                continue;
+            }
+            GreyImage image = ImageFiles.read(s.file());
+            GreyImage mask = RoiMask.build(s, image.width(), image.height(), 0, RoiShape.MASK, ImageFiles::readMask);
+            GreyImage map = heat.gradCam(image, s.classIndex());
+            var reason = Agreement.undefined(map, mask);
+            if (reason.isPresent()) {
+                undefined.add(s.imageId() + ": " + reason.get());
+                continue;
+            }
+            scores.put(s.imageId(), Agreement.scores(map, mask));
+            annotated.add(predictions.get(i));
+            if (overlays.size() < heatmaps) {
+                String name = "heatmaps/" + s.imageId().replaceAll("[^A-Za-z0-9_.-]", "_") + ".png";
+                Overlays.write(outDir.resolve(name), image, map, mask);
+                overlays.add(name);
+            }
+        }
+        if (annotated.isEmpty()) {
+            return new Localisation(0, "grad-cam of the true class", null, null, null, null, Map.of(), overlays, undefined);
+        }
+        List<Interval> all = Bootstrap.patientLevelAll(annotated, replicates, seed, list -> localisationMeans(list, scores));
+        Map<String, Object> perClass = new LinkedHashMap<>();
+        List<String> labels = loaded.card().labels();
+        for (int c = 0; c < labels.size(); c++) {
+            int cls = c;
+            List<Prediction> ofClass = annotated.stream().filter(p -> p.trueClass() == cls).toList();
+            if (ofClass.isEmpty()) {
+                continue;
+            }
+            if (ofClass.size() < 10) {
+                perClass.put(labels.get(c), "too few annotated images (" + ofClass.size() + " < 10)");
+                continue;
+            }
+            List<Interval> ci = Bootstrap.patientLevelAll(ofClass, replicates, seed, list -> localisationMeans(list, scores));
+            perClass.put(labels.get(c), Map.of("images", ofClass.size(), "energy", ci.get(0), "hitRate", ci.get(1),
+                    "iou", ci.get(2), "auprc", ci.get(3)));
+        }
+        return new Localisation(annotated.size(), "grad-cam of the true class", all.get(0), all.get(1), all.get(2),
+                all.get(3), perClass, overlays, undefined);
+    }
+
+    private static double[] localisationMeans(List<Prediction> list, Map<String, AgreementScores> scores) {
+        double[] sums = new double[4];
+        for (Prediction p : list) {
+            AgreementScores a = scores.get(p.imageId());
+            sums[0] += a.energy();
+            sums[1] += a.hit() ? 1 : 0;
+            sums[2] += a.iou();
+            sums[3] += a.auprc();
+        }
+        for (int k = 0; k < 4; k++) {
+            sums[k] /= list.size();
+        }
+        return sums;
+    }
+
+    private static void printSummary(PrintWriter w, MetricIntervals metrics, Localisation loc, Path outDir) {
+        for (String name : List.of("accuracy", "balanced_accuracy", "macro_f1", "cohen_kappa", "macro_auc")) {
+            Interval i = metrics.get(name);
+            w.printf(Locale.ROOT, "%-17s %.3f  (95%% CI %.3f-%.3f)%n", name, i.estimate(), i.lower(), i.upper());
+        }
+        if (loc.annotatedImages() > 0) {
+            w.printf(Locale.ROOT, "heat inside expert regions (energy pointing game) %.3f (95%% CI %.3f-%.3f) on %d annotated images%n",
+                    loc.energy().estimate(), loc.energy().lower(), loc.energy().upper(), loc.annotatedImages());
+        }
+        w.println("report: " + outDir.resolve("report.html"));
+        w.flush();
+    }
+}

@@ -1,0 +1,2 @@
+/** Scores predictions: metrics with patient-level intervals, calibration, operating points and subgroups. */
+package io.pneuknow.evaluate;
