@@ -16,6 +16,7 @@ import io.pneuknow.evaluate.EvaluationCsv;
 import io.pneuknow.evaluate.Interval;
 import io.pneuknow.evaluate.MetricIntervals;
 import io.pneuknow.evaluate.MetricSet;
+import io.pneuknow.evaluate.OperatingPoints;
 import io.pneuknow.evaluate.PatientAggregation;
 import io.pneuknow.evaluate.Metrics;
 import io.pneuknow.evaluate.Prediction;
@@ -79,6 +80,9 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--calibrate", description = "Fit temperature scaling on the validation part and apply it.")
     boolean calibrate;
 
+    @Option(names = "--specificity", defaultValue = "0.9", description = "Operating point: per class, the threshold reaching this specificity on validation (default ${DEFAULT-VALUE}).")
+    double specificity;
+
     @Option(names = "--subgroups", split = ",", description = "Label columns to break metrics down by (default: source,view,sex,age where present).")
     List<String> subgroups;
 
@@ -115,13 +119,15 @@ final class EvaluateCommand implements Callable<Integer> {
         try (ModelBundle.Loaded loaded = ModelBundle.load(model)) {
             Predictor predictor = new Predictor(loaded);
             double temperature = 1;
+            List<Sample> valSamples = split.samples(dataset, Split.VAL);
+            Scored val = score(predictor, valSamples);
             if (calibrate) {
-                Scored val = score(predictor, split.samples(dataset, Split.VAL));
                 temperature = TemperatureScaling.fit(val.logits(), val.labels());
                 w.printf(Locale.ROOT, "temperature fitted on %d validation images: %.3f%n", val.labels().length, temperature);
             }
             Scored test = score(predictor, scored);
             List<Prediction> predictions = predictions(scored, TemperatureScaling.apply(test.logits(), temperature));
+            List<Prediction> validation = predictions(valSamples, TemperatureScaling.apply(val.logits(), temperature));
             MetricIntervals metrics = MetricIntervals.of(predictions, labels, replicates, seed);
             MetricSet perPatient = Metrics.of(PatientAggregation.meanProbabilities(predictions), labels);
             Map<String, Map<String, MetricSet>> bySubgroup = new LinkedHashMap<>();
@@ -130,6 +136,7 @@ final class EvaluateCommand implements Callable<Integer> {
                         ? Subgroups.by(predictions, column, labels, Subgroups::ageBand)
                         : Subgroups.by(predictions, column, labels));
             }
+            Map<String, Object> operatingPoints = operatingPoints(validation, predictions, labels);
             Localisation localisation = localise(loaded, scored, predictions, outDir);
             Files.createDirectories(outDir);
             Map<String, Object> report = new LinkedHashMap<>();
@@ -142,6 +149,7 @@ final class EvaluateCommand implements Callable<Integer> {
             report.put("bootstrap", Map.of("replicates", replicates, "seed", seed, "unit", "patient"));
             report.put("metrics", metrics);
             report.put("perPatient", perPatient);
+            report.put("operatingPoints", operatingPoints);
             report.put("subgroups", bySubgroup);
             report.put("localisation", localisation);
             report.put("modelCard", card);
@@ -149,10 +157,38 @@ final class EvaluateCommand implements Callable<Integer> {
             EvaluationCsv.writePredictions(outDir.resolve("predictions.csv"), predictions, labels);
             EvaluationCsv.writeMetrics(outDir.resolve("metrics.csv"), metrics);
             AtomicFiles.writeString(outDir.resolve("report.html"),
-                    EvaluationReport.html(card, part, metrics, perPatient, bySubgroup, localisation, outDir));
+                    EvaluationReport.html(card, part, metrics, perPatient, bySubgroup, operatingPoints, localisation, outDir));
             printSummary(w, metrics, localisation, outDir);
         }
         return 0;
+    }
+
+    /**
+     * Per class, thresholds chosen on validation (one reaching the target specificity, one maximising
+     * Youden's J) and what they give on the scored part, with patient-level intervals.
+     */
+    private Map<String, Object> operatingPoints(List<Prediction> validation, List<Prediction> scored, List<String> labels) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (int c = 0; c < labels.size(); c++) {
+            int cls = c;
+            Map<String, Object> entry = new LinkedHashMap<>();
+            try {
+                double atSpecificity = OperatingPoints.thresholdForSpecificity(validation, c, specificity);
+                double youden = OperatingPoints.youdenThreshold(validation, c);
+                entry.put("targetSpecificity", specificity);
+                entry.put("thresholdForSpecificity", atSpecificity);
+                entry.put("sensitivity", Bootstrap.patientLevel(scored, replicates, seed,
+                        p -> OperatingPoints.sensitivityAt(p, cls, atSpecificity).sensitivity()));
+                entry.put("specificity", Bootstrap.patientLevel(scored, replicates, seed,
+                        p -> OperatingPoints.sensitivityAt(p, cls, atSpecificity).specificity()));
+                entry.put("youdenThreshold", youden);
+                entry.put("youden", OperatingPoints.sensitivityAt(scored, c, youden));
+            } catch (BadInputException e) {
+                entry.put("note", e.getMessage());
+            }
+            out.put(labels.get(c), entry);
+        }
+        return out;
     }
 
     private DataSpec dataSpec(ModelCard card) {

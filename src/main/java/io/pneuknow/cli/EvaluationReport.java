@@ -20,7 +20,8 @@ final class EvaluationReport {
     }
 
     static String html(ModelCard card, String part, MetricIntervals metrics, MetricSet perPatient,
-                       Map<String, Map<String, MetricSet>> subgroups, EvaluateCommand.Localisation loc, Path outDir)
+                       Map<String, Map<String, MetricSet>> subgroups, Map<String, Object> operatingPoints,
+                       EvaluateCommand.Localisation loc, Path outDir)
             throws IOException {
         MetricSet m = metrics.metrics();
         StringBuilder h = new StringBuilder();
@@ -71,6 +72,22 @@ final class EvaluationReport {
         h.append("<h2>Calibration</h2>").append(reliabilitySvg(m.reliability()));
         h.append(String.format(Locale.ROOT, "<p>Per patient (mean probabilities): accuracy %.3f, balanced accuracy %.3f.</p>",
                 perPatient.accuracy(), perPatient.balancedAccuracy()));
+        h.append("<h2>Operating points (thresholds chosen on validation)</h2><table><tr><th>class</th>")
+                .append("<th>threshold</th><th>sensitivity</th><th>specificity</th></tr>");
+        for (var entry : operatingPoints.entrySet()) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> point = (Map<String, Object>) entry.getValue();
+            if (point.containsKey("note")) {
+                h.append("<tr><td>").append(esc(entry.getKey())).append("</td><td colspan=\"3\" class=\"note\">")
+                        .append(esc(String.valueOf(point.get("note")))).append("</td></tr>");
+                continue;
+            }
+            h.append("<tr><td>").append(esc(entry.getKey())).append("</td><td>")
+                    .append(num((Double) point.get("thresholdForSpecificity"))).append("</td><td>")
+                    .append(fmt((Interval) point.get("sensitivity"))).append("</td><td>")
+                    .append(fmt((Interval) point.get("specificity"))).append("</td></tr>");
+        }
+        h.append("</table>");
         h.append("<h2>Subgroups</h2>");
         for (var column : subgroups.entrySet()) {
             h.append("<h3>").append(esc(column.getKey())).append("</h3><table><tr><th>value</th><th>images</th>")

@@ -100,6 +100,9 @@ class CliTest {
         assertThat(report.get("part").asText()).isEqualTo("test");
         assertThat(report.get("images").asInt()).isEqualTo(12);
         assertThat(report.get("bootstrap").get("unit").asText()).isEqualTo("patient");
+        JsonNode healthy = report.get("operatingPoints").get("healthy");
+        assertThat(healthy.get("targetSpecificity").asDouble()).isEqualTo(0.9);
+        assertThat(healthy.get("sensitivity").get("estimate").asDouble()).isBetween(0.0, 1.0);
         // the accuracy in the report is the share of rows of predictions.csv whose label is right
         List<String> rows = Files.readAllLines(evaluation.resolve("predictions.csv"));
         long right = rows.stream().skip(1).map(row -> row.split(",")).filter(c -> c[2].equals(c[3])).count();
