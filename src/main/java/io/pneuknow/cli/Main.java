@@ -9,7 +9,8 @@ import picocli.CommandLine.Option;
 /** The {@code pneuknow} command: maps bad input to one line and exit code 1, and hides stack traces unless --verbose. */
 @Command(name = "pneuknow", mixinStandardHelpOptions = true, version = "pneuknow 0.1.0",
         description = "Chest X-ray classifiers trained with expert regions as guidance (Human Knowledge Distillation).",
-        subcommands = {DataCommand.class, TrainCommand.class, EvaluateCommand.class, PredictCommand.class, DemoCommand.class,
+        subcommands = {DataCommand.class, TrainCommand.class, EvaluateCommand.class, ExperimentCommand.class,
+                PredictCommand.class, DemoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT, description = "Print stack traces of errors.")

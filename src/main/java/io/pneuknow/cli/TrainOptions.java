@@ -49,6 +49,8 @@ final class TrainOptions {
     Integer threads;
     @Option(names = "--loader-threads", description = "Threads preparing batches (default 1).")
     Integer loaderThreads;
+    @Option(names = "--annotation-fraction", description = "Share of annotated training images whose regions the teacher may use (default 1).")
+    Double annotationFraction;
 
     TrainConfig apply(TrainConfig c) {
         return new TrainConfig(or(method, c.method()), or(teacherInput, c.teacherInput()),
@@ -58,7 +60,8 @@ final class TrainOptions {
                 or(perBatchSchedule, c.perBatchSchedule()), or(batchSize, c.batchSize()),
                 or(classWeights, c.classWeights()), or(augment, c.augment()), or(roiShape, c.roiShape()),
                 or(roiMargin, c.roiMargin()), or(noFindingClass, c.noFindingClass()), or(unannotated, c.unannotated()),
-                or(seed, c.seed()), or(threads, c.threads()), or(loaderThreads, c.loaderThreads()));
+                or(seed, c.seed()), or(threads, c.threads()), or(loaderThreads, c.loaderThreads()),
+                or(annotationFraction, c.annotationFraction()));
     }
 
     private static <T> T or(T value, T fallback) {

@@ -19,16 +19,18 @@ import java.util.Set;
  * @param unannotated exclude or whole-image, for pathological images without regions
  * @param noFindingClass the class whose images get an empty ROI; empty string for none
  * @param threads engine threads (0: all cores)
+ * @param annotationFraction the share of annotated training images whose regions the teacher may
+ *     use (a seeded subset; the others count as unannotated); null or 1 for all
  */
 public record TrainConfig(String method, String teacherInput, String architecture, int inputSize, int channels,
                           float dropout, int epochs, int teacherEpochs, float alpha0, int kdEpochs,
                           float learningRate, boolean perBatchSchedule, int batchSize, boolean classWeights,
                           String augment, String roiShape, int roiMargin, String noFindingClass, String unannotated,
-                          long seed, int threads, int loaderThreads) {
+                          long seed, int threads, int loaderThreads, Double annotationFraction) {
 
     public static TrainConfig defaults() {
         return new TrainConfig("baseline", "roi", "resnet18", 224, 1, 0.5f, 60, 20, 0.5f, 40, 1e-4f, false, 8,
-                false, "strong", "mask", 0, "healthy", "exclude", 42, 0, 1);
+                false, "strong", "mask", 0, "healthy", "exclude", 42, 0, 1, 1.0);
     }
 
     /**
@@ -38,7 +40,7 @@ public record TrainConfig(String method, String teacherInput, String architectur
      */
     public static TrainConfig shortcutTask(String method, String teacherInput, long seed, int threads) {
         return new TrainConfig(method, teacherInput, "tiny_cnn", 64, 1, 0f, 40, 15, 0.5f, 40, 1e-3f, false, 16, false,
-                "weak", "mask", 0, "healthy", "exclude", seed, threads, 1);
+                "weak", "mask", 0, "healthy", "exclude", seed, threads, 1, 1.0);
     }
 
     /** Checks every value; all problems in one exception. */
@@ -61,11 +63,26 @@ public record TrainConfig(String method, String teacherInput, String architectur
         check(problems, List.of("exclude", "whole-image").contains(unannotated),
                 "unannotated policy '" + unannotated + "' is unknown; use exclude or whole-image");
         check(problems, threads >= 0, "threads " + threads + " must be 0 (all cores) or more");
+        check(problems, fractionOfAnnotations() > 0 && fractionOfAnnotations() <= 1,
+                "annotation fraction " + annotationFraction + " must be in (0, 1]");
         check(problems, loaderThreads >= 1, "loader threads " + loaderThreads + " must be at least 1");
         if (!problems.isEmpty()) {
             throw new BadInputException(problems.toString().strip());
         }
         return this;
+    }
+
+    /** The share of annotated training images the teacher may use (1 when not set). */
+    public double fractionOfAnnotations() {
+        return annotationFraction == null ? 1.0 : annotationFraction;
+    }
+
+    /** The same settings with other values for the fields a study varies. */
+    public TrainConfig with(String newMethod, String newTeacherInput, String newArchitecture, long newSeed,
+                            double newAnnotationFraction) {
+        return new TrainConfig(newMethod, newTeacherInput, newArchitecture, inputSize, channels, dropout, epochs,
+                teacherEpochs, alpha0, kdEpochs, learningRate, perBatchSchedule, batchSize, classWeights, augment,
+                roiShape, roiMargin, noFindingClass, unannotated, newSeed, threads, loaderThreads, newAnnotationFraction);
     }
 
     public boolean distills() {

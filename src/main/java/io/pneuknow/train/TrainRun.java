@@ -52,7 +52,7 @@ public final class TrainRun {
 
     /** The outcome: the final model's card, its test accuracy (NaN without test images) and, for HKD, the teacher's. */
     public record Outcome(ModelCard model, double testAccuracy, ModelCard teacher, double teacherTestAccuracy,
-                          int testImages, int teacherTestImages) {
+                          int testImages, int teacherTestImages, double teacherTestAccuracyWithoutNoFinding) {
     }
 
     private final TrainConfig config;
@@ -69,7 +69,7 @@ public final class TrainRun {
         RoiPolicy policy = config.roiPolicy();
         log.printf("preparing %d images at %d px%n", parts.train().size() + parts.val().size() + parts.test().size(),
                 config.inputSize());
-        List<PreparedSample> train = prepare(parts.train(), dataset, preprocessor, policy);
+        List<PreparedSample> train = keepAnnotations(prepare(parts.train(), dataset, preprocessor, policy), policy);
         List<PreparedSample> val = prepare(parts.val(), dataset, preprocessor, policy);
         List<PreparedSample> test = prepare(parts.test(), dataset, preprocessor, policy);
         float[] classWeights = config.classWeights() ? classWeights(train, dataset.classes().size()) : null;
@@ -88,7 +88,7 @@ public final class TrainRun {
                 ModelCard card = ModelBundle.save(out, net, card(dataset, preprocessor, provenance, "baseline", null,
                         result, stage.epochs()));
                 double acc = accuracy(net, loader, items(test, false), StageTrainer.Input.RAW, manager);
-                return new Outcome(card, acc, null, Double.NaN, test.size(), 0);
+                return new Outcome(card, acc, null, Double.NaN, test.size(), 0, Double.NaN);
             }
             // stage 1: the teacher, on ROI images (raw images or other images' regions in the controls)
             boolean rawTeacher = config.teacherInput().equals("raw");
@@ -106,6 +106,10 @@ public final class TrainRun {
                     provenance, "teacher-" + config.teacherInput(), null, teacherResult, teacherStage.epochs()));
             List<BatchLoader.Item> teacherTest = rawTeacher ? items(test, false) : withRoiView(roiViews(test, 5));
             double teacherAcc = accuracy(teacher, loader, teacherTest, teacherInput, manager);
+            // the no-finding class's black ROI makes the teacher trivially right there
+            double teacherAccPathological = accuracy(teacher, loader, teacherTest.stream()
+                    .filter(item -> !item.sample().sample().className().equals(config.noFindingClass())).toList(),
+                    teacherInput, manager);
 
             // stage 2: a freshly initialised student on raw images, matching the frozen teacher's features
             ClassifierNet student = newNet(architecture, classes, manager, 2);
@@ -121,7 +125,7 @@ public final class TrainRun {
             ModelCard card = ModelBundle.save(out, student, card(dataset, preprocessor, provenance, "hkd",
                     teacherInfo, result, studentStage.epochs()));
             double acc = accuracy(student, loader, items(test, false), StageTrainer.Input.RAW, manager);
-            return new Outcome(card, acc, teacherCard, teacherAcc, test.size(), teacherTest.size());
+            return new Outcome(card, acc, teacherCard, teacherAcc, test.size(), teacherTest.size(), teacherAccPathological);
         }
     }
 
@@ -184,6 +188,34 @@ public final class TrainRun {
             };
             return new PreparedSample(indexOf.get(s.imageId()), s, Resize.to(raw, size, size), mask);
         }).toList();
+    }
+
+    /**
+     * Keeps the regions of a seeded share ({@code annotationFraction}) of the annotated training
+     * images; the others are treated as unannotated (the reference's teacher-on-a-fraction control).
+     */
+    private List<PreparedSample> keepAnnotations(List<PreparedSample> train, RoiPolicy policy) {
+        double fraction = config.fractionOfAnnotations();
+        if (fraction >= 1) {
+            return train;
+        }
+        List<Integer> annotated = new ArrayList<>();
+        for (int i = 0; i < train.size(); i++) {
+            if (policy.kindOf(train.get(i).sample()) == RoiPolicy.Kind.REGIONS) {
+                annotated.add(i);
+            }
+        }
+        Collections.shuffle(annotated, new Random(Schedules.mix(config.seed(), 6)));
+        java.util.Set<Integer> dropped = new java.util.HashSet<>(
+                annotated.subList((int) Math.round(fraction * annotated.size()), annotated.size()));
+        List<PreparedSample> out = new ArrayList<>();
+        for (int i = 0; i < train.size(); i++) {
+            PreparedSample s = train.get(i);
+            out.add(dropped.contains(i) ? new PreparedSample(s.index(), s.sample(), s.image(), null) : s);
+        }
+        log.printf("teacher: regions of %d of %d annotated training images kept (fraction %.2f)%n",
+                annotated.size() - dropped.size(), annotated.size(), fraction);
+        return out;
     }
 
     private static GreyImage ones(int size) {

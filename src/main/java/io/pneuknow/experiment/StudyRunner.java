@@ -1,0 +1,155 @@
+package io.pneuknow.experiment;
+
+import io.pneuknow.BadInputException;
+import io.pneuknow.Json;
+import io.pneuknow.data.AtomicFiles;
+import io.pneuknow.data.Dataset;
+import io.pneuknow.data.DatasetLoader;
+import io.pneuknow.data.Fingerprint;
+import io.pneuknow.data.GreyImage;
+import io.pneuknow.data.ImageFiles;
+import io.pneuknow.data.Sample;
+import io.pneuknow.data.Split;
+import io.pneuknow.data.SplitCsv;
+import io.pneuknow.data.Splitter;
+import io.pneuknow.evaluate.Prediction;
+import io.pneuknow.model.ModelBundle;
+import io.pneuknow.model.Predictor;
+import io.pneuknow.train.TrainConfig;
+import io.pneuknow.train.TrainRun;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Runs every cell of a study (architecture x method x test fold x seed) into its own folder of the
+ * study directory. A cell with a cell.json is finished and never trained again; an interrupted cell
+ * resumes from its last completed epoch. So a study killed at any moment continues where it
+ * stopped when it is run again, in the same or a later session.
+ */
+public final class StudyRunner {
+    /** A cell of the grid. */
+    record Cell(String architecture, StudyMethod method, int fold, long seed) {
+        Path dir(Path study) {
+            return study.resolve("cells").resolve(architecture).resolve(method.name()).resolve("fold-" + fold)
+                    .resolve("seed-" + seed);
+        }
+
+        String label() {
+            return architecture + " " + method.name() + " fold " + fold + " seed " + seed;
+        }
+    }
+
+    private StudyRunner() {
+    }
+
+    /** Runs (or resumes) the study and writes its tables; returns the results of every cell. */
+    public static List<CellResult> run(StudyConfig config, Path dir, PrintStream log) throws IOException {
+        Dataset dataset = DatasetLoader.load(config.data());
+        String fingerprint = Fingerprint.of(dataset);
+        Files.createDirectories(dir);
+        Path marker = dir.resolve("data-fingerprint.txt");
+        if (Files.exists(marker) && !Files.readString(marker).strip().equals(fingerprint)) {
+            throw new BadInputException(dir + " holds a study of other data (fingerprint " + Files.readString(marker).strip()
+                    + ", now " + fingerprint + "); use a new study folder");
+        }
+        AtomicFiles.writeString(marker, fingerprint + "\n");
+        AtomicFiles.write(dir.resolve("study.json"), out -> Json.MAPPER.writeValue(out, config));
+        Split folds = Splitter.kFold(dataset, config.folds(), config.foldSeed());
+        SplitCsv.write(folds, dataset, dir.resolve("folds.csv"));
+        log.println(folds.countsTable(dataset));
+        folds.warnings(dataset).forEach(w -> log.println("warning: " + w));
+
+        List<Cell> cells = new ArrayList<>();
+        for (String architecture : config.architectures()) {
+            for (String method : config.methods()) {
+                for (int fold : config.foldsToRun()) {
+                    for (long seed : config.seeds()) {
+                        cells.add(new Cell(architecture, StudyMethod.parse(method), fold, seed));
+                    }
+                }
+            }
+        }
+        List<CellResult> results = new ArrayList<>();
+        long started = System.nanoTime();
+        int trainedNow = 0;
+        int remaining = (int) cells.stream().filter(c -> !Files.exists(c.dir(dir).resolve("cell.json"))).count();
+        for (int i = 0; i < cells.size(); i++) {
+            Cell cell = cells.get(i);
+            Path cellFile = cell.dir(dir).resolve("cell.json");
+            if (Files.exists(cellFile)) {
+                results.add(Json.MAPPER.readValue(cellFile.toFile(), CellResult.class));
+                log.printf("cell %d/%d %s: done earlier%n", i + 1, cells.size(), cell.label());
+                continue;
+            }
+            String eta = trainedNow == 0 ? "?" : minutes((System.nanoTime() - started) / 1e9 / trainedNow * remaining);
+            log.printf("cell %d/%d %s: training (%d cells left, about %s)%n", i + 1, cells.size(), cell.label(),
+                    remaining, eta);
+            CellResult result = runCell(config, dataset, folds, fingerprint, cell, dir, log);
+            AtomicFiles.write(cellFile, out -> Json.MAPPER.writeValue(out, result));
+            results.add(result);
+            trainedNow++;
+            remaining--;
+        }
+        StudyTables tables = StudyTables.of(config, dataset, results);
+        AtomicFiles.write(dir.resolve("summary.json"), out -> Json.MAPPER.writeValue(out, tables));
+        AtomicFiles.writeString(dir.resolve("summary.md"), tables.markdown());
+        AtomicFiles.writeString(dir.resolve("learning-curves.csv"), tables.learningCurvesCsv());
+        return results;
+    }
+
+    private static CellResult runCell(StudyConfig config, Dataset dataset, Split folds, String fingerprint, Cell cell,
+                                      Path study, PrintStream log) throws IOException {
+        long start = System.nanoTime();
+        TrainConfig train = config.train().with(cell.method().method(), cell.method().teacherInput(),
+                cell.architecture(), cell.seed(), cell.method().annotationFraction()).validated();
+        Split split = folds.forFold(cell.fold());
+        List<Sample> test = split.samples(dataset, Split.TEST);
+        TrainRun.Parts parts = new TrainRun.Parts(split.samples(dataset, Split.TRAIN), split.samples(dataset, Split.VAL),
+                test);
+        Path dir = cell.dir(study);
+        TrainRun.Provenance provenance = new TrainRun.Provenance(Json.MAPPER.valueToTree(Map.of("study", config.name() == null
+                ? "" : config.name(), "cell", cell.label(), "train", train, "data", config.data())), fingerprint,
+                "study " + config.name() + ", " + dataset.samples().size() + " images", "pneuknow experiment");
+        // resume=true continues an interrupted cell from its checkpoints, and starts afresh when there are none
+        TrainRun.Outcome outcome = new TrainRun(train, log).run(dataset, parts, provenance, dir, true);
+        List<Prediction> predictions = predict(dir, test);
+        String history = cell.method().method().equals("hkd") ? "history-student.csv" : "history-baseline.csv";
+        List<Double> valLoss = Files.readAllLines(dir.resolve(history)).stream().skip(1)
+                .map(line -> Double.parseDouble(line.split(",")[7])).toList();
+        return new CellResult(cell.architecture(), cell.method().name(), cell.fold(), cell.seed(), predictions,
+                outcome.teacherTestAccuracy(), outcome.teacherTestAccuracyWithoutNoFinding(),
+                outcome.model().checkpoint().epoch(), valLoss, (System.nanoTime() - start) / 1e9, outcome.model().id());
+    }
+
+    /** The saved model's probabilities for the test images. */
+    static List<Prediction> predict(Path modelDir, List<Sample> test) {
+        List<Prediction> out = new ArrayList<>();
+        try (ModelBundle.Loaded loaded = ModelBundle.load(modelDir)) {
+            Predictor predictor = new Predictor(loaded);
+            for (int start = 0; start < test.size(); start += 16) {
+                List<Sample> chunk = test.subList(start, Math.min(test.size(), start + 16));
+                List<GreyImage> images = chunk.parallelStream().map(s -> ImageFiles.read(s.file())).toList();
+                float[][] p = predictor.probabilities(images);
+                for (int i = 0; i < chunk.size(); i++) {
+                    double[] probabilities = new double[p[i].length];
+                    for (int c = 0; c < p[i].length; c++) {
+                        probabilities[c] = p[i][c];
+                    }
+                    Sample s = chunk.get(i);
+                    out.add(new Prediction(s.imageId(), s.patientId(), s.classIndex(), probabilities, s.attributes()));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static String minutes(double seconds) {
+        return String.format(Locale.ROOT, "%d min", Math.round(seconds / 60));
+    }
+}

@@ -1,0 +1,71 @@
+package io.pneuknow.experiment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.pneuknow.data.DataSpec;
+import io.pneuknow.data.SyntheticChestXrays;
+import io.pneuknow.evaluate.Metrics;
+import io.pneuknow.train.TrainConfig;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StudyRunnerTest {
+    @Test
+    void tinyStudyTabulatesEveryCellAndNeverTrainsAFinishedCellAgain(@TempDir Path dir) throws Exception {
+        Path data = SyntheticChestXrays.generate(dir.resolve("data"), new SyntheticChestXrays.Spec(64, 6, 2, 2, 0.25, 0.7, 4));
+        DataSpec spec = DataSpec.of(data).withRegionsCsv(Path.of("regions.csv")).withRegionTypes("lesion");
+        TrainConfig train = new TrainConfig("baseline", "roi", "tiny_cnn", 64, 1, 0f, 2, 1, 0.5f, 2, 1e-3f, false, 8, false, "weak",
+                "mask", 0, "healthy", "exclude", 1, 2, 1, 1.0);
+        StudyConfig config = new StudyConfig("tiny", spec, 3, 7, null, List.of("tiny_cnn"),
+                List.of("baseline", "hkd", "hkd-fraction-0.5"), List.of(1L), train, 200);
+        PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+        List<CellResult> first = StudyRunner.run(config, dir.resolve("study"), quiet);
+
+        assertThat(first).hasSize(9);
+        // every image is tested exactly once per method (the folds partition the data)
+        for (String method : config.methods()) {
+            List<String> tested = new ArrayList<>();
+            first.stream().filter(c -> c.method().equals(method)).forEach(c -> c.test().forEach(p -> tested.add(p.imageId())));
+            assertThat(tested).hasSize(30).doesNotHaveDuplicates();
+        }
+        String summary = Files.readString(dir.resolve("study/summary.md"));
+        assertThat(summary).contains("| tiny_cnn | baseline | 3 |").contains("| tiny_cnn | hkd | 3 |")
+                .contains("| tiny_cnn | hkd-fraction-0.5 | 3 |");
+        StudyTables tables = io.pneuknow.Json.MAPPER.readValue(dir.resolve("study/summary.json").toFile(), StudyTables.class);
+        StudyTables.Comparison hkd = tables.comparisons().stream().filter(c -> c.method().equals("hkd")).findFirst().orElseThrow();
+        List<String> classes = SyntheticChestXrays.CLASSES;
+        double pooledHkd = Metrics.of(StudyTables.pooled(first.stream().filter(c -> c.method().equals("hkd")).toList()), classes)
+                .balancedAccuracy();
+        double pooledBaseline = Metrics.of(StudyTables.pooled(first.stream().filter(c -> c.method().equals("baseline")).toList()),
+                classes).balancedAccuracy();
+        assertThat(hkd.images()).isEqualTo(30);
+        assertThat(hkd.balancedAccuracyDifference().estimate()).isCloseTo(pooledHkd - pooledBaseline, within(1e-12));
+        assertThat(hkd.balancedAccuracyDifference().lower()).isLessThanOrEqualTo(hkd.balancedAccuracyDifference().upper());
+
+        // a second run trains nothing: every cell.json stays as it was
+        List<FileTime> before = new ArrayList<>();
+        try (var files = Files.walk(dir.resolve("study/cells"))) {
+            for (Path f : files.filter(p -> p.getFileName().toString().equals("cell.json")).sorted().toList()) {
+                before.add(Files.getLastModifiedTime(f));
+            }
+        }
+        List<CellResult> second = StudyRunner.run(config, dir.resolve("study"), quiet);
+        List<FileTime> after = new ArrayList<>();
+        try (var files = Files.walk(dir.resolve("study/cells"))) {
+            for (Path f : files.filter(p -> p.getFileName().toString().equals("cell.json")).sorted().toList()) {
+                after.add(Files.getLastModifiedTime(f));
+            }
+        }
+        assertThat(after).isEqualTo(before).hasSize(9);
+        assertThat(second).hasSize(9);
+        assertThat(second.get(4).test().get(0).probabilities()).containsExactly(first.get(4).test().get(0).probabilities());
+    }
+}
