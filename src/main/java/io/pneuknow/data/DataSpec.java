@@ -1,5 +1,6 @@
 package io.pneuknow.data;
 
+import io.pneuknow.BadInputException;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -32,11 +33,28 @@ public record DataSpec(Path root, Path labelsFile, String imageIdColumn, String 
                        Path cocoJson, Path masksDir, Set<String> regionTypes, Set<String> regionLabels,
                        String splitColumn) {
 
+    /** Fields left out of a JSON file take their defaults; relative files are resolved against {@code root}. */
     public DataSpec {
-        classes = List.copyOf(classes);
-        rowFilter = Collections.unmodifiableMap(new LinkedHashMap<>(rowFilter));
-        regionTypes = Set.copyOf(regionTypes);
-        regionLabels = Set.copyOf(regionLabels);
+        if (root == null) {
+            throw new BadInputException("data settings name no root directory; give \"root\" (the data set's folder)");
+        }
+        labelsFile = labelsFile == null ? root.resolve("labels.csv") : under(root, labelsFile);
+        imageIdColumn = imageIdColumn == null ? "image_id" : imageIdColumn;
+        fileColumn = fileColumn == null ? "file" : fileColumn;
+        classColumn = classColumn == null ? "class" : classColumn;
+        patientColumn = patientColumn == null ? "patient_id" : patientColumn;
+        classes = classes == null ? List.of() : List.copyOf(classes);
+        rowFilter = rowFilter == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(rowFilter));
+        regionsCsv = regionsCsv == null ? null : under(root, regionsCsv);
+        cocoJson = cocoJson == null ? null : under(root, cocoJson);
+        masksDir = masksDir == null ? null : under(root, masksDir);
+        regionTypes = regionTypes == null ? Set.of() : Set.copyOf(regionTypes);
+        regionLabels = regionLabels == null ? Set.of() : Set.copyOf(regionLabels);
+    }
+
+    /** A file given relative to the data set's folder, or already resolved (absolute, or under root). */
+    private static Path under(Path root, Path file) {
+        return file.isAbsolute() || file.startsWith(root) ? file : root.resolve(file);
     }
 
     /** The defaults: {@code root/labels.csv} with columns image_id, file, class, patient_id; no regions, no filters. */
