@@ -225,24 +225,11 @@ final class EvaluateCommand implements Callable<Integer> {
     }
 
     static Scored score(Predictor predictor, List<Sample> samples) {
-        double[][] logits = new double[samples.size()][];
-        int[] labels = new int[samples.size()];
-        int batch = 16;
-        for (int start = 0; start < samples.size(); start += batch) {
-            List<Sample> chunk = samples.subList(start, Math.min(samples.size(), start + batch));
-            List<GreyImage> images = chunk.parallelStream().map(s -> ImageFiles.read(s.file())).toList();
-            float[][] z = predictor.logits(images);
-            for (int i = 0; i < chunk.size(); i++) {
-                logits[start + i] = new double[z[i].length];
-                for (int c = 0; c < z[i].length; c++) {
-                    logits[start + i][c] = z[i][c];
-                }
-                labels[start + i] = chunk.get(i).classIndex();
-            }
-        }
-        return new Scored(logits, labels);
+        double[][] logits = predictor.logitsOfFiles(samples.stream().map(Sample::file).toList());
+        return new Scored(logits, samples.stream().mapToInt(Sample::classIndex).toArray());
     }
 
+    /** Predictions of the samples from their probabilities, in the same order. */
     static List<Prediction> predictions(List<Sample> samples, double[][] probabilities) {
         List<Prediction> out = new ArrayList<>();
         for (int i = 0; i < samples.size(); i++) {

@@ -6,13 +6,12 @@ import io.pneuknow.data.AtomicFiles;
 import io.pneuknow.data.Dataset;
 import io.pneuknow.data.DatasetLoader;
 import io.pneuknow.data.Fingerprint;
-import io.pneuknow.data.GreyImage;
-import io.pneuknow.data.ImageFiles;
 import io.pneuknow.data.Sample;
 import io.pneuknow.data.Split;
 import io.pneuknow.data.SplitCsv;
 import io.pneuknow.data.Splitter;
 import io.pneuknow.evaluate.Prediction;
+import io.pneuknow.evaluate.TemperatureScaling;
 import io.pneuknow.model.ModelBundle;
 import io.pneuknow.model.Predictor;
 import io.pneuknow.train.TrainConfig;
@@ -129,24 +128,16 @@ public final class StudyRunner {
 
     /** The saved model's probabilities for the test images. */
     static List<Prediction> predict(Path modelDir, List<Sample> test) {
-        List<Prediction> out = new ArrayList<>();
         try (ModelBundle.Loaded loaded = ModelBundle.load(modelDir)) {
-            Predictor predictor = new Predictor(loaded);
-            for (int start = 0; start < test.size(); start += 16) {
-                List<Sample> chunk = test.subList(start, Math.min(test.size(), start + 16));
-                List<GreyImage> images = chunk.parallelStream().map(s -> ImageFiles.read(s.file())).toList();
-                float[][] p = predictor.probabilities(images);
-                for (int i = 0; i < chunk.size(); i++) {
-                    double[] probabilities = new double[p[i].length];
-                    for (int c = 0; c < p[i].length; c++) {
-                        probabilities[c] = p[i][c];
-                    }
-                    Sample s = chunk.get(i);
-                    out.add(new Prediction(s.imageId(), s.patientId(), s.classIndex(), probabilities, s.attributes()));
-                }
+            double[][] logits = new Predictor(loaded).logitsOfFiles(test.stream().map(Sample::file).toList());
+            List<Prediction> out = new ArrayList<>();
+            for (int i = 0; i < test.size(); i++) {
+                Sample s = test.get(i);
+                out.add(new Prediction(s.imageId(), s.patientId(), s.classIndex(),
+                        TemperatureScaling.apply(new double[][] {logits[i]}, 1)[0], s.attributes()));
             }
+            return out;
         }
-        return out;
     }
 
     private static String minutes(double seconds) {

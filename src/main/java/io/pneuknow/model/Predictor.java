@@ -55,6 +55,23 @@ public final class Predictor {
         return p;
     }
 
+    /** Logits of image files, decoded in parallel and run in batches of 16; in the order given. */
+    public double[][] logitsOfFiles(List<java.nio.file.Path> files) {
+        double[][] out = new double[files.size()][];
+        for (int start = 0; start < files.size(); start += 16) {
+            List<java.nio.file.Path> chunk = files.subList(start, Math.min(files.size(), start + 16));
+            List<GreyImage> images = chunk.parallelStream().map(io.pneuknow.data.ImageFiles::read).toList();
+            float[][] z = logits(images);
+            for (int i = 0; i < chunk.size(); i++) {
+                out[start + i] = new double[z[i].length];
+                for (int c = 0; c < z[i].length; c++) {
+                    out[start + i][c] = z[i][c];
+                }
+            }
+        }
+        return out;
+    }
+
     /** Logits per image (before softmax), in the order of the model's labels. */
     public float[][] logits(List<GreyImage> images) {
         int size = preprocessor.inputSize();
