@@ -19,6 +19,8 @@ final class TrainOptions {
     Float dropout;
     @Option(names = "--epochs", description = "Epochs of the baseline or the student (default 60).")
     Integer epochs;
+    @Option(names = "--student-epochs", description = "Epochs of the HKD student when not the same as --epochs.")
+    Integer studentEpochs;
     @Option(names = "--teacher-epochs", description = "Epochs of the HKD teacher (default 20).")
     Integer teacherEpochs;
     @Option(names = "--alpha", description = "alpha0, the initial weight of the feature term (default 0.5).")
@@ -61,7 +63,7 @@ final class TrainOptions {
                 or(classWeights, c.classWeights()), or(augment, c.augment()), or(roiShape, c.roiShape()),
                 or(roiMargin, c.roiMargin()), or(noFindingClass, c.noFindingClass()), or(unannotated, c.unannotated()),
                 or(seed, c.seed()), or(threads, c.threads()), or(loaderThreads, c.loaderThreads()),
-                or(annotationFraction, c.annotationFraction()));
+                or(annotationFraction, c.annotationFraction()), or(studentEpochs, c.studentEpochs()));
     }
 
     private static <T> T or(T value, T fallback) {

@@ -58,6 +58,7 @@ public final class StudyRunner {
                     + ", now " + fingerprint + "); use a new study folder");
         }
         AtomicFiles.writeString(marker, fingerprint + "\n");
+        requireSameSettings(config, dir.resolve("study.json"));
         AtomicFiles.write(dir.resolve("study.json"), out -> Json.MAPPER.writeValue(out, config));
         Split folds = Splitter.kFold(dataset, config.folds(), config.foldSeed());
         SplitCsv.write(folds, dataset, dir.resolve("folds.csv"));
@@ -100,6 +101,36 @@ public final class StudyRunner {
         AtomicFiles.writeString(dir.resolve("summary.md"), tables.markdown());
         AtomicFiles.writeString(dir.resolve("learning-curves.csv"), tables.learningCurvesCsv());
         return results;
+    }
+
+    /**
+     * A study folder may gain architectures, methods, folds and seeds, but its finished cells were
+     * trained with one set of training settings and fold assignment; mixing others in would make the
+     * tables compare unlike things.
+     */
+    private static void requireSameSettings(StudyConfig config, Path studyFile) throws IOException {
+        if (!Files.exists(studyFile)) {
+            return;
+        }
+        StudyConfig earlier = Json.MAPPER.readValue(studyFile.toFile(), StudyConfig.class);
+        List<String> changed = new ArrayList<>();
+        if (!earlier.train().equals(config.train())) {
+            var before = Json.MAPPER.valueToTree(earlier.train());
+            var now = Json.MAPPER.valueToTree(config.train());
+            now.fieldNames().forEachRemaining(f -> {
+                if (!now.get(f).equals(before.get(f))) {
+                    changed.add("train." + f + " " + before.get(f) + " -> " + now.get(f));
+                }
+            });
+        }
+        if (earlier.folds() != config.folds() || earlier.foldSeed() != config.foldSeed()) {
+            changed.add("folds/foldSeed " + earlier.folds() + "/" + earlier.foldSeed() + " -> " + config.folds() + "/"
+                    + config.foldSeed());
+        }
+        if (!changed.isEmpty()) {
+            throw new BadInputException(studyFile.getParent() + " holds a study trained with other settings ("
+                    + String.join(", ", changed) + "); use a new study folder, or restore the settings to extend it");
+        }
     }
 
     private static CellResult runCell(StudyConfig config, Dataset dataset, Split folds, String fingerprint, Cell cell,

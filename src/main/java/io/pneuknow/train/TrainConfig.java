@@ -21,16 +21,19 @@ import java.util.Set;
  * @param threads engine threads (0: all cores)
  * @param annotationFraction the share of annotated training images whose regions the teacher may
  *     use (a seeded subset; the others count as unannotated); null or 1 for all
+ * @param studentEpochs epochs of the HKD student when they differ from the baseline's
+ *     ({@code epochs}); null for the same
  */
 public record TrainConfig(String method, String teacherInput, String architecture, int inputSize, int channels,
                           float dropout, int epochs, int teacherEpochs, float alpha0, int kdEpochs,
                           float learningRate, boolean perBatchSchedule, int batchSize, boolean classWeights,
                           String augment, String roiShape, int roiMargin, String noFindingClass, String unannotated,
-                          long seed, int threads, int loaderThreads, Double annotationFraction) {
+                          long seed, int threads, int loaderThreads, Double annotationFraction,
+                          Integer studentEpochs) {
 
     public static TrainConfig defaults() {
         return new TrainConfig("baseline", "roi", "resnet18", 224, 1, 0.5f, 60, 20, 0.5f, 40, 1e-4f, false, 8,
-                false, "strong", "mask", 0, "healthy", "exclude", 42, 0, 1, 1.0);
+                false, "strong", "mask", 0, "healthy", "exclude", 42, 0, 1, 1.0, null);
     }
 
     /**
@@ -40,7 +43,7 @@ public record TrainConfig(String method, String teacherInput, String architectur
      */
     public static TrainConfig shortcutTask(String method, String teacherInput, long seed, int threads) {
         return new TrainConfig(method, teacherInput, "tiny_cnn", 64, 1, 0f, 40, 15, 0.5f, 40, 1e-3f, false, 16, false,
-                "weak", "mask", 0, "healthy", "exclude", seed, threads, 1, 1.0);
+                "weak", "mask", 0, "healthy", "exclude", seed, threads, 1, 1.0, null);
     }
 
     /** Checks every value; all problems in one exception. */
@@ -53,6 +56,8 @@ public record TrainConfig(String method, String teacherInput, String architectur
         check(problems, channels == 1 || channels == 3, "channels " + channels + " must be 1 or 3");
         check(problems, dropout >= 0 && dropout < 1, "dropout " + dropout + " must be in [0, 1)");
         check(problems, epochs >= 1, "epochs " + epochs + " must be at least 1");
+        check(problems, studentEpochs == null || studentEpochs >= 1,
+                "student epochs " + studentEpochs + " must be at least 1 (or left out for the same as epochs)");
         check(problems, teacherEpochs >= 1, "teacher epochs " + teacherEpochs + " must be at least 1");
         check(problems, alpha0 >= 0 && alpha0 <= 1, "alpha0 " + alpha0 + " must be in [0, 1]");
         check(problems, kdEpochs >= 0, "kd epochs " + kdEpochs + " must be 0 or more");
@@ -82,7 +87,13 @@ public record TrainConfig(String method, String teacherInput, String architectur
                             double newAnnotationFraction) {
         return new TrainConfig(newMethod, newTeacherInput, newArchitecture, inputSize, channels, dropout, epochs,
                 teacherEpochs, alpha0, kdEpochs, learningRate, perBatchSchedule, batchSize, classWeights, augment,
-                roiShape, roiMargin, noFindingClass, unannotated, newSeed, threads, loaderThreads, newAnnotationFraction);
+                roiShape, roiMargin, noFindingClass, unannotated, newSeed, threads, loaderThreads, newAnnotationFraction,
+                studentEpochs);
+    }
+
+    /** Epochs of the network this run delivers: the student's for HKD, else the baseline's. */
+    public int finalStageEpochs() {
+        return distills() && studentEpochs != null ? studentEpochs : epochs;
     }
 
     public boolean distills() {

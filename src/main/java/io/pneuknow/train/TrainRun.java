@@ -116,7 +116,7 @@ public final class TrainRun {
             List<BatchLoader.Item> studentItems = trainViews;
             StageTrainer.Teacher frozen = new StageTrainer.Teacher(teacher, teacherInput, config.alpha0(), config.kdEpochs());
             StageTrainer.Stage studentStage = new StageTrainer.Stage("student", 2, StageTrainer.Input.RAW,
-                    config.epochs(), studentItems, items(val, false), frozen);
+                    config.finalStageEpochs(), studentItems, items(val, false), frozen);
             StageTrainer.Result result = trainer.run(studentStage, student, manager,
                     out.resolve("checkpoints/student"), resume);
             writeHistory(out.resolve("history-student.csv"), result);

@@ -1,6 +1,7 @@
 package io.pneuknow.experiment;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.pneuknow.data.DataSpec;
@@ -23,13 +24,16 @@ class StudyRunnerTest {
         Path data = SyntheticChestXrays.generate(dir.resolve("data"), new SyntheticChestXrays.Spec(64, 6, 2, 2, 0.25, 0.7, 4));
         DataSpec spec = DataSpec.of(data).withRegionsCsv(Path.of("regions.csv")).withRegionTypes("lesion");
         TrainConfig train = new TrainConfig("baseline", "roi", "tiny_cnn", 64, 1, 0f, 2, 1, 0.5f, 2, 1e-3f, false, 8, false, "weak",
-                "mask", 0, "healthy", "exclude", 1, 2, 1, 1.0);
+                "mask", 0, "healthy", "exclude", 1, 2, 1, 1.0, 3);
         StudyConfig config = new StudyConfig("tiny", spec, 3, 7, null, List.of("tiny_cnn"),
                 List.of("baseline", "hkd", "hkd-fraction-0.5"), List.of(1L), train, 200);
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
         List<CellResult> first = StudyRunner.run(config, dir.resolve("study"), quiet);
 
         assertThat(first).hasSize(9);
+        // the student trains for its own number of epochs, the baseline for the common one
+        assertThat(first).filteredOn(c -> c.method().equals("baseline")).allSatisfy(c -> assertThat(c.valLoss()).hasSize(2));
+        assertThat(first).filteredOn(c -> c.method().equals("hkd")).allSatisfy(c -> assertThat(c.valLoss()).hasSize(3));
         // every image is tested exactly once per method (the folds partition the data)
         for (String method : config.methods()) {
             List<String> tested = new ArrayList<>();
@@ -67,5 +71,13 @@ class StudyRunnerTest {
         assertThat(after).isEqualTo(before).hasSize(9);
         assertThat(second).hasSize(9);
         assertThat(second.get(4).test().get(0).probabilities()).containsExactly(first.get(4).test().get(0).probabilities());
+
+        // other training settings in the same folder are refused before anything is trained
+        StudyConfig changed = new StudyConfig("tiny", spec, 3, 7, null, List.of("tiny_cnn"), List.of("baseline"),
+                List.of(1L, 2L), train.with("baseline", "roi", "tiny_cnn", 1, 0.5), 200);
+        assertThatThrownBy(() -> StudyRunner.run(changed, dir.resolve("study"), quiet))
+                .isInstanceOf(io.pneuknow.BadInputException.class)
+                .hasMessageContaining("train.annotationFraction 1.0 -> 0.5").hasMessageContaining("new study folder");
+        assertThat(dir.resolve("study/cells/tiny_cnn/baseline/fold-0/seed-2")).doesNotExist();
     }
 }

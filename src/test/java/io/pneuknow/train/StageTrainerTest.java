@@ -29,7 +29,7 @@ class StageTrainerTest {
 
     static TrainConfig config() {
         return new TrainConfig("hkd", "roi", "tiny_cnn", SIZE, 1, 0.5f, 1, 1, 0.5f, 1, 1e-3f, false, 4, false,
-                "weak", "mask", 0, "healthy", "exclude", 3, 2, 1, 1.0);
+                "weak", "mask", 0, "healthy", "exclude", 3, 2, 1, 1.0, null);
     }
 
     static List<PreparedSample> samples(int n, boolean withRoi) {
