@@ -12,6 +12,7 @@ import io.pneuknow.data.SplitCsv;
 import io.pneuknow.data.Splitter;
 import io.pneuknow.evaluate.Prediction;
 import io.pneuknow.evaluate.TemperatureScaling;
+import io.pneuknow.explain.ImageAgreement;
 import io.pneuknow.model.ModelBundle;
 import io.pneuknow.model.Predictor;
 import io.pneuknow.train.TrainConfig;
@@ -83,7 +84,14 @@ public final class StudyRunner {
             Cell cell = cells.get(i);
             Path cellFile = cell.dir(dir).resolve("cell.json");
             if (Files.exists(cellFile)) {
-                results.add(Json.MAPPER.readValue(cellFile.toFile(), CellResult.class));
+                CellResult earlier = Json.MAPPER.readValue(cellFile.toFile(), CellResult.class);
+                if (earlier.localisation() == null) {
+                    // written before localisation was recorded: score the saved model now
+                    earlier = earlier.withLocalisation(localise(cell.dir(dir), testOf(dataset, folds, cell)));
+                    CellResult filled = earlier;
+                    AtomicFiles.write(cellFile, out -> Json.MAPPER.writeValue(out, filled));
+                }
+                results.add(earlier);
                 log.printf("cell %d/%d %s: done earlier%n", i + 1, cells.size(), cell.label());
                 continue;
             }
@@ -139,7 +147,7 @@ public final class StudyRunner {
         TrainConfig train = config.train().with(cell.method().method(), cell.method().teacherInput(),
                 cell.architecture(), cell.seed(), cell.method().annotationFraction()).validated();
         Split split = folds.forFold(cell.fold());
-        List<Sample> test = split.samples(dataset, Split.TEST);
+        List<Sample> test = testOf(dataset, folds, cell);
         TrainRun.Parts parts = new TrainRun.Parts(split.samples(dataset, Split.TRAIN), split.samples(dataset, Split.VAL),
                 test);
         Path dir = cell.dir(study);
@@ -154,7 +162,19 @@ public final class StudyRunner {
                 .map(line -> Double.parseDouble(line.split(",")[7])).toList();
         return new CellResult(cell.architecture(), cell.method().name(), cell.fold(), cell.seed(), predictions,
                 outcome.teacherTestAccuracy(), outcome.teacherTestAccuracyWithoutNoFinding(),
-                outcome.model().checkpoint().epoch(), valLoss, (System.nanoTime() - start) / 1e9, outcome.model().id());
+                outcome.model().checkpoint().epoch(), valLoss, (System.nanoTime() - start) / 1e9, outcome.model().id(),
+                localise(dir, test));
+    }
+
+    private static List<Sample> testOf(Dataset dataset, Split folds, Cell cell) {
+        return folds.forFold(cell.fold()).samples(dataset, Split.TEST);
+    }
+
+    /** Grad-CAM agreement with the expert's regions on the annotated test images of a cell's model. */
+    static List<ImageAgreement> localise(Path modelDir, List<Sample> test) {
+        try (ModelBundle.Loaded loaded = ModelBundle.load(modelDir)) {
+            return ImageAgreement.ofAnnotated(loaded, test);
+        }
     }
 
     /** The saved model's probabilities for the test images. */

@@ -22,7 +22,32 @@ import java.util.TreeMap;
  * patient-level paired bootstrap of the difference in balanced accuracy and accuracy.
  */
 public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<String, Map<String, Double>> perClassF1,
-                          Map<String, List<Double>> meanValLoss) {
+                          Map<String, List<Double>> meanValLoss, List<LocalisationRow> localisation,
+                          List<FractionPoint> annotationFraction) {
+
+    /** Classes with fewer annotated test images than this get no per-class localisation figures. */
+    static final int MIN_IMAGES_PER_CLASS = 10;
+
+    /**
+     * Grad-CAM (true class, last feature map) against the expert's regions on the annotated test
+     * images of one architecture and method: mean ± sd over cells, and on the pooled images (scores
+     * averaged over seeds per image) with patient-level 95% intervals; per class only where at least
+     * {@value #MIN_IMAGES_PER_CLASS} annotated images exist, otherwise the reason.
+     */
+    public record LocalisationRow(String architecture, String method, int cells, int images, int undefined,
+                                  double energyMean, double energySd, double hitRateMean, double hitRateSd,
+                                  double iouMean, double iouSd, double auprcMean, double auprcSd, Interval energy,
+                                  Interval hitRate, Interval iou, Interval auprc, Map<String, Object> perClass) {
+    }
+
+    /**
+     * One point of the annotation-fraction curve: HKD whose teacher used the regions of this share of
+     * the annotated training images (1 = plain HKD), mean ± sd over cells.
+     */
+    public record FractionPoint(String architecture, String method, double fraction, int cells,
+                                double balancedAccuracyMean, double balancedAccuracySd, double accuracyMean,
+                                double accuracySd, double energyMean) {
+    }
 
     /** Mean and standard deviation over the cells of one architecture and method. */
     public record Row(String architecture, String method, int cells, double accuracyMean, double accuracySd,
@@ -34,7 +59,7 @@ public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<Stri
     /** A method against the baseline on pooled out-of-fold predictions of the same images. */
     public record Comparison(String architecture, String method, int images, double baselineBalancedAccuracy,
                              double methodBalancedAccuracy, Interval balancedAccuracyDifference,
-                             Interval accuracyDifference) {
+                             Interval accuracyDifference, int localisedImages, Interval energyDifference) {
     }
 
     static StudyTables of(StudyConfig config, Dataset dataset, List<CellResult> results) {
@@ -92,16 +117,155 @@ public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<Stri
                     continue;
                 }
                 int replicates = config.bootstrapReplicates();
+                Map<String, double[]> baselineScores = pooledScores(baseline);
+                Map<String, double[]> methodScores = pooledScores(cells);
+                // a difference of means over the same images is the mean of per-image differences, so a
+                // patient-level bootstrap of that mean is the paired bootstrap of the difference
+                List<Prediction> localisedMethod = pooledMethod.stream()
+                        .filter(p -> baselineScores.containsKey(p.imageId()) && methodScores.containsKey(p.imageId()))
+                        .toList();
+                Interval energyDifference = localisedMethod.isEmpty() ? null
+                        : Bootstrap.patientLevel(localisedMethod, replicates, 3, list -> list.stream()
+                                .mapToDouble(p -> methodScores.get(p.imageId())[0] - baselineScores.get(p.imageId())[0])
+                                .average().orElse(Double.NaN));
                 comparisons.add(new Comparison(architecture, method, pooledMethod.size(),
                         Metrics.of(pooledBaseline, classes).balancedAccuracy(),
                         Metrics.of(pooledMethod, classes).balancedAccuracy(),
                         Bootstrap.pairedDifference(pooledMethod, pooledBaseline, replicates, 1,
                                 p -> Metrics.of(p, classes).balancedAccuracy()),
                         Bootstrap.pairedDifference(pooledMethod, pooledBaseline, replicates, 2,
-                                p -> Metrics.of(p, classes).accuracy())));
+                                p -> Metrics.of(p, classes).accuracy()),
+                        localisedMethod.size(), energyDifference));
             }
         }
-        return new StudyTables(rows, comparisons, perClassF1, meanValLoss);
+        List<LocalisationRow> localisation = new ArrayList<>();
+        for (List<CellResult> cells : byModel.values()) {
+            localisationRow(cells, classes, config.bootstrapReplicates()).ifPresent(localisation::add);
+        }
+        return new StudyTables(rows, comparisons, perClassF1, meanValLoss, localisation,
+                fractionCurve(config, byModel, rows, localisation));
+    }
+
+    private static java.util.Optional<LocalisationRow> localisationRow(List<CellResult> cells, List<String> classes,
+                                                                      int replicates) {
+        if (cells.stream().anyMatch(c -> c.localisation() == null)) {
+            return java.util.Optional.empty();
+        }
+        Map<String, double[]> scores = pooledScores(cells);
+        List<Prediction> images = pooled(cells).stream().filter(p -> scores.containsKey(p.imageId())).toList();
+        int undefined = (int) cells.stream().flatMap(c -> c.localisation().stream()).filter(a -> !a.defined()).count();
+        double[][] perCell = new double[4][cells.size()];
+        for (int i = 0; i < cells.size(); i++) {
+            double[] m = cellMeans(cells.get(i).localisation());
+            for (int k = 0; k < 4; k++) {
+                perCell[k][i] = m[k];
+            }
+        }
+        CellResult first = cells.get(0);
+        Interval[] pooled = new Interval[4];
+        Map<String, Object> perClass = new LinkedHashMap<>();
+        if (!images.isEmpty()) {
+            List<Interval> all = Bootstrap.patientLevelAll(images, replicates, 4, p -> meanScores(p, scores));
+            for (int k = 0; k < 4; k++) {
+                pooled[k] = all.get(k);
+            }
+            for (int c = 0; c < classes.size(); c++) {
+                int cls = c;
+                List<Prediction> ofClass = images.stream().filter(p -> p.trueClass() == cls).toList();
+                if (ofClass.isEmpty()) {
+                    continue;
+                }
+                if (ofClass.size() < MIN_IMAGES_PER_CLASS) {
+                    perClass.put(classes.get(c), "too few annotated images (" + ofClass.size() + " < "
+                            + MIN_IMAGES_PER_CLASS + ")");
+                    continue;
+                }
+                List<Interval> ci = Bootstrap.patientLevelAll(ofClass, replicates, 4, p -> meanScores(p, scores));
+                Map<String, Object> values = new LinkedHashMap<>();
+                values.put("images", ofClass.size());
+                values.put("energy", ci.get(0));
+                values.put("hitRate", ci.get(1));
+                values.put("iou", ci.get(2));
+                values.put("auprc", ci.get(3));
+                perClass.put(classes.get(c), values);
+            }
+        }
+        return java.util.Optional.of(new LocalisationRow(first.architecture(), first.method(), cells.size(), images.size(),
+                undefined, mean(perCell[0]), sd(perCell[0]), mean(perCell[1]), sd(perCell[1]), mean(perCell[2]),
+                sd(perCell[2]), mean(perCell[3]), sd(perCell[3]), pooled[0], pooled[1], pooled[2], pooled[3], perClass));
+    }
+
+    /** Per image (defined scores only), energy, hit, IoU and AUPRC averaged over the cells (seeds) that scored it. */
+    static Map<String, double[]> pooledScores(List<CellResult> cells) {
+        Map<String, double[]> sums = new TreeMap<>();
+        Map<String, Integer> counts = new TreeMap<>();
+        for (CellResult c : cells) {
+            if (c.localisation() == null) {
+                continue;
+            }
+            for (var a : c.localisation()) {
+                if (!a.defined()) {
+                    continue;
+                }
+                double[] sum = sums.computeIfAbsent(a.imageId(), k -> new double[4]);
+                sum[0] += a.energy();
+                sum[1] += a.hit();
+                sum[2] += a.iou();
+                sum[3] += a.auprc();
+                counts.merge(a.imageId(), 1, Integer::sum);
+            }
+        }
+        sums.forEach((id, sum) -> {
+            for (int k = 0; k < 4; k++) {
+                sum[k] /= counts.get(id);
+            }
+        });
+        return sums;
+    }
+
+    private static double[] cellMeans(List<io.pneuknow.explain.ImageAgreement> scores) {
+        double[][] columns = new double[4][];
+        columns[0] = scores.stream().mapToDouble(io.pneuknow.explain.ImageAgreement::energy).toArray();
+        columns[1] = scores.stream().mapToDouble(io.pneuknow.explain.ImageAgreement::hit).toArray();
+        columns[2] = scores.stream().mapToDouble(io.pneuknow.explain.ImageAgreement::iou).toArray();
+        columns[3] = scores.stream().mapToDouble(io.pneuknow.explain.ImageAgreement::auprc).toArray();
+        return new double[] {mean(columns[0]), mean(columns[1]), mean(columns[2]), mean(columns[3])};
+    }
+
+    private static double[] meanScores(List<Prediction> images, Map<String, double[]> scores) {
+        double[] out = new double[4];
+        for (Prediction p : images) {
+            double[] s = scores.get(p.imageId());
+            for (int k = 0; k < 4; k++) {
+                out[k] += s[k] / images.size();
+            }
+        }
+        return out;
+    }
+
+    private static List<FractionPoint> fractionCurve(StudyConfig config, Map<String, List<CellResult>> byModel,
+                                                     List<Row> rows, List<LocalisationRow> localisation) {
+        List<FractionPoint> points = new ArrayList<>();
+        for (Row r : rows) {
+            double fraction;
+            if (r.method().equals("hkd")) {
+                fraction = 1.0;
+            } else if (r.method().startsWith("hkd-fraction-")) {
+                fraction = StudyMethod.parse(r.method()).annotationFraction();
+            } else {
+                continue;
+            }
+            double energy = localisation.stream().filter(l -> l.architecture().equals(r.architecture())
+                    && l.method().equals(r.method())).mapToDouble(LocalisationRow::energyMean).findFirst().orElse(Double.NaN);
+            points.add(new FractionPoint(r.architecture(), r.method(), fraction, r.cells(), r.balancedAccuracyMean(),
+                    r.balancedAccuracySd(), r.accuracyMean(), r.accuracySd(), energy));
+        }
+        boolean anyFraction = points.stream().anyMatch(p -> p.fraction() < 1);
+        if (!anyFraction) {
+            return List.of();
+        }
+        points.sort(java.util.Comparator.comparing(FractionPoint::architecture).thenComparingDouble(FractionPoint::fraction));
+        return points;
     }
 
     /** One prediction per test image: probabilities averaged over the seeds (each image is tested in one fold). */
@@ -144,12 +308,13 @@ public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<Stri
         }
         s.append("\n## Primary comparison: method minus baseline, pooled out-of-fold predictions\n\n");
         s.append("Patient-level paired bootstrap, 95% intervals.\n\n");
-        s.append("| architecture | method | images | balanced accuracy baseline → method | difference (95% CI) | accuracy difference (95% CI) |\n");
-        s.append("|---|---|---|---|---|---|\n");
+        s.append("| architecture | method | images | balanced accuracy baseline → method | difference (95% CI) | accuracy difference (95% CI) | heat inside regions, difference (95% CI; annotated images) |\n");
+        s.append("|---|---|---|---|---|---|---|\n");
         for (Comparison c : comparisons) {
-            s.append(String.format(Locale.ROOT, "| %s | %s | %d | %.3f → %.3f | %s | %s |%n", c.architecture(), c.method(),
+            s.append(String.format(Locale.ROOT, "| %s | %s | %d | %.3f → %.3f | %s | %s | %s |%n", c.architecture(), c.method(),
                     c.images(), c.baselineBalancedAccuracy(), c.methodBalancedAccuracy(),
-                    ci(c.balancedAccuracyDifference()), ci(c.accuracyDifference())));
+                    ci(c.balancedAccuracyDifference()), ci(c.accuracyDifference()),
+                    c.energyDifference() == null ? "–" : ci(c.energyDifference()) + " (" + c.localisedImages() + ")"));
         }
         s.append("\n## Per-class F1 (mean over cells)\n\n| model |");
         List<String> classes = perClassF1.values().stream().findFirst().map(m -> List.copyOf(m.keySet())).orElse(List.of());
@@ -160,7 +325,43 @@ public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<Stri
             f1.values().forEach(v -> s.append(String.format(Locale.ROOT, " %.3f |", v)));
             s.append('\n');
         });
+        if (!localisation.isEmpty()) {
+            s.append("\n## Localisation: Grad-CAM of the true class against the expert's regions\n\n");
+            s.append("Annotated test images only. Mean ± sd over cells; pooled: scores averaged over seeds per image,")
+                    .append(" patient-level 95% intervals. Energy: share of the heat inside the regions; hit: hottest")
+                    .append(" pixel inside; IoU of the map thresholded at half its maximum; AUPRC of heat for region pixels.\n\n");
+            s.append("| architecture | method | images | energy | hit rate | IoU | AUPRC | pooled energy (95% CI) | pooled hit rate (95% CI) |\n");
+            s.append("|---|---|---|---|---|---|---|---|---|\n");
+            for (LocalisationRow l : localisation) {
+                s.append(String.format(Locale.ROOT, "| %s | %s | %d%s | %s | %s | %s | %s | %s | %s |%n", l.architecture(),
+                        l.method(), l.images(), l.undefined() > 0 ? " (+" + l.undefined() + " undefined)" : "",
+                        pm(l.energyMean(), l.energySd()), pm(l.hitRateMean(), l.hitRateSd()), pm(l.iouMean(), l.iouSd()),
+                        pm(l.auprcMean(), l.auprcSd()), interval(l.energy()), interval(l.hitRate())));
+            }
+            s.append("\n### Localisation per class (pooled energy, 95% CI)\n\n");
+            for (LocalisationRow l : localisation) {
+                s.append("- ").append(l.architecture()).append(' ').append(l.method()).append(": ");
+                List<String> parts = new ArrayList<>();
+                l.perClass().forEach((cls, v) -> parts.add(cls + " " + (v instanceof Map<?, ?> m
+                        ? interval((Interval) m.get("energy")) + " (" + m.get("images") + " images)" : v)));
+                s.append(parts.isEmpty() ? "no annotated images" : String.join("; ", parts)).append('\n');
+            }
+        }
+        if (!annotationFraction.isEmpty()) {
+            s.append("\n## Annotation-fraction curve\n\n");
+            s.append("HKD whose teacher used the regions of a share of the annotated training images; mean ± sd over cells.\n\n");
+            s.append("| architecture | fraction | cells | balanced accuracy | accuracy | heat inside regions |\n|---|---|---|---|---|---|\n");
+            for (FractionPoint f : annotationFraction) {
+                s.append(String.format(Locale.ROOT, "| %s | %.2f | %d | %s | %s | %s |%n", f.architecture(), f.fraction(),
+                        f.cells(), pm(f.balancedAccuracyMean(), f.balancedAccuracySd()), pm(f.accuracyMean(), f.accuracySd()),
+                        Double.isNaN(f.energyMean()) ? "–" : String.format(Locale.ROOT, "%.3f", f.energyMean())));
+            }
+        }
         return s.toString();
+    }
+
+    private static String interval(Interval i) {
+        return i == null ? "–" : String.format(Locale.ROOT, "%.3f (%.3f, %.3f)", i.estimate(), i.lower(), i.upper());
     }
 
     /** Mean validation loss per epoch for each model, as CSV. */

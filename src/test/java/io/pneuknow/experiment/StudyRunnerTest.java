@@ -29,6 +29,9 @@ class StudyRunnerTest {
                 List.of("baseline", "hkd", "hkd-fraction-0.5"), List.of(1L), train, 200);
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
         List<CellResult> first = StudyRunner.run(config, dir.resolve("study"), quiet);
+        java.util.Set<String> annotatedIds = new java.util.HashSet<>();
+        io.pneuknow.data.DatasetLoader.load(spec).samples().stream().filter(io.pneuknow.data.Sample::annotated)
+                .forEach(x -> annotatedIds.add(x.imageId()));
 
         assertThat(first).hasSize(9);
         // the student trains for its own number of epochs, the baseline for the common one
@@ -53,6 +56,22 @@ class StudyRunnerTest {
         assertThat(hkd.images()).isEqualTo(30);
         assertThat(hkd.balancedAccuracyDifference().estimate()).isCloseTo(pooledHkd - pooledBaseline, within(1e-12));
         assertThat(hkd.balancedAccuracyDifference().lower()).isLessThanOrEqualTo(hkd.balancedAccuracyDifference().upper());
+
+        // localisation: every annotated test image of every cell scored once; the pooled energy is the mean
+        // of the per-image energies (one seed here), and the curve over annotation fractions is tabulated
+        for (CellResult c : first) {
+            long annotatedTest = c.test().stream().filter(p -> annotatedIds.contains(p.imageId())).count();
+            assertThat(c.localisation()).hasSize((int) annotatedTest);
+        }
+        StudyTables.LocalisationRow hkdLocalisation = tables.localisation().stream()
+                .filter(l -> l.method().equals("hkd")).findFirst().orElseThrow();
+        double meanEnergy = first.stream().filter(c -> c.method().equals("hkd")).flatMap(c -> c.localisation().stream())
+                .filter(a -> a.defined()).mapToDouble(a -> a.energy()).average().orElseThrow();
+        assertThat(hkdLocalisation.energy().estimate()).isCloseTo(meanEnergy, within(1e-12));
+        assertThat(hkdLocalisation.perClass()).containsKey("cavity");
+        assertThat(hkd.energyDifference()).isNotNull();
+        assertThat(tables.annotationFraction()).extracting(StudyTables.FractionPoint::fraction).containsExactly(0.5, 1.0);
+        assertThat(summary).contains("## Localisation").contains("## Annotation-fraction curve");
 
         // a second run trains nothing: every cell.json stays as it was
         List<FileTime> before = new ArrayList<>();
