@@ -6,6 +6,7 @@ import io.pneuknow.data.DatasetSummary;
 import io.pneuknow.data.Split;
 import io.pneuknow.data.SplitCsv;
 import io.pneuknow.data.Splitter;
+import io.pneuknow.data.SyntheticChestXrays;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -18,8 +19,53 @@ import picocli.CommandLine.Spec;
 
 /** {@code pneuknow data}: check a data set, and make splits. */
 @Command(name = "data", description = "Check a data set or make a patient-grouped split.",
-        subcommands = {DataCommand.Check.class, DataCommand.MakeSplit.class})
+        subcommands = {DataCommand.Check.class, DataCommand.MakeSplit.class, DataCommand.Synthetic.class})
 final class DataCommand {
+
+    /** {@code pneuknow data synthetic}. */
+    @Command(name = "synthetic", description = {"Generate the synthetic annotated shortcut data set (the demo's): labels.csv, regions.csv,",
+            "images/ and masks/. Lesions are annotated; a grey corner marker agrees with the class in train and val and is",
+            "random in test (column split), so a model that learned the marker fails on test."})
+    static final class Synthetic implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--out", required = true, description = "Folder to write (created; must be empty or absent).")
+        Path out;
+        @Option(names = "--size", defaultValue = "64", description = "Image size in pixels (default ${DEFAULT-VALUE}).")
+        int size;
+        @Option(names = "--train", defaultValue = "80", description = "Training images per class (default ${DEFAULT-VALUE}).")
+        int train;
+        @Option(names = "--val", defaultValue = "20", description = "Validation images per class (default ${DEFAULT-VALUE}).")
+        int val;
+        @Option(names = "--test", defaultValue = "40", description = "Test images per class (default ${DEFAULT-VALUE}).")
+        int test;
+        @Option(names = "--unannotated", defaultValue = "0.1", description = "Share of pathological training images without a region (default ${DEFAULT-VALUE}).")
+        double unannotated;
+        @Option(names = "--cue-level", defaultValue = "0.7", description = "Grey level of the misleading marker; background is 0.08 (default ${DEFAULT-VALUE}).")
+        double cueLevel;
+        @Option(names = "--seed", defaultValue = "1", description = "Seed (default ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Override
+        public Integer call() throws IOException {
+            if (size < 32 || train < 1 || val < 1 || test < 1 || unannotated < 0 || unannotated > 1 || cueLevel < 0 || cueLevel > 1) {
+                throw new io.pneuknow.BadInputException("synthetic data: need size >= 32, at least 1 image per class and part,"
+                        + " --unannotated and --cue-level in [0, 1]; got size " + size + ", " + train + "/" + val + "/" + test
+                        + ", " + unannotated + ", " + cueLevel);
+            }
+            if (java.nio.file.Files.exists(out) && (!java.nio.file.Files.isDirectory(out)
+                    || java.nio.file.Files.list(out).findAny().isPresent())) {
+                throw new io.pneuknow.BadInputException(out + " exists and is not an empty folder; choose a new --out");
+            }
+            SyntheticChestXrays.generate(out, new SyntheticChestXrays.Spec(size, train, val, test, unannotated, cueLevel, seed));
+            PrintWriter w = spec.commandLine().getOut();
+            w.println("wrote " + 3 * (train + val + test) + " images to " + out
+                    + " (labels.csv with split column 'split'; regions.csv with lesion regions)");
+            w.flush();
+            return 0;
+        }
+    }
 
     /** {@code pneuknow data check}. */
     @Command(name = "check", description = {"Read and validate a data set; print images, patients and annotated images per class.",

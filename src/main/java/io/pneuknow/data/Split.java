@@ -74,6 +74,11 @@ public record Split(Map<String, String> partOfImage, List<String> parts) {
         return split;
     }
 
+    /** Reads a labels column as it is: train/val/test parts or fold numbers, patients kept in one part. */
+    public static Split ofColumn(Dataset dataset, String column) {
+        return readColumn(dataset, column);
+    }
+
     /** Reads a fold-numbered labels column (0..k-1) and makes train/val/test with {@code testFold} as test. */
     public static Split fromColumn(Dataset dataset, String column, int testFold) {
         return readColumn(dataset, column).forFold(testFold);

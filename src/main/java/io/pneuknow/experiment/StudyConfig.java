@@ -18,6 +18,10 @@ import java.util.List;
  * images), {@code hkd-shuffled-roi} (the teacher sees this image inside another image's region),
  * {@code hkd-fraction-F} (the teacher uses the regions of a share F of the annotated images).
  *
+ * <p>With a split column in the data settings ({@code data.splitColumn}) the study uses that split
+ * instead of generated folds: train/val/test values give one fixed split (cells differ by seed
+ * only; {@code folds} is ignored), fold numbers give those folds.
+ *
  * @param testFolds the folds to use as test parts (null: all)
  */
 public record StudyConfig(String name, DataSpec data, int folds, long foldSeed, List<Integer> testFolds,
@@ -46,7 +50,7 @@ public record StudyConfig(String name, DataSpec data, int folds, long foldSeed, 
         if (train == null) {
             problems.append(file).append(": 'train' is missing; give the base training settings\n");
         }
-        if (folds < 3) {
+        if (folds < 3 && (data == null || data.splitColumn() == null)) {
             problems.append(file).append(": folds ").append(folds).append(" must be at least 3 (test, validation, training)\n");
         }
         if (architectures == null || architectures.isEmpty() || methods == null || methods.isEmpty()
@@ -63,7 +67,7 @@ public record StudyConfig(String name, DataSpec data, int folds, long foldSeed, 
         }
         if (testFolds != null) {
             for (int f : testFolds) {
-                if (f < 0 || f >= folds) {
+                if (f < 0 || (f >= folds && (data == null || data.splitColumn() == null))) {
                     problems.append(file).append(": test fold ").append(f).append(" is outside 0..").append(folds - 1).append('\n');
                 }
             }
@@ -77,8 +81,13 @@ public record StudyConfig(String name, DataSpec data, int folds, long foldSeed, 
         return this;
     }
 
-    List<Integer> foldsToRun() {
-        return testFolds != null ? testFolds : java.util.stream.IntStream.range(0, folds).boxed().toList();
+    /** The test folds to run out of {@code available} folds. */
+    List<Integer> foldsToRun(int available) {
+        if (testFolds != null && testFolds.stream().anyMatch(f -> f >= available)) {
+            throw new BadInputException("test folds " + testFolds + " but the split has " + available
+                    + " folds (0.." + (available - 1) + "); fix testFolds");
+        }
+        return testFolds != null ? testFolds : java.util.stream.IntStream.range(0, available).boxed().toList();
     }
 
     int bootstrapReplicates() {

@@ -61,7 +61,10 @@ public final class StudyRunner {
         AtomicFiles.writeString(marker, fingerprint + "\n");
         requireSameSettings(config, dir.resolve("study.json"));
         AtomicFiles.write(dir.resolve("study.json"), out -> Json.MAPPER.writeValue(out, config));
-        Split folds = Splitter.kFold(dataset, config.folds(), config.foldSeed());
+        Split folds = config.data().splitColumn() == null ? Splitter.kFold(dataset, config.folds(), config.foldSeed())
+                : Split.ofColumn(dataset, config.data().splitColumn());
+        boolean fixed = folds.parts().contains(Split.TRAIN);
+        List<Integer> foldsToRun = fixed ? List.of(0) : config.foldsToRun(folds.parts().size());
         SplitCsv.write(folds, dataset, dir.resolve("folds.csv"));
         log.println(folds.countsTable(dataset));
         folds.warnings(dataset).forEach(w -> log.println("warning: " + w));
@@ -69,7 +72,7 @@ public final class StudyRunner {
         List<Cell> cells = new ArrayList<>();
         for (String architecture : config.architectures()) {
             for (String method : config.methods()) {
-                for (int fold : config.foldsToRun()) {
+                for (int fold : foldsToRun) {
                     for (long seed : config.seeds()) {
                         cells.add(new Cell(architecture, StudyMethod.parse(method), fold, seed));
                     }
@@ -146,7 +149,7 @@ public final class StudyRunner {
         long start = System.nanoTime();
         TrainConfig train = config.train().with(cell.method().method(), cell.method().teacherInput(),
                 cell.architecture(), cell.seed(), cell.method().annotationFraction()).validated();
-        Split split = folds.forFold(cell.fold());
+        Split split = partsOf(folds, cell);
         List<Sample> test = testOf(dataset, folds, cell);
         TrainRun.Parts parts = new TrainRun.Parts(split.samples(dataset, Split.TRAIN), split.samples(dataset, Split.VAL),
                 test);
@@ -167,7 +170,12 @@ public final class StudyRunner {
     }
 
     private static List<Sample> testOf(Dataset dataset, Split folds, Cell cell) {
-        return folds.forFold(cell.fold()).samples(dataset, Split.TEST);
+        return partsOf(folds, cell).samples(dataset, Split.TEST);
+    }
+
+    /** A cell's train/val/test parts: its fold of a k-fold split, or the data's own fixed split. */
+    private static Split partsOf(Split folds, Cell cell) {
+        return folds.parts().contains(Split.TRAIN) ? folds : folds.forFold(cell.fold());
     }
 
     /** Grad-CAM agreement with the expert's regions on the annotated test images of a cell's model. */

@@ -15,7 +15,7 @@ class StudyConfigTest {
     void theExampleStudyFileReadsWithDefaultsFilledIn() {
         StudyConfig config = StudyConfig.read(Path.of("docs/examples/study-cxr-adult.json"));
         assertThat(config.folds()).isEqualTo(5);
-        assertThat(config.foldsToRun()).containsExactly(0, 1, 2, 3, 4);
+        assertThat(config.foldsToRun(5)).containsExactly(0, 1, 2, 3, 4);
         assertThat(config.data().labelsFile()).isEqualTo(Path.of("../shared/data/cxr/labels.csv"));
         assertThat(config.data().regionsCsv()).isEqualTo(Path.of("../shared/data/cxr/regions.csv"));
         assertThat(config.data().patientColumn()).isEqualTo("patient_id");
