@@ -48,6 +48,10 @@ final class DataOptions {
     @Option(names = "--region-label", split = ",", description = "Keep only regions with these labels.")
     List<String> regionLabels;
 
+    @Option(names = "--guidance-region-type", split = ",", description = {"Region types (e.g. anatomy,anatomy_box: the lungs) the HKD",
+            "teacher may use for images without expert regions; never scored as the expert's regions."})
+    List<String> guidanceRegionTypes;
+
     /** The data spec these options describe, on top of {@code base} (from a config file) when given. */
     DataSpec toSpec(DataSpec base) {
         if (base == null && data == null) {
@@ -93,6 +97,9 @@ final class DataOptions {
         }
         if (regionLabels != null) {
             spec = spec.withRegionLabels(regionLabels.toArray(String[]::new));
+        }
+        if (guidanceRegionTypes != null) {
+            spec = spec.withGuidanceRegionTypes(guidanceRegionTypes.toArray(String[]::new));
         }
         return spec;
     }

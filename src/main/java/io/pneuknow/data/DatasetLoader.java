@@ -202,7 +202,7 @@ public final class DatasetLoader {
             String imageId = Csv.get(record, "image_id");
             String type = Csv.get(record, "region_type").isEmpty() ? DEFAULT_REGION_TYPE : Csv.get(record, "region_type");
             String label = Csv.get(record, "label");
-            if (!spec.keepsRegion(type, label) || !knownImage(imageId, where)) {
+            if (!(spec.keepsRegion(type, label) || spec.guidesOnly(type)) || !knownImage(imageId, where)) {
                 continue;
             }
             Box box = box(where, Csv.get(record, "x"), Csv.get(record, "y"), Csv.get(record, "w"), Csv.get(record, "h"));
@@ -287,7 +287,7 @@ public final class DatasetLoader {
             String label = category.path("name").asText();
             // Per-annotation region_type (e.g. "anatomy_box") refines the category's supercategory when present.
             String type = firstText(annotation.path("region_type"), category.path("supercategory"));
-            if (!spec.keepsRegion(type, label)) {
+            if (!(spec.keepsRegion(type, label) || spec.guidesOnly(type))) {
                 continue;
             }
             long cocoImageId = annotation.path("image_id").asLong();
@@ -341,7 +341,8 @@ public final class DatasetLoader {
                 continue;
             }
             String label = stem.equals(imageId) ? DEFAULT_REGION_TYPE : stem.substring(imageId.length() + 1);
-            if (spec.keepsRegion(DEFAULT_REGION_TYPE, label) && knownImage(imageId, show(file))) {
+            if ((spec.keepsRegion(DEFAULT_REGION_TYPE, label) || spec.guidesOnly(DEFAULT_REGION_TYPE))
+                    && knownImage(imageId, show(file))) {
                 Region region = new Region(DEFAULT_REGION_TYPE, label, null, file.toAbsolutePath().normalize(), show(file));
                 regions.add(new RegionOfImage(imageId, region));
             }
@@ -429,12 +430,16 @@ public final class DatasetLoader {
 
     private Dataset build(List<String> classes) {
         Map<String, List<Region>> regionsByImage = new HashMap<>();
+        Map<String, List<Region>> guidanceByImage = new HashMap<>();
         for (RegionOfImage r : regions) {
-            regionsByImage.computeIfAbsent(r.imageId(), id -> new ArrayList<>()).add(r.region());
+            (spec.guidesOnly(r.region().type()) ? guidanceByImage : regionsByImage)
+                    .computeIfAbsent(r.imageId(), id -> new ArrayList<>()).add(r.region());
         }
         List<Sample> samples = rows.values().stream()
                 .map(row -> new Sample(row.imageId(), row.file(), row.className(), classes.indexOf(row.className()),
-                        row.patientId(), regionsByImage.getOrDefault(row.imageId(), List.of()), row.attributes()))
+                        row.patientId(), regionsByImage.getOrDefault(row.imageId(), List.of()), row.attributes(),
+                        regionsByImage.containsKey(row.imageId()) ? List.of()
+                                : guidanceByImage.getOrDefault(row.imageId(), List.of())))
                 .toList();
         return new Dataset(root, classes, samples);
     }

@@ -9,8 +9,11 @@ public record DatasetSummary(List<ClassCounts> classes, ClassCounts total) {
         classes = List.copyOf(classes);
     }
 
-    /** Counts for one class ("total" for all); a patient with images of several classes counts once in the total. */
-    public record ClassCounts(String className, int images, int patients, int annotatedImages) {
+    /**
+     * Counts for one class ("total" for all); a patient with images of several classes counts once in the total.
+     * {@code guidanceOnly}: images without expert regions but with guidance regions.
+     */
+    public record ClassCounts(String className, int images, int patients, int annotatedImages, int guidanceOnly) {
     }
 
     /** Counts the samples of {@code dataset}. */
@@ -25,16 +28,27 @@ public record DatasetSummary(List<ClassCounts> classes, ClassCounts total) {
     private static ClassCounts count(String name, List<Sample> samples) {
         int patients = (int) samples.stream().map(Sample::patientId).distinct().count();
         int annotated = (int) samples.stream().filter(Sample::annotated).count();
-        return new ClassCounts(name, samples.size(), patients, annotated);
+        int guidance = (int) samples.stream().filter(s -> !s.guidanceRegions().isEmpty()).count();
+        return new ClassCounts(name, samples.size(), patients, annotated, guidance);
     }
 
-    /** An aligned text table: one row per class, then the total. */
+    /** An aligned text table: one row per class, then the total (a guidance column only when there are such images). */
     public String toTable() {
-        TextTable table = new TextTable("class", "images", "patients", "annotated");
+        boolean guidance = total.guidanceOnly() > 0;
+        TextTable table = guidance ? new TextTable("class", "images", "patients", "annotated", "guidance only")
+                : new TextTable("class", "images", "patients", "annotated");
         for (ClassCounts counts : classes) {
+            row(table, counts, guidance);
+        }
+        row(table, total, guidance);
+        return table.toString();
+    }
+
+    private static void row(TextTable table, ClassCounts counts, boolean guidance) {
+        if (guidance) {
+            table.row(counts.className(), counts.images(), counts.patients(), counts.annotatedImages(), counts.guidanceOnly());
+        } else {
             table.row(counts.className(), counts.images(), counts.patients(), counts.annotatedImages());
         }
-        table.row(total.className(), total.images(), total.patients(), total.annotatedImages());
-        return table.toString();
     }
 }

@@ -35,7 +35,8 @@ public final class Fingerprint {
     /** The lower-case hex SHA-256 fingerprint of {@code dataset}; files are hashed in parallel. */
     public static String of(Dataset dataset) {
         Stream<Path> images = dataset.samples().stream().map(Sample::file);
-        Stream<Path> masks = dataset.samples().stream().flatMap(s -> s.regions().stream())
+        Stream<Path> masks = dataset.samples().stream()
+                .flatMap(s -> Stream.concat(s.regions().stream(), s.guidanceRegions().stream()))
                 .map(Region::maskFile).filter(Objects::nonNull);
         Map<Path, byte[]> fileHashes = Stream.concat(images, masks).distinct().toList().parallelStream()
                 .collect(Collectors.toConcurrentMap(Function.identity(), Fingerprint::hashFile));
@@ -49,6 +50,15 @@ public final class Fingerprint {
             for (Region region : sample.regions().stream().sorted(REGION_ORDER).toList()) {
                 Box box = region.box();
                 update(digest, "region", region.type(), region.label(),
+                        box == null ? "-" : box.x() + "," + box.y() + "," + box.width() + "," + box.height());
+                if (region.maskFile() != null) {
+                    digest.update(fileHashes.get(region.maskFile()));
+                }
+            }
+            // guidance regions (only present when asked for) change what training sees
+            for (Region region : sample.guidanceRegions().stream().sorted(REGION_ORDER).toList()) {
+                Box box = region.box();
+                update(digest, "guidance", region.type(), region.label(),
                         box == null ? "-" : box.x() + "," + box.y() + "," + box.width() + "," + box.height());
                 if (region.maskFile() != null) {
                     digest.update(fileHashes.get(region.maskFile()));

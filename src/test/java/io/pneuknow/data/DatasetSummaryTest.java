@@ -18,10 +18,10 @@ class DatasetSummaryTest {
         DatasetSummary summary = DatasetSummary.of(dataset);
 
         assertThat(summary.classes()).containsExactly(
-                new ClassCounts("covid", 3, 2, 1),
-                new ClassCounts("healthy", 2, 2, 1),
-                new ClassCounts("viral", 1, 1, 1));
-        assertThat(summary.total()).isEqualTo(new ClassCounts("total", 6, 5, 3));
+                new ClassCounts("covid", 3, 2, 1, 0),
+                new ClassCounts("healthy", 2, 2, 1, 0),
+                new ClassCounts("viral", 1, 1, 1, 0));
+        assertThat(summary.total()).isEqualTo(new ClassCounts("total", 6, 5, 3, 0));
         assertThat(summary.toTable()).isEqualTo("""
                 class    images  patients  annotated
                 covid         3         2          1

@@ -41,7 +41,7 @@ class SharedDataTest {
         assertThat(imagesPerClass(fromCsv)).isEqualTo(
                 Map.of("bacterial", 34L, "covid19", 476L, "fungal", 19L, "healthy", 27L, "viral_other", 23L));
         DatasetSummary summary = DatasetSummary.of(fromCsv);
-        assertThat(summary.total()).isEqualTo(new DatasetSummary.ClassCounts("total", 579, 357, 90)); // 4 patients have healthy and covid19 images
+        assertThat(summary.total()).isEqualTo(new DatasetSummary.ClassCounts("total", 579, 357, 90, 0)); // 4 patients have healthy and covid19 images
         assertThat(summary.classes()).extracting(DatasetSummary.ClassCounts::patients).containsExactly(18, 292, 14, 25, 12);
         assertThat(summary.classes()).extracting(DatasetSummary.ClassCounts::annotatedImages).containsExactly(9, 60, 11, 0, 10);
         assertThat(fromCsv.samples()).flatExtracting(Sample::regions).hasSize(218);
@@ -52,6 +52,25 @@ class SharedDataTest {
 
         assertThat(all.samples()).hasSize(1549);
         assertThat(Split.fromColumn(fromCsv, "fold5", 0).parts()).containsExactly("train", "val", "test");
+    }
+
+    @Test
+    void lungRegionsServeAsGuidanceOnlyWhereNoLesionIsDrawn() {
+        Path cxr = sharedData();
+        DataSpec main = DataSpec.of(cxr).withRowCondition("recommended_main", "1").withRegionTypes("lesion")
+                .withRegionsCsv(Path.of("regions.csv"));
+        Dataset guided = DatasetLoader.load(main.withGuidanceRegionTypes("anatomy", "anatomy_box"));
+
+        // counted independently from regions.csv: adult images with lung regions and no lesion region
+        DatasetSummary summary = DatasetSummary.of(guided);
+        assertThat(summary.total()).isEqualTo(new DatasetSummary.ClassCounts("total", 579, 357, 90, 63));
+        assertThat(summary.classes()).extracting(DatasetSummary.ClassCounts::guidanceOnly).containsExactly(4, 59, 0, 0, 0);
+        assertThat(guided.samples()).filteredOn(Sample::annotated).allSatisfy(s -> assertThat(s.guidanceRegions()).isEmpty());
+        assertThat(guided.samples()).flatExtracting(Sample::regions).extracting(Region::type).containsOnly("lesion");
+        Sample lungsOnly = guided.samples().stream().filter(s -> !s.guidanceRegions().isEmpty()).findFirst().orElseThrow();
+        assertThat(lungsOnly.withGuidanceAsRegions().regions()).isEqualTo(lungsOnly.guidanceRegions());
+        assertThat(lungsOnly.withGuidanceAsRegions().annotated()).isTrue();
+        assertThat(Fingerprint.of(guided)).isNotEqualTo(Fingerprint.of(DatasetLoader.load(main)));
     }
 
     private static List<String> boxes(Dataset dataset) {
