@@ -79,33 +79,35 @@ public final class StudyRunner {
                 }
             }
         }
-        List<CellResult> results = new ArrayList<>();
-        long started = System.nanoTime();
-        int trainedNow = 0;
-        int remaining = (int) cells.stream().filter(c -> !Files.exists(c.dir(dir).resolve("cell.json"))).count();
-        for (int i = 0; i < cells.size(); i++) {
-            Cell cell = cells.get(i);
+        java.util.Map<Cell, CellResult> finished = new java.util.HashMap<>();
+        for (Cell cell : cells) {
             Path cellFile = cell.dir(dir).resolve("cell.json");
             if (Files.exists(cellFile)) {
                 CellResult earlier = Json.MAPPER.readValue(cellFile.toFile(), CellResult.class);
                 if (earlier.localisation() == null) {
                     // written before localisation was recorded: score the saved model now
-                    earlier = earlier.withLocalisation(localise(cell.dir(dir), testOf(dataset, folds, cell)));
-                    CellResult filled = earlier;
+                    CellResult filled = earlier.withLocalisation(localise(cell.dir(dir), testOf(dataset, folds, cell)));
                     AtomicFiles.write(cellFile, out -> Json.MAPPER.writeValue(out, filled));
+                    earlier = filled;
                 }
-                results.add(earlier);
+                finished.put(cell, earlier);
+            }
+        }
+        List<CellResult> results = new ArrayList<>();
+        for (int i = 0; i < cells.size(); i++) {
+            Cell cell = cells.get(i);
+            if (finished.containsKey(cell)) {
+                results.add(finished.get(cell));
                 log.printf("cell %d/%d %s: done earlier%n", i + 1, cells.size(), cell.label());
                 continue;
             }
-            String eta = trainedNow == 0 ? "?" : minutes((System.nanoTime() - started) / 1e9 / trainedNow * remaining);
+            List<Cell> left = cells.subList(i, cells.size()).stream().filter(c -> !finished.containsKey(c)).toList();
             log.printf("cell %d/%d %s: training (%d cells left, about %s)%n", i + 1, cells.size(), cell.label(),
-                    remaining, eta);
+                    left.size(), eta(left, finished.values()));
             CellResult result = runCell(config, dataset, folds, fingerprint, cell, dir, log);
-            AtomicFiles.write(cellFile, out -> Json.MAPPER.writeValue(out, result));
+            AtomicFiles.write(cell.dir(dir).resolve("cell.json"), out -> Json.MAPPER.writeValue(out, result));
+            finished.put(cell, result);
             results.add(result);
-            trainedNow++;
-            remaining--;
         }
         StudyTables tables = StudyTables.of(config, dataset, results);
         AtomicFiles.write(dir.resolve("summary.json"), out -> Json.MAPPER.writeValue(out, tables));
@@ -197,6 +199,25 @@ public final class StudyRunner {
             }
             return out;
         }
+    }
+
+    /**
+     * Time left: each cell still to train is estimated by the mean time of finished cells (of this or an
+     * earlier session) of the same architecture and method, else of the same method, else of all.
+     */
+    static String eta(List<Cell> left, java.util.Collection<CellResult> finished) {
+        if (finished.isEmpty()) {
+            return "? min";
+        }
+        double all = finished.stream().mapToDouble(CellResult::seconds).average().orElseThrow();
+        double total = 0;
+        for (Cell c : left) {
+            total += finished.stream().filter(r -> r.architecture().equals(c.architecture())
+                            && r.method().equals(c.method().name())).mapToDouble(CellResult::seconds).average()
+                    .orElse(finished.stream().filter(r -> r.method().equals(c.method().name()))
+                            .mapToDouble(CellResult::seconds).average().orElse(all));
+        }
+        return minutes(total);
     }
 
     private static String minutes(double seconds) {
