@@ -36,6 +36,7 @@ final class ExperimentCommand implements Callable<Integer> {
         PrintWriter w = spec.commandLine().getOut();
         w.print(Files.readString(out.resolve("summary.md")));
         w.println("study folder: " + out);
+        w.println("report: " + out.resolve(io.pneuknow.experiment.StudyReport.FILE));
         w.flush();
         return 0;
     }

@@ -113,6 +113,7 @@ public final class StudyRunner {
         AtomicFiles.write(dir.resolve("summary.json"), out -> Json.MAPPER.writeValue(out, tables));
         AtomicFiles.writeString(dir.resolve("summary.md"), tables.markdown());
         AtomicFiles.writeString(dir.resolve("learning-curves.csv"), tables.learningCurvesCsv());
+        StudyReport.write(config, dataset, folds, tables, results, dir);
         return results;
     }
 
