@@ -116,9 +116,18 @@ public final class StudyReport {
                     .append(c.patients()).append("</td><td>").append(c.annotatedImages()).append("</td></tr>");
         }
         h.append("</table>");
-        h.append("<p>").append(config.folds()).append(" patient-grouped, stratified folds (seed ").append(config.foldSeed())
-                .append("); each fold is the test part once and the next fold its validation part. Test folds run: ")
-                .append(esc(config.foldsToRun().toString())).append(".</p>");
+        boolean fixed = folds.parts().contains(Split.TRAIN);
+        List<Integer> foldsRun = fixed ? List.of(0) : config.foldsToRun(folds.parts().size());
+        if (fixed) {
+            h.append("<p>The data's own train/val/test split (column ").append(esc(config.data().splitColumn()))
+                    .append("); cells differ by seed only.</p>");
+        } else {
+            h.append("<p>").append(folds.parts().size()).append(config.data().splitColumn() == null
+                            ? " patient-grouped, stratified folds (seed " + config.foldSeed() + ")"
+                            : " folds from column " + config.data().splitColumn())
+                    .append("; each fold is the test part once and the next fold its validation part. Test folds run: ")
+                    .append(esc(foldsRun.toString())).append(".</p>");
+        }
         h.append("<pre>").append(esc(folds.countsTable(dataset))).append("</pre>");
         h.append("<table><tr><th>grid</th><th>values</th></tr>");
         h.append("<tr><td>architectures</td><td>").append(esc(String.join(", ", config.architectures()))).append("</td></tr>");
@@ -131,7 +140,7 @@ public final class StudyReport {
         }
         h.append(esc(String.join("; ", methods))).append("</td></tr>");
         h.append("<tr><td>seeds</td><td>").append(esc(config.seeds().toString())).append("</td></tr>");
-        int planned = config.architectures().size() * config.methods().size() * config.foldsToRun().size() * config.seeds().size();
+        int planned = config.architectures().size() * config.methods().size() * foldsRun.size() * config.seeds().size();
         h.append("<tr><td>cells</td><td>").append(results.size()).append(" finished of ").append(planned).append("</td></tr>");
         h.append("</table>");
     }
