@@ -53,6 +53,16 @@ final class TrainOptions {
     Integer loaderThreads;
     @Option(names = "--annotation-fraction", description = "Share of annotated training images whose regions the teacher may use (default 1).")
     Double annotationFraction;
+    @Option(names = "--sampling", description = "How each epoch draws its training images: shuffle (each once, default) or class-balanced (as many draws as images, with replacement, every class equally likely; with --class-weights as well the minority classes count twice over).")
+    String sampling;
+    @Option(names = "--loss", description = "Classification loss of every stage (the student's classification term too): cross-entropy (default) or focal; --class-weights applies to either.")
+    String loss;
+    @Option(names = "--focal-gamma", description = "Gamma of the focal loss, 0 or more; 0 is cross-entropy (default 2).")
+    Double focalGamma;
+    @Option(names = "--select-by", description = "Validation metric that picks the kept epoch of each stage and drives --patience: loss (lowest, default), balanced-accuracy or macro-f1 (highest; ties go to the lower validation loss).")
+    String selectBy;
+    @Option(names = "--patience", description = "Stop a stage after this many epochs without a better kept epoch; 0 for never (default). The HKD student gets this many epochs after its feature term has ended.")
+    Integer patience;
 
     TrainConfig apply(TrainConfig c) {
         return new TrainConfig(or(method, c.method()), or(teacherInput, c.teacherInput()),
@@ -63,7 +73,9 @@ final class TrainOptions {
                 or(classWeights, c.classWeights()), or(augment, c.augment()), or(roiShape, c.roiShape()),
                 or(roiMargin, c.roiMargin()), or(noFindingClass, c.noFindingClass()), or(unannotated, c.unannotated()),
                 or(seed, c.seed()), or(threads, c.threads()), or(loaderThreads, c.loaderThreads()),
-                or(annotationFraction, c.annotationFraction()), or(studentEpochs, c.studentEpochs()));
+                or(annotationFraction, c.annotationFraction()), or(studentEpochs, c.studentEpochs()),
+                or(sampling, c.sampling()), or(loss, c.loss()), or(focalGamma, c.focalGamma()),
+                or(selectBy, c.selectBy()), or(patience, c.patience()));
     }
 
     private static <T> T or(T value, T fallback) {

@@ -21,8 +21,20 @@ public record ModelCard(String format, String id, String weightsFile, String wei
     public static final String FORMAT = "pneuknow-model/1";
     public static final String INTENDED_USE = "Research use only, not for diagnosis. Not a medical device.";
 
-    /** The epoch whose weights were kept and its validation figures. */
-    public record Checkpoint(int epoch, int epochsTrained, double valLoss, double valAccuracy) {
+    /**
+     * The epoch whose weights were kept (0-based) and its validation figures.
+     *
+     * @param epochsTrained epochs actually trained (fewer than {@code epochsPlanned} after early stopping)
+     * @param valBalancedAccuracy the kept epoch's validation balanced accuracy
+     * @param valMacroF1 the kept epoch's validation macro-F1
+     * @param selectedBy the validation metric that chose the epoch: loss, balanced-accuracy or macro-f1
+     * @param epochsPlanned the stage's configured epochs
+     * @param stoppedEarly whether early stopping ended the stage before {@code epochsPlanned}
+     *     (the last five are null in cards written before they existed)
+     */
+    public record Checkpoint(int epoch, int epochsTrained, double valLoss, double valAccuracy,
+                             Double valBalancedAccuracy, Double valMacroF1, String selectedBy, Integer epochsPlanned,
+                             Boolean stoppedEarly) {
     }
 
     /** The teacher of an HKD student: its bundle (relative path), weights hash, input and checkpoint. */

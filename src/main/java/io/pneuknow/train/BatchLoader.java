@@ -12,16 +12,34 @@ import java.util.concurrent.Executors;
 
 /**
  * Builds batches on loader threads while the network trains on the previous one. Each sample is
- * augmented with its own generator seeded from (seed, epoch, sample index), so a batch's contents
+ * augmented with its own generator seeded from (seed, epoch, sample index; see {@link Item#drawIndex}), so a batch's contents
  * do not depend on thread scheduling, and the image and its ROI get the same random draw.
  */
 final class BatchLoader implements AutoCloseable {
     /**
      * One sample to load: {@code roiSource} provides the region of the teacher's ROI view (the
      * sample itself; a partner sample in the shuffled-ROI control, whose region is then applied to
-     * this sample's image; or null when no ROI view is needed).
+     * this sample's image; or null when no ROI view is needed). {@code occurrence} counts earlier
+     * draws of the same sample in the epoch (class-balanced sampling draws with replacement), so
+     * that a repeat gets an augmentation draw of its own.
      */
-    record Item(PreparedSample sample, PreparedSample roiSource) {
+    record Item(PreparedSample sample, PreparedSample roiSource, int occurrence) {
+        Item(PreparedSample sample, PreparedSample roiSource) {
+            this(sample, roiSource, 0);
+        }
+
+        /** The same sample drawn again in the epoch. */
+        Item repeat(int nthRepeat) {
+            return new Item(sample, roiSource, nthRepeat);
+        }
+
+        /**
+         * The index of this draw's augmentation: the sample's index on its first draw in an epoch
+         * (as without repeats), a negative number mixed from (index, occurrence) on a repeat.
+         */
+        int drawIndex() {
+            return occurrence == 0 ? sample.index() : -1 - (int) (Schedules.mix(sample.index(), occurrence) >>> 33);
+        }
     }
 
     /** A batch in host memory, CHW per sample; {@code raw} or {@code roi} is null when not asked for. */
@@ -61,12 +79,12 @@ final class BatchLoader implements AutoCloseable {
             PreparedSample s = item.sample();
             labels[i] = s.label();
             if (wantRaw) {
-                AugmentedPair pair = view(s.image(), s.roiMask(), epoch, s.index(), augment);
+                AugmentedPair pair = view(s.image(), s.roiMask(), epoch, item.drawIndex(), augment);
                 System.arraycopy(preprocessor.toTensor(pair.image()), 0, raw, i * per, per);
             }
             if (wantRoi && item.roiSource() != null && item.roiSource().hasRoi()) {
                 // this sample's image inside the region of the ROI source, with this sample's draw
-                AugmentedPair pair = view(s.image(), item.roiSource().roiMask(), epoch, s.index(), augment);
+                AugmentedPair pair = view(s.image(), item.roiSource().roiMask(), epoch, item.drawIndex(), augment);
                 GreyImage roiImage = RoiMask.apply(pair.image(), pair.mask());
                 System.arraycopy(preprocessor.toTensor(roiImage), 0, roi, i * per, per);
                 weights[i] = 1f;

@@ -2,21 +2,35 @@ package io.pneuknow.train;
 
 import java.util.Locale;
 
-/** One row of a stage's training history. {@code trainFeatureMse} is NaN when there was no feature term. */
+/**
+ * One row of a stage's training history. {@code trainFeatureMse} is NaN when there was no feature
+ * term. {@code trainCe} and {@code valLoss} are the classification loss the stage trains with:
+ * cross-entropy or focal loss, class-weighted when class weights are on. {@code valBalancedAccuracy}
+ * (mean recall over the classes present in the validation images) and {@code valMacroF1} come
+ * from {@link io.pneuknow.evaluate.Metrics}; they are NaN without validation images and in
+ * histories written before they existed.
+ */
 public record EpochRecord(int epoch, double learningRate, double alpha, double trainLoss, double trainCe,
                           double trainFeatureMse, double trainAccuracy, double valLoss, double valAccuracy,
-                          double seconds) {
-    public static final String CSV_HEADER =
-            "epoch,learning_rate,alpha,train_loss,train_ce,train_feature_mse,train_accuracy,val_loss,val_accuracy,seconds";
+                          double seconds, Double valBalancedAccuracy, Double valMacroF1) {
+    /** The columns of {@link #toCsv}; new columns are only ever appended (readers index columns by position). */
+    public static final String CSV_HEADER = "epoch,learning_rate,alpha,train_loss,train_ce,train_feature_mse,"
+            + "train_accuracy,val_loss,val_accuracy,seconds,val_balanced_accuracy,val_macro_f1";
+
+    public EpochRecord {
+        valBalancedAccuracy = valBalancedAccuracy == null ? Double.NaN : valBalancedAccuracy;
+        valMacroF1 = valMacroF1 == null ? Double.NaN : valMacroF1;
+    }
 
     public String toCsv() {
-        return String.format(Locale.ROOT, "%d,%.6g,%.4f,%.6f,%.6f,%.6f,%.4f,%.6f,%.4f,%.1f", epoch, learningRate,
-                alpha, trainLoss, trainCe, trainFeatureMse, trainAccuracy, valLoss, valAccuracy, seconds);
+        return String.format(Locale.ROOT, "%d,%.6g,%.4f,%.6f,%.6f,%.6f,%.4f,%.6f,%.4f,%.1f,%.4f,%.4f", epoch,
+                learningRate, alpha, trainLoss, trainCe, trainFeatureMse, trainAccuracy, valLoss, valAccuracy, seconds,
+                valBalancedAccuracy, valMacroF1);
     }
 
     String summary() {
         String feature = Double.isNaN(trainFeatureMse) ? "" : String.format(Locale.ROOT, " feat %.4f", trainFeatureMse);
-        return String.format(Locale.ROOT, "loss %.4f%s acc %.3f | val loss %.4f acc %.3f | %.0fs", trainLoss, feature,
-                trainAccuracy, valLoss, valAccuracy, seconds);
+        return String.format(Locale.ROOT, "loss %.4f%s acc %.3f | val loss %.4f acc %.3f bal-acc %.3f macro-F1 %.3f | %.0fs",
+                trainLoss, feature, trainAccuracy, valLoss, valAccuracy, valBalancedAccuracy, valMacroF1, seconds);
     }
 }

@@ -20,11 +20,44 @@ public final class Losses {
      * sample's true class), PyTorch's weighted mean {@code sum(w_y * nll) / sum(w_y)}.
      */
     public static NDArray crossEntropy(NDArray logits, NDArray targets, NDArray sampleWeights) {
-        NDArray nll = perSampleNll(logits, targets);
-        if (sampleWeights == null) {
-            return nll.mean();
+        return weightedMean(perSampleNll(logits, targets), sampleWeights);
+    }
+
+    /**
+     * Focal loss (Lin et al. 2017): per sample {@code -(1 - p_y)^gamma * log p_y}, averaged as
+     * {@link #crossEntropy}: the mean over the batch, or with per-sample weights (the class weight
+     * of each sample's true class, the "alpha-balanced" form) {@code sum(w_y * FL) / sum(w_y)}, the
+     * sum of the weights and not the number of samples. Gamma 0 gives exactly the cross-entropy.
+     * Where {@code p_y} rounds to 1, {@code 1 - p_y} is held at 1e-12 without gradient, so a
+     * gamma below 1 cannot produce an infinite gradient there.
+     */
+    public static NDArray focal(NDArray logits, NDArray targets, NDArray sampleWeights, double gamma) {
+        if (gamma < 0) {
+            throw new IllegalArgumentException("focal gamma " + gamma + " must be 0 or more");
         }
-        return nll.mul(sampleWeights).sum().div(sampleWeights.sum());
+        NDArray nll = perSampleNll(logits, targets);
+        if (gamma == 0) {
+            return weightedMean(nll, sampleWeights);
+        }
+        NDArray oneMinusP = nll.neg().exp().neg().add(1f).clip(1e-12f, 1f);
+        return weightedMean(nll.mul(oneMinusP.pow((float) gamma)), sampleWeights);
+    }
+
+    /** The classification loss with gamma from the settings: cross-entropy for 0, else focal. */
+    public static NDArray classification(NDArray logits, NDArray targets, NDArray sampleWeights, double gamma) {
+        return gamma == 0 ? crossEntropy(logits, targets, sampleWeights) : focal(logits, targets, sampleWeights, gamma);
+    }
+
+    /** Per-sample focal losses {@code -(1 - p_y)^gamma * log p_y} from per-sample NLLs, in plain Java (validation). */
+    public static double focalOfNll(double nll, double gamma) {
+        return gamma == 0 ? nll : Math.pow(Math.max(1e-12, -Math.expm1(-nll)), gamma) * nll;
+    }
+
+    private static NDArray weightedMean(NDArray perSample, NDArray sampleWeights) {
+        if (sampleWeights == null) {
+            return perSample.mean();
+        }
+        return perSample.mul(sampleWeights).sum().div(sampleWeights.sum());
     }
 
     /**

@@ -24,17 +24,21 @@ import java.util.stream.Stream;
  * consistent checkpoint.
  */
 final class StageCheckpoint {
-    /** What state.json holds. {@code bestEpoch} is -1 before the first epoch. */
+    /**
+     * What state.json holds. {@code bestEpoch} is -1 before the first epoch; {@code bestValLoss}
+     * is the validation loss of the kept epoch (whatever metric chose it). Whether the stage
+     * stopped early is not stored: {@link Selection#stopsAfter} decides it from the history.
+     */
     record State(String stage, int epochsDone, int bestEpoch, double bestValLoss, List<EpochRecord> history) {
         static State fresh(String stage) {
             return new State(stage, 0, -1, Double.POSITIVE_INFINITY, List.of());
         }
 
-        /** The state after one more epoch; the best epoch is the one with the lowest validation loss (the latest when there is no validation). */
-        State after(EpochRecord r) {
+        /** The state after one more epoch; {@code selection} says whether it becomes the kept epoch. */
+        State after(EpochRecord r, Selection selection) {
             List<EpochRecord> h = new ArrayList<>(history);
             h.add(r);
-            boolean better = Double.isNaN(r.valLoss()) || r.valLoss() < bestValLoss;
+            boolean better = selection.better(r, bestEpoch < 0 ? null : history.get(bestEpoch));
             return new State(stage, r.epoch() + 1, better ? r.epoch() : bestEpoch,
                     better ? r.valLoss() : bestValLoss, h);
         }
@@ -91,16 +95,6 @@ final class StageCheckpoint {
     /** Loads the best epoch's weights into the net. */
     void loadBest(State state, Block net, NDManager manager) throws IOException {
         loadParameters(net, dir.resolve(bestName(state.bestEpoch())), manager);
-    }
-
-    /** Whether a finished stage's checkpoint is here (all its epochs done). */
-    static State finished(Path dir, int epochs) throws IOException {
-        Path statePath = dir.resolve("state.json");
-        if (!Files.exists(statePath)) {
-            return null;
-        }
-        State state = Json.MAPPER.readValue(statePath.toFile(), State.class);
-        return state.epochsDone() >= epochs ? state : null;
     }
 
     static void saveParameters(Block net, java.io.OutputStream out) throws IOException {

@@ -10,15 +10,18 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
+import io.pneuknow.evaluate.MetricSet;
+import io.pneuknow.evaluate.Metrics;
+import io.pneuknow.evaluate.Prediction;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.Random;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.stream.IntStream;
 
 /**
  * Trains one network for one stage: the baseline or the teacher with cross-entropy, or the
@@ -27,10 +30,16 @@ import java.util.concurrent.ExecutionException;
  * frozen: it runs in inference mode outside the gradient tape. One student forward pass gives both
  * logits and features. The feature term is averaged over the samples that have an ROI only.
  *
- * <p>Every epoch reseeds the engine (dropout) and the shuffle from (seed, stage, epoch), and ends
+ * <p>The classification term is cross-entropy or focal loss ({@link Losses#classification}),
+ * class-weighted or not; the epoch's samples are shuffled or drawn class-balanced
+ * ({@link EpochSampler}). Validation gives the loss, accuracy, balanced accuracy and macro-F1 of
+ * every epoch.
+ *
+ * <p>Every epoch reseeds the engine (dropout) and the sampler from (seed, stage, epoch), and ends
  * with a checkpoint (weights, optimizer state, history), so a killed run resumes from its last
  * completed epoch and ends with the same weights as an uninterrupted one. The kept weights are
- * those of the epoch with the lowest validation loss.
+ * those of the best epoch by the configured validation metric, and the stage may stop early
+ * ({@link Selection}); both are decided from the history, so they survive a resume as well.
  */
 public final class StageTrainer {
     /** What the trained network sees. */
@@ -45,8 +54,17 @@ public final class StageTrainer {
                         List<BatchLoader.Item> val, Teacher teacher) {
     }
 
-    /** The result of a stage: the epoch that was kept and its validation figures. */
-    public record Result(int bestEpoch, double bestValLoss, double bestValAccuracy, List<EpochRecord> history) {
+    /**
+     * The result of a stage: the epoch that was kept and its validation figures, the metric that
+     * chose it, the history (one row per epoch trained) and whether the stage stopped early, before
+     * its {@code plannedEpochs}.
+     */
+    public record Result(int bestEpoch, double bestValLoss, double bestValAccuracy, List<EpochRecord> history,
+                         String selectedBy, boolean stoppedEarly, int plannedEpochs) {
+        /** The kept epoch's history row. */
+        public EpochRecord best() {
+            return history.get(bestEpoch);
+        }
     }
 
     private final TrainConfig settings;
@@ -80,11 +98,14 @@ public final class StageTrainer {
             ParameterStore store = new ParameterStore(manager, false);
             Progress progress = new Progress(log, Progress.onTerminal(), stage.name(), state.epochsDone(),
                     stage.epochs(), stepsPerEpoch);
-            for (int epoch = state.epochsDone(); epoch < stage.epochs(); epoch++) {
+            Selection selection = Selection.of(settings, stage);
+            // a resumed stage that had already stopped early stays stopped
+            boolean stopped = selection.stopsAfter(state.history(), state.bestEpoch(), stage.epochs());
+            for (int epoch = state.epochsDone(); epoch < stage.epochs() && !stopped; epoch++) {
                 long start = System.nanoTime();
                 Engine.getInstance().setRandomSeed((int) Schedules.mix(settings.seed(), stage.stageId(), epoch, 7));
-                List<BatchLoader.Item> order = new ArrayList<>(stage.train());
-                Collections.shuffle(order, new Random(Schedules.mix(settings.seed(), stage.stageId(), epoch, 1)));
+                List<BatchLoader.Item> order = EpochSampler.order(stage.train(), settings.balancedSampling(),
+                        settings.seed(), stage.stageId(), epoch);
                 float alpha = stage.teacher() == null ? 0f
                         : Schedules.alpha(stage.teacher().alpha0(), stage.teacher().kdEpochs(), epoch);
                 Totals totals = new Totals();
@@ -110,14 +131,21 @@ public final class StageTrainer {
                 EpochRecord record = new EpochRecord(epoch, lr, alpha, totals.loss / totals.batches,
                         totals.ce / totals.batches, totals.batchesWithFeatures == 0 ? Double.NaN
                         : totals.feature / totals.batchesWithFeatures, (double) totals.correct / totals.seen,
-                        val.loss(), val.accuracy(), seconds);
-                state = state.after(record);
+                        val.loss(), val.accuracy(), seconds, val.balancedAccuracy(), val.macroF1());
+                state = state.after(record, selection);
                 checkpoint.save(state, net, adam);
                 progress.epoch(epoch, record.summary() + (state.bestEpoch() == epoch ? " *" : ""));
+                stopped = selection.stopsAfter(state.history(), state.bestEpoch(), stage.epochs());
+            }
+            if (stopped) {
+                log.printf("%s: stopped early after epoch %d of %d: no better %s for %d epoch(s) after epoch %d%n",
+                        stage.name(), state.epochsDone(), stage.epochs(), selection.describe(), selection.patience(),
+                        Math.max(state.bestEpoch(), selection.featureEpochs() - 1) + 1);
             }
             checkpoint.loadBest(state, net, manager);
             EpochRecord best = state.history().get(state.bestEpoch());
-            return new Result(state.bestEpoch(), best.valLoss(), best.valAccuracy(), state.history());
+            return new Result(state.bestEpoch(), best.valLoss(), best.valAccuracy(), state.history(),
+                    selection.metric(), stopped, stage.epochs());
         }
     }
 
@@ -141,7 +169,8 @@ public final class StageTrainer {
                 tape.zeroGradients();
                 NDList out = net.forward(store, new NDList(x), true);
                 NDArray logits = out.get(0);
-                NDArray ce = Losses.crossEntropy(logits, targets, sampleWeights(batch, host.labels()));
+                NDArray ce = Losses.classification(logits, targets, sampleWeights(batch, host.labels()),
+                        settings.lossGamma());
                 NDArray loss = ce;
                 if (teacherFeatures != null) {
                     NDArray feature = Losses.featureMse(out.get(1), teacherFeatures, roiWeights);
@@ -167,14 +196,22 @@ public final class StageTrainer {
         return batch.create(w);
     }
 
-    /** Cross-entropy and accuracy on the validation items, without augmentation. */
+    /**
+     * The classification loss (as trained: cross-entropy or focal, class-weighted like training,
+     * averaged by the sum of the weights), accuracy, balanced accuracy and macro-F1 on the
+     * validation items, without augmentation. All NaN without validation items; the two macro
+     * metrics NaN when an output is not a number.
+     */
     private Evaluation validate(Stage stage, Block net, ParameterStore store, NDManager manager) {
         if (stage.val().isEmpty()) {
-            return new Evaluation(Double.NaN, Double.NaN);
+            return new Evaluation(Double.NaN, Double.NaN, Double.NaN, Double.NaN);
         }
         double lossSum = 0;
         double weightSum = 0;
         int correct = 0;
+        boolean finite = true;
+        List<Prediction> predictions = new ArrayList<>();
+        int classes = 0;
         boolean raw = stage.input() == Input.RAW;
         for (List<BatchLoader.Item> items : partition(stage.val(), settings.batchSize())) {
             BatchLoader.HostBatch host = loader.build(items, 0, false, raw, !raw);
@@ -183,20 +220,39 @@ public final class StageTrainer {
                 NDArray x = batch.create(raw ? host.raw() : host.roi(),
                         new Shape(n, settings.channels(), settings.inputSize(), settings.inputSize()));
                 NDArray logits = net.forward(store, new NDList(x), false).get(0);
+                classes = (int) logits.getShape().get(1);
                 float[] nll = Losses.perSampleNll(logits, batch.create(host.labels())).toFloatArray();
+                float[] probabilities = logits.softmax(1).toFloatArray();
                 int[] predicted = Losses.argmax(logits);
                 for (int i = 0; i < n; i++) {
                     float w = classWeights == null ? 1f : classWeights[host.labels()[i]];
-                    lossSum += w * nll[i];
+                    lossSum += w * Losses.focalOfNll(nll[i], settings.lossGamma());
                     weightSum += w;
                     correct += predicted[i] == host.labels()[i] ? 1 : 0;
+                    double[] p = new double[classes];
+                    for (int c = 0; c < classes; c++) {
+                        p[c] = probabilities[i * classes + c];
+                        finite &= p[c] >= 0 && p[c] <= 1;
+                    }
+                    if (finite) {
+                        String id = "val" + predictions.size();
+                        predictions.add(new Prediction(id, id, host.labels()[i], p, Map.of()));
+                    }
                 }
             }
         }
-        return new Evaluation(lossSum / weightSum, (double) correct / stage.val().size());
+        double balancedAccuracy = Double.NaN;
+        double macroF1 = Double.NaN;
+        if (finite) {
+            List<String> names = IntStream.range(0, classes).mapToObj(c -> "class" + c).toList();
+            MetricSet metrics = Metrics.of(predictions, names);
+            balancedAccuracy = metrics.balancedAccuracy();
+            macroF1 = metrics.macroF1();
+        }
+        return new Evaluation(lossSum / weightSum, (double) correct / stage.val().size(), balancedAccuracy, macroF1);
     }
 
-    private record Evaluation(double loss, double accuracy) {
+    private record Evaluation(double loss, double accuracy, double balancedAccuracy, double macroF1) {
     }
 
     private static final class Totals {

@@ -23,17 +23,53 @@ import java.util.Set;
  *     use (a seeded subset; the others count as unannotated); null or 1 for all
  * @param studentEpochs epochs of the HKD student when they differ from the baseline's
  *     ({@code epochs}); null for the same
+ * @param sampling how each epoch's training batches are drawn: {@code shuffle} (every image once,
+ *     in a seeded random order) or {@code class-balanced} (as many draws as training images, with
+ *     replacement, each class equally likely, then an image of it uniformly; seeded by seed, stage
+ *     and epoch)
+ * @param loss the classification loss of every stage (for the HKD student, its classification
+ *     term): {@code cross-entropy} or {@code focal}; class weights ({@code classWeights}) apply to
+ *     either
+ * @param focalGamma the focusing parameter gamma of the focal loss (0 gives cross-entropy)
+ * @param selectBy the validation metric that picks the kept epoch of every stage and drives early
+ *     stopping: {@code loss} (lowest), {@code balanced-accuracy} or {@code macro-f1} (highest)
+ * @param patience stop a stage after this many epochs without a new kept epoch; 0 for never. The
+ *     HKD student is never stopped before its feature term has decayed: it gets {@code patience}
+ *     epochs after the last epoch with a feature term
+ *
+ * <p>The last five fields were added later: left out of a JSON file (or null) they take the
+ * values of the behaviour before they existed (shuffle, cross-entropy, gamma 2, loss, no early
+ * stopping), so an older config.json or study file reads as the same settings.
  */
 public record TrainConfig(String method, String teacherInput, String architecture, int inputSize, int channels,
                           float dropout, int epochs, int teacherEpochs, float alpha0, int kdEpochs,
                           float learningRate, boolean perBatchSchedule, int batchSize, boolean classWeights,
                           String augment, String roiShape, int roiMargin, String noFindingClass, String unannotated,
                           long seed, int threads, int loaderThreads, Double annotationFraction,
-                          Integer studentEpochs) {
+                          Integer studentEpochs, String sampling, String loss, Double focalGamma,
+                          String selectBy, Integer patience) {
+    public static final String SHUFFLE = "shuffle";
+    public static final String CLASS_BALANCED = "class-balanced";
+    public static final String CROSS_ENTROPY = "cross-entropy";
+    public static final String FOCAL = "focal";
+    public static final String BY_LOSS = "loss";
+    public static final String BY_BALANCED_ACCURACY = "balanced-accuracy";
+    public static final String BY_MACRO_F1 = "macro-f1";
+    public static final double DEFAULT_FOCAL_GAMMA = 2.0;
+
+    /** Left-out imbalance settings take the defaults (the behaviour before they existed). */
+    public TrainConfig {
+        sampling = sampling == null ? SHUFFLE : sampling;
+        loss = loss == null ? CROSS_ENTROPY : loss;
+        focalGamma = focalGamma == null ? DEFAULT_FOCAL_GAMMA : focalGamma;
+        selectBy = selectBy == null ? BY_LOSS : selectBy;
+        patience = patience == null ? 0 : patience;
+    }
 
     public static TrainConfig defaults() {
         return new TrainConfig("baseline", "roi", "resnet18", 224, 1, 0.5f, 60, 20, 0.5f, 40, 1e-4f, false, 8,
-                false, "strong", "mask", 0, "healthy", "exclude", 42, 0, 1, 1.0, null);
+                false, "strong", "mask", 0, "healthy", "exclude", 42, 0, 1, 1.0, null, SHUFFLE, CROSS_ENTROPY,
+                DEFAULT_FOCAL_GAMMA, BY_LOSS, 0);
     }
 
     /**
@@ -43,7 +79,8 @@ public record TrainConfig(String method, String teacherInput, String architectur
      */
     public static TrainConfig shortcutTask(String method, String teacherInput, long seed, int threads) {
         return new TrainConfig(method, teacherInput, "tiny_cnn", 64, 1, 0f, 40, 15, 0.5f, 40, 1e-3f, false, 16, false,
-                "weak", "mask", 0, "healthy", "exclude", seed, threads, 1, 1.0, null);
+                "weak", "mask", 0, "healthy", "exclude", seed, threads, 1, 1.0, null, SHUFFLE, CROSS_ENTROPY,
+                DEFAULT_FOCAL_GAMMA, BY_LOSS, 0);
     }
 
     /** Checks every value; all problems in one exception. */
@@ -71,6 +108,15 @@ public record TrainConfig(String method, String teacherInput, String architectur
         check(problems, fractionOfAnnotations() > 0 && fractionOfAnnotations() <= 1,
                 "annotation fraction " + annotationFraction + " must be in (0, 1]");
         check(problems, loaderThreads >= 1, "loader threads " + loaderThreads + " must be at least 1");
+        check(problems, List.of(SHUFFLE, CLASS_BALANCED).contains(sampling),
+                "sampling '" + sampling + "' is unknown; use shuffle or class-balanced");
+        check(problems, List.of(CROSS_ENTROPY, FOCAL).contains(loss),
+                "loss '" + loss + "' is unknown; use cross-entropy or focal");
+        check(problems, focalGamma >= 0 && !focalGamma.isInfinite(),
+                "focal gamma " + focalGamma + " must be a number of 0 or more (0 is cross-entropy; 2 is usual)");
+        check(problems, List.of(BY_LOSS, BY_BALANCED_ACCURACY, BY_MACRO_F1).contains(selectBy),
+                "select-by '" + selectBy + "' is unknown; use loss, balanced-accuracy or macro-f1");
+        check(problems, patience >= 0, "patience " + patience + " must be 0 (no early stopping) or more epochs");
         if (!problems.isEmpty()) {
             throw new BadInputException(problems.toString().strip());
         }
@@ -88,12 +134,22 @@ public record TrainConfig(String method, String teacherInput, String architectur
         return new TrainConfig(newMethod, newTeacherInput, newArchitecture, inputSize, channels, dropout, epochs,
                 teacherEpochs, alpha0, kdEpochs, learningRate, perBatchSchedule, batchSize, classWeights, augment,
                 roiShape, roiMargin, noFindingClass, unannotated, newSeed, threads, loaderThreads, newAnnotationFraction,
-                studentEpochs);
+                studentEpochs, sampling, loss, focalGamma, selectBy, patience);
     }
 
     /** Epochs of the network this run delivers: the student's for HKD, else the baseline's. */
     public int finalStageEpochs() {
         return distills() && studentEpochs != null ? studentEpochs : epochs;
+    }
+
+    /** Whether training batches are drawn class-balanced rather than shuffled. */
+    public boolean balancedSampling() {
+        return CLASS_BALANCED.equals(sampling);
+    }
+
+    /** The gamma of the classification loss: {@code focalGamma} for focal loss, 0 (cross-entropy) otherwise. */
+    public double lossGamma() {
+        return FOCAL.equals(loss) ? focalGamma : 0;
     }
 
     public boolean distills() {

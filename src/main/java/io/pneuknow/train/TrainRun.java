@@ -73,6 +73,11 @@ public final class TrainRun {
         List<PreparedSample> val = prepare(parts.val(), dataset, preprocessor, policy);
         List<PreparedSample> test = prepare(parts.test(), dataset, preprocessor, policy);
         float[] classWeights = config.classWeights() ? classWeights(train, dataset.classes().size()) : null;
+        log.printf(Locale.ROOT, "imbalance: %s sampling, %s%s loss%s; kept epoch by validation %s%s%n",
+                config.sampling(), config.classWeights() ? "class-weighted " : "", config.loss(),
+                config.lossGamma() > 0 ? " (gamma " + config.focalGamma() + ")" : "", config.selectBy(),
+                config.patience() > 0 ? ", early stopping after " + config.patience() + " epoch(s) without a better one"
+                        : "");
         Architecture architecture = Architecture.fromCliName(config.architecture());
         PairedAugmenter augmenter = new PairedAugmenter(AugmentPreset.parse(config.augment()));
         try (BatchLoader loader = new BatchLoader(augmenter, preprocessor, config.seed(), config.loaderThreads());
@@ -260,17 +265,36 @@ public final class TrainRun {
 
     private ModelCard card(Dataset dataset, Preprocessor preprocessor, Provenance provenance, String method,
                            ModelCard.TeacherInfo teacher, StageTrainer.Result result, int epochs) {
-        ModelCard.Checkpoint checkpoint = new ModelCard.Checkpoint(result.bestEpoch(), epochs, result.bestValLoss(),
-                result.bestValAccuracy());
+        EpochRecord best = result.best();
+        ModelCard.Checkpoint checkpoint = new ModelCard.Checkpoint(result.bestEpoch(), result.history().size(),
+                result.bestValLoss(), result.bestValAccuracy(), best.valBalancedAccuracy(), best.valMacroF1(),
+                result.selectedBy(), epochs, result.stoppedEarly());
         return new ModelCard(ModelCard.FORMAT, "", ModelBundle.WEIGHTS, "", dataset.classes(), config.architecture(),
                 config.channels(), config.dropout(), preprocessor, method, teacher, provenance.configuration(),
                 config.seed(), provenance.dataFingerprint(), Versions.all(), checkpoint, ModelCard.INTENDED_USE,
                 provenance.population(), Instant.now().toString(), provenance.command());
     }
 
+    /** The header of a history CSV: the epoch records' columns, then the stage's outcome per row. */
+    static final String HISTORY_HEADER = EpochRecord.CSV_HEADER + ",kept,stopped_early";
+
+    /**
+     * One row per epoch trained: the {@link EpochRecord} columns, then {@code kept} (1 on the
+     * epoch whose weights were kept) and {@code stopped_early} (1 on the last row when early
+     * stopping ended the stage there, before its planned epochs).
+     */
+    static String historyCsv(StageTrainer.Result result) {
+        StringBuilder csv = new StringBuilder(HISTORY_HEADER).append('\n');
+        List<EpochRecord> history = result.history();
+        for (int e = 0; e < history.size(); e++) {
+            boolean stoppedHere = result.stoppedEarly() && e == history.size() - 1;
+            csv.append(history.get(e).toCsv()).append(',').append(e == result.bestEpoch() ? 1 : 0).append(',')
+                    .append(stoppedHere ? 1 : 0).append('\n');
+        }
+        return csv.toString();
+    }
+
     private static void writeHistory(Path file, StageTrainer.Result result) throws IOException {
-        StringBuilder csv = new StringBuilder(EpochRecord.CSV_HEADER).append('\n');
-        result.history().forEach(r -> csv.append(r.toCsv()).append('\n'));
-        AtomicFiles.writeString(file, csv.toString());
+        AtomicFiles.writeString(file, historyCsv(result));
     }
 }

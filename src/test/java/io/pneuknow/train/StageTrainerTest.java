@@ -1,6 +1,7 @@
 package io.pneuknow.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
@@ -29,7 +30,7 @@ class StageTrainerTest {
 
     static TrainConfig config() {
         return new TrainConfig("hkd", "roi", "tiny_cnn", SIZE, 1, 0.5f, 1, 1, 0.5f, 1, 1e-3f, false, 4, false,
-                "weak", "mask", 0, "healthy", "exclude", 3, 2, 1, 1.0, null);
+                "weak", "mask", 0, "healthy", "exclude", 3, 2, 1, 1.0, null, "shuffle", "cross-entropy", 2.0, "loss", 0);
     }
 
     static List<PreparedSample> samples(int n, boolean withRoi) {
@@ -127,6 +128,101 @@ class StageTrainerTest {
             assertThat(batch.roi()[SIZE - 1]).isEqualTo((own[SIZE - 1] - pre.mean()[0]) / pre.std()[0]);
             assertThat(batch.roi()[SIZE - 1]).isNotEqualTo((with.get(1).image().pixels()[SIZE - 1] - pre.mean()[0]) / pre.std()[0]);
             assertThat(batch.roiWeights()).containsExactly(1f);
+        }
+    }
+
+    /** Noise images labelled 0, 1, 0, 1...: nothing to learn, so the validation figures soon stop improving. */
+    static List<BatchLoader.Item> noise(int n, long seed, int firstIndex) {
+        Random random = new Random(seed);
+        List<BatchLoader.Item> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            float[] px = new float[SIZE * SIZE];
+            for (int k = 0; k < px.length; k++) {
+                px[k] = random.nextFloat();
+            }
+            int index = firstIndex + i;
+            Sample s = new Sample("n" + index, Path.of("n" + index + ".png"), "c" + (i % 2), i % 2, "p" + index,
+                    List.of(), Map.of());
+            out.add(new BatchLoader.Item(new PreparedSample(index, s, new GreyImage(SIZE, SIZE, px), null), null));
+        }
+        return out;
+    }
+
+    /** A log that fails (as a killed process would stop) right after the checkpoint of the given epoch (1-based). */
+    static PrintStream killedAfterEpoch(int epoch) {
+        return new PrintStream(OutputStream.nullOutputStream()) {
+            @Override
+            public void println(String line) {
+                if (line.contains(" epoch " + epoch + "/")) {
+                    throw new IllegalStateException("killed after epoch " + epoch);
+                }
+            }
+        };
+    }
+
+    record Trained(StageTrainer.Result result, Map<String, float[]> weights) {
+        /** The history without the timings. */
+        List<EpochRecord> history() {
+            return result.history().stream().map(r -> new EpochRecord(r.epoch(), r.learningRate(), r.alpha(),
+                    r.trainLoss(), r.trainCe(), r.trainFeatureMse(), r.trainAccuracy(), r.valLoss(), r.valAccuracy(), 0,
+                    r.valBalancedAccuracy(), r.valMacroF1())).toList();
+        }
+    }
+
+    static Trained train(TrainConfig config, Path dir, boolean resume, PrintStream log) throws Exception {
+        Preprocessor pre = Preprocessor.defaults(SIZE, 1);
+        try (NDManager manager = NDManager.newBaseManager();
+             BatchLoader loader = new BatchLoader(new PairedAugmenter(AugmentPreset.WEAK), pre, config.seed(), 1)) {
+            ai.djl.engine.Engine.getInstance().setRandomSeed(5);
+            ClassifierNet net = Architectures.initialize(Architecture.fromCliName("tiny_cnn").build(2, 1, 0f), manager, SIZE);
+            StageTrainer trainer = new StageTrainer(config, loader, null, log);
+            StageTrainer.Stage stage = new StageTrainer.Stage("baseline", 0, StageTrainer.Input.RAW, config.epochs(),
+                    noise(12, 1, 0), noise(8, 2, 100), null);
+            StageTrainer.Result result = trainer.run(stage, net, manager, dir, resume);
+            return new Trained(result, snapshot(net));
+        }
+    }
+
+    @Test
+    void earlyStoppingEndsPatienceEpochsAfterTheKeptEpochAndAKilledRunResumesToTheSameResult(@TempDir Path dir)
+            throws Exception {
+        EngineThreads.set(1);
+        TrainConfig config = new TrainConfig("baseline", "roi", "tiny_cnn", SIZE, 1, 0f, 12, 1, 0.5f, 0, 1e-2f, false,
+                4, false, "weak", "mask", 0, "healthy", "exclude", 3, 1, 1, 1.0, null, "class-balanced", "focal", 2.0,
+                "balanced-accuracy", 2);
+        PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+        Trained whole = train(config, dir.resolve("whole"), false, quiet);
+        List<EpochRecord> history = whole.result().history();
+        System.out.printf("early stopping: kept epoch %d, stopped after epoch %d of 12%n", whole.result().bestEpoch() + 1,
+                history.size());
+        assertThat(whole.result().stoppedEarly()).as("stopped early").isTrue();
+        assertThat(history.size()).isLessThan(12);
+        // the kept epoch is the best by balanced accuracy, and training ended 2 epochs after it
+        assertThat(whole.result().bestEpoch()).isEqualTo(new Selection("balanced-accuracy", 2, 0).bestEpoch(history));
+        assertThat(history.size() - 1 - whole.result().bestEpoch()).isEqualTo(2);
+        assertThat(whole.result().selectedBy()).isEqualTo("balanced-accuracy");
+        history.forEach(r -> assertThat(r.valBalancedAccuracy()).isBetween(0.0, 1.0));
+        // the CSV: the kept row marked, the stop on the last row
+        String[] lines = TrainRun.historyCsv(whole.result()).split("\n");
+        assertThat(lines).hasSize(history.size() + 1);
+        for (int e = 0; e < history.size(); e++) {
+            String[] cells = lines[e + 1].split(",");
+            assertThat(cells).hasSize(14);
+            assertThat(cells[12]).isEqualTo(e == whole.result().bestEpoch() ? "1" : "0");
+            assertThat(cells[13]).isEqualTo(e == history.size() - 1 ? "1" : "0");
+        }
+
+        // killed after the first epoch, or after the last one (its checkpoint written, the stop not yet acted on)
+        for (int killedAfter : new int[] {1, history.size()}) {
+            Path run = dir.resolve("killed" + killedAfter);
+            assertThatThrownBy(() -> train(config, run, false, killedAfterEpoch(killedAfter)))
+                    .hasMessageContaining("killed after epoch " + killedAfter);
+            Trained resumed = train(config, run, true, quiet);
+            assertThat(resumed.history()).as("killed after epoch %d", killedAfter).isEqualTo(whole.history());
+            assertThat(resumed.result().bestEpoch()).isEqualTo(whole.result().bestEpoch());
+            assertThat(resumed.result().stoppedEarly()).isTrue();
+            whole.weights().forEach((name, values) -> assertThat(resumed.weights().get(name)).as(name)
+                    .containsExactly(values));
         }
     }
 }
