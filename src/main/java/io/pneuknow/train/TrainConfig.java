@@ -66,6 +66,22 @@ public record TrainConfig(String method, String teacherInput, String architectur
         patience = patience == null ? 0 : patience;
     }
 
+    /**
+     * The settings without the imbalance fields, which take their defaults (shuffle, cross-entropy,
+     * gamma 2, selection by loss, no early stopping): the constructor from before they existed, so
+     * that code and tests written against it keep their meaning.
+     */
+    public TrainConfig(String method, String teacherInput, String architecture, int inputSize, int channels,
+                       float dropout, int epochs, int teacherEpochs, float alpha0, int kdEpochs, float learningRate,
+                       boolean perBatchSchedule, int batchSize, boolean classWeights, String augment, String roiShape,
+                       int roiMargin, String noFindingClass, String unannotated, long seed, int threads,
+                       int loaderThreads, Double annotationFraction, Integer studentEpochs) {
+        this(method, teacherInput, architecture, inputSize, channels, dropout, epochs, teacherEpochs, alpha0, kdEpochs,
+                learningRate, perBatchSchedule, batchSize, classWeights, augment, roiShape, roiMargin, noFindingClass,
+                unannotated, seed, threads, loaderThreads, annotationFraction, studentEpochs, null, null, null, null,
+                null);
+    }
+
     public static TrainConfig defaults() {
         return new TrainConfig("baseline", "roi", "resnet18", 224, 1, 0.5f, 60, 20, 0.5f, 40, 1e-4f, false, 8,
                 false, "strong", "mask", 0, "healthy", "exclude", 42, 0, 1, 1.0, null, SHUFFLE, CROSS_ENTROPY,

@@ -24,7 +24,7 @@ class StudyRunnerTest {
         Path data = SyntheticChestXrays.generate(dir.resolve("data"), new SyntheticChestXrays.Spec(64, 6, 2, 2, 0.25, 0.7, 4));
         DataSpec spec = DataSpec.of(data).withRegionsCsv(Path.of("regions.csv")).withRegionTypes("lesion");
         TrainConfig train = new TrainConfig("baseline", "roi", "tiny_cnn", 64, 1, 0f, 2, 1, 0.5f, 2, 1e-3f, false, 8, false, "weak",
-                "mask", 0, "healthy", "exclude", 1, 2, 1, 1.0, 3, "shuffle", "cross-entropy", 2.0, "loss", 0);
+                "mask", 0, "healthy", "exclude", 1, 2, 1, 1.0, 3);
         StudyConfig config = new StudyConfig("tiny", spec, 3, 7, null, List.of("tiny_cnn"),
                 List.of("baseline", "hkd", "hkd-fraction-0.5"), List.of(1L), train, 200);
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());

@@ -153,6 +153,9 @@ class SelectionTest {
         assertThat(defaults.selectBy()).isEqualTo("loss");
         assertThat(defaults.patience()).isZero();
         assertThat(defaults.lossGamma()).isZero();
+        // the constructor from before these settings existed gives the same defaults
+        assertThat(new TrainConfig("baseline", "roi", "resnet18", 224, 1, 0.5f, 60, 20, 0.5f, 40, 1e-4f, false, 8,
+                false, "strong", "mask", 0, "healthy", "exclude", 42, 0, 1, 1.0, null)).isEqualTo(defaults);
         // a config.json written before these settings existed
         ObjectNode old = Json.MAPPER.valueToTree(defaults);
         for (String f : List.of("sampling", "loss", "focalGamma", "selectBy", "patience")) {
