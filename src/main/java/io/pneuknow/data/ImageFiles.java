@@ -1,6 +1,8 @@
 package io.pneuknow.data;
 
 import io.pneuknow.BadInputException;
+import io.pneuknow.dicom.DicomFiles;
+import io.pneuknow.dicom.DicomHeader;
 
 import java.awt.image.BufferedImage;
 import java.awt.image.ComponentSampleModel;
@@ -17,7 +19,10 @@ import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 
-/** Decodes image and mask files (PNG 8/16-bit grey or RGB(A), JPEG) into {@link GreyImage}s. */
+/**
+ * Decodes image and mask files (PNG 8/16-bit grey or RGB(A), JPEG, and DICOM: files named .dcm or
+ * .dicom or with the DICOM preamble, read by {@link DicomFiles}) into {@link GreyImage}s.
+ */
 public final class ImageFiles {
     private static final double RED = 0.299;
     private static final double GREEN = 0.587;
@@ -29,6 +34,10 @@ public final class ImageFiles {
     /** Width and height of an image; reads only the header. */
     public static Dimensions dimensions(Path file) {
         requireFile(file);
+        if (DicomFiles.isDicom(file)) {
+            DicomHeader header = DicomFiles.header(file);
+            return new Dimensions(header.columns(), header.rows());
+        }
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (!readers.hasNext()) {
@@ -50,15 +59,29 @@ public final class ImageFiles {
      * Decodes an image to grey values in [0, 1]: grey samples are divided by their maximum (255 or
      * 65535, so 16-bit precision is kept); colour is turned into luminance 0.299 R + 0.587 G + 0.114 B;
      * alpha is ignored. Pixels are as stored (EXIF orientation is not applied), the frame that boxes
-     * and masks use.
+     * and masks use. DICOM values go through rescale, the file's VOI window (else their full range)
+     * and MONOCHROME1 inversion, as {@link DicomFiles} describes.
      */
     public static GreyImage read(Path file) {
+        requireFile(file);
+        if (DicomFiles.isDicom(file)) {
+            return DicomFiles.read(file).image();
+        }
         return toGrey(decode(file));
     }
 
     /** Decodes without converting; enough to check that a file is a readable image and get its size. */
     static BufferedImage decode(Path file) {
         requireFile(file);
+        if (DicomFiles.isDicom(file)) { // decoded fully, so that a data check finds every unreadable file
+            GreyImage grey = DicomFiles.read(file).image();
+            BufferedImage image = new BufferedImage(grey.width(), grey.height(), BufferedImage.TYPE_USHORT_GRAY);
+            short[] samples = ((DataBufferUShort) image.getRaster().getDataBuffer()).getData();
+            for (int i = 0; i < samples.length; i++) {
+                samples[i] = (short) Math.round(grey.pixels()[i] * 65535);
+            }
+            return image;
+        }
         BufferedImage image;
         try {
             image = ImageIO.read(file.toFile());

@@ -1,0 +1,7 @@
+package io.pneuknow.dicom;
+
+import io.pneuknow.data.GreyImage;
+
+/** A decoded DICOM image (grey values in [0, 1], brighter is denser as in MONOCHROME2) and its header facts. */
+public record DicomImage(GreyImage image, DicomHeader header) {
+}
