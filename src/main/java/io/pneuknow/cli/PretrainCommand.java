@@ -133,6 +133,10 @@ final class PretrainCommand implements Callable<Integer> {
         if (knnProbe && images != null) {
             throw new BadInputException("--knn-probe needs labels; pass --data DIR instead of --images, or leave out --knn-probe");
         }
+        if (!supervised && (splitOptions.file != null || splitOptions.column != null || splitOptions.folds != null)) {
+            throw new BadInputException("split options apply to --objective supervised only; contrastive pretraining "
+                    + "uses every image given (choose them with --where)");
+        }
         if (resume && !Files.isDirectory(out)) {
             throw new BadInputException(out + ": nothing to resume here; start without --resume");
         }
@@ -159,7 +163,7 @@ final class PretrainCommand implements Callable<Integer> {
                     projectionDim, minCrop, seed, threads, loaderThreads).validated();
             card = new ContrastivePretrainer(config, log).run(source, out, resume, dataFingerprint, command);
             if (knnProbe) {
-                card = KnnProbe.attach(out, dataset, 10, 5, seed, seed, log);
+                card = KnnProbe.attach(out, dataset, source.description(), 10, 5, seed, seed, log);
             }
         }
         stdout.printf(Locale.ROOT, "%s backbone (%s, %d ch, %d px, %,d parameters) pretrained on %d images for %d epochs "

@@ -204,7 +204,9 @@ public final class ContrastivePretrainer {
                         top1Sum += lossTop1[1];
                         progress.step(epoch, b, lossTop1[0]);
                     }
-                    BackboneCard.Epoch record = new BackboneCard.Epoch(epoch + 1, lossSum / steps, top1Sum / steps, lr,
+                    // the float learning rate as written (1e-3, not 0.0010000000474974513)
+                    BackboneCard.Epoch record = new BackboneCard.Epoch(epoch + 1, lossSum / steps, top1Sum / steps,
+                            Double.parseDouble(Float.toString(lr)),
                             (System.nanoTime() - epochStart) / 1e9);
                     history.add(record);
                     double seconds = secondsBefore + (System.nanoTime() - start) / 1e9;

@@ -44,16 +44,16 @@ public final class KnnProbe {
     /**
      * Scores the saved backbone in {@code dir} and a freshly initialised backbone of the same
      * architecture (the engine seeded with {@code initSeed}, as pretraining starts from) with k-NN
-     * on the labelled {@code dataset}, records both in backbone.json and returns the updated card.
+     * on the labelled {@code dataset} (described by {@code description}), records both in backbone.json and returns the updated card.
      */
-    public static BackboneCard attach(Path dir, Dataset dataset, int k, int folds, long foldSeed, long initSeed,
-                                      PrintStream log) throws IOException {
+    public static BackboneCard attach(Path dir, Dataset dataset, String description, int k, int folds, long foldSeed,
+                                      long initSeed, PrintStream log) throws IOException {
         BackboneCard card = BackboneFile.readCard(dir);
         Preprocessor preprocessor = card.preprocessing();
         ObjectNode probe = Json.MAPPER.createObjectNode();
         probe.put("method", "k-NN, cosine on pooled features centred on the reference folds' mean, majority vote; "
                 + "patient-grouped stratified folds; whole images at " + preprocessor.inputSize() + " px");
-        probe.put("data", dataset.samples().size() + " images of " + dataset.root());
+        probe.put("data", description);
         probe.set("classes", Json.MAPPER.valueToTree(dataset.classes()));
         probe.put("k", k);
         probe.put("folds", folds);

@@ -86,6 +86,8 @@ class PretrainCommandTest {
         Result arch = cli("pretrain", "--images", images.toString(), "--arch", "vgg", "--out", out);
         assertThat(arch.code()).isEqualTo(1);
         assertThat(arch.err()).contains("unknown architecture 'vgg'");
+        assertThat(cli("pretrain", "--data", data.toString(), "--split-column", "split", "--out", out).err())
+                .contains("split options apply to --objective supervised only");
         assertThat(cli("pretrain", "--images", images.toString(), "--resume", "--out", out).err())
                 .contains("nothing to resume");
     }
