@@ -61,9 +61,9 @@ import java.util.concurrent.Executors;
  * {@link BackboneFile}.
  *
  * <p>Why contrastive rather than masked-image modelling: our backbones are CNNs (ResNet, ConvNeXt)
- * with BatchNorm; masked-image objectives (MAE) need a ViT or sparse convolutions (SparK) to keep the
- * masked patches from leaking through the convolutions, and learn mostly low-level texture from few
- * epochs. Contrastive learning trains exactly what the classifier uses (the pooled feature vector),
+ * with BatchNorm; masked-image objectives (MAE) need a ViT, or sparse convolutions (SparK) to keep the
+ * masked patches from leaking through the convolutions, and a decoder we would throw away.
+ * Contrastive learning trains exactly what the classifier uses (the pooled feature vector),
  * works with any of our architectures unchanged, and at 128 px a ResNet forward/backward over a
  * few hundred views per step fits a CPU. Its weakness, the need for many negatives, is eased by a
  * moderate temperature (0.2) and batch (64 images = 126 negatives per view).
