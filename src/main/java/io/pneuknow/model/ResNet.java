@@ -8,7 +8,10 @@ import ai.djl.nn.Blocks;
 import ai.djl.nn.ParallelBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
-import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.pooling.Pool;
 import ai.djl.training.initializer.XavierInitializer;
@@ -45,7 +48,7 @@ final class ResNet {
                 int out = widths[stage] * expansion;
                 Block main = bottleneck ? bottleneck(widths[stage], out, stride) : basic(out, stride);
                 Block shortcut = stride != 1 || in != out
-                        ? new SequentialBlock().add(conv(out, 1, stride)).add(batchNorm())
+                        ? new SequentialBlock().add(new Conv2d(out, stride)).add(batchNorm())
                         : Blocks.identityBlock();
                 backbone.add(residual(main, shortcut));
                 in = out;
@@ -86,8 +89,8 @@ final class ResNet {
     }
 
     /** k x k convolution without bias, padding k/2 (so 7->3, 3->1, 1->0). */
-    static Conv2d conv(int filters, int k, int stride) {
-        return Conv2d.builder()
+    static ai.djl.nn.convolutional.Conv2d conv(int filters, int k, int stride) {
+        return ai.djl.nn.convolutional.Conv2d.builder()
                 .setKernelShape(new Shape(k, k))
                 .optStride(new Shape(stride, stride))
                 .optPadding(new Shape(k / 2, k / 2))
@@ -98,5 +101,37 @@ final class ResNet {
 
     static BatchNorm batchNorm() {
         return BatchNorm.builder().build(); // eps 1e-5, momentum 0.9 (= torch's 0.1), axis 1
+    }
+
+    /**
+     * The shortcut's 1x1 convolution with stride s (no bias), computed as the input subsampled with step s
+     * followed by a 1x1 convolution with stride 1: the same function and the same parameter, but it avoids
+     * a crash (SIGFPE in oneDNN's brgemm_convolution_bwd_strided, est_eff_1x1) of libtorch 2.7.1's CPU
+     * backward pass for strided 1x1 convolutions with 512 or more input channels, which killed the JVM when
+     * training resnet50 on AVX-512 CPUs at any input size. Named Conv2d on purpose: DJL names parameters
+     * after the block's simple class name, so parameter names and saved parameter files stay those of
+     * DJL's Conv2d.
+     */
+    static final class Conv2d extends ai.djl.nn.convolutional.Conv2d {
+
+        Conv2d(int filters, int stride) {
+            super(ai.djl.nn.convolutional.Conv2d.builder()
+                    .setKernelShape(new Shape(1, 1))
+                    .optStride(new Shape(stride, stride))
+                    .setFilters(filters)
+                    .optBias(false));
+        }
+
+        @Override
+        protected NDList forwardInternal(
+                ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+            if (stride.get(0) == 1 && stride.get(1) == 1) {
+                return super.forwardInternal(ps, inputs, training, params);
+            }
+            NDArray x = inputs.singletonOrThrow();
+            NDArray subsampled = x.get(new NDIndex(":, :, ::{}, ::{}", stride.get(0), stride.get(1)));
+            NDArray w = ps.getValue(weight, x.getDevice(), training);
+            return conv2d(subsampled, w, null, new Shape(1, 1), new Shape(0, 0), dilation, groups);
+        }
     }
 }
