@@ -77,7 +77,7 @@ public enum Architecture {
         if (maxDropPath != 0 && !supportsDropPath) {
             throw new IllegalArgumentException(name() + " has no stochastic depth; maxDropPath must be 0");
         }
-        return factory.build(numClasses, inChannels, dropout, maxDropPath);
+        return factory.build(numClasses, inChannels, dropout, maxDropPath).withArchitecture(this);
     }
 
     /** Looks up a member by its command-line value. */

@@ -5,6 +5,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.nn.convolutional.Convolution;
+import ai.djl.nn.core.Linear;
 
 /** Helpers around {@link ClassifierNet}: parameter counting and initialisation. */
 public final class Architectures {
@@ -44,5 +46,49 @@ public final class Architectures {
         }
         net.initialize(manager, DataType.FLOAT32, new Shape(1, net.inChannels(), size, size));
         return net;
+    }
+
+    /** What {@link #summarize} reports for one architecture. */
+    public record Summary(Architecture architecture, int inputSize, int inChannels, int numClasses,
+                          long parameters, Shape featureMap, long multiplyAdds) {}
+
+    /**
+     * Parameters, feature-map shape (batch 1) and multiply-adds per image of an architecture for inputs
+     * (1, inChannels, inputSize, inputSize). Builds and initialises the net (shapes only, no forward pass).
+     */
+    public static Summary summarize(Architecture arch, int numClasses, int inChannels, int inputSize) {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            ClassifierNet net = initialize(arch.build(numClasses, inChannels, 0f), manager, inputSize);
+            Shape features = net.getOutputShapes(new Shape[] {new Shape(1, inChannels, inputSize, inputSize)})[1];
+            return new Summary(arch, inputSize, inChannels, numClasses, parameterCount(net), features,
+                    multiplyAdds(net));
+        }
+    }
+
+    /**
+     * Multiply-adds of the convolutions and linear layers for one image at the input shape the block was
+     * initialised with (batch 1, as {@link #initialize} does), counted from shapes: a convolution costs
+     * (output elements) x (input channels per group x kernel height x kernel width), a linear layer
+     * (output elements) x (input features). Normalisation, activations, pooling and additions are not
+     * counted (the usual convention of "MACs" tables, e.g. torchvision's).
+     */
+    public static long multiplyAdds(Block block) {
+        long total = 0;
+        if (block instanceof Convolution || block instanceof Linear) {
+            Shape[] in = block.getInputShapes();
+            if (in == null || in.length == 0) {
+                throw new IllegalStateException(block + " has no input shape: initialise the net first");
+            }
+            if (in[0].get(0) != 1) {
+                throw new IllegalStateException("multiply-adds are per image: initialise with batch 1, not " + in[0]);
+            }
+            long out = block.getOutputShapes(in)[0].size();
+            Shape weight = block.getParameters().get("weight").getShape();
+            total += out * (weight.size() / weight.get(0)); // weight (out, in per group, kh, kw) or (units, in)
+        }
+        for (Block child : block.getChildren().values()) {
+            total += multiplyAdds(child);
+        }
+        return total;
     }
 }

@@ -38,6 +38,7 @@ public final class ClassifierNet extends AbstractBlock {
     private final int inChannels;
     private final int featureChannels;
     private final int numClasses;
+    private Architecture architecture;
 
     ClassifierNet(Block backbone, Block head, int inChannels, int featureChannels, int numClasses) {
         super(VERSION);
@@ -78,6 +79,16 @@ public final class ClassifierNet extends AbstractBlock {
     /** The block mapping a feature map (N, featureChannels, h, w) to logits (N, numClasses). */
     public Block head() {
         return head;
+    }
+
+    /** The architecture that built this net (null only for nets built outside {@link Architecture#build}). */
+    public Architecture architecture() {
+        return architecture;
+    }
+
+    ClassifierNet withArchitecture(Architecture architecture) {
+        this.architecture = architecture;
+        return this;
     }
 
     public int inChannels() {
