@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Writes timm-keys.txt: the state_dict keys, dtypes and shapes of timm's resnet50, convnext_tiny and
-convnext_small (1000 classes, 3 input channels), the fixture PneuKnow's timm key mapping is tested against
+"""Writes timm-keys.txt: the state_dict keys, dtypes and shapes of timm's resnet50, convnext_tiny,
+convnext_small, efficientnet_b0 and efficientnet_b1 (1000 classes, 3 input channels), the fixture PneuKnow's timm key mapping is tested against
 (KeyMappingTest). timm cannot be installed here, so the names are spelled out from timm's source:
 
 * timm/models/resnet.py (huggingface/pytorch-image-models, commit 00c5be7656cd8aa102138d388c323a4f6181dde6):
@@ -17,11 +17,23 @@ convnext_small (1000 classes, 3 input channels), the fixture PneuKnow's timm key
   children), conv_dw (depthwise 7x7 with bias), norm (LayerNorm over channels last), mlp = Mlp(fc1, act,
   drop1, norm (Identity), fc2, drop2) with nn.Linear layers. convnext_tiny: depths (3, 3, 9, 3),
   convnext_small: (3, 3, 27, 3), dims (96, 192, 384, 768).
+* timm/models/efficientnet.py (same repository, commit cba23258aa2cc8b7d395b6bf96739c2ff84ccf13):
+  EfficientNet registers conv_stem, bn1 (BatchNormAct2d: BatchNorm2d's keys), blocks (a Sequential of
+  stages, each a Sequential of blocks), conv_head, bn2, global_pool, classifier; _gen_efficientnet's
+  arch_def 'ds_r1_k3_s1_e1_c16_se0.25', 'ir_r2_k3_s2_e6_c24_se0.25', 'ir_r2_k5_s2_e6_c40_se0.25',
+  'ir_r3_k3_s2_e6_c80_se0.25', 'ir_r3_k5_s1_e6_c112_se0.25', 'ir_r4_k5_s2_e6_c192_se0.25',
+  'ir_r1_k3_s1_e6_c320_se0.25', stem 32, num_features 1280; efficientnet_b1 multiplies the repeats by 1.1
+  (rounded up). timm/models/_efficientnet_blocks.py (commit 01419346ca79f2c5612d991d00ec80d9262fadf1):
+  DepthwiseSeparableConv registers conv_dw, bn1, aa, se, conv_pw, bn2; InvertedResidual conv_pw, bn1,
+  conv_dw, bn2, aa, se, conv_pwl, bn3; SqueezeExcite conv_reduce, act1, conv_expand (1x1 convs with bias)
+  with rd channels = block input channels x 0.25 (the builder divides se0.25 by the expand ratio).
 
 The version string of timm at those commits is not stored with them; they are timm 1.0.x development
 versions. These key names are those of the timm hub checkpoints (e.g. timm/convnext_small.in12k_ft_in1k,
 timm/resnet50.a1_in1k model.safetensors). Usage: /usr/bin/python3 timm_keys.py > timm-keys.txt
 """
+
+import math
 
 HEADER = """\
 # timm state_dict keys: model, then one line per tensor "key dtype shape" (shape comma-separated, "-" for a
@@ -30,6 +42,8 @@ HEADER = """\
 #   timm/models/resnet.py   at commit 00c5be7656cd8aa102138d388c323a4f6181dde6 (resnet50)
 #   timm/models/convnext.py at commit 03fa149147b1695dc7ebce06737623d39b7dd34f (convnext_tiny, convnext_small)
 #   timm/layers/classifier.py NormMlpClassifierHead (head.norm, head.fc)
+#   timm/models/efficientnet.py at commit cba23258aa2cc8b7d395b6bf96739c2ff84ccf13 and
+#   timm/models/_efficientnet_blocks.py at commit 01419346ca79f2c5612d991d00ec80d9262fadf1 (efficientnet_b0, b1)
 # timm version: 1.0.x development versions (the version string is not stored with these file versions).
 # Written by src/test/python/timm_keys.py, which explains how each name follows from that source."""
 
@@ -99,10 +113,41 @@ def convnext(depths, dims=(96, 192, 384, 768), classes=1000):
     return lines
 
 
+def efficientnet(depth, classes=1000):
+    stages = [(1, 3, 1, 16, 1), (6, 3, 2, 24, 2), (6, 5, 2, 40, 2), (6, 3, 2, 80, 3), (6, 5, 1, 112, 3),
+              (6, 5, 2, 192, 4), (6, 3, 1, 320, 1)]
+    lines = []
+    conv(lines, "conv_stem", [32, 3, 3, 3])
+    batch_norm(lines, "bn1", 32)
+    inp = 32
+    for s, (ratio, k, _stride, out, repeats) in enumerate(stages):
+        for b in range(int(math.ceil(repeats * depth))):
+            p = "blocks.%d.%d." % (s, b)
+            mid = inp * ratio
+            if ratio == 1:  # DepthwiseSeparableConv
+                conv(lines, p + "conv_dw", [mid, 1, k, k])
+                batch_norm(lines, p + "bn1", mid)
+            else:  # InvertedResidual
+                conv(lines, p + "conv_pw", [mid, inp, 1, 1])
+                batch_norm(lines, p + "bn1", mid)
+                conv(lines, p + "conv_dw", [mid, 1, k, k])
+                batch_norm(lines, p + "bn2", mid)
+            conv(lines, p + "se.conv_reduce", [inp // 4, mid, 1, 1], bias=True)
+            conv(lines, p + "se.conv_expand", [mid, inp // 4, 1, 1], bias=True)
+            conv(lines, p + ("conv_pw" if ratio == 1 else "conv_pwl"), [out, mid, 1, 1])
+            batch_norm(lines, p + ("bn2" if ratio == 1 else "bn3"), out)
+            inp = out
+    conv(lines, "conv_head", [1280, 320, 1, 1])
+    batch_norm(lines, "bn2", 1280)
+    linear(lines, "classifier", classes, 1280)
+    return lines
+
+
 def main():
     print(HEADER)
     for name, lines in (("resnet50", resnet50()), ("convnext_tiny", convnext((3, 3, 9, 3))),
-                        ("convnext_small", convnext((3, 3, 27, 3)))):
+                        ("convnext_small", convnext((3, 3, 27, 3))), ("efficientnet_b0", efficientnet(1.0)),
+                        ("efficientnet_b1", efficientnet(1.1))):
         print("model " + name)
         for key, dtype, shape in lines:
             print("%s %s %s" % (key, dtype, ",".join(str(d) for d in shape) or "-"))

@@ -28,7 +28,16 @@ public enum Architecture {
             new int[] {3, 3, 9, 3}, new int[] {96, 192, 384, 768}, classes, channels, dropout, dropPath)),
     /** torchvision convnext_small (Liu et al. 2022): depths [3, 3, 27, 3], dims 96..768. */
     convnext_small(true, (classes, channels, dropout, dropPath) -> ConvNeXt.build(
-            new int[] {3, 3, 27, 3}, new int[] {96, 192, 384, 768}, classes, channels, dropout, dropPath));
+            new int[] {3, 3, 27, 3}, new int[] {96, 192, 384, 768}, classes, channels, dropout, dropPath)),
+    /** torchvision densenet121 (Huang et al. 2017): dense blocks [6, 12, 24, 16], growth 32, stem 64. */
+    densenet121(false, (classes, channels, dropout, dropPath) ->
+            DenseNet.build(new int[] {6, 12, 24, 16}, 32, 64, classes, channels, dropout)),
+    /** torchvision efficientnet_b0 (Tan and Le 2019): MBConv stages with squeeze-excitation, SiLU, 1280 features. */
+    efficientnet_b0(true, (classes, channels, dropout, dropPath) ->
+            EfficientNet.build(1.0, classes, channels, dropout, dropPath)),
+    /** torchvision efficientnet_b1: efficientnet_b0 with 1.1 x the blocks per stage (rounded up). */
+    efficientnet_b1(true, (classes, channels, dropout, dropPath) ->
+            EfficientNet.build(1.1, classes, channels, dropout, dropPath));
 
     /** Input size / feature-map size, for every member. */
     public static final int FEATURE_STRIDE = 32;
@@ -56,7 +65,7 @@ public enum Architecture {
         return FEATURE_STRIDE;
     }
 
-    /** Whether {@code maxDropPath} (stochastic depth) has an effect: ConvNeXt members only. */
+    /** Whether {@code maxDropPath} (stochastic depth) has an effect: ConvNeXt and EfficientNet members. */
     public boolean supportsDropPath() {
         return supportsDropPath;
     }
@@ -71,7 +80,8 @@ public enum Architecture {
      *
      * @param dropout dropout rate before the final linear layer, in [0, 1)
      * @param maxDropPath stochastic depth rate of the last ConvNeXt block, increasing linearly from 0
-     *     over the blocks; must be 0 for architectures that do not {@link #supportsDropPath()}
+     *     over the blocks (EfficientNet: torchvision's rule, block i of n gets maxDropPath * i / n); must be
+     *     0 for architectures that do not {@link #supportsDropPath()}
      */
     public ClassifierNet build(int numClasses, int inChannels, float dropout, float maxDropPath) {
         if (maxDropPath != 0 && !supportsDropPath) {

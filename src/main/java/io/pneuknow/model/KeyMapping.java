@@ -17,17 +17,22 @@ import java.util.Set;
  *
  * <p>Our names are DJL's: the path of child blocks, each prefixed with its 1-based position
  * ({@code 01backbone_05ParallelBlock_01SequentialBlock_02BatchNorm_gamma}). They follow from how
- * {@link ResNet} and {@link ConvNeXt} assemble the blocks; {@code KeyMappingTest} checks that every mapping
+ * {@link ResNet}, {@link ConvNeXt}, {@link DenseNet} and {@link EfficientNet} assemble the blocks; {@code KeyMappingTest} checks that every mapping
  * covers exactly the parameters of the built net. Parameter correspondences: conv/linear {@code weight},
  * {@code bias} the same; BatchNorm {@code weight, bias, running_mean, running_var} = our {@code gamma, beta,
  * runningMean, runningVar} (its {@code num_batches_tracked} has no counterpart and is skipped); LayerNorm
  * {@code weight, bias} = {@code gamma, beta}; ConvNeXt layer scale torchvision {@code layer_scale} (C, 1, 1)
  * and timm {@code gamma} (C) = our {@code layerScale} (C).
  *
- * <p>Schemes: torchvision 0.14 ({@code torchvision/models/resnet.py}, {@code convnext.py}); timm (the
- * source files are cited in {@code src/test/python/timm-keys.txt}, the fixture {@code KeyMappingTest}
- * checks this mapping against): timm's ResNet uses torchvision's names, its ConvNeXt uses {@code stem.*}, {@code stages.S.downsample.*},
- * {@code stages.S.blocks.B.{conv_dw, norm, mlp.fc1, mlp.fc2, gamma}} and {@code head.norm}, {@code head.fc}.
+ * <p>Architectures: ResNet (resnet18, resnet50 and our resnet18_half), ConvNeXt (convnext_tiny, convnext_small
+ * and our convnext_micro), densenet121 (torchvision names only), efficientnet_b0/b1.
+ *
+ * <p>Schemes: torchvision 0.14 ({@code torchvision/models/resnet.py}, {@code convnext.py}, {@code densenet.py},
+ * {@code efficientnet.py}); timm (the source files are cited in {@code src/test/python/timm-keys.txt}, the
+ * fixture {@code KeyMappingTest} checks this mapping against): timm's ResNet uses torchvision's names, its ConvNeXt uses {@code stem.*},
+ * {@code stages.S.downsample.*}, {@code stages.S.blocks.B.{conv_dw, norm, mlp.fc1, mlp.fc2, gamma}} and
+ * {@code head.norm}, {@code head.fc}; its EfficientNet {@code conv_stem}, {@code bn1}, {@code blocks.S.B.*},
+ * {@code conv_head}, {@code bn2}, {@code classifier}.
  *
  * @param scheme "torchvision" or "timm"
  * @param keys source key to our parameter name, in the source's state_dict order
@@ -45,7 +50,10 @@ record KeyMapping(String scheme, Architecture architecture, Map<String, String> 
         return key.endsWith(".num_batches_tracked");
     }
 
-    /** The net's mapping in {@code scheme}, or null when the architecture has none there (tiny_cnn). */
+    /**
+     * The net's mapping in {@code scheme}, or null when the architecture has none there (tiny_cnn; timm
+     * names for densenet121).
+     */
     static KeyMapping of(ClassifierNet net, String scheme) {
         Architecture arch = net.architecture();
         if (arch == null) {
@@ -80,6 +88,21 @@ record KeyMapping(String scheme, Architecture architecture, Map<String, String> 
                 first = convnext(names, new int[] {3, 3, 27, 3}, timm);
                 classifier = convnextHead(names, net, timm);
             }
+            case densenet121 -> {
+                if (timm) { // timm's DenseNet names are not checked against its source here: not offered
+                    return null;
+                }
+                first = densenet(names, new int[] {6, 12, 24, 16});
+                names.weightAndBias("classifier", HEAD + headChild(net, Linear.class));
+                classifier = Set.of("classifier.weight", "classifier.bias");
+            }
+            case efficientnet_b0, efficientnet_b1 -> {
+                int[] depths = EfficientNet.depths(arch == Architecture.efficientnet_b0 ? 1.0 : 1.1);
+                first = timm ? efficientnetTimm(names, depths) : efficientnet(names, depths);
+                String fc = timm ? "classifier" : "classifier.1";
+                names.weightAndBias(fc, HEAD + headChild(net, Linear.class));
+                classifier = Set.of(fc + ".weight", fc + ".bias");
+            }
             default -> {
                 return null;
             }
@@ -88,10 +111,10 @@ record KeyMapping(String scheme, Architecture architecture, Map<String, String> 
                 Collections.unmodifiableSet(classifier), first);
     }
 
-    /** Both schemes' mappings for the net (empty when it has none). */
+    /** The net's mappings in both schemes, torchvision's first (empty when it has none). */
     static List<KeyMapping> all(ClassifierNet net) {
-        KeyMapping torchvision = of(net, TORCHVISION);
-        return torchvision == null ? List.of() : List.of(torchvision, of(net, TIMM));
+        return java.util.stream.Stream.of(of(net, TORCHVISION), of(net, TIMM))
+                .filter(java.util.Objects::nonNull).toList();
     }
 
     /** Whether the torchvision and timm names of this architecture are the same (ResNet). */
@@ -129,6 +152,117 @@ record KeyMapping(String scheme, Architecture architecture, Map<String, String> 
             }
         }
         return "conv1.weight";
+    }
+
+    /** torchvision DenseNet (timm's DenseNet uses the same names); returns the first conv's key. */
+    private static String densenet(Names names, int[] blocks) {
+        names.weight("features.conv0", BACKBONE + child(1, "Conv2d"));
+        names.batchNorm("features.norm0", BACKBONE + child(2, "BatchNorm"));
+        int position = 5; // after conv, bn, relu, maxpool
+        for (int b = 0; b < blocks.length; b++) {
+            for (int layer = 0; layer < blocks[b]; layer++) {
+                String src = "features.denseblock" + (b + 1) + ".denselayer" + (layer + 1) + ".";
+                String main = BACKBONE + child(position++, "ParallelBlock") + "_" + child(2, "SequentialBlock") + "_";
+                names.batchNorm(src + "norm1", main + child(1, "BatchNorm"));
+                names.weight(src + "conv1", main + child(3, "Conv2d"));
+                names.batchNorm(src + "norm2", main + child(4, "BatchNorm"));
+                names.weight(src + "conv2", main + child(6, "Conv2d"));
+            }
+            if (b < blocks.length - 1) {
+                String src = "features.transition" + (b + 1) + ".";
+                String transition = BACKBONE + child(position++, "SequentialBlock") + "_";
+                names.batchNorm(src + "norm", transition + child(1, "BatchNorm"));
+                names.weight(src + "conv", transition + child(3, "Conv2d"));
+            }
+        }
+        names.batchNorm("features.norm5", BACKBONE + child(position, "BatchNorm"));
+        return "features.conv0.weight";
+    }
+
+    /**
+     * torchvision EfficientNet: features.0 stem (conv, bn), features.1..7 the stages, each block's
+     * {@code block.K} being [expand (0 conv, 1 bn)], depthwise (0 conv, 1 bn), SE (fc1, fc2), project
+     * (0 conv, 1 bn); features.8 the last conv and bn. Returns the first conv's key.
+     */
+    private static String efficientnet(Names names, int[] depths) {
+        names.weight("features.0.0", BACKBONE + child(1, "SequentialBlock") + "_" + child(1, "Conv2d"));
+        names.batchNorm("features.0.1", BACKBONE + child(1, "SequentialBlock") + "_" + child(2, "BatchNorm"));
+        int position = 2;
+        for (int s = 0; s < depths.length; s++) {
+            for (int b = 0; b < depths[s]; b++) {
+                String src = "features." + (s + 1) + "." + b + ".block.";
+                String block = BACKBONE + child(position++, "MBConv") + "_";
+                int k = 0;
+                int c = 1;
+                if (EfficientNet.expands(s)) {
+                    convBn(names, src + k++, block + child(c++, "expand") + "_");
+                }
+                convBn(names, src + k++, block + child(c++, "depthwise") + "_");
+                String se = block + child(c++, "se") + "_";
+                names.weightAndBias(src + k + ".fc1", se + child(1, "fc1"));
+                names.weightAndBias(src + k++ + ".fc2", se + child(2, "fc2"));
+                convBn(names, src + k, block + child(c, "project") + "_");
+            }
+        }
+        String last = BACKBONE + child(position, "SequentialBlock") + "_";
+        names.weight("features.8.0", last + child(1, "Conv2d"));
+        names.batchNorm("features.8.1", last + child(2, "BatchNorm"));
+        return "features.0.0.weight";
+    }
+
+    private static void convBn(Names names, String source, String ours) {
+        names.weight(source + ".0", ours + child(1, "Conv2d"));
+        names.batchNorm(source + ".1", ours + child(2, "BatchNorm"));
+    }
+
+    /**
+     * timm EfficientNet: conv_stem, bn1; blocks.S.B: stage 0 (DepthwiseSeparableConv) conv_dw, bn1,
+     * se.conv_reduce, se.conv_expand, conv_pw, bn2; the others (InvertedResidual) conv_pw, bn1, conv_dw,
+     * bn2, se.conv_reduce, se.conv_expand, conv_pwl, bn3; then conv_head, bn2. Returns the first conv's key.
+     */
+    private static String efficientnetTimm(Names names, int[] depths) {
+        names.weight("conv_stem", BACKBONE + child(1, "SequentialBlock") + "_" + child(1, "Conv2d"));
+        names.batchNorm("bn1", BACKBONE + child(1, "SequentialBlock") + "_" + child(2, "BatchNorm"));
+        int position = 2;
+        for (int s = 0; s < depths.length; s++) {
+            for (int b = 0; b < depths[s]; b++) {
+                String src = "blocks." + s + "." + b + ".";
+                String block = BACKBONE + child(position++, "MBConv") + "_";
+                boolean expands = EfficientNet.expands(s);
+                int c = 1;
+                if (expands) {
+                    String expand = block + child(c++, "expand") + "_";
+                    names.weight(src + "conv_pw", expand + child(1, "Conv2d"));
+                    names.batchNorm(src + "bn1", expand + child(2, "BatchNorm"));
+                }
+                String depthwise = block + child(c++, "depthwise") + "_";
+                names.weight(src + "conv_dw", depthwise + child(1, "Conv2d"));
+                names.batchNorm(src + (expands ? "bn2" : "bn1"), depthwise + child(2, "BatchNorm"));
+                String se = block + child(c++, "se") + "_";
+                names.weightAndBias(src + "se.conv_reduce", se + child(1, "fc1"));
+                names.weightAndBias(src + "se.conv_expand", se + child(2, "fc2"));
+                String project = block + child(c, "project") + "_";
+                names.weight(src + (expands ? "conv_pwl" : "conv_pw"), project + child(1, "Conv2d"));
+                names.batchNorm(src + (expands ? "bn3" : "bn2"), project + child(2, "BatchNorm"));
+            }
+        }
+        String last = BACKBONE + child(position, "SequentialBlock") + "_";
+        names.weight("conv_head", last + child(1, "Conv2d"));
+        names.batchNorm("bn2", last + child(2, "BatchNorm"));
+        return "conv_stem.weight";
+    }
+
+    private static final java.util.regex.Pattern LEGACY_DENSE_LAYER = java.util.regex.Pattern.compile(
+            "^(.*denselayer\\d+\\.(?:norm|relu|conv))\\.((?:[12])\\.(?:weight|bias|running_mean|running_var))$");
+
+    /**
+     * A file key in today's names: torchvision's published DenseNet checkpoints use the pre-0.4 names
+     * {@code denselayerN.norm.1.weight} for {@code denselayerN.norm1.weight} (torchvision renames them the same
+     * way when it loads them); other keys are returned as they are.
+     */
+    static String normalize(String key) {
+        java.util.regex.Matcher m = LEGACY_DENSE_LAYER.matcher(key);
+        return m.matches() ? m.group(1) + m.group(2) : key;
     }
 
     private static Set<String> resnetHead(Names names, ClassifierNet net) {

@@ -92,7 +92,7 @@ public final class PretrainedWeights {
         String prefix = commonPrefix(st);
         for (Safetensors.Entry e : st.entries().values()) {
             if (!skip.test(e.name())) {
-                entries.put(e.name().substring(prefix.length()), e);
+                entries.put(KeyMapping.normalize(e.name().substring(prefix.length())), e);
             }
         }
         KeyMapping best = null;

@@ -24,6 +24,10 @@ class ArchitectureTest {
         "resnet50, 3, 25557032",
         "convnext_tiny, 3, 28589128",
         "convnext_small, 3, 50223688",
+        "densenet121, 3, 7978856",
+        "densenet121, 1, 7972584", // conv0 loses 2 x 64 x 7 x 7 = 6272 weights
+        "efficientnet_b0, 3, 5288548",
+        "efficientnet_b1, 3, 7794184",
     })
     void parameterCountsMatchTorchvision(Architecture arch, int channels, long expected) {
         try (NDManager manager = NDManager.newBaseManager()) {

@@ -42,6 +42,10 @@ class KeyMappingTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             ClassifierNet net = Architectures.initialize(arch.build(4, 1, dropout), manager, 32);
             KeyMapping mapping = KeyMapping.of(net, scheme);
+            if (arch == Architecture.densenet121 && scheme.equals(KeyMapping.TIMM)) {
+                assertThat(mapping).as("timm names are not offered for densenet121").isNull();
+                return;
+            }
             List<String> ours = new ArrayList<>(PretrainedWeights.parameters(net).keySet());
             assertThat(mapping.keys().values()).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(ours);
             assertThat(mapping.keys()).containsKey(mapping.firstConv());
@@ -64,7 +68,7 @@ class KeyMappingTest {
      * fixture's shape.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"resnet50", "convnext_tiny", "convnext_small"})
+    @ValueSource(strings = {"resnet50", "convnext_tiny", "convnext_small", "efficientnet_b0", "efficientnet_b1"})
     void timmMappingMatchesTheFixture(String model) throws IOException {
         Map<String, Shape> fixture = timmFixture().get(model);
         assertThat(fixture).as("fixture has %s", model).isNotNull();
@@ -77,12 +81,29 @@ class KeyMappingTest {
             for (String key : expected) {
                 assertThat(params.get(timm.keys().get(key)).getShape()).as(key).isEqualTo(fixture.get(key));
             }
-            assertThat(timm.firstConv()).isEqualTo(model.equals("resnet50") ? "conv1.weight" : "stem.0.weight");
-            assertThat(timm.classifier()).containsExactlyInAnyOrder(
-                    model.equals("resnet50") ? new String[] {"fc.weight", "fc.bias"}
-                            : new String[] {"head.fc.weight", "head.fc.bias"});
-            // timm's ResNet keeps torchvision's names; its ConvNeXt does not
+            String[] firstAndClassifier = switch (model) {
+                case "resnet50" -> new String[] {"conv1.weight", "fc.weight", "fc.bias"};
+                case "convnext_tiny", "convnext_small" -> new String[] {"stem.0.weight", "head.fc.weight", "head.fc.bias"};
+                default -> new String[] {"conv_stem.weight", "classifier.weight", "classifier.bias"};
+            };
+            assertThat(timm.firstConv()).isEqualTo(firstAndClassifier[0]);
+            assertThat(timm.classifier()).containsExactlyInAnyOrder(firstAndClassifier[1], firstAndClassifier[2]);
+            // timm's ResNet keeps torchvision's names; its ConvNeXt and EfficientNet do not
             assertThat(timm.sameAs(KeyMapping.of(net, KeyMapping.TORCHVISION))).isEqualTo(model.equals("resnet50"));
+        }
+    }
+
+    @Test
+    void legacyDenseNetKeysAreRenamedAsTorchvisionDoes() {
+        assertThat(KeyMapping.normalize("features.denseblock1.denselayer1.norm.1.weight"))
+                .isEqualTo("features.denseblock1.denselayer1.norm1.weight");
+        assertThat(KeyMapping.normalize("features.denseblock4.denselayer16.conv.2.weight"))
+                .isEqualTo("features.denseblock4.denselayer16.conv2.weight");
+        assertThat(KeyMapping.normalize("features.denseblock2.denselayer3.norm.2.running_var"))
+                .isEqualTo("features.denseblock2.denselayer3.norm2.running_var");
+        for (String unchanged : List.of("features.transition1.norm.weight", "layer1.0.bn1.weight",
+                "features.denseblock1.denselayer1.norm1.weight", "stages.1.downsample.1.bias")) {
+            assertThat(KeyMapping.normalize(unchanged)).isEqualTo(unchanged);
         }
     }
 

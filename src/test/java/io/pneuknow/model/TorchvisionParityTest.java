@@ -54,7 +54,8 @@ class TorchvisionParityTest {
 
     static final String PYTHON = "/usr/bin/python3";
     static final Path SCRIPT = Path.of("src/test/python/torchvision_reference.py");
-    static final String[] ARCHS = {"resnet18", "resnet50", "convnext_tiny", "convnext_small"};
+    static final String[] ARCHS = {"resnet18", "resnet50", "convnext_tiny", "convnext_small", "densenet121",
+        "efficientnet_b0", "efficientnet_b1"};
     static final double EVAL_TOLERANCE = 1e-4;
     static final double LOSS_TOLERANCE = 1e-4;
     static final double GRAD_TOLERANCE = 1e-3;
@@ -82,7 +83,7 @@ class TorchvisionParityTest {
         versions = Files.readString(out).trim();
         List<String> command = new ArrayList<>(List.of(PYTHON, SCRIPT.toString(), "--size", "64", "--batch", "2",
                 "--classes", "5", "--seed", "0", dir.toString()));
-        command.addAll(List.of(ARCHS));
+        command.addAll(List.of(architectures()));
         long start = System.nanoTime();
         int rc = run(command, out, 1200);
         pythonSeconds = (System.nanoTime() - start) / 1e9;
@@ -109,8 +110,10 @@ class TorchvisionParityTest {
         return s.length() > 2000 ? s.substring(s.length() - 2000) : s;
     }
 
+    /** All of {@link #ARCHS}, or those named (comma-separated) by -Dpneuknow.parityArchs. */
     static String[] architectures() {
-        return ARCHS;
+        String only = System.getProperty("pneuknow.parityArchs", "");
+        return only.isBlank() ? ARCHS : only.split(",");
     }
 
     @ParameterizedTest
@@ -167,8 +170,8 @@ class TorchvisionParityTest {
 
             double seconds = (System.nanoTime() - start) / 1e9;
             ROWS.put(name, String.format(Locale.ROOT,
-                    "| %s | %,d | %,d | %.1e | %.1e | %.1e | %.1e | %.1e | %s | %.1e / %.1e | %.1e / %.1e | %.0f |",
-                    name, parameters, macs, logits, features, loss, gradFirst, gradLast,
+                    "| %s | %,d | %,d | %.1e | %.1e | %s | %.1e | %.1e | %.1e | %s | %.1e / %.1e | %.1e / %.1e | %.0f |",
+                    name, parameters, macs, logits, features, meta.get("torch_f32_vs_f64_eval_logits"), loss, gradFirst, gradLast,
                     Double.isNaN(bn) ? "-" : String.format(Locale.ROOT, "%.1e", bn),
                     gradFirst32, noiseFirst, gradLast32, noiseLast, seconds));
 
@@ -247,10 +250,11 @@ class TorchvisionParityTest {
                 .append(" columns give ours vs torch's float32 pass / torch's own float32 vs float64 difference.")
                 .append(" Parameters and multiply-adds (convolutions and linear layers, per 64 x 64 image) equal")
                 .append(" torchvision's (counted by forward hooks).\n\n")
-                .append("| architecture | parameters | multiply-adds | logits (eval) | feature map (eval) | loss (train) |")
+                .append("| architecture | parameters | multiply-adds | logits (eval) | feature map (eval) |")
+                .append(" torch float32 vs float64 logits (eval) | loss (train) |")
                 .append(" grad first layer | grad last layer | BN running stats | float32 grad first | float32 grad last")
                 .append(" | Java s |\n")
-                .append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                .append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         ROWS.values().forEach(r -> table.append(r).append('\n'));
         Path out = Path.of("target/parity/parity-table.md");
         Files.createDirectories(out.getParent());
