@@ -83,6 +83,25 @@ class ArchitectureTest {
         }
     }
 
+    /** DJL's parameter files (ModelBundle) round-trip every block type, ResNet's strided shortcut included. */
+    @ParameterizedTest
+    @CsvSource({"tiny_cnn", "resnet18_half", "convnext_micro", "densenet121", "efficientnet_b0"})
+    void parametersSurviveSaveAndLoad(Architecture arch) throws Exception {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            ai.djl.engine.Engine.getInstance().setRandomSeed(1);
+            ClassifierNet a = Architectures.initialize(arch.build(3, 1, 0f), manager, 32);
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            a.saveParameters(new java.io.DataOutputStream(bytes));
+            ai.djl.engine.Engine.getInstance().setRandomSeed(2);
+            ClassifierNet b = Architectures.initialize(arch.build(3, 1, 0f), manager, 32);
+            b.loadParameters(manager, new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray())));
+            ParameterStore ps = new ParameterStore(manager, false);
+            ai.djl.ndarray.NDArray x = manager.randomNormal(new Shape(2, 1, 32, 32));
+            assertThat(b.forward(ps, new NDList(x), false).get(0)
+                    .contentEquals(a.forward(ps, new NDList(x), false).get(0))).isTrue();
+        }
+    }
+
     @Test
     void rejectsBadInputs() {
         try (NDManager manager = NDManager.newBaseManager()) {
