@@ -118,6 +118,23 @@ class PretrainedWeightsTest {
     }
 
     @Test
+    void loadedParametersStillTrain() {
+        ClassifierNet source = net(Architecture.resnet18_half, 2, 3, 1, 0f);
+        Path file = dir.resolve("w.safetensors");
+        PretrainedWeights.export(source, file, KeyMapping.TORCHVISION);
+        ClassifierNet target = net(Architecture.resnet18_half, 2, 1, 2, 0f);
+        PretrainedWeights.loadInto(target, file);
+        NDArray first = param(target, KeyMapping.of(target, KeyMapping.TORCHVISION).keys().get("conv1.weight"));
+        assertThat(first.hasGradient()).isTrue();
+        try (ai.djl.training.GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            NDArray out = target.forward(new ParameterStore(manager, false),
+                    new ai.djl.ndarray.NDList(manager.randomNormal(new Shape(2, 1, 32, 32))), true).get(0);
+            collector.backward(out.sum());
+            assertThat(first.getGradient().abs().sum().getFloat()).isPositive();
+        }
+    }
+
+    @Test
     void missingUnexpectedAndMisshapenKeysAreListedAndNothingIsLoaded() {
         ClassifierNet source = net(Architecture.resnet18_half, 2, 3, 1, 0f);
         Path exported = dir.resolve("ok.safetensors");
