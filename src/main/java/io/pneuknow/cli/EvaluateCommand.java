@@ -89,6 +89,11 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--heatmaps", defaultValue = "12", description = "How many heat-map overlays to write (default ${DEFAULT-VALUE}).")
     int heatmaps;
 
+    @Option(names = "--heat-stage", defaultValue = "0", description = {
+            "Block for Grad-CAM: 0 for the last feature map (default), N for the output of the backbone's",
+            "first N children (tiny_cnn: 3, 6, 9, 12 end its first four stages)."})
+    int heatStage;
+
     @Option(names = "--threads", defaultValue = "0", description = "Engine threads, 0 for all cores.")
     int threads;
 
@@ -117,6 +122,11 @@ final class EvaluateCommand implements Callable<Integer> {
                     + labels + "; pass --classes to put them in the model's order");
         }
         try (ModelBundle.Loaded loaded = ModelBundle.load(model)) {
+            int stages = new HeatMaps(loaded).backboneStages();
+            if (heatStage < 0 || heatStage > stages) {
+                throw new BadInputException("--heat-stage " + heatStage + " must be 0 (the last feature map) or 1.."
+                        + stages + " (children of the " + card.architecture() + " backbone)");
+            }
             Predictor predictor = new Predictor(loaded);
             double temperature = 1;
             List<Sample> valSamples = split.samples(dataset, Split.VAL);
@@ -240,13 +250,17 @@ final class EvaluateCommand implements Callable<Integer> {
     }
 
     /** Heat-map agreement with the expert's regions over the annotated images, with patient-level intervals. */
-    record Localisation(int annotatedImages, String heatMap, Interval energy, Interval hitRate, Interval iou,
+    record Localisation(int annotatedImages, String heatMap, int heatStage, Interval energy, Interval hitRate, Interval iou,
                         Interval auprc, Map<String, Object> perClass, List<String> overlays, List<String> undefined) {
     }
 
     private Localisation localise(ModelBundle.Loaded loaded, List<Sample> samples, List<Prediction> predictions,
                                   Path outDir) throws IOException {
         HeatMaps heat = new HeatMaps(loaded);
+        int stages = heat.backboneStages();
+        int stage = heatStage == 0 ? stages : heatStage;
+        String heatMap = stage == stages ? "grad-cam of the true class at the last feature map"
+                : "grad-cam of the true class after backbone child " + stage + " of " + stages;
         Map<String, AgreementScores> scores = new LinkedHashMap<>();
         List<Prediction> annotated = new ArrayList<>();
         List<String> overlays = new ArrayList<>();
@@ -258,7 +272,7 @@ final class EvaluateCommand implements Callable<Integer> {
             }
             GreyImage image = ImageFiles.read(s.file());
             GreyImage mask = RoiMask.build(s, image.width(), image.height(), 0, RoiShape.MASK, ImageFiles::readMask);
-            GreyImage map = heat.gradCam(image, s.classIndex());
+            GreyImage map = heat.gradCam(image, s.classIndex(), stage);
             var reason = Agreement.undefined(map, mask);
             if (reason.isPresent()) {
                 undefined.add(s.imageId() + ": " + reason.get());
@@ -273,7 +287,7 @@ final class EvaluateCommand implements Callable<Integer> {
             }
         }
         if (annotated.isEmpty()) {
-            return new Localisation(0, "grad-cam of the true class", null, null, null, null, Map.of(), overlays, undefined);
+            return new Localisation(0, heatMap, heatStage, null, null, null, null, Map.of(), overlays, undefined);
         }
         List<Interval> all = Bootstrap.patientLevelAll(annotated, replicates, seed, list -> localisationMeans(list, scores));
         Map<String, Object> perClass = new LinkedHashMap<>();
@@ -292,7 +306,7 @@ final class EvaluateCommand implements Callable<Integer> {
             perClass.put(labels.get(c), Map.of("images", ofClass.size(), "energy", ci.get(0), "hitRate", ci.get(1),
                     "iou", ci.get(2), "auprc", ci.get(3)));
         }
-        return new Localisation(annotated.size(), "grad-cam of the true class", all.get(0), all.get(1), all.get(2),
+        return new Localisation(annotated.size(), heatMap, heatStage, all.get(0), all.get(1), all.get(2),
                 all.get(3), perClass, overlays, undefined);
     }
 

@@ -120,6 +120,22 @@ class CliTest {
         String html = Files.readString(evaluation.resolve("report.html"));
         assertThat(html).contains("<svg").contains("Confusion matrix");
         assertThat(html.split("data:image/png;base64,", -1)).hasSize(scored + 1);
+        assertThat(localisation.get("heatStage").asInt()).isZero();
+        assertThat(localisation.get("heatMap").asText()).contains("last feature map");
+
+        // Grad-CAM at an earlier block: tiny_cnn's backbone has 15 children, 9 ends its third stage (8 x 8 at 64 px)
+        Path early = dir.resolve("eval-stage9");
+        Result e9 = cli("evaluate", "--model", out.toString(), "--replicates", "50", "--heatmaps", "1",
+                "--heat-stage", "9", "--out", early.toString());
+        assertThat(e9.code()).as(e9.err()).isZero();
+        JsonNode local9 = Json.MAPPER.readTree(early.resolve("evaluation.json").toFile()).get("localisation");
+        assertThat(local9.get("heatStage").asInt()).isEqualTo(9);
+        assertThat(local9.get("heatMap").asText()).contains("after backbone child 9 of 15");
+        assertThat(local9.get("annotatedImages").asInt() + local9.get("undefined").size()).isEqualTo(annotated);
+        Result bad = cli("evaluate", "--model", out.toString(), "--heat-stage", "16", "--out",
+                dir.resolve("eval-bad").toString());
+        assertThat(bad.code()).isEqualTo(1);
+        assertThat(bad.err()).contains("--heat-stage 16 must be 0 (the last feature map) or 1..15");
     }
 
     @Test
