@@ -39,7 +39,12 @@ import java.util.List;
  *
  * <p>The public maps are at the raw image's size: ReLU, divided by the maximum, upsampled bilinearly
  * (OpenCV, pixel centres aligned), divided by the maximum again, so values are in [0, 1] with max 1; a
- * map with no positive value stays all zero. Everything runs in inference mode (BatchNorm running
+ * map with no positive value stays all zero. The aligned upsampling draws cell j of a map at stride s
+ * around the middle of the block [s j, s j + s); in nets whose stride-2 convolutions are padded to keep
+ * the size (tiny_cnn, checked in HeatMapMechanismTest, and by the same arithmetic the ResNets) the
+ * cell's receptive field is centred on input pixel s j, so these maps sit (s - 1) / 2 input pixels
+ * right of and below the evidence (15.5 for the last map at stride 32): where that matters, use the raw
+ * maps with the cells' true centres. Everything runs in inference mode (BatchNorm running
  * statistics, no dropout); the net is not changed, but the backward pass may leave gradients in
  * parameters that require them (a training step zeroes them first). Not thread-safe (one gradient tape
  * per engine at a time): one instance per thread, and not while the same engine is training.
