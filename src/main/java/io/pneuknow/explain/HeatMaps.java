@@ -138,7 +138,6 @@ public final class HeatMaps {
             NDArray leaf = activation.stopGradient().duplicate();
             leaf.setRequiresGradient(true);
             try (GradientCollector tape = Engine.getInstance().newGradientCollector()) {
-                tape.zeroGradients();
                 NDArray features = leaf;
                 if (children != null) {
                     NDList current = new NDList(leaf);

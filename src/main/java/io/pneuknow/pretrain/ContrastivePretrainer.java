@@ -26,6 +26,7 @@ import io.pneuknow.data.ImageFiles;
 import io.pneuknow.model.Architecture;
 import io.pneuknow.model.Architectures;
 import io.pneuknow.model.ClassifierNet;
+import io.pneuknow.model.Gradients;
 import io.pneuknow.train.Adam;
 import io.pneuknow.train.EngineThreads;
 import io.pneuknow.train.Progress;
@@ -250,7 +251,7 @@ public final class ContrastivePretrainer {
         try (NDManager batch = manager.newSubManager()) {
             NDArray x = batch.create(host, new Shape(2L * n, config.channels(), size, size));
             try (GradientCollector tape = Engine.getInstance().newGradientCollector()) {
-                tape.zeroGradients();
+                Gradients.zero(net, projection);
                 NDArray pooled = Pool.globalAvgPool2d(net.features(store, x, true));
                 NDArray z = projection.forward(store, new NDList(pooled), true).singletonOrThrow();
                 NDArray z1 = z.get(new NDIndex("0:" + n));

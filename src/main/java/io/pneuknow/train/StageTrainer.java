@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
+import io.pneuknow.model.Gradients;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import io.pneuknow.evaluate.MetricSet;
@@ -166,7 +167,7 @@ public final class StageTrainer {
                         : batch.ones(new Shape(n));
             }
             try (GradientCollector tape = Engine.getInstance().newGradientCollector()) {
-                tape.zeroGradients();
+                Gradients.zero(net);
                 NDList out = net.forward(store, new NDList(x), true);
                 NDArray logits = out.get(0);
                 NDArray ce = Losses.classification(logits, targets, sampleWeights(batch, host.labels()),
