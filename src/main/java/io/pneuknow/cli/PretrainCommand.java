@@ -2,14 +2,14 @@ package io.pneuknow.cli;
 
 import io.pneuknow.BadInputException;
 import io.pneuknow.Json;
+import io.pneuknow.data.DataSpec;
 import io.pneuknow.data.Dataset;
 import io.pneuknow.data.DatasetLoader;
-import io.pneuknow.data.DataSpec;
 import io.pneuknow.data.Fingerprint;
 import io.pneuknow.data.Sample;
 import io.pneuknow.data.Split;
-import io.pneuknow.pretrain.BackboneCard;
-import io.pneuknow.pretrain.BackboneFile;
+import io.pneuknow.model.BackboneCard;
+import io.pneuknow.model.BackboneFile;
 import io.pneuknow.pretrain.ContrastiveConfig;
 import io.pneuknow.pretrain.ContrastivePretrainer;
 import io.pneuknow.pretrain.KnnProbe;

@@ -25,6 +25,8 @@ import io.pneuknow.data.GreyImage;
 import io.pneuknow.data.ImageFiles;
 import io.pneuknow.model.Architecture;
 import io.pneuknow.model.Architectures;
+import io.pneuknow.model.BackboneCard;
+import io.pneuknow.model.BackboneFile;
 import io.pneuknow.model.ClassifierNet;
 import io.pneuknow.model.Gradients;
 import io.pneuknow.train.Adam;

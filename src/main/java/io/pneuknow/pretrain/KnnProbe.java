@@ -16,6 +16,8 @@ import io.pneuknow.data.Split;
 import io.pneuknow.data.Splitter;
 import io.pneuknow.model.Architecture;
 import io.pneuknow.model.Architectures;
+import io.pneuknow.model.BackboneCard;
+import io.pneuknow.model.BackboneFile;
 import io.pneuknow.model.ClassifierNet;
 import io.pneuknow.train.Schedules;
 import io.pneuknow.transform.Preprocessor;

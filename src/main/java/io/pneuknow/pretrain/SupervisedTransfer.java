@@ -5,6 +5,8 @@ import io.pneuknow.Json;
 import io.pneuknow.data.Dataset;
 import io.pneuknow.data.Sample;
 import io.pneuknow.model.Architectures;
+import io.pneuknow.model.BackboneCard;
+import io.pneuknow.model.BackboneFile;
 import io.pneuknow.model.ModelBundle;
 import io.pneuknow.model.ModelCard;
 import io.pneuknow.train.TrainConfig;

@@ -10,6 +10,8 @@ import io.pneuknow.data.ImageFiles;
 import io.pneuknow.data.SyntheticChestXrays;
 import io.pneuknow.model.Architecture;
 import io.pneuknow.model.Architectures;
+import io.pneuknow.model.BackboneCard;
+import io.pneuknow.model.BackboneFile;
 import io.pneuknow.model.ClassifierNet;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

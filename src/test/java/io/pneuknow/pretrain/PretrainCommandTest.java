@@ -7,6 +7,8 @@ import io.pneuknow.cli.Main;
 import io.pneuknow.data.SyntheticChestXrays;
 import io.pneuknow.model.Architecture;
 import io.pneuknow.model.Architectures;
+import io.pneuknow.model.BackboneCard;
+import io.pneuknow.model.BackboneFile;
 import io.pneuknow.model.ClassifierNet;
 import java.io.PrintWriter;
 import java.io.StringWriter;

@@ -1,4 +1,4 @@
-package io.pneuknow.pretrain;
+package io.pneuknow.model;
 
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
@@ -10,10 +10,6 @@ import ai.djl.util.PairList;
 import io.pneuknow.BadInputException;
 import io.pneuknow.Json;
 import io.pneuknow.data.AtomicFiles;
-import io.pneuknow.model.Architecture;
-import io.pneuknow.model.Architectures;
-import io.pneuknow.model.ClassifierNet;
-import io.pneuknow.model.ModelBundle;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;

@@ -1,4 +1,4 @@
-package io.pneuknow.pretrain;
+package io.pneuknow.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pneuknow.transform.Preprocessor;

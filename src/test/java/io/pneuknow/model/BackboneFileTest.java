@@ -1,4 +1,4 @@
-package io.pneuknow.pretrain;
+package io.pneuknow.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -13,9 +13,6 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import io.pneuknow.BadInputException;
 import io.pneuknow.Json;
-import io.pneuknow.model.Architecture;
-import io.pneuknow.model.Architectures;
-import io.pneuknow.model.ClassifierNet;
 import io.pneuknow.transform.Preprocessor;
 import java.nio.file.Files;
 import java.nio.file.Path;
