@@ -63,6 +63,12 @@ final class TrainOptions {
     String selectBy;
     @Option(names = "--patience", description = "Stop a stage after this many epochs without a better kept epoch; 0 for never (default). The HKD student gets this many epochs after its feature term has ended.")
     Integer patience;
+    @Option(names = "--pretrained", paramLabel = "FILE", description = "Start every stage's network from these weights: a backbone folder written by 'pneuknow pretrain' (or its backbone.json), or a .safetensors file with torchvision or timm names (see README). The classifier is always new; model.json records the file's name and SHA-256.")
+    String pretrained;
+    @Option(names = "--freeze-backbone-epochs", description = "For this many first epochs of every stage train the head only: backbone weights and BatchNorm statistics stay as loaded (default 0).")
+    Integer freezeBackboneEpochs;
+    @Option(names = "--backbone-lr", description = "Learning rate of the backbone, on the same schedule as --lr (the head's); default the same as --lr.")
+    Double backboneLearningRate;
 
     TrainConfig apply(TrainConfig c) {
         return new TrainConfig(or(method, c.method()), or(teacherInput, c.teacherInput()),
@@ -75,7 +81,8 @@ final class TrainOptions {
                 or(seed, c.seed()), or(threads, c.threads()), or(loaderThreads, c.loaderThreads()),
                 or(annotationFraction, c.annotationFraction()), or(studentEpochs, c.studentEpochs()),
                 or(sampling, c.sampling()), or(loss, c.loss()), or(focalGamma, c.focalGamma()),
-                or(selectBy, c.selectBy()), or(patience, c.patience()));
+                or(selectBy, c.selectBy()), or(patience, c.patience()), or(pretrained, c.pretrained()),
+                or(freezeBackboneEpochs, c.freezeBackboneEpochs()), or(backboneLearningRate, c.backboneLearningRate()));
     }
 
     private static <T> T or(T value, T fallback) {

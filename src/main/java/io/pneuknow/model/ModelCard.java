@@ -12,12 +12,15 @@ import java.util.Map;
  *
  * @param teacher for HKD students, the frozen teacher they learned from; null otherwise
  * @param configuration the fully resolved run configuration, as written to config.json
+ * @param pretrained the weights training started from; null for a random initialisation (and in
+ *     cards written before it existed)
  */
 public record ModelCard(String format, String id, String weightsFile, String weightsSha256, List<String> labels,
                         String architecture, int inputChannels, float dropout, Preprocessor preprocessing,
                         String method, TeacherInfo teacher, JsonNode configuration, long seed,
                         String dataFingerprint, Map<String, String> versions, Checkpoint checkpoint,
-                        String intendedUse, String population, String createdAt, String command) {
+                        String intendedUse, String population, String createdAt, String command,
+                        Pretrained pretrained) {
     public static final String FORMAT = "pneuknow-model/1";
     public static final String INTENDED_USE = "Research use only, not for diagnosis. Not a medical device.";
 
@@ -41,10 +44,18 @@ public record ModelCard(String format, String id, String weightsFile, String wei
     public record TeacherInfo(String path, String weightsSha256, String input, Checkpoint checkpoint) {
     }
 
+    /**
+     * Pretrained weights a model started from: the file's name (not its path), its SHA-256, its
+     * format (a PneuKnow backbone, or safetensors with torchvision or timm names) and what was
+     * loaded.
+     */
+    public record Pretrained(String file, String sha256, String format, String detail) {
+    }
+
     /** The same card for other weights (sets the weights hash and the id derived from it). */
     public ModelCard withWeights(String file, String sha256) {
         return new ModelCard(format, sha256.substring(0, 12), file, sha256, labels, architecture, inputChannels,
                 dropout, preprocessing, method, teacher, configuration, seed, dataFingerprint, versions, checkpoint,
-                intendedUse, population, createdAt, command);
+                intendedUse, population, createdAt, command, pretrained);
     }
 }

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
+import io.pneuknow.model.ClassifierNet;
 import io.pneuknow.model.Gradients;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
@@ -18,8 +19,11 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.stream.IntStream;
@@ -88,6 +92,8 @@ public final class StageTrainer {
                 trainable.add(p.getValue());
             }
         }
+        float[] tunedScale = backboneScale(net, trainable, settings.backboneRateScale());
+        float[] frozenScale = settings.freezeBackboneEpochs() > 0 ? backboneScale(net, trainable, 0f) : null;
         int batchSize = settings.batchSize();
         int stepsPerEpoch = (stage.train().size() + batchSize - 1) / batchSize;
         try (Adam adam = new Adam(trainable, manager)) {
@@ -110,6 +116,7 @@ public final class StageTrainer {
                 float alpha = stage.teacher() == null ? 0f
                         : Schedules.alpha(stage.teacher().alpha0(), stage.teacher().kdEpochs(), epoch);
                 Totals totals = new Totals();
+                boolean frozen = epoch < settings.freezeBackboneEpochs();
                 float lr = 0;
                 List<List<BatchLoader.Item>> batches = partition(order, batchSize);
                 boolean wantRaw = stage.input() == Input.RAW;
@@ -123,8 +130,8 @@ public final class StageTrainer {
                     }
                     lr = Schedules.learningRate(settings.learningRate(), epoch, stage.epochs(),
                             (long) epoch * stepsPerEpoch + b, settings.perBatchSchedule());
-                    double loss = step(stage, net, store, manager, host, alpha, totals);
-                    adam.step(lr);
+                    double loss = step(stage, net, store, manager, host, alpha, frozen, totals);
+                    adam.step(lr, frozen ? frozenScale : tunedScale);
                     progress.step(epoch, b, loss);
                 }
                 Evaluation val = validate(stage, net, store, manager);
@@ -150,8 +157,42 @@ public final class StageTrainer {
         }
     }
 
+    /**
+     * The learning-rate multiple of each trainable parameter: {@code backbone} for those of a
+     * {@link ClassifierNet}'s backbone, 1 for the rest; null when all are 1.
+     */
+    private static float[] backboneScale(Block net, List<Parameter> trainable, float backbone) {
+        if (backbone == 1f) {
+            return null;
+        }
+        if (!(net instanceof ClassifierNet classifier)) {
+            throw new IllegalArgumentException("a backbone learning rate or freezing needs a ClassifierNet");
+        }
+        Set<Parameter> inBackbone = Collections.newSetFromMap(new IdentityHashMap<>());
+        classifier.backbone().getParameters().forEach(p -> inBackbone.add(p.getValue()));
+        float[] scale = new float[trainable.size()];
+        for (int i = 0; i < scale.length; i++) {
+            scale[i] = inBackbone.contains(trainable.get(i)) ? backbone : 1f;
+        }
+        return scale;
+    }
+
+    /**
+     * The forward pass of a training step: the whole net in training mode, or with the backbone
+     * {@code frozen} the backbone in inference mode (BatchNorm statistics unchanged) outside the
+     * gradient and only the head in training mode.
+     */
+    private static NDList trainingForward(Block net, ParameterStore store, NDArray x, boolean frozen) {
+        if (!frozen) {
+            return net.forward(store, new NDList(x), true);
+        }
+        ClassifierNet classifier = (ClassifierNet) net;
+        NDArray features = classifier.features(store, x, false).stopGradient();
+        return new NDList(classifier.headForward(store, features, true), features);
+    }
+
     private double step(Stage stage, Block net, ParameterStore store, NDManager manager,
-                        BatchLoader.HostBatch host, float alpha, Totals totals) {
+                        BatchLoader.HostBatch host, float alpha, boolean frozen, Totals totals) {
         int n = host.size();
         Shape shape = new Shape(n, settings.channels(), settings.inputSize(), settings.inputSize());
         try (NDManager batch = manager.newSubManager()) {
@@ -168,7 +209,7 @@ public final class StageTrainer {
             }
             try (GradientCollector tape = Engine.getInstance().newGradientCollector()) {
                 Gradients.zero(net);
-                NDList out = net.forward(store, new NDList(x), true);
+                NDList out = trainingForward(net, store, x, frozen);
                 NDArray logits = out.get(0);
                 NDArray ce = Losses.classification(logits, targets, sampleWeights(batch, host.labels()),
                         settings.lossGamma());

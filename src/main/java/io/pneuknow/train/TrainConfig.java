@@ -1,6 +1,8 @@
 package io.pneuknow.train;
 
 import io.pneuknow.BadInputException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 
@@ -36,10 +38,20 @@ import java.util.Set;
  * @param patience stop a stage after this many epochs without a new kept epoch; 0 for never. The
  *     HKD student is never stopped before its feature term has decayed: it gets {@code patience}
  *     epochs after the last epoch with a feature term
+ * @param pretrained weights every stage's network starts from instead of a random initialisation:
+ *     a backbone folder written by {@code pneuknow pretrain} (or its backbone.json) or a
+ *     {@code .safetensors} file with torchvision or timm names; the classifier is always new.
+ *     Null for none
+ * @param freezeBackboneEpochs for this many first epochs of every stage only the head learns: the
+ *     backbone's weights are not updated and it runs in inference mode (BatchNorm statistics
+ *     frozen too); 0 for never
+ * @param backboneLearningRate the backbone's learning rate, following the same schedule as
+ *     {@code learningRate} (the head's); null for the same as the head's
  *
- * <p>The last five fields were added later: left out of a JSON file (or null) they take the
+ * <p>The last eight fields were added later: left out of a JSON file (or null) they take the
  * values of the behaviour before they existed (shuffle, cross-entropy, gamma 2, loss, no early
- * stopping), so an older config.json or study file reads as the same settings.
+ * stopping, random initialisation, nothing frozen, one learning rate), so an older config.json or
+ * study file reads as the same settings.
  */
 public record TrainConfig(String method, String teacherInput, String architecture, int inputSize, int channels,
                           float dropout, int epochs, int teacherEpochs, float alpha0, int kdEpochs,
@@ -47,7 +59,8 @@ public record TrainConfig(String method, String teacherInput, String architectur
                           String augment, String roiShape, int roiMargin, String noFindingClass, String unannotated,
                           long seed, int threads, int loaderThreads, Double annotationFraction,
                           Integer studentEpochs, String sampling, String loss, Double focalGamma,
-                          String selectBy, Integer patience) {
+                          String selectBy, Integer patience, String pretrained, Integer freezeBackboneEpochs,
+                          Double backboneLearningRate) {
     public static final String SHUFFLE = "shuffle";
     public static final String CLASS_BALANCED = "class-balanced";
     public static final String CROSS_ENTROPY = "cross-entropy";
@@ -64,6 +77,21 @@ public record TrainConfig(String method, String teacherInput, String architectur
         focalGamma = focalGamma == null ? DEFAULT_FOCAL_GAMMA : focalGamma;
         selectBy = selectBy == null ? BY_LOSS : selectBy;
         patience = patience == null ? 0 : patience;
+        pretrained = pretrained == null || pretrained.isBlank() ? null : pretrained;
+        freezeBackboneEpochs = freezeBackboneEpochs == null ? 0 : freezeBackboneEpochs;
+    }
+
+    /** The settings without the fine-tuning fields (random initialisation, nothing frozen, one learning rate). */
+    public TrainConfig(String method, String teacherInput, String architecture, int inputSize, int channels,
+                       float dropout, int epochs, int teacherEpochs, float alpha0, int kdEpochs, float learningRate,
+                       boolean perBatchSchedule, int batchSize, boolean classWeights, String augment, String roiShape,
+                       int roiMargin, String noFindingClass, String unannotated, long seed, int threads,
+                       int loaderThreads, Double annotationFraction, Integer studentEpochs, String sampling,
+                       String loss, Double focalGamma, String selectBy, Integer patience) {
+        this(method, teacherInput, architecture, inputSize, channels, dropout, epochs, teacherEpochs, alpha0, kdEpochs,
+                learningRate, perBatchSchedule, batchSize, classWeights, augment, roiShape, roiMargin, noFindingClass,
+                unannotated, seed, threads, loaderThreads, annotationFraction, studentEpochs, sampling, loss, focalGamma,
+                selectBy, patience, null, null, null);
     }
 
     /**
@@ -79,13 +107,13 @@ public record TrainConfig(String method, String teacherInput, String architectur
         this(method, teacherInput, architecture, inputSize, channels, dropout, epochs, teacherEpochs, alpha0, kdEpochs,
                 learningRate, perBatchSchedule, batchSize, classWeights, augment, roiShape, roiMargin, noFindingClass,
                 unannotated, seed, threads, loaderThreads, annotationFraction, studentEpochs, null, null, null, null,
-                null);
+                null, null, null, null);
     }
 
     public static TrainConfig defaults() {
         return new TrainConfig("baseline", "roi", "resnet18", 224, 1, 0.5f, 60, 20, 0.5f, 40, 1e-4f, false, 8,
                 false, "strong", "mask", 0, "healthy", "exclude", 42, 0, 1, 1.0, null, SHUFFLE, CROSS_ENTROPY,
-                DEFAULT_FOCAL_GAMMA, BY_LOSS, 0);
+                DEFAULT_FOCAL_GAMMA, BY_LOSS, 0, null, 0, null);
     }
 
     /**
@@ -96,7 +124,7 @@ public record TrainConfig(String method, String teacherInput, String architectur
     public static TrainConfig shortcutTask(String method, String teacherInput, long seed, int threads) {
         return new TrainConfig(method, teacherInput, "tiny_cnn", 64, 1, 0f, 40, 15, 0.5f, 40, 1e-3f, false, 16, false,
                 "weak", "mask", 0, "healthy", "exclude", seed, threads, 1, 1.0, null, SHUFFLE, CROSS_ENTROPY,
-                DEFAULT_FOCAL_GAMMA, BY_LOSS, 0);
+                DEFAULT_FOCAL_GAMMA, BY_LOSS, 0, null, 0, null);
     }
 
     /** Checks every value; all problems in one exception. */
@@ -133,6 +161,13 @@ public record TrainConfig(String method, String teacherInput, String architectur
         check(problems, List.of(BY_LOSS, BY_BALANCED_ACCURACY, BY_MACRO_F1).contains(selectBy),
                 "select-by '" + selectBy + "' is unknown; use loss, balanced-accuracy or macro-f1");
         check(problems, patience >= 0, "patience " + patience + " must be 0 (no early stopping) or more epochs");
+        check(problems, pretrained == null || Files.exists(Path.of(pretrained)),
+                "pretrained file " + pretrained + " does not exist; give a backbone folder from 'pneuknow pretrain'"
+                        + " or a .safetensors file");
+        check(problems, freezeBackboneEpochs >= 0,
+                "freeze-backbone epochs " + freezeBackboneEpochs + " must be 0 (never) or more");
+        check(problems, backboneLearningRate == null || (backboneLearningRate >= 0 && !backboneLearningRate.isInfinite()),
+                "backbone learning rate " + backboneLearningRate + " must be 0 or more (or left out for the head's)");
         if (!problems.isEmpty()) {
             throw new BadInputException(problems.toString().strip());
         }
@@ -150,7 +185,21 @@ public record TrainConfig(String method, String teacherInput, String architectur
         return new TrainConfig(newMethod, newTeacherInput, newArchitecture, inputSize, channels, dropout, epochs,
                 teacherEpochs, alpha0, kdEpochs, learningRate, perBatchSchedule, batchSize, classWeights, augment,
                 roiShape, roiMargin, noFindingClass, unannotated, newSeed, threads, loaderThreads, newAnnotationFraction,
-                studentEpochs, sampling, loss, focalGamma, selectBy, patience);
+                studentEpochs, sampling, loss, focalGamma, selectBy, patience, pretrained, freezeBackboneEpochs,
+                backboneLearningRate);
+    }
+
+    /** The same settings starting from other pretrained weights (null for a random initialisation). */
+    public TrainConfig withPretrained(String file) {
+        return new TrainConfig(method, teacherInput, architecture, inputSize, channels, dropout, epochs, teacherEpochs,
+                alpha0, kdEpochs, learningRate, perBatchSchedule, batchSize, classWeights, augment, roiShape, roiMargin,
+                noFindingClass, unannotated, seed, threads, loaderThreads, annotationFraction, studentEpochs, sampling,
+                loss, focalGamma, selectBy, patience, file, freezeBackboneEpochs, backboneLearningRate);
+    }
+
+    /** The backbone's learning rate as a multiple of the head's (1 when not set). */
+    public float backboneRateScale() {
+        return backboneLearningRate == null ? 1f : (float) (backboneLearningRate / learningRate);
     }
 
     /** Epochs of the network this run delivers: the student's for HKD, else the baseline's. */

@@ -17,6 +17,7 @@ import io.pneuknow.model.Architectures;
 import io.pneuknow.model.ClassifierNet;
 import io.pneuknow.model.ModelBundle;
 import io.pneuknow.model.ModelCard;
+import io.pneuknow.model.PretrainedStart;
 import io.pneuknow.transform.AugmentPreset;
 import io.pneuknow.transform.PairedAugmenter;
 import io.pneuknow.transform.Preprocessor;
@@ -57,6 +58,8 @@ public final class TrainRun {
 
     private final TrainConfig config;
     private final PrintStream log;
+    /** What the networks started from (the same file for every stage); null for a random initialisation. */
+    private ModelCard.Pretrained pretrained;
 
     private static List<Sample> withGuidance(List<Sample> samples) {
         return samples.stream().map(Sample::withGuidanceAsRegions).toList();
@@ -141,11 +144,24 @@ public final class TrainRun {
         }
     }
 
-    /** A network initialised from a seed of its own (per stage), so each stage starts fresh and repeatably. */
+    /**
+     * A network initialised from a seed of its own (per stage), so each stage starts fresh and
+     * repeatably; with pretrained weights configured, its backbone then takes them (the head keeps
+     * its seeded initialisation).
+     */
     private ClassifierNet newNet(Architecture architecture, int classes, NDManager manager, int stageId) {
         ClassifierNet net = architecture.build(classes, config.channels(), config.dropout());
         Engine.getInstance().setRandomSeed((int) Schedules.mix(config.seed(), stageId, 99));
         Architectures.initialize(net, manager, config.inputSize());
+        if (config.pretrained() != null) {
+            ModelCard.Pretrained loaded = PretrainedStart.loadInto(net, config.architecture(),
+                    Path.of(config.pretrained()));
+            if (pretrained == null) {
+                log.printf("pretrained: %s (%s; %s), sha256 %s%n", loaded.file(), loaded.format(), loaded.detail(),
+                        loaded.sha256().substring(0, 12));
+            }
+            pretrained = loaded;
+        }
         return net;
     }
 
@@ -279,7 +295,7 @@ public final class TrainRun {
         return new ModelCard(ModelCard.FORMAT, "", ModelBundle.WEIGHTS, "", dataset.classes(), config.architecture(),
                 config.channels(), config.dropout(), preprocessor, method, teacher, provenance.configuration(),
                 config.seed(), provenance.dataFingerprint(), Versions.all(), checkpoint, ModelCard.INTENDED_USE,
-                provenance.population(), Instant.now().toString(), provenance.command());
+                provenance.population(), Instant.now().toString(), provenance.command(), pretrained);
     }
 
     /** The header of a history CSV: the epoch records' columns, then the stage's outcome per row. */

@@ -2,9 +2,16 @@ package io.pneuknow.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pneuknow.Json;
 import io.pneuknow.data.SyntheticChestXrays;
+import io.pneuknow.model.Architecture;
+import io.pneuknow.model.Architectures;
+import io.pneuknow.model.ClassifierNet;
+import io.pneuknow.model.ModelBundle;
+import io.pneuknow.model.PretrainedWeights;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -136,6 +143,44 @@ class CliTest {
                 dir.resolve("eval-bad").toString());
         assertThat(bad.code()).isEqualTo(1);
         assertThat(bad.err()).contains("--heat-stage 16 must be 0 (the last feature map) or 1..15");
+    }
+
+    @Test
+    void trainFromASafetensorsFileRecordsItAndStartsFromItsWeights() throws Exception {
+        // torchvision-named weights of a resnet18_half, as a user would bring them
+        Path weights = dir.resolve("resnet18_half.safetensors");
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Engine.getInstance().setRandomSeed(11);
+            ClassifierNet source = Architectures.initialize(Architecture.resnet18_half.build(1000, 1, 0f), manager, 64);
+            PretrainedWeights.export(source, weights, "torchvision");
+        }
+        Path out = dir.resolve("from-safetensors");
+        Result r = cli(concat(concat(new String[] {"train"}, dataArgs()), "--split-column", "split", "--arch",
+                "resnet18_half", "--size", "64", "--epochs", "1", "--batch", "8", "--threads", "2",
+                "--pretrained", weights.toString(), "--freeze-backbone-epochs", "1", "--out", out.toString()));
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode card = Json.MAPPER.readTree(out.resolve("model.json").toFile());
+        assertThat(card.get("pretrained").get("file").asText()).isEqualTo("resnet18_half.safetensors");
+        assertThat(card.get("pretrained").get("sha256").asText())
+                .isEqualTo(ModelBundle.sha256(Files.readAllBytes(weights)));
+        assertThat(card.get("configuration").get("train").get("freezeBackboneEpochs").asInt()).isEqualTo(1);
+        // frozen for its only epoch: the trained backbone is the file's
+        try (ModelBundle.Loaded model = ModelBundle.load(out); NDManager manager = NDManager.newBaseManager()) {
+            ClassifierNet fromFile = Architectures.initialize(Architecture.resnet18_half.build(3, 1, 0f), manager, 64);
+            PretrainedWeights.loadInto(fromFile, weights);
+            var trained = model.net().backbone().getParameters();
+            var loaded = fromFile.backbone().getParameters();
+            for (int i = 0; i < trained.size(); i++) {
+                assertThat(trained.valueAt(i).getArray().contentEquals(loaded.valueAt(i).getArray()))
+                        .as(trained.get(i).getKey()).isTrue();
+            }
+        }
+        Result wrongKind = cli(concat(concat(new String[] {"train"}, dataArgs()), "--split-column", "split", "--arch",
+                "tiny_cnn", "--size", "64", "--epochs", "1", "--pretrained", weights.toString(), "--out",
+                dir.resolve("wrong-kind").toString()));
+        assertThat(wrongKind.code()).isEqualTo(1);
+        assertThat(wrongKind.err().strip().lines()).hasSize(1);
+        assertThat(wrongKind.err()).contains("resnet18_half.safetensors");
     }
 
     @Test

@@ -219,7 +219,7 @@ class HeatMapsTest {
         ClassifierNet net = randomTiny(21);
         Preprocessor pre = Preprocessor.defaults(64, 1);
         ModelCard card = new ModelCard(ModelCard.FORMAT, null, null, null, List.of("a", "b", "c"), "tiny_cnn", 1, 0f,
-                pre, "baseline", null, null, 21, "test", Map.of(), null, ModelCard.INTENDED_USE, "test", "now", "test");
+                pre, "baseline", null, null, 21, "test", Map.of(), null, ModelCard.INTENDED_USE, "test", "now", "test", null);
         ModelBundle.save(dir, net, card);
         GreyImage raw = noise(90, 70, 4);
         float[][] expected = new HeatMaps(net, pre, manager).rawGradCam(raw, 2);
