@@ -1,5 +1,6 @@
 package io.pneuknow.experiment;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pneuknow.BadInputException;
 import io.pneuknow.Json;
 import io.pneuknow.data.DataSpec;
@@ -8,6 +9,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * A study file (plain JSON): the data set, k patient-grouped folds from a seed (each fold is the
@@ -22,11 +25,28 @@ import java.util.List;
  * instead of generated folds: train/val/test values give one fixed split (cells differ by seed
  * only; {@code folds} is ignored), fold numbers give those folds.
  *
+ * <p>Variants: {@code "variants": {"imbalance": {"sampling": "class-balanced", "selectBy":
+ * "balanced-accuracy"}}} names sets of training settings that override the base settings
+ * ({@code train}) for methods written {@code BASE+NAME} ({@code hkd+imbalance}); several apply in
+ * order ({@code hkd+imbalance+pretrained}). The grid's own fields (method, teacher input,
+ * architecture, seed, annotation fraction) cannot be overridden.
+ *
  * @param testFolds the folds to use as test parts (null: all)
+ * @param variants named overrides of training settings (null: none)
  */
 public record StudyConfig(String name, DataSpec data, int folds, long foldSeed, List<Integer> testFolds,
                           List<String> architectures, List<String> methods, List<Long> seeds, TrainConfig train,
-                          int replicates) {
+                          int replicates, Map<String, ObjectNode> variants) {
+    /** Training settings a variant may not set: the grid sets them per cell. */
+    static final Set<String> GRID_FIELDS = Set.of("method", "teacherInput", "architecture", "seed",
+            "annotationFraction");
+
+    /** A study without variants. */
+    public StudyConfig(String name, DataSpec data, int folds, long foldSeed, List<Integer> testFolds,
+                       List<String> architectures, List<String> methods, List<Long> seeds, TrainConfig train,
+                       int replicates) {
+        this(name, data, folds, foldSeed, testFolds, architectures, methods, seeds, train, replicates, null);
+    }
 
     public static StudyConfig read(Path file) {
         if (!Files.isRegularFile(file)) {
@@ -59,7 +79,12 @@ public record StudyConfig(String name, DataSpec data, int folds, long foldSeed, 
         } else {
             for (String m : methods) {
                 try {
-                    StudyMethod.parse(m);
+                    for (String v : StudyMethod.parse(m).variants()) {
+                        if (variants == null || !variants.containsKey(v)) {
+                            problems.append(file).append(": method '").append(m).append("' names variant '").append(v)
+                                    .append("', which \"variants\" does not define\n");
+                        }
+                    }
                 } catch (BadInputException e) {
                     problems.append(file).append(": ").append(e.getMessage()).append('\n');
                 }
@@ -72,13 +97,42 @@ public record StudyConfig(String name, DataSpec data, int folds, long foldSeed, 
                 }
             }
         }
+        if (variants != null) {
+            variants.forEach((v, settings) -> settings.fieldNames().forEachRemaining(f -> {
+                if (GRID_FIELDS.contains(f)) {
+                    problems.append(file).append(": variant '").append(v).append("' sets ").append(f)
+                            .append(", which the grid sets per cell; remove it (use methods, architectures or seeds)\n");
+                }
+            }));
+        }
         if (!problems.isEmpty()) {
             throw new BadInputException(problems.toString().strip());
         }
         if (train != null) {
             train.validated();
+            for (String m : methods) {
+                trainFor(StudyMethod.parse(m)).validated();
+            }
         }
         return this;
+    }
+
+    /** The base training settings with the method's variants applied, in order (before the grid's fields). */
+    TrainConfig trainFor(StudyMethod method) {
+        if (method.variants().isEmpty()) {
+            return train;
+        }
+        ObjectNode merged = Json.MAPPER.valueToTree(train);
+        for (String v : method.variants()) {
+            merged.setAll(variants.get(v).deepCopy());
+        }
+        try {
+            return Json.MAPPER.treeToValue(merged, TrainConfig.class);
+        } catch (IOException e) {
+            String first = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
+            throw new BadInputException("method '" + method.name() + "': its variants do not give valid training"
+                    + " settings (" + first + "); check the names and values under \"variants\"");
+        }
     }
 
     /** The test folds to run out of {@code available} folds. */

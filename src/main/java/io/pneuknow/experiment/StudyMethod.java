@@ -1,32 +1,74 @@
 package io.pneuknow.experiment;
 
 import io.pneuknow.BadInputException;
+import java.util.Arrays;
+import java.util.List;
 
-/** A method of a study grid, as the training settings it stands for. */
-record StudyMethod(String name, String method, String teacherInput, double annotationFraction) {
+/**
+ * A method of a study grid, as the training settings it stands for: a base method, optionally
+ * followed by {@code +variant} names whose settings (the study's {@code variants}) override the
+ * base training settings, e.g. {@code hkd+imbalance} or {@code baseline+imbalance+pretrained}.
+ *
+ * @param variants the variant names in the order given (applied in that order); empty for none
+ */
+record StudyMethod(String name, String method, String teacherInput, double annotationFraction,
+                   List<String> variants) {
+    static final String SEPARATOR = "+";
+
     static StudyMethod parse(String name) {
-        switch (name) {
+        String[] parts = name.split("\\+", -1);
+        List<String> variants = List.copyOf(Arrays.asList(parts).subList(1, parts.length));
+        if (variants.stream().anyMatch(String::isBlank)) {
+            throw new BadInputException("method '" + name + "' has an empty variant name; write BASE+VARIANT, e.g."
+                    + " hkd+imbalance");
+        }
+        String base = parts[0];
+        switch (base) {
             case "baseline":
-                return new StudyMethod(name, "baseline", "roi", 1);
+                return new StudyMethod(name, "baseline", "roi", 1, variants);
             case "hkd":
-                return new StudyMethod(name, "hkd", "roi", 1);
+                return new StudyMethod(name, "hkd", "roi", 1, variants);
             case "hkd-raw-teacher":
-                return new StudyMethod(name, "hkd", "raw", 1);
+                return new StudyMethod(name, "hkd", "raw", 1, variants);
             case "hkd-shuffled-roi":
-                return new StudyMethod(name, "hkd", "shuffled-roi", 1);
+                return new StudyMethod(name, "hkd", "shuffled-roi", 1, variants);
             default:
-                if (name.startsWith("hkd-fraction-")) {
+                if (base.startsWith("hkd-fraction-")) {
                     try {
-                        double f = Double.parseDouble(name.substring("hkd-fraction-".length()));
+                        double f = Double.parseDouble(base.substring("hkd-fraction-".length()));
                         if (f > 0 && f <= 1) {
-                            return new StudyMethod(name, "hkd", "roi", f);
+                            return new StudyMethod(name, "hkd", "roi", f, variants);
                         }
                     } catch (NumberFormatException ignored) {
                         // reported below
                     }
                 }
                 throw new BadInputException("method '" + name + "' is unknown; use baseline, hkd, hkd-raw-teacher, "
-                        + "hkd-shuffled-roi or hkd-fraction-F with F in (0, 1]");
+                        + "hkd-shuffled-roi or hkd-fraction-F with F in (0, 1], each optionally followed by"
+                        + " +VARIANT names defined under \"variants\"");
         }
+    }
+
+    /** The base method's name, without variants ({@code hkd} for {@code hkd+imbalance}). */
+    String baseName() {
+        int plus = name.indexOf(SEPARATOR);
+        return plus < 0 ? name : name.substring(0, plus);
+    }
+
+    /** The variants as a suffix ({@code +imbalance}), empty for none. */
+    String variantSuffix() {
+        return variants.isEmpty() ? "" : SEPARATOR + String.join(SEPARATOR, variants);
+    }
+
+    /**
+     * The method this one is compared against in the primary comparison: the baseline with the same
+     * variants for any other method; for a baseline with variants, the plain baseline (the variants'
+     * own effect); null for the plain baseline.
+     */
+    String reference() {
+        if (!baseName().equals("baseline")) {
+            return "baseline" + variantSuffix();
+        }
+        return variants.isEmpty() ? null : "baseline";
     }
 }

@@ -169,20 +169,37 @@ public final class StudyReport {
                     .append(pm(r.teacherWithoutNoFindingMean(), r.teacherWithoutNoFindingSd())).append("</td></tr>");
         }
         h.append("</table>");
-        h.append("<h3>Primary comparison: method minus baseline</h3><p class=\"note\">Pooled out-of-fold predictions of the ")
-                .append("same images; patient-level paired bootstrap, 95% intervals.</p>");
+        h.append("<h3>Primary comparison: method minus its reference</h3><p class=\"note\">Pooled out-of-fold predictions of the ")
+                .append("same images; patient-level paired bootstrap, 95% intervals. The reference is the baseline with the")
+                .append(" same variants; for a baseline with variants, the plain baseline.</p>");
         if (t.comparisons().isEmpty()) {
             h.append("<p>No comparison: the study has no baseline, or no other method on the same images.</p>");
         } else {
-            h.append("<table><tr><th>architecture</th><th>method</th><th>images</th><th>balanced accuracy baseline → method</th>")
+            h.append("<table><tr><th>architecture</th><th>method</th><th>reference</th><th>images</th><th>balanced accuracy reference → method</th>")
                     .append("<th>difference (95% CI)</th><th>accuracy difference (95% CI)</th>")
                     .append("<th>heat inside regions, difference (95% CI)</th><th>annotated images</th></tr>");
             for (StudyTables.Comparison c : t.comparisons()) {
                 h.append("<tr><td>").append(esc(c.architecture())).append("</td><td>").append(esc(c.method())).append("</td><td>")
-                        .append(c.images()).append("</td><td>").append(num(c.baselineBalancedAccuracy())).append(" → ")
+                        .append(esc(c.reference())).append("</td><td>").append(c.images()).append("</td><td>").append(num(c.baselineBalancedAccuracy())).append(" → ")
                         .append(num(c.methodBalancedAccuracy())).append("</td><td>").append(signed(c.balancedAccuracyDifference()))
                         .append("</td><td>").append(signed(c.accuracyDifference())).append("</td><td>")
                         .append(signed(c.energyDifference())).append("</td><td>").append(c.localisedImages()).append("</td></tr>");
+            }
+            h.append("</table>");
+        }
+        if (!t.pooled().isEmpty()) {
+            List<String> names = List.copyOf(t.pooled().get(0).recall().keySet());
+            h.append("<h3>Pooled out-of-fold figures</h3><p class=\"note\">Probabilities averaged over seeds per image;")
+                    .append(" patient-level 95% intervals. Chance recall is 1/classes.</p><table><tr><th>architecture</th>")
+                    .append("<th>method</th><th>images</th><th>balanced accuracy</th><th>macro-F1</th>");
+            names.forEach(c -> h.append("<th>recall ").append(esc(c)).append("</th>"));
+            h.append("</tr>");
+            for (StudyTables.PooledRow r : t.pooled()) {
+                h.append("<tr><td>").append(esc(r.architecture())).append("</td><td>").append(esc(r.method()))
+                        .append("</td><td>").append(r.images()).append("</td><td>").append(interval(r.balancedAccuracy()))
+                        .append("</td><td>").append(interval(r.macroF1())).append("</td>");
+                r.recall().values().forEach(i -> h.append("<td>").append(interval(i)).append("</td>"));
+                h.append("</tr>");
             }
             h.append("</table>");
         }

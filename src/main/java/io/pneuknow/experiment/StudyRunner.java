@@ -137,6 +137,15 @@ public final class StudyRunner {
                 }
             });
         }
+        if (earlier.variants() != null) {
+            // a variant may be added, but one that finished cells may have used must stay as it was
+            earlier.variants().forEach((name, settings) -> {
+                var now = config.variants() == null ? null : config.variants().get(name);
+                if (now != null && !now.equals(settings)) {
+                    changed.add("variants." + name + " " + settings + " -> " + now);
+                }
+            });
+        }
         if (earlier.folds() != config.folds() || earlier.foldSeed() != config.foldSeed()) {
             changed.add("folds/foldSeed " + earlier.folds() + "/" + earlier.foldSeed() + " -> " + config.folds() + "/"
                     + config.foldSeed());
@@ -150,7 +159,7 @@ public final class StudyRunner {
     private static CellResult runCell(StudyConfig config, Dataset dataset, Split folds, String fingerprint, Cell cell,
                                       Path study, PrintStream log) throws IOException {
         long start = System.nanoTime();
-        TrainConfig train = config.train().with(cell.method().method(), cell.method().teacherInput(),
+        TrainConfig train = config.trainFor(cell.method()).with(cell.method().method(), cell.method().teacherInput(),
                 cell.architecture(), cell.seed(), cell.method().annotationFraction()).validated();
         Split split = partsOf(folds, cell);
         List<Sample> test = testOf(dataset, folds, cell);

@@ -23,7 +23,15 @@ import java.util.TreeMap;
  */
 public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<String, Map<String, Double>> perClassF1,
                           Map<String, List<Double>> meanValLoss, List<LocalisationRow> localisation,
-                          List<FractionPoint> annotationFraction) {
+                          List<FractionPoint> annotationFraction, List<PooledRow> pooled) {
+
+    /**
+     * One model's pooled out-of-fold test predictions (probabilities averaged over seeds per image):
+     * balanced accuracy, macro-F1 and each class's recall, with patient-level 95% intervals.
+     */
+    public record PooledRow(String architecture, String method, int images, Interval balancedAccuracy,
+                            Interval macroF1, Map<String, Interval> recall) {
+    }
 
     /** Classes with fewer annotated test images than this get no per-class localisation figures. */
     static final int MIN_IMAGES_PER_CLASS = 10;
@@ -56,8 +64,12 @@ public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<Stri
                       double teacherWithoutNoFindingSd) {
     }
 
-    /** A method against the baseline on pooled out-of-fold predictions of the same images. */
-    public record Comparison(String architecture, String method, int images, double baselineBalancedAccuracy,
+    /**
+     * A method against its reference on pooled out-of-fold predictions of the same images: the
+     * baseline with the same variants ({@code hkd+imbalance} against {@code baseline+imbalance}), or
+     * for a baseline with variants the plain baseline.
+     */
+    public record Comparison(String architecture, String method, String reference, int images, double baselineBalancedAccuracy,
                              double methodBalancedAccuracy, Interval balancedAccuracyDifference,
                              Interval accuracyDifference, int localisedImages, Interval energyDifference) {
     }
@@ -102,16 +114,14 @@ public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<Stri
         }
         List<Comparison> comparisons = new ArrayList<>();
         for (String architecture : config.architectures()) {
-            List<CellResult> baseline = byModel.get(architecture + "|baseline");
-            if (baseline == null) {
-                continue;
-            }
-            List<Prediction> pooledBaseline = pooled(baseline);
             for (String method : config.methods()) {
+                String reference = StudyMethod.parse(method).reference();
+                List<CellResult> baseline = reference == null ? null : byModel.get(architecture + "|" + reference);
                 List<CellResult> cells = byModel.get(architecture + "|" + method);
-                if (method.equals("baseline") || cells == null) {
+                if (baseline == null || cells == null) {
                     continue;
                 }
+                List<Prediction> pooledBaseline = pooled(baseline);
                 List<Prediction> pooledMethod = pooled(cells);
                 if (!sameImages(pooledBaseline, pooledMethod)) {
                     continue;
@@ -128,7 +138,7 @@ public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<Stri
                         : Bootstrap.patientLevel(localisedMethod, replicates, 3, list -> list.stream()
                                 .mapToDouble(p -> methodScores.get(p.imageId())[0] - baselineScores.get(p.imageId())[0])
                                 .average().orElse(Double.NaN));
-                comparisons.add(new Comparison(architecture, method, pooledMethod.size(),
+                comparisons.add(new Comparison(architecture, method, reference, pooledMethod.size(),
                         Metrics.of(pooledBaseline, classes).balancedAccuracy(),
                         Metrics.of(pooledMethod, classes).balancedAccuracy(),
                         Bootstrap.pairedDifference(pooledMethod, pooledBaseline, replicates, 1,
@@ -142,8 +152,20 @@ public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<Stri
         for (List<CellResult> cells : byModel.values()) {
             localisationRow(cells, classes, config.bootstrapReplicates()).ifPresent(localisation::add);
         }
+        List<PooledRow> pooledRows = new ArrayList<>();
+        for (List<CellResult> cells : byModel.values()) {
+            List<Prediction> pooled = pooled(cells);
+            List<Interval> intervals = Bootstrap.patientLevelAll(pooled, config.bootstrapReplicates(), 4,
+                    list -> pooledFigures(list, classes.size()));
+            Map<String, Interval> recall = new LinkedHashMap<>();
+            for (int c = 0; c < classes.size(); c++) {
+                recall.put(classes.get(c), intervals.get(2 + c));
+            }
+            pooledRows.add(new PooledRow(cells.get(0).architecture(), cells.get(0).method(), pooled.size(),
+                    intervals.get(0), intervals.get(1), recall));
+        }
         return new StudyTables(rows, comparisons, perClassF1, meanValLoss, localisation,
-                fractionCurve(config, byModel, rows, localisation));
+                fractionCurve(config, byModel, rows, localisation), pooledRows);
     }
 
     private static java.util.Optional<LocalisationRow> localisationRow(List<CellResult> cells, List<String> classes,
@@ -269,6 +291,41 @@ public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<Stri
     }
 
     /** One prediction per test image: probabilities averaged over the seeds (each image is tested in one fold). */
+    /**
+     * Balanced accuracy, macro-F1 and the recall of each of {@code k} classes, by hand from the
+     * confusion counts (cheap enough for every bootstrap replicate); a class without images has NaN
+     * recall and F1 and is left out of both means.
+     */
+    static double[] pooledFigures(List<Prediction> predictions, int k) {
+        int[] truePositives = new int[k];
+        int[] actual = new int[k];
+        int[] predicted = new int[k];
+        for (Prediction p : predictions) {
+            actual[p.trueClass()]++;
+            predicted[p.predictedClass()]++;
+            if (p.trueClass() == p.predictedClass()) {
+                truePositives[p.trueClass()]++;
+            }
+        }
+        double[] out = new double[2 + k];
+        double recallSum = 0;
+        double f1Sum = 0;
+        int present = 0;
+        for (int c = 0; c < k; c++) {
+            if (actual[c] == 0) {
+                out[2 + c] = Double.NaN;
+                continue;
+            }
+            present++;
+            out[2 + c] = (double) truePositives[c] / actual[c];
+            recallSum += out[2 + c];
+            f1Sum += 2.0 * truePositives[c] / (actual[c] + predicted[c]);
+        }
+        out[0] = present == 0 ? Double.NaN : recallSum / present;
+        out[1] = present == 0 ? Double.NaN : f1Sum / present;
+        return out;
+    }
+
     static List<Prediction> pooled(List<CellResult> cells) {
         Map<String, List<Prediction>> byImage = new TreeMap<>();
         for (CellResult c : cells) {
@@ -306,15 +363,30 @@ public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<Stri
                     pm(r.macroF1Mean(), r.macroF1Sd()), pm(r.teacherAccuracyMean(), r.teacherAccuracySd()),
                     pm(r.teacherWithoutNoFindingMean(), r.teacherWithoutNoFindingSd())));
         }
-        s.append("\n## Primary comparison: method minus baseline, pooled out-of-fold predictions\n\n");
-        s.append("Patient-level paired bootstrap, 95% intervals.\n\n");
-        s.append("| architecture | method | images | balanced accuracy baseline → method | difference (95% CI) | accuracy difference (95% CI) | heat inside regions, difference (95% CI; annotated images) |\n");
-        s.append("|---|---|---|---|---|---|---|\n");
+        s.append("\n## Primary comparison: method minus its reference, pooled out-of-fold predictions\n\n");
+        s.append("Patient-level paired bootstrap, 95% intervals. The reference is the baseline with the same variants;")
+                .append(" for a baseline with variants, the plain baseline.\n\n");
+        s.append("| architecture | method | reference | images | balanced accuracy reference → method | difference (95% CI) | accuracy difference (95% CI) | heat inside regions, difference (95% CI; annotated images) |\n");
+        s.append("|---|---|---|---|---|---|---|---|\n");
         for (Comparison c : comparisons) {
-            s.append(String.format(Locale.ROOT, "| %s | %s | %d | %.3f → %.3f | %s | %s | %s |%n", c.architecture(), c.method(),
-                    c.images(), c.baselineBalancedAccuracy(), c.methodBalancedAccuracy(),
+            s.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %.3f → %.3f | %s | %s | %s |%n", c.architecture(), c.method(),
+                    c.reference(), c.images(), c.baselineBalancedAccuracy(), c.methodBalancedAccuracy(),
                     ci(c.balancedAccuracyDifference()), ci(c.accuracyDifference()),
                     c.energyDifference() == null ? "–" : ci(c.energyDifference()) + " (" + c.localisedImages() + ")"));
+        }
+        if (!pooled.isEmpty()) {
+            s.append("\n## Pooled out-of-fold figures with 95% intervals\n\n");
+            s.append("Probabilities averaged over seeds per image; patient-level bootstrap. Chance recall is 1/classes.\n\n");
+            List<String> names = List.copyOf(pooled.get(0).recall().keySet());
+            s.append("| architecture | method | images | balanced accuracy | macro-F1 |");
+            names.forEach(c -> s.append(" recall ").append(c).append(" |"));
+            s.append("\n|---|---|---|---|---|").append("---|".repeat(names.size())).append('\n');
+            for (PooledRow r : pooled) {
+                s.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s |", r.architecture(), r.method(), r.images(),
+                        estimateWithCi(r.balancedAccuracy()), estimateWithCi(r.macroF1())));
+                r.recall().values().forEach(i -> s.append(' ').append(estimateWithCi(i)).append(" |"));
+                s.append('\n');
+            }
         }
         s.append("\n## Per-class F1 (mean over cells)\n\n| model |");
         List<String> classes = perClassF1.values().stream().findFirst().map(m -> List.copyOf(m.keySet())).orElse(List.of());
@@ -377,6 +449,11 @@ public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<Stri
 
     private static String pm(double mean, double sd) {
         return Double.isNaN(mean) ? "–" : String.format(Locale.ROOT, "%.3f ± %.3f", mean, sd);
+    }
+
+    private static String estimateWithCi(Interval i) {
+        return Double.isNaN(i.estimate()) ? "–"
+                : String.format(Locale.ROOT, "%.3f (%.3f, %.3f)", i.estimate(), i.lower(), i.upper());
     }
 
     private static String ci(Interval i) {

@@ -43,4 +43,51 @@ class StudyConfigTest {
         assertThat(StudyMethod.parse("hkd-fraction-0.3").annotationFraction()).isEqualTo(0.3);
         assertThat(List.of("baseline", "hkd-raw-teacher", "hkd-shuffled-roi")).allSatisfy(StudyMethod::parse);
     }
+
+    @Test
+    void variantsOverrideTheBaseSettingsInOrderAndAreCheckedLikeTheRest(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("study.json");
+        Files.writeString(file, """
+                {"data": {"root": "x"}, "folds": 3, "architectures": ["tiny_cnn"],
+                 "methods": ["baseline", "hkd+imbalance", "hkd+imbalance+focal"], "seeds": [1],
+                 "variants": {"imbalance": {"sampling": "class-balanced", "selectBy": "balanced-accuracy", "loss": "cross-entropy"},
+                              "focal": {"loss": "focal", "focalGamma": 1.5}},
+                 "train": {"method": "baseline", "teacherInput": "roi", "architecture": "tiny_cnn", "inputSize": 64,
+                           "channels": 1, "dropout": 0, "epochs": 2, "teacherEpochs": 1, "alpha0": 0.5, "kdEpochs": 2,
+                           "learningRate": 0.001, "perBatchSchedule": false, "batchSize": 8, "classWeights": true,
+                           "augment": "weak", "roiShape": "mask", "roiMargin": 0, "noFindingClass": "healthy",
+                           "unannotated": "exclude", "seed": 1, "threads": 2, "loaderThreads": 1}}
+                """);
+        StudyConfig config = StudyConfig.read(file);
+        StudyMethod plain = StudyMethod.parse("hkd");
+        StudyMethod both = StudyMethod.parse("hkd+imbalance+focal");
+        assertThat(config.trainFor(plain)).isEqualTo(config.train());
+        assertThat(both.method()).isEqualTo("hkd");
+        assertThat(both.variants()).containsExactly("imbalance", "focal");
+        // later variants win: focal replaces imbalance's cross-entropy; the rest of the base stays
+        var settings = config.trainFor(both);
+        assertThat(settings.sampling()).isEqualTo("class-balanced");
+        assertThat(settings.selectBy()).isEqualTo("balanced-accuracy");
+        assertThat(settings.loss()).isEqualTo("focal");
+        assertThat(settings.focalGamma()).isEqualTo(1.5);
+        assertThat(settings.classWeights()).isTrue();
+        assertThat(settings.epochs()).isEqualTo(2);
+        // the reference of each method in the primary comparison
+        assertThat(both.reference()).isEqualTo("baseline+imbalance+focal");
+        assertThat(StudyMethod.parse("baseline+imbalance").reference()).isEqualTo("baseline");
+        assertThat(StudyMethod.parse("baseline").reference()).isNull();
+        assertThat(StudyMethod.parse("hkd-fraction-0.5+imbalance").annotationFraction()).isEqualTo(0.5);
+
+        String text = Files.readString(file);
+        Files.writeString(file, text.replace("\"hkd+imbalance\",", "\"hkd+imbalanse\", \"hkd+\",")
+                .replace("\"focalGamma\": 1.5", "\"focalGamma\": 1.5, \"method\": \"hkd\"")
+                .replace("\"class-balanced\"", "\"sometimes\""));
+        assertThatThrownBy(() -> StudyConfig.read(file)).isInstanceOf(BadInputException.class)
+                .hasMessageContaining("names variant 'imbalanse', which \"variants\" does not define")
+                .hasMessageContaining("method 'hkd+' has an empty variant name")
+                .hasMessageContaining("variant 'focal' sets method");
+        Files.writeString(file, text.replace("\"class-balanced\"", "\"sometimes\""));
+        assertThatThrownBy(() -> StudyConfig.read(file)).isInstanceOf(BadInputException.class)
+                .hasMessageContaining("sampling 'sometimes' is unknown");
+    }
 }

@@ -116,4 +116,60 @@ class StudyRunnerTest {
     private static CellResult cell(String architecture, String method, double seconds) {
         return new CellResult(architecture, method, 0, 1, List.of(), 0, 0, 0, List.of(), seconds, "id", List.of());
     }
+
+    @Test
+    void pooledFiguresAreComputedFromTheConfusionCountsByHand() {
+        // true 0,0,0,1,1,2 predicted 0,1,0,1,0,1 (class 3 absent)
+        int[][] pairs = {{0, 0}, {0, 1}, {0, 0}, {1, 1}, {1, 0}, {2, 1}};
+        List<io.pneuknow.evaluate.Prediction> predictions = new ArrayList<>();
+        for (int i = 0; i < pairs.length; i++) {
+            double[] p = new double[4];
+            p[pairs[i][1]] = 1;
+            predictions.add(new io.pneuknow.evaluate.Prediction("i" + i, "p" + i, pairs[i][0], p));
+        }
+        double[] f = StudyTables.pooledFigures(predictions, 4);
+        // recall 2/3, 1/2, 0, absent; F1 2*2/(3+3), 2*1/(2+3), 0
+        assertThat(f[2]).isCloseTo(2.0 / 3, within(1e-12));
+        assertThat(f[3]).isCloseTo(0.5, within(1e-12));
+        assertThat(f[4]).isZero();
+        assertThat(f[5]).isNaN();
+        assertThat(f[0]).isCloseTo((2.0 / 3 + 0.5 + 0) / 3, within(1e-12));
+        assertThat(f[1]).isCloseTo((4.0 / 6 + 2.0 / 5 + 0) / 3, within(1e-12));
+        assertThat(f[0]).isCloseTo(Metrics.of(predictions, List.of("a", "b", "c", "d")).balancedAccuracy(), within(1e-12));
+    }
+
+    @Test
+    void aVariantMethodTrainsWithItsSettingsAndIsComparedWithItsReference(@TempDir Path dir) throws Exception {
+        Path data = SyntheticChestXrays.generate(dir.resolve("data"), new SyntheticChestXrays.Spec(64, 6, 2, 2, 0.25, 0.7, 4));
+        DataSpec spec = DataSpec.of(data).withRegionsCsv(Path.of("regions.csv")).withRegionTypes("lesion");
+        TrainConfig train = new TrainConfig("baseline", "roi", "tiny_cnn", 64, 1, 0f, 1, 1, 0.5f, 1, 1e-3f, false, 8, false,
+                "weak", "mask", 0, "healthy", "exclude", 1, 2, 1, 1.0, null);
+        var balanced = io.pneuknow.Json.MAPPER.createObjectNode().put("sampling", "class-balanced");
+        StudyConfig config = new StudyConfig("variants", spec, 3, 7, List.of(0), List.of("tiny_cnn"),
+                List.of("baseline", "baseline+balanced"), List.of(1L), train, 100, java.util.Map.of("balanced", balanced));
+        List<CellResult> cells = StudyRunner.run(config, dir.resolve("study"), new PrintStream(OutputStream.nullOutputStream()));
+        assertThat(cells).hasSize(2);
+        Path cellDir = dir.resolve("study/cells/tiny_cnn/baseline+balanced/fold-0/seed-1");
+        var cardTrain = io.pneuknow.Json.MAPPER.readTree(cellDir.resolve("model.json").toFile()).get("configuration")
+                .get("train");
+        assertThat(cardTrain.get("sampling").asText()).isEqualTo("class-balanced");
+        var plainTrain = io.pneuknow.Json.MAPPER.readTree(dir.resolve("study/cells/tiny_cnn/baseline/fold-0/seed-1/model.json")
+                .toFile()).get("configuration").get("train");
+        assertThat(plainTrain.get("sampling").asText()).isEqualTo("shuffle");
+        StudyTables tables = io.pneuknow.Json.MAPPER.readValue(dir.resolve("study/summary.json").toFile(), StudyTables.class);
+        assertThat(tables.comparisons()).singleElement().satisfies(c -> {
+            assertThat(c.method()).isEqualTo("baseline+balanced");
+            assertThat(c.reference()).isEqualTo("baseline");
+        });
+        assertThat(tables.pooled()).hasSize(2);
+        assertThat(Files.readString(dir.resolve("study/summary.md"))).contains("| tiny_cnn | baseline+balanced | baseline |")
+                .contains("recall cavity");
+
+        // a variant that finished cells used cannot change under them
+        var changed = io.pneuknow.Json.MAPPER.createObjectNode().put("sampling", "shuffle");
+        StudyConfig edited = new StudyConfig("variants", spec, 3, 7, List.of(0), List.of("tiny_cnn"),
+                List.of("baseline", "baseline+balanced"), List.of(1L), train, 100, java.util.Map.of("balanced", changed));
+        assertThatThrownBy(() -> StudyRunner.run(edited, dir.resolve("study"), new PrintStream(OutputStream.nullOutputStream())))
+                .hasMessageContaining("variants.balanced");
+    }
 }
