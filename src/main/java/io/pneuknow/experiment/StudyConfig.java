@@ -29,7 +29,9 @@ import java.util.Set;
  * "balanced-accuracy"}}} names sets of training settings that override the base settings
  * ({@code train}) for methods written {@code BASE+NAME} ({@code hkd+imbalance}); several apply in
  * order ({@code hkd+imbalance+pretrained}). The grid's own fields (method, teacher input,
- * architecture, seed, annotation fraction) cannot be overridden.
+ * architecture, seed, annotation fraction) cannot be overridden. One data setting may be set by a
+ * variant too: {@code "guidanceRegionTypes": ["anatomy"]} gives that method's training images
+ * without expert regions those regions as guidance (the study's folds and test images stay the same).
  *
  * @param testFolds the folds to use as test parts (null: all)
  * @param variants named overrides of training settings (null: none)
@@ -40,6 +42,8 @@ public record StudyConfig(String name, DataSpec data, int folds, long foldSeed, 
     /** Training settings a variant may not set: the grid sets them per cell. */
     static final Set<String> GRID_FIELDS = Set.of("method", "teacherInput", "architecture", "seed",
             "annotationFraction");
+    /** The data setting a variant may set: region types used as guidance where no expert region is drawn. */
+    static final String GUIDANCE = "guidanceRegionTypes";
 
     /** A study without variants. */
     public StudyConfig(String name, DataSpec data, int folds, long foldSeed, List<Integer> testFolds,
@@ -99,6 +103,10 @@ public record StudyConfig(String name, DataSpec data, int folds, long foldSeed, 
         }
         if (variants != null) {
             variants.forEach((v, settings) -> settings.fieldNames().forEachRemaining(f -> {
+                if (f.equals(GUIDANCE) && (!settings.get(f).isArray() || settings.get(f).isEmpty())) {
+                    problems.append(file).append(": variant '").append(v).append("' gives ").append(GUIDANCE)
+                            .append(" as ").append(settings.get(f)).append("; give a list of region types, e.g. [\"anatomy\"]\n");
+                }
                 if (GRID_FIELDS.contains(f)) {
                     problems.append(file).append(": variant '").append(v).append("' sets ").append(f)
                             .append(", which the grid sets per cell; remove it (use methods, architectures or seeds)\n");
@@ -126,6 +134,7 @@ public record StudyConfig(String name, DataSpec data, int folds, long foldSeed, 
         for (String v : method.variants()) {
             merged.setAll(variants.get(v).deepCopy());
         }
+        merged.remove(GUIDANCE);
         try {
             return Json.MAPPER.treeToValue(merged, TrainConfig.class);
         } catch (IOException e) {
@@ -133,6 +142,20 @@ public record StudyConfig(String name, DataSpec data, int folds, long foldSeed, 
             throw new BadInputException("method '" + method.name() + "': its variants do not give valid training"
                     + " settings (" + first + "); check the names and values under \"variants\"");
         }
+    }
+
+    /** The data settings of a method's cells: the study's, with guidance region types from its variants (the last wins). */
+    DataSpec dataFor(StudyMethod method) {
+        DataSpec spec = data;
+        for (String v : method.variants()) {
+            ObjectNode settings = variants.get(v);
+            if (settings.has(GUIDANCE)) {
+                List<String> types = new java.util.ArrayList<>();
+                settings.get(GUIDANCE).forEach(t -> types.add(t.asText()));
+                spec = spec.withGuidanceRegionTypes(types.toArray(String[]::new));
+            }
+        }
+        return spec;
     }
 
     /** The test folds to run out of {@code available} folds. */

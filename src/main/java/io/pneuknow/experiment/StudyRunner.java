@@ -3,6 +3,7 @@ package io.pneuknow.experiment;
 import io.pneuknow.BadInputException;
 import io.pneuknow.Json;
 import io.pneuknow.data.AtomicFiles;
+import io.pneuknow.data.DataSpec;
 import io.pneuknow.data.Dataset;
 import io.pneuknow.data.DatasetLoader;
 import io.pneuknow.data.Fingerprint;
@@ -94,6 +95,8 @@ public final class StudyRunner {
             }
         }
         List<CellResult> results = new ArrayList<>();
+        // the data set with another variant's guidance regions: the same images, labels and folds
+        Map<DataSpec, Dataset> datasets = new java.util.HashMap<>();
         for (int i = 0; i < cells.size(); i++) {
             Cell cell = cells.get(i);
             if (finished.containsKey(cell)) {
@@ -104,7 +107,10 @@ public final class StudyRunner {
             List<Cell> left = cells.subList(i, cells.size()).stream().filter(c -> !finished.containsKey(c)).toList();
             log.printf("cell %d/%d %s: training (%d cells left, about %s)%n", i + 1, cells.size(), cell.label(),
                     left.size(), eta(left, finished.values()));
-            CellResult result = runCell(config, dataset, folds, fingerprint, cell, dir, log);
+            DataSpec cellData = config.dataFor(cell.method());
+            Dataset cellDataset = cellData.equals(config.data()) ? dataset
+                    : datasets.computeIfAbsent(cellData, DatasetLoader::load);
+            CellResult result = runCell(config, cellDataset, folds, fingerprint, cell, dir, log);
             AtomicFiles.write(cell.dir(dir).resolve("cell.json"), out -> Json.MAPPER.writeValue(out, result));
             finished.put(cell, result);
             results.add(result);

@@ -172,4 +172,37 @@ class StudyRunnerTest {
         assertThatThrownBy(() -> StudyRunner.run(edited, dir.resolve("study"), new PrintStream(OutputStream.nullOutputStream())))
                 .hasMessageContaining("variants.balanced");
     }
+
+    @Test
+    void aGuidanceVariantGivesItsCellsTheGuidanceRegionsAndOthersNot(@TempDir Path dir) throws Exception {
+        Path data = SyntheticChestXrays.generate(dir.resolve("data"), new SyntheticChestXrays.Spec(64, 6, 2, 2, 0.5, 0.7, 4));
+        DataSpec spec = DataSpec.of(data).withRegionsCsv(Path.of("regions.csv")).withRegionTypes("lesion");
+        // a lung box on every image, as a data set's anatomy annotations would be
+        StringBuilder rows = new StringBuilder();
+        for (var s : io.pneuknow.data.DatasetLoader.load(spec).samples()) {
+            rows.append(s.imageId()).append(',').append(data.relativize(s.file())).append(",anatomy,lung,8,8,48,48,\n");
+        }
+        Files.writeString(data.resolve("regions.csv"), rows, java.nio.file.StandardOpenOption.APPEND);
+        TrainConfig train = new TrainConfig("baseline", "roi", "tiny_cnn", 64, 1, 0f, 1, 1, 0.5f, 1, 1e-3f, false, 8, false,
+                "weak", "mask", 0, "healthy", "exclude", 1, 2, 1, 1.0, null);
+        var lungs = io.pneuknow.Json.MAPPER.createObjectNode();
+        lungs.putArray("guidanceRegionTypes").add("anatomy");
+        StudyConfig config = new StudyConfig("guidance", spec, 3, 7, List.of(0), List.of("tiny_cnn"),
+                List.of("hkd", "hkd+lungs"), List.of(1L), train, 100, java.util.Map.of("lungs", lungs));
+        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+        List<CellResult> cells = StudyRunner.run(config, dir.resolve("study"), new PrintStream(log, true));
+        assertThat(cells).hasSize(2);
+        // the teacher's training images with an ROI, per cell in order: hkd, then hkd+lungs
+        var matcher = java.util.regex.Pattern.compile("teacher: (\\d+) of (\\d+) training images have an ROI")
+                .matcher(log.toString());
+        List<Integer> withRoi = new ArrayList<>();
+        while (matcher.find()) {
+            withRoi.add(Integer.parseInt(matcher.group(1)));
+        }
+        assertThat(withRoi).hasSize(2);
+        assertThat(withRoi.get(1)).isGreaterThan(withRoi.get(0));
+        // the same test images for both, so they are comparable
+        assertThat(cells.get(1).test()).extracting(p -> p.imageId())
+                .containsExactlyElementsOf(cells.get(0).test().stream().map(p -> p.imageId()).toList());
+    }
 }
