@@ -11,6 +11,7 @@ import java.awt.image.DataBufferByte;
 import java.awt.image.DataBufferUShort;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,6 +69,67 @@ public final class ImageFiles {
             return DicomFiles.read(file).image();
         }
         return toGrey(decode(file));
+    }
+
+    /** What the first bytes say an image is: "png", "jpeg" or "dicom"; null for anything else. */
+    public static String sniff(byte[] bytes) {
+        if (DicomFiles.isDicom(bytes)) {
+            return "dicom";
+        }
+        if (bytes.length >= 8 && (bytes[0] & 0xff) == 0x89 && bytes[1] == 'P' && bytes[2] == 'N' && bytes[3] == 'G'
+                && bytes[4] == 0x0d && bytes[5] == 0x0a && bytes[6] == 0x1a && bytes[7] == 0x0a) {
+            return "png";
+        }
+        if (bytes.length >= 3 && (bytes[0] & 0xff) == 0xff && (bytes[1] & 0xff) == 0xd8 && (bytes[2] & 0xff) == 0xff) {
+            return "jpeg";
+        }
+        return null;
+    }
+
+    /**
+     * Width and height of an image held in memory (an upload), from its header only, so that a
+     * decompression bomb can be refused before decoding; {@code name} starts any message.
+     */
+    public static Dimensions dimensions(byte[] bytes, String name) {
+        if (DicomFiles.isDicom(bytes)) {
+            DicomHeader header = DicomFiles.header(bytes, name);
+            return new Dimensions(header.columns(), header.rows());
+        }
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw undecodable(name, "unknown image format");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                return new Dimensions(reader.getWidth(0), reader.getHeight(0));
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof BadInputException bad) {
+                throw bad;
+            }
+            throw undecodable(name, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+        }
+    }
+
+    /** {@link #read(Path)} for bytes held in memory (an upload): PNG, JPEG or DICOM by content; {@code name} starts any message. */
+    public static GreyImage decode(byte[] bytes, String name) {
+        if (DicomFiles.isDicom(bytes)) {
+            return DicomFiles.read(bytes, name).image();
+        }
+        BufferedImage image;
+        try {
+            image = ImageIO.read(new ByteArrayInputStream(bytes));
+        } catch (IOException | RuntimeException e) {
+            throw undecodable(name, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+        }
+        if (image == null) {
+            throw undecodable(name, "unknown image format");
+        }
+        return toGrey(image);
     }
 
     /** Decodes without converting; enough to check that a file is a readable image and get its size. */
@@ -170,7 +232,7 @@ public final class ImageFiles {
         }
     }
 
-    private static BadInputException undecodable(Path file, String reason) {
+    private static BadInputException undecodable(Object file, String reason) {
         return new BadInputException(file + ": cannot decode image (" + reason
                 + "); re-save it as an 8/16-bit PNG or a baseline JPEG");
     }

@@ -51,6 +51,18 @@ public final class ModelBundle {
         return written;
     }
 
+    /**
+     * Replaces model.json with another card for the same weights (facts added after training), atomically;
+     * refuses a card naming other weights than the one it replaces.
+     */
+    public static void rewriteCard(Path dir, ModelCard card) throws IOException {
+        ModelCard current = readCard(dir);
+        if (!current.weightsSha256().equals(card.weightsSha256()) || !current.weightsFile().equals(card.weightsFile())) {
+            throw new IllegalArgumentException("the new card names other weights than " + dir.resolve(CARD));
+        }
+        AtomicFiles.write(dir.resolve(CARD), out -> Json.MAPPER.writeValue(out, card));
+    }
+
     /** Reads model.json only. */
     public static ModelCard readCard(Path dir) {
         Path file = dir.resolve(CARD);

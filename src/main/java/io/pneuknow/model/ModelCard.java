@@ -1,7 +1,9 @@
 package io.pneuknow.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.pneuknow.data.GreyImage;
 import io.pneuknow.transform.Preprocessor;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -14,13 +16,15 @@ import java.util.Map;
  * @param configuration the fully resolved run configuration, as written to config.json
  * @param pretrained the weights training started from; null for a random initialisation (and in
  *     cards written before it existed)
+ * @param inputStatistics the spread of simple pixel statistics over the training images, for the input
+ *     guard; null when not recorded (cards written before it existed, study cells)
  */
 public record ModelCard(String format, String id, String weightsFile, String weightsSha256, List<String> labels,
                         String architecture, int inputChannels, float dropout, Preprocessor preprocessing,
                         String method, TeacherInfo teacher, JsonNode configuration, long seed,
                         String dataFingerprint, Map<String, String> versions, Checkpoint checkpoint,
                         String intendedUse, String population, String createdAt, String command,
-                        Pretrained pretrained) {
+                        Pretrained pretrained, InputStatistics inputStatistics) {
     public static final String FORMAT = "pneuknow-model/1";
     public static final String INTENDED_USE = "Research use only, not for diagnosis. Not a medical device.";
 
@@ -52,10 +56,76 @@ public record ModelCard(String format, String id, String weightsFile, String wei
     public record Pretrained(String file, String sha256, String format, String detail) {
     }
 
+    /** A card without input statistics (the components before {@code inputStatistics} existed). */
+    public ModelCard(String format, String id, String weightsFile, String weightsSha256, List<String> labels,
+                     String architecture, int inputChannels, float dropout, Preprocessor preprocessing,
+                     String method, TeacherInfo teacher, JsonNode configuration, long seed,
+                     String dataFingerprint, Map<String, String> versions, Checkpoint checkpoint,
+                     String intendedUse, String population, String createdAt, String command,
+                     Pretrained pretrained) {
+        this(format, id, weightsFile, weightsSha256, labels, architecture, inputChannels, dropout, preprocessing,
+                method, teacher, configuration, seed, dataFingerprint, versions, checkpoint, intendedUse, population,
+                createdAt, command, pretrained, null);
+    }
+
+    /**
+     * Per-image mean and standard deviation of the preprocessed grey pixels (resized to the input
+     * size, values in [0, 1], before normalisation) over training images: their 1st and 99th
+     * percentiles. An image far outside these ranges is unlike what the model saw.
+     *
+     * @param images how many training images the percentiles come from
+     */
+    public record InputStatistics(int images, double meanLow, double meanHigh, double sdLow, double sdHigh) {
+        /** The percentiles over already prepared images (at least one). */
+        public static InputStatistics of(List<GreyImage> prepared) {
+            if (prepared.isEmpty()) {
+                throw new IllegalArgumentException("no images to take statistics from");
+            }
+            double[] means = new double[prepared.size()];
+            double[] sds = new double[prepared.size()];
+            for (int i = 0; i < prepared.size(); i++) {
+                double[] ms = meanAndSd(prepared.get(i));
+                means[i] = ms[0];
+                sds[i] = ms[1];
+            }
+            Arrays.sort(means);
+            Arrays.sort(sds);
+            return new InputStatistics(prepared.size(), percentile(means, 0.01), percentile(means, 0.99),
+                    percentile(sds, 0.01), percentile(sds, 0.99));
+        }
+
+        /** Mean and (population) standard deviation of an image's pixels. */
+        public static double[] meanAndSd(GreyImage image) {
+            double sum = 0;
+            double squares = 0;
+            for (float v : image.pixels()) {
+                sum += v;
+                squares += (double) v * v;
+            }
+            int n = image.pixels().length;
+            double mean = sum / n;
+            return new double[] {mean, Math.sqrt(Math.max(0, squares / n - mean * mean))};
+        }
+
+        private static double percentile(double[] sorted, double q) {
+            double position = q * (sorted.length - 1);
+            int below = (int) Math.floor(position);
+            int above = Math.min(sorted.length - 1, below + 1);
+            return sorted[below] + (position - below) * (sorted[above] - sorted[below]);
+        }
+    }
+
+    /** The same card with the training images' input statistics. */
+    public ModelCard withInputStatistics(InputStatistics statistics) {
+        return new ModelCard(format, id, weightsFile, weightsSha256, labels, architecture, inputChannels, dropout,
+                preprocessing, method, teacher, configuration, seed, dataFingerprint, versions, checkpoint,
+                intendedUse, population, createdAt, command, pretrained, statistics);
+    }
+
     /** The same card for other weights (sets the weights hash and the id derived from it). */
     public ModelCard withWeights(String file, String sha256) {
         return new ModelCard(format, sha256.substring(0, 12), file, sha256, labels, architecture, inputChannels,
                 dropout, preprocessing, method, teacher, configuration, seed, dataFingerprint, versions, checkpoint,
-                intendedUse, population, createdAt, command, pretrained);
+                intendedUse, population, createdAt, command, pretrained, inputStatistics);
     }
 }
