@@ -1,89 +1,345 @@
 package io.pneuknow.cli;
 
-import io.pneuknow.train.EngineThreads;
 import io.pneuknow.BadInputException;
+import io.pneuknow.Json;
+import io.pneuknow.data.AtomicFiles;
 import io.pneuknow.data.GreyImage;
-import io.pneuknow.data.ImageFiles;
+import io.pneuknow.data.ImageList;
+import io.pneuknow.explain.HeatMaps;
+import io.pneuknow.explain.Overlays;
+import io.pneuknow.guard.GuardWarning;
+import io.pneuknow.guard.InputGuard;
+import io.pneuknow.guard.InputImage;
 import io.pneuknow.model.ModelBundle;
+import io.pneuknow.model.ModelCard;
 import io.pneuknow.model.Predictor;
+import io.pneuknow.train.EngineThreads;
+import io.pneuknow.train.Progress;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVPrinter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code pneuknow predict}: class probabilities per image from a trained model bundle. */
-@Command(name = "predict", description = "Print class probabilities for image files or folders (searched recursively).")
+/** {@code pneuknow predict}: class probabilities per image from a trained model bundle, with the input guard's warnings. */
+@Command(name = "predict", sortOptions = false, description = {
+        "Class probabilities for image files, folders (searched recursively for .png, .jpg, .jpeg, .dcm, .dicom) "
+                + "or the images of a CSV list. DICOM files without an extension are skipped in folder scans; pass "
+                + "them as files or in --list.",
+        "Without --out: a CSV on standard output. With --out: predictions.csv and predictions.json (probabilities, "
+                + "label, the input guard's warnings and the reason for each file that could not be read; per "
+                + "patient means where the list gives patient ids), and with --heatmaps Grad-CAM overlays in "
+                + "OUT/heatmaps/. Files that cannot be read are reported and do not stop the run."})
 final class PredictCommand implements Callable<Integer> {
-    private static final int BATCH = 16;
-
     @Spec
     CommandSpec spec;
 
     @Option(names = "--model", required = true, description = "Model directory written by 'pneuknow train --out'.")
     Path model;
 
+    @Option(names = "--out", description = "Folder for predictions.csv, predictions.json (and heatmaps/); without it a CSV goes to standard output.")
+    Path out;
+
+    @Option(names = "--list", paramLabel = "FILE.csv", description = "CSV of images: a path column (path, file or image, else the first) and optionally patient_id; relative paths are taken from the list's folder.")
+    Path list;
+
+    @Option(names = "--path-column", description = "The list's path column (default: path, file or image, else the first column).")
+    String pathColumn;
+
+    @Option(names = "--patient-column", description = "The list's patient id column (default: patient_id or patient, when present).")
+    String patientColumn;
+
+    @Option(names = "--heatmaps", description = "Also write a Grad-CAM overlay per image (predicted class) to OUT/heatmaps/ (needs --out).")
+    boolean heatmaps;
+
+    @Option(names = "--min-confidence", defaultValue = "0.5", description = "The input guard warns when the largest probability is below this (default: ${DEFAULT-VALUE}).")
+    double minConfidence;
+
+    @Option(names = "--batch", defaultValue = "16", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--decoders", description = "Threads decoding images (default: up to 4, one per core).")
+    Integer decoders;
+
     @Option(names = "--threads", description = "Engine threads (default: all cores).")
     Integer threads;
 
-    @Parameters(arity = "1..*", paramLabel = "PATH", description = "Image files (PNG, JPEG) or folders.")
-    List<Path> paths;
+    @Parameters(arity = "0..*", paramLabel = "PATH", description = "Image files (PNG, JPEG, DICOM) or folders.")
+    List<Path> paths = new ArrayList<>();
 
-    @Override
-    public Integer call() throws IOException {
-        EngineThreads.set(threads == null ? 0 : threads);
-        List<Path> files = imageFiles(paths);
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        try (ModelBundle.Loaded loaded = ModelBundle.load(model)) {
-            Predictor predictor = new Predictor(loaded);
-            List<String> labels = loaded.card().labels();
-            out.println("image," + "label," + String.join(",", labels.stream().map(l -> "p_" + l).toList()));
-            int failed = 0;
-            for (int start = 0; start < files.size(); start += BATCH) {
-                List<Path> chunk = files.subList(start, Math.min(files.size(), start + BATCH));
-                List<Path> readable = new ArrayList<>();
-                List<GreyImage> images = new ArrayList<>();
-                for (Path f : chunk) {
-                    try {
-                        images.add(ImageFiles.read(f));
-                        readable.add(f);
-                    } catch (BadInputException e) {
-                        err.println("skipped: " + e.getMessage());
-                        failed++;
-                    }
-                }
-                if (images.isEmpty()) {
-                    continue;
-                }
-                float[][] probabilities = predictor.probabilities(images);
-                for (int i = 0; i < readable.size(); i++) {
-                    float[] p = probabilities[i];
-                    StringBuilder row = new StringBuilder(readable.get(i).toString()).append(',')
-                            .append(labels.get(Predictor.argmax(p)));
-                    for (float v : p) {
-                        row.append(String.format(Locale.ROOT, ",%.4f", v));
-                    }
-                    out.println(row);
-                }
-            }
-            out.flush();
-            if (failed > 0) {
-                err.printf("%d of %d files could not be read (listed above)%n", failed, files.size());
-            }
-            return 0;
-        }
+    /** One image to predict; {@code patientId} is null unless a list gives it. */
+    record Item(Path file, String patientId) {
     }
 
+    /**
+     * The outcome for one image: probabilities (rounded to 6 decimals, as written), warnings and the
+     * overlay's file name, or the reason it could not be read.
+     */
+    record Row(Item item, double[] probabilities, String label, List<GuardWarning> warnings, String error, String heatmap) {
+    }
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        if (paths.isEmpty() && list == null) {
+            throw new BadInputException("no images given; pass image files or folders, or --list FILE.csv");
+        }
+        if (heatmaps && out == null) {
+            throw new BadInputException("--heatmaps writes into the output folder; add --out DIR");
+        }
+        if (batch < 1) {
+            throw new BadInputException("--batch " + batch + ": must be at least 1");
+        }
+        EngineThreads.set(threads == null ? 0 : threads);
+        List<Item> items = new ArrayList<>();
+        imageFiles(paths).forEach(f -> items.add(new Item(f, null)));
+        if (list != null) {
+            ImageList.read(list, pathColumn, patientColumn).forEach(e -> items.add(new Item(e.file(), e.patientId())));
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        List<Row> rows;
+        ModelCard card;
+        int threadCount = decoders != null ? Math.max(1, decoders) : Math.min(4, Runtime.getRuntime().availableProcessors());
+        ExecutorService pool = Executors.newFixedThreadPool(threadCount, r -> {
+            Thread t = new Thread(r, "decode");
+            t.setDaemon(true);
+            return t;
+        });
+        try (ModelBundle.Loaded loaded = ModelBundle.load(model)) {
+            card = loaded.card();
+            rows = predict(items, loaded, pool, err);
+        } finally {
+            pool.shutdownNow();
+        }
+        long unreadable = rows.stream().filter(r -> r.error() != null).count();
+        for (Row r : rows) {
+            if (!r.warnings().isEmpty()) {
+                err.println("warning: " + r.item().file() + ": "
+                        + String.join("; ", r.warnings().stream().map(GuardWarning::message).toList()));
+            }
+        }
+        if (out == null) {
+            printStdout(rows, card.labels());
+        } else {
+            write(rows, card);
+            spec.commandLine().getOut().printf("%d images predicted, %d unreadable, %d with warnings; wrote %s and %s%n",
+                    rows.size() - unreadable, unreadable, rows.stream().filter(r -> !r.warnings().isEmpty()).count(),
+                    out.resolve("predictions.csv"), out.resolve("predictions.json"));
+            spec.commandLine().getOut().flush();
+        }
+        if (unreadable > 0) {
+            err.printf("%d of %d files could not be read (listed above%s)%n", unreadable, rows.size(),
+                    out == null ? "" : " and in the outputs' error column");
+        }
+        err.flush();
+        if (unreadable == rows.size()) {
+            throw new BadInputException("none of the " + rows.size() + " files could be read (reasons above); check the inputs");
+        }
+        return 0;
+    }
+
+    /** Decodes on {@code pool}, one batch ahead of the batch being predicted; reports progress on standard error. */
+    private List<Row> predict(List<Item> items, ModelBundle.Loaded loaded, ExecutorService pool, PrintWriter err)
+            throws InterruptedException, IOException {
+        Predictor predictor = new Predictor(loaded);
+        InputGuard guard = new InputGuard(loaded.card(), minConfidence);
+        HeatMaps heat = heatmaps ? new HeatMaps(loaded) : null;
+        List<String> labels = loaded.card().labels();
+        List<Future<InputImage>> decoded = new ArrayList<>();
+        List<Row> rows = new ArrayList<>();
+        boolean terminal = Progress.onTerminal();
+        long started = System.nanoTime();
+        long lastLine = 0;
+        int unreadable = 0;
+        for (int start = 0; start < items.size(); start += batch) {
+            int end = Math.min(items.size(), start + batch);
+            while (decoded.size() < Math.min(items.size(), end + batch)) {
+                Path file = items.get(decoded.size()).file();
+                decoded.add(pool.submit(() -> InputImage.read(file)));
+            }
+            List<Integer> readable = new ArrayList<>();
+            List<InputImage> images = new ArrayList<>();
+            Row[] batchRows = new Row[end - start];
+            for (int i = start; i < end; i++) {
+                try {
+                    images.add(decoded.get(i).get());
+                    readable.add(i);
+                } catch (ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    String reason = cause instanceof BadInputException ? firstLine(cause.getMessage())
+                            : items.get(i).file() + ": cannot read (" + cause + ")";
+                    err.println("skipped: " + reason);
+                    batchRows[i - start] = new Row(items.get(i), null, null, List.of(), reason, null);
+                    unreadable++;
+                }
+                decoded.set(i, null); // let the pixels go
+            }
+            if (!images.isEmpty()) {
+                float[][] p = predictor.probabilities(images.stream().map(InputImage::image).toList());
+                for (int k = 0; k < images.size(); k++) {
+                    int i = readable.get(k);
+                    int best = Predictor.argmax(p[k]);
+                    String overlay = heat == null ? null : writeOverlay(heat, images.get(k).image(), best, i, items.get(i));
+                    batchRows[i - start] = new Row(items.get(i), rounded(p[k]), labels.get(best),
+                            guard.check(images.get(k), p[k]), null, overlay);
+                }
+            }
+            rows.addAll(List.of(batchRows));
+            long now = System.nanoTime();
+            if (terminal || end == items.size() || now - lastLine > 5_000_000_000L) {
+                lastLine = now;
+                double fraction = (double) end / items.size();
+                long left = (long) ((now - started) / 1e9 / fraction * (1 - fraction));
+                int filled = (int) Math.round(fraction * 24);
+                String line = String.format(Locale.ROOT, "predict [%s%s] %d/%d images, %d unreadable, eta %d:%02d",
+                        "#".repeat(filled), ".".repeat(24 - filled), end, items.size(), unreadable, left / 60, left % 60);
+                if (terminal) {
+                    err.print("\r" + line + (end == items.size() ? "\n" : ""));
+                } else {
+                    err.println(line);
+                }
+                err.flush();
+            }
+        }
+        return rows;
+    }
+
+    private String writeOverlay(HeatMaps heat, GreyImage image, int classIndex, int index, Item item) throws IOException {
+        String stem = item.file().getFileName().toString().replaceFirst("\\.[^.]*$", "").replaceAll("[^A-Za-z0-9._-]", "_");
+        String name = String.format(Locale.ROOT, "%05d-%s.png", index + 1, stem);
+        Overlays.write(out.resolve("heatmaps").resolve(name), image, heat.gradCam(image, classIndex), null);
+        return "heatmaps/" + name;
+    }
+
+    private static double[] rounded(float[] p) {
+        double[] r = new double[p.length];
+        for (int c = 0; c < p.length; c++) {
+            r[c] = Math.round(p[c] * 1e6) / 1e6;
+        }
+        return r;
+    }
+
+    private static String firstLine(String message) {
+        return message == null ? "" : message.lines().findFirst().orElse("");
+    }
+
+    /** The CSV of earlier versions on standard output (image, label, p_ per class); unreadable files only on standard error. */
+    private void printStdout(List<Row> rows, List<String> labels) {
+        PrintWriter stdout = spec.commandLine().getOut();
+        stdout.println("image,label," + String.join(",", labels.stream().map(l -> "p_" + l).toList()));
+        for (Row r : rows) {
+            if (r.error() != null) {
+                continue;
+            }
+            StringBuilder line = new StringBuilder(r.item().file().toString()).append(',').append(r.label());
+            for (double v : r.probabilities()) {
+                line.append(String.format(Locale.ROOT, ",%.4f", v));
+            }
+            stdout.println(line);
+        }
+        stdout.flush();
+    }
+
+    private void write(List<Row> rows, ModelCard card) throws IOException {
+        List<String> labels = card.labels();
+        StringWriter csv = new StringWriter();
+        List<String> header = new ArrayList<>(List.of("image", "patient_id", "label"));
+        labels.forEach(l -> header.add("p_" + l));
+        header.addAll(List.of("warnings", "error", "heatmap"));
+        try (CSVPrinter printer = new CSVPrinter(csv, CSVFormat.DEFAULT.builder().setRecordSeparator('\n').get())) {
+            printer.printRecord(header);
+            for (Row r : rows) {
+                List<String> cells = new ArrayList<>(List.of(r.item().file().toString(), nullToEmpty(r.item().patientId()),
+                        nullToEmpty(r.label())));
+                for (int c = 0; c < labels.size(); c++) {
+                    cells.add(r.probabilities() == null ? "" : String.format(Locale.ROOT, "%.6f", r.probabilities()[c]));
+                }
+                cells.add(String.join(";", r.warnings().stream().map(GuardWarning::code).toList()));
+                cells.add(nullToEmpty(r.error()));
+                cells.add(nullToEmpty(r.heatmap()));
+                printer.printRecord(cells);
+            }
+        }
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("model", Map.of("id", card.id(), "weightsSha256", card.weightsSha256(), "path", model.toString()));
+        json.put("intendedUse", card.intendedUse());
+        json.put("population", card.population());
+        json.put("labels", labels);
+        List<Map<String, Object>> images = new ArrayList<>();
+        for (Row r : rows) {
+            Map<String, Object> image = new LinkedHashMap<>();
+            image.put("image", r.item().file().toString());
+            image.put("patientId", r.item().patientId());
+            image.put("label", r.label());
+            image.put("probabilities", r.probabilities() == null ? null : byLabel(labels, r.probabilities()));
+            image.put("warnings", r.warnings());
+            image.put("error", r.error());
+            image.put("heatmap", r.heatmap());
+            images.add(image);
+        }
+        json.put("images", images);
+        json.put("patients", patients(rows, labels));
+        Files.createDirectories(out);
+        AtomicFiles.writeString(out.resolve("predictions.csv"), csv.toString());
+        AtomicFiles.write(out.resolve("predictions.json"), o -> Json.MAPPER.writeValue(o, json));
+    }
+
+    /** Per patient (rows with a patient id that could be read): the mean of the probabilities, its label and the image count. */
+    private static List<Map<String, Object>> patients(List<Row> rows, List<String> labels) {
+        Map<String, List<Row>> byPatient = new LinkedHashMap<>();
+        for (Row r : rows) {
+            if (r.item().patientId() != null && r.error() == null) {
+                byPatient.computeIfAbsent(r.item().patientId(), id -> new ArrayList<>()).add(r);
+            }
+        }
+        List<Map<String, Object>> patients = new ArrayList<>();
+        byPatient.forEach((id, own) -> {
+            float[] mean = new float[labels.size()];
+            for (Row r : own) {
+                for (int c = 0; c < mean.length; c++) {
+                    mean[c] += (float) (r.probabilities()[c] / own.size());
+                }
+            }
+            Map<String, Object> patient = new LinkedHashMap<>();
+            patient.put("patientId", id);
+            patient.put("images", own.size());
+            patient.put("label", labels.get(Predictor.argmax(mean)));
+            patient.put("probabilities", byLabel(labels, rounded(mean)));
+            patients.add(patient);
+        });
+        return patients;
+    }
+
+    private static Map<String, Double> byLabel(List<String> labels, double[] p) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        for (int c = 0; c < labels.size(); c++) {
+            m.put(labels.get(c), p[c]);
+        }
+        return m;
+    }
+
+    private static String nullToEmpty(String s) {
+        return s == null ? "" : s;
+    }
+
+    /** Files as given, and the images under folders (recursively; by extension, so DICOM files need .dcm or .dicom there). */
     static List<Path> imageFiles(List<Path> paths) throws IOException {
         List<Path> files = new ArrayList<>();
         for (Path p : paths) {
@@ -97,14 +353,16 @@ final class PredictCommand implements Callable<Integer> {
                 throw new BadInputException(p + ": no such file or folder; check the path");
             }
         }
-        if (files.isEmpty()) {
-            throw new BadInputException("no PNG or JPEG images found in " + paths + "; pass image files or folders holding them");
+        if (files.isEmpty() && !paths.isEmpty()) {
+            throw new BadInputException("no PNG, JPEG or DICOM (.dcm) images found in " + paths
+                    + "; pass image files or folders holding them");
         }
         return files;
     }
 
     private static boolean isImage(Path p) {
         String name = p.getFileName().toString().toLowerCase(Locale.ROOT);
-        return name.endsWith(".png") || name.endsWith(".jpg") || name.endsWith(".jpeg");
+        return name.endsWith(".png") || name.endsWith(".jpg") || name.endsWith(".jpeg") || name.endsWith(".dcm")
+                || name.endsWith(".dicom");
     }
 }

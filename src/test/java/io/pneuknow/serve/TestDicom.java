@@ -1,0 +1,87 @@
+package io.pneuknow.serve;
+
+import static org.assertj.core.api.Assertions.fail;
+
+import io.pneuknow.data.GreyImage;
+import io.pneuknow.data.ImageFiles;
+import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferByte;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * DICOM files for predict and serve tests, made with dcmtk's img2dcm from a grey JPEG of a PNG (JPEG
+ * baseline transfer syntax), with patient identifiers in the header that must never come out. Skips the
+ * calling test when img2dcm is missing, unless pneuknow.requireHeavy=true, when it fails.
+ */
+public final class TestDicom {
+    public static final String PATIENT_NAME = "DOE^JANE^Q";
+    public static final String PATIENT_ID = "PID8675309";
+    /** Strings that must appear in no output. */
+    public static final List<String> IDENTIFIERS = List.of(PATIENT_NAME, "DOE", "JANE", PATIENT_ID, "8675309");
+
+    private TestDicom() {
+    }
+
+    /** {@code png} as {@code out} (a .dcm path), with the attributes given as dcmtk keys, e.g. "ViewPosition=LL". */
+    public static Path fromPng(Path png, Path out, String... keys) {
+        requireImg2dcm();
+        try {
+            GreyImage grey = ImageFiles.read(png);
+            BufferedImage image = new BufferedImage(grey.width(), grey.height(), BufferedImage.TYPE_BYTE_GRAY);
+            byte[] px = ((DataBufferByte) image.getRaster().getDataBuffer()).getData();
+            for (int i = 0; i < px.length; i++) {
+                px[i] = (byte) Math.round(grey.pixels()[i] * 255);
+            }
+            Path jpeg = Files.createTempFile(out.toAbsolutePath().getParent(), "dicom-source-", ".jpg");
+            ImageIO.write(image, "jpeg", jpeg.toFile());
+            List<String> command = new ArrayList<>(List.of("img2dcm", "-k", "PatientName=" + PATIENT_NAME, "-k",
+                    "PatientID=" + PATIENT_ID, "-k", "Modality=DX"));
+            for (String key : keys) {
+                command.add("-k");
+                command.add(key);
+            }
+            command.add(jpeg.toString());
+            command.add(out.toString());
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
+                fail(String.join(" ", command) + " failed: " + output);
+            }
+            Files.delete(jpeg);
+            return out;
+        } catch (IOException e) {
+            return fail("cannot make the DICOM file: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return fail("interrupted");
+        }
+    }
+
+    private static void requireImg2dcm() {
+        boolean available;
+        try {
+            Process process = new ProcessBuilder("img2dcm", "--version").redirectErrorStream(true).start();
+            process.getInputStream().readAllBytes();
+            available = process.waitFor(20, TimeUnit.SECONDS) && process.exitValue() == 0;
+        } catch (IOException e) {
+            available = false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            available = false;
+        }
+        if (!available) {
+            if (Boolean.getBoolean("pneuknow.requireHeavy")) {
+                fail("pneuknow.requireHeavy=true but dcmtk (img2dcm) is not installed; apt-get install dcmtk");
+            }
+            Assumptions.abort("dcmtk is not installed (apt-get install dcmtk)");
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package io.pneuknow.serve;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pneuknow.cli.Main;
+import io.pneuknow.data.SyntheticChestXrays;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+
+/** A tiny_cnn baseline trained in seconds on 45 synthetic 64 px images, for tests of predict and serve. */
+public record TinyModel(Path data, Path model) {
+    /** Generates the data under {@code dir}/data and trains into {@code dir}/model through the command line. */
+    public static TinyModel train(Path dir) {
+        Path data = SyntheticChestXrays.generate(dir.resolve("data"), new SyntheticChestXrays.Spec(64, 8, 3, 4, 0.25, 0.5, 5));
+        Path model = dir.resolve("model");
+        StringWriter err = new StringWriter();
+        int code = Main.run(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true), "train", "--data",
+                data.toString(), "--split-column", "split", "--method", "baseline", "--arch", "tiny_cnn", "--size", "64",
+                "--epochs", "2", "--batch", "8", "--lr", "1e-3", "--threads", "2", "--out", model.toString());
+        assertThat(code).as(err.toString()).isZero();
+        return new TinyModel(data, model);
+    }
+
+    /** A synthetic image of the data set, e.g. {@code image(0)} is images/syn_00000.png. */
+    public Path image(int index) {
+        return data.resolve(String.format("images/syn_%05d.png", index));
+    }
+}
