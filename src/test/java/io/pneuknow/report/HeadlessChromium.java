@@ -55,6 +55,11 @@ public final class HeadlessChromium {
      * and returns the serialised DOM after load; kills the browser and fails after {@code timeout}.
      */
     public static String dumpDom(Path binary, Path html, Path scratch, Duration timeout) throws IOException, InterruptedException {
+        return dumpDom(binary, html.toAbsolutePath().toUri(), scratch, timeout);
+    }
+
+    /** As {@link #dumpDom(Path, Path, Path, Duration)} for a URL (e.g. a page served on 127.0.0.1). */
+    public static String dumpDom(Path binary, java.net.URI url, Path scratch, Duration timeout) throws IOException, InterruptedException {
         Files.createDirectories(scratch);
         Path profile = Files.createTempDirectory(scratch, "chromium-profile-");
         Path out = Files.createTempFile(scratch, "dom-", ".html");
@@ -62,7 +67,7 @@ public final class HeadlessChromium {
         ProcessBuilder builder = new ProcessBuilder(binary.toString(), "--headless", "--no-sandbox", "--disable-gpu",
                 "--disable-dev-shm-usage", "--user-data-dir=" + profile, "--no-first-run", "--no-default-browser-check",
                 "--disable-extensions", "--disable-background-networking", "--disable-sync", "--disable-component-update",
-                "--mute-audio", "--virtual-time-budget=10000", "--dump-dom", html.toAbsolutePath().toUri().toString());
+                "--mute-audio", "--virtual-time-budget=10000", "--dump-dom", url.toString());
         builder.environment().put("HOME", profile.toString()); // nothing written to the real home
         builder.redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         Process process = builder.start();

@@ -1,0 +1,90 @@
+package io.pneuknow.cli;
+
+import io.pneuknow.BadInputException;
+import io.pneuknow.serve.ModelPool;
+import io.pneuknow.serve.Server;
+import io.pneuknow.train.EngineThreads;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code pneuknow serve}: the HTTP service and web page for a model bundle, until stopped (Ctrl-C). */
+@Command(name = "serve", sortOptions = false, description = {
+        "Serve a model over HTTP: the web page at /, GET /health, GET /v1/model, POST /v1/predict and POST /v1/explain "
+                + "(multipart field 'image': PNG, JPEG or DICOM; explain answers a PNG overlay, or JSON with ?format=json).",
+        "Binds 127.0.0.1 unless --host says otherwise; there is no authentication, so expose it only behind one."})
+final class ServeCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", required = true, description = "Model directory written by 'pneuknow train --out'.")
+    Path model;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind (default: ${DEFAULT-VALUE}, this machine only).")
+    String host;
+
+    @Option(names = "--port", defaultValue = "8080", description = "TCP port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--workers", defaultValue = "2", description = "Copies of the model serving requests in parallel (default: ${DEFAULT-VALUE}).")
+    int workers;
+
+    @Option(names = "--max-upload-mb", defaultValue = "32", description = "Largest upload in MiB (default: ${DEFAULT-VALUE}).")
+    int maxUploadMb;
+
+    @Option(names = "--max-pixels", defaultValue = "40000000", description = "Largest width x height, checked before decoding (default: ${DEFAULT-VALUE}).")
+    long maxPixels;
+
+    @Option(names = "--max-in-flight", defaultValue = "16", description = "Image requests handled at once; more are answered 503 (default: ${DEFAULT-VALUE}).")
+    int maxInFlight;
+
+    @Option(names = "--min-confidence", defaultValue = "0.5", description = "The input guard warns when the largest probability is below this (default: ${DEFAULT-VALUE}).")
+    double minConfidence;
+
+    @Option(names = "--access-log", description = "Append the access log to this file (default: standard error).")
+    Path accessLog;
+
+    @Option(names = "--threads", description = "Engine threads (default: all cores).")
+    Integer threads;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        if (workers < 1 || maxInFlight < 1 || maxUploadMb < 1 || maxPixels < 1 || port < 0 || port > 65535) {
+            throw new BadInputException("--workers, --max-in-flight, --max-upload-mb and --max-pixels must be at least 1, "
+                    + "--port in 0..65535; got " + workers + ", " + maxInFlight + ", " + maxUploadMb + ", " + maxPixels
+                    + ", " + port);
+        }
+        EngineThreads.set(threads == null ? 0 : threads);
+        PrintStream log = accessLog == null ? System.err : new PrintStream(new FileOutputStream(accessLog.toFile(), true), true);
+        ModelPool pool = new ModelPool(model, workers, 30_000);
+        Server server;
+        try {
+            server = Server.start(pool, new Server.Settings(host, port, (long) maxUploadMb << 20, maxPixels, maxInFlight,
+                    minConfidence), log);
+        } catch (RuntimeException e) {
+            pool.close();
+            throw new BadInputException(host + ":" + port + ": cannot start the server (" + e.getMessage()
+                    + "); choose another --port or --host", e);
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            pool.close();
+            stopped.countDown();
+        }, "shutdown"));
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf("serving model %s (%s) at http://%s:%d/ with %d workers; Ctrl-C stops%n", pool.card().id(),
+                pool.card().architecture(), host, server.port(), workers);
+        out.flush();
+        stopped.await();
+        return 0;
+    }
+}

@@ -1,0 +1,13 @@
+package io.pneuknow.serve;
+
+/** A request the service refuses: the HTTP status, a short code and a one-line message for the client. */
+final class ApiException extends RuntimeException {
+    final int status;
+    final String code;
+
+    ApiException(int status, String code, String message) {
+        super(message);
+        this.status = status;
+        this.code = code;
+    }
+}

@@ -1,0 +1,211 @@
+'use strict';
+// The PneuKnow page: uploads an image to /v1/predict and /v1/explain, draws the probabilities as bars and
+// the Grad-CAM heat map over the image. Opened with ?selftest=URL it analyses that image and records in
+// #selftest whether the bars and the overlay were really drawn (read back from the DOM and the canvases).
+
+const $ = (id) => document.getElementById(id);
+
+function setStatus(text, isError) {
+  $('status').textContent = text;
+  $('status').className = isError ? 'error' : '';
+}
+
+async function loadModel() {
+  const response = await fetch('/v1/model');
+  const model = await response.json();
+  if (!response.ok) throw new Error(model.message || 'HTTP ' + response.status);
+  $('model').textContent = 'Model ' + model.id + ' (' + model.architecture + ', ' + model.method + '), classes: '
+      + model.labels.join(', ');
+  $('notice').querySelector('strong').textContent = model.intendedUse;
+  $('population').textContent = ' Trained on: ' + model.population + '. Images from other populations '
+      + '(children, lateral views, other devices) may be predicted badly.';
+  return model;
+}
+
+async function post(path, blob, name) {
+  const form = new FormData();
+  form.append('image', blob, name || 'image');
+  const response = await fetch(path, { method: 'POST', body: form });
+  const body = await response.json();
+  if (!response.ok) throw new Error(body.message || 'HTTP ' + response.status);
+  return body;
+}
+
+function drawBars(probabilities) {
+  const bars = $('bars');
+  bars.replaceChildren();
+  const entries = Object.entries(probabilities);
+  const top = Math.max(...entries.map(([, p]) => p));
+  for (const [label, p] of entries) {
+    const row = document.createElement('div');
+    row.className = 'row' + (p === top ? ' top' : '');
+    row.dataset.label = label;
+    row.dataset.p = String(p);
+    const name = document.createElement('span');
+    name.textContent = label;
+    const track = document.createElement('div');
+    track.className = 'track';
+    const bar = document.createElement('div');
+    bar.className = 'bar';
+    bar.style.width = (100 * p).toFixed(2) + '%';
+    track.append(bar);
+    const value = document.createElement('span');
+    value.className = 'value';
+    value.textContent = (100 * p).toFixed(1) + '%';
+    row.append(name, track, value);
+    bars.append(row);
+  }
+}
+
+function showWarnings(warnings) {
+  const list = $('warnings');
+  list.replaceChildren();
+  for (const w of warnings) {
+    const item = document.createElement('li');
+    item.textContent = 'Caution: ' + w.message;
+    list.append(item);
+  }
+}
+
+async function drawImage(dataUrl) {
+  const img = new Image();
+  img.src = dataUrl;
+  await img.decode();
+  const canvas = $('image');
+  canvas.width = img.naturalWidth;
+  canvas.height = img.naturalHeight;
+  canvas.getContext('2d').drawImage(img, 0, 0);
+}
+
+/** The jet colour map, as [r, g, b] in 0-255, for v in [0, 1]. */
+function jet(v) {
+  const c = (x) => Math.round(255 * Math.min(1, Math.max(0, x)));
+  return [c(1.5 - Math.abs(4 * v - 3)), c(1.5 - Math.abs(4 * v - 2)), c(1.5 - Math.abs(4 * v - 1))];
+}
+
+function drawHeat(map) {
+  const h = map.length;
+  const w = map[0].length;
+  const cells = document.createElement('canvas');
+  cells.width = w;
+  cells.height = h;
+  const data = cells.getContext('2d').createImageData(w, h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const [r, g, b] = jet(map[y][x]);
+      const i = 4 * (y * w + x);
+      data.data[i] = r; data.data[i + 1] = g; data.data[i + 2] = b; data.data[i + 3] = 255;
+    }
+  }
+  cells.getContext('2d').putImageData(data, 0, 0);
+  const image = $('image');
+  const heat = $('heat');
+  heat.width = image.width;
+  heat.height = image.height;
+  const ctx = heat.getContext('2d');
+  ctx.imageSmoothingEnabled = true;
+  ctx.drawImage(cells, 0, 0, heat.width, heat.height);
+}
+
+async function analyse(blob, name) {
+  setStatus('Analysing ' + (name || 'the image') + '…');
+  $('results').hidden = true;
+  $('warnings').replaceChildren();
+  const prediction = await post('/v1/predict', blob, name);
+  $('results').hidden = false;
+  drawBars(prediction.probabilities);
+  showWarnings(prediction.warnings);
+  setStatus('Predicted: ' + prediction.label + ' (request ' + prediction.requestId + '). Computing the heat map…');
+  const explained = await post('/v1/explain?format=json', blob, name);
+  await drawImage(explained.preview);
+  drawHeat(explained.heatMap);
+  $('heatclass').textContent = 'for ' + explained.heatClass;
+  setStatus('Predicted: ' + prediction.label + ' (request ' + prediction.requestId + ').');
+  return { prediction, explained };
+}
+
+function analyseFile(file) {
+  analyse(file, file.name).catch((e) => setStatus('Could not analyse the image: ' + e.message, true));
+}
+
+function wire() {
+  $('file').addEventListener('change', (e) => { if (e.target.files.length) analyseFile(e.target.files[0]); });
+  const drop = $('drop');
+  drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', (e) => {
+    e.preventDefault();
+    drop.classList.remove('over');
+    if (e.dataTransfer.files.length) analyseFile(e.dataTransfer.files[0]);
+  });
+  $('opacity').addEventListener('input', (e) => { $('heat').style.opacity = String(e.target.value / 100); });
+}
+
+/** Checks what was drawn against the answers; throws with the first mismatch. */
+function verifyDrawing(prediction, explained) {
+  const rows = [...document.querySelectorAll('#bars .row')];
+  const labels = Object.keys(prediction.probabilities);
+  if (rows.length !== labels.length) throw new Error(rows.length + ' bars for ' + labels.length + ' classes');
+  for (const row of rows) {
+    const track = row.querySelector('.track').getBoundingClientRect().width;
+    const bar = row.querySelector('.bar').getBoundingClientRect().width;
+    const p = prediction.probabilities[row.dataset.label];
+    if (!(track > 0) || Math.abs(bar - p * track) > 2) {
+      throw new Error('bar of ' + row.dataset.label + ' is ' + bar + ' px of ' + track + ', expected p=' + p);
+    }
+  }
+  const image = $('image');
+  const pixels = image.getContext('2d').getImageData(0, 0, image.width, image.height).data;
+  let lit = 0;
+  for (let i = 0; i < pixels.length; i += 4) {
+    if (pixels[i + 3] !== 255) throw new Error('image canvas not fully drawn');
+    if (pixels[i] > 0) lit++;
+  }
+  if (image.width === 0 || image.height === 0) throw new Error('image canvas is empty');
+  if (lit === 0) throw new Error('image canvas is black');
+  const heat = $('heat');
+  if (heat.width !== image.width || heat.height !== image.height) throw new Error('heat canvas does not match the image');
+  const a = image.getBoundingClientRect();
+  const b = heat.getBoundingClientRect();
+  if (Math.abs(a.left - b.left) > 1 || Math.abs(a.top - b.top) > 1 || Math.abs(a.width - b.width) > 1
+      || Math.abs(a.height - b.height) > 1) throw new Error('heat map is not laid over the image');
+  const map = explained.heatMap;
+  let best = [0, 0];
+  map.forEach((row, y) => row.forEach((v, x) => { if (v > map[best[0]][best[1]]) best = [y, x]; }));
+  const px = Math.floor((best[1] + 0.5) * heat.width / map[0].length);
+  const py = Math.floor((best[0] + 0.5) * heat.height / map.length);
+  const drawn = heat.getContext('2d').getImageData(px, py, 1, 1).data;
+  const expected = jet(map[best[0]][best[1]]);
+  for (let c = 0; c < 3; c++) {
+    if (Math.abs(drawn[c] - expected[c]) > 60 || drawn[3] !== 255) {
+      throw new Error('heat map pixel at the hottest cell is ' + [...drawn] + ', expected ' + expected);
+    }
+  }
+  const slider = $('opacity');
+  slider.value = '70';
+  slider.dispatchEvent(new Event('input'));
+  if (Math.abs(parseFloat(getComputedStyle(heat).opacity) - 0.7) > 0.01) throw new Error('opacity slider has no effect');
+  return rows.length;
+}
+
+async function selfTest(url) {
+  const report = $('selftest');
+  report.dataset.failed = '';
+  try {
+    const image = await fetch(url);
+    if (!image.ok) throw new Error('cannot fetch the test image: HTTP ' + image.status);
+    const { prediction, explained } = await analyse(await image.blob(), 'selftest');
+    report.dataset.bars = String(verifyDrawing(prediction, explained));
+    report.dataset.label = prediction.label;
+    report.dataset.overlay = 'drawn';
+  } catch (e) {
+    report.dataset.failed = String(e && e.message ? e.message : e);
+  }
+  report.dataset.done = 'true';
+}
+
+wire();
+const selftestUrl = new URLSearchParams(location.search).get('selftest');
+loadModel()
+  .catch((e) => setStatus('Could not load the model card: ' + e.message, true))
+  .then(() => { if (selftestUrl) return selfTest(selftestUrl); });
