@@ -10,9 +10,6 @@ import io.pneuknow.data.DatasetLoader;
 import io.pneuknow.data.Fingerprint;
 import io.pneuknow.data.Sample;
 import io.pneuknow.data.Split;
-import io.pneuknow.guard.InputGuard;
-import io.pneuknow.model.ModelBundle;
-import io.pneuknow.model.ModelCard;
 import io.pneuknow.train.TrainConfig;
 import io.pneuknow.train.TrainRun;
 import java.io.IOException;
@@ -83,10 +80,6 @@ final class TrainCommand implements Callable<Integer> {
                 "pneuknow " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
         TrainRun.Outcome outcome = new TrainRun(run.train(), new PrintStream(System.err, true))
                 .run(dataset, parts, provenance, this.out, resume);
-        // the input guard of predict and serve compares new images with these
-        ModelCard card = outcome.model().withInputStatistics(InputGuard.trainingStatistics(
-                parts.train().stream().map(Sample::file).toList(), outcome.model().preprocessing()));
-        ModelBundle.rewriteCard(this.out, card);
         printOutcome(out, outcome);
         return 0;
     }

@@ -12,6 +12,7 @@ import io.pneuknow.data.Dataset;
 import io.pneuknow.data.GreyImage;
 import io.pneuknow.data.ImageFiles;
 import io.pneuknow.data.Sample;
+import io.pneuknow.guard.InputGuard;
 import io.pneuknow.model.Architecture;
 import io.pneuknow.model.Architectures;
 import io.pneuknow.model.ClassifierNet;
@@ -60,6 +61,8 @@ public final class TrainRun {
     private final PrintStream log;
     /** What the networks started from (the same file for every stage); null for a random initialisation. */
     private ModelCard.Pretrained pretrained;
+    /** The training images' pixel statistics, for the input guard of predict and serve. */
+    private ModelCard.InputStatistics inputStatistics;
 
     private static List<Sample> withGuidance(List<Sample> samples) {
         return samples.stream().map(Sample::withGuidanceAsRegions).toList();
@@ -83,6 +86,8 @@ public final class TrainRun {
         List<PreparedSample> val = prepare(withGuidance(parts.val()), dataset, preprocessor, policy);
         List<PreparedSample> test = prepare(parts.test(), dataset, preprocessor, policy);
         float[] classWeights = config.classWeights() ? classWeights(train, dataset.classes().size()) : null;
+        // the input guard of predict and serve compares new images with these
+        inputStatistics = InputGuard.trainingStatistics(parts.train().stream().map(Sample::file).toList(), preprocessor);
         log.printf(Locale.ROOT, "imbalance: %s sampling, %s%s loss%s; kept epoch by validation %s%s%n",
                 config.sampling(), config.classWeights() ? "class-weighted " : "", config.loss(),
                 config.lossGamma() > 0 ? " (gamma " + config.focalGamma() + ")" : "", config.selectBy(),
@@ -295,7 +300,7 @@ public final class TrainRun {
         return new ModelCard(ModelCard.FORMAT, "", ModelBundle.WEIGHTS, "", dataset.classes(), config.architecture(),
                 config.channels(), config.dropout(), preprocessor, method, teacher, provenance.configuration(),
                 config.seed(), provenance.dataFingerprint(), Versions.all(), checkpoint, ModelCard.INTENDED_USE,
-                provenance.population(), Instant.now().toString(), provenance.command(), pretrained);
+                provenance.population(), Instant.now().toString(), provenance.command(), pretrained, inputStatistics);
     }
 
     /** The header of a history CSV: the epoch records' columns, then the stage's outcome per row. */
