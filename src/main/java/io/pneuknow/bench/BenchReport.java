@@ -1,0 +1,126 @@
+package io.pneuknow.bench;
+
+import io.pneuknow.Json;
+import io.pneuknow.data.AtomicFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * What one bench run measured: rows (a median over the runs, with every run), the targets of issue
+ * 7 as met / not met / not measured, notes (what was skipped and why) and the machine and settings.
+ */
+public record BenchReport(String date, String command, Map<String, Object> machine, Map<String, Object> settings,
+                          List<Row> rows, List<Target> targets, List<String> notes) {
+    /** A measurement: {@code value} is the median of {@code runs} (or the one value). */
+    public record Row(String id, String label, double value, String unit, List<Double> runs, String note) {
+    }
+
+    /**
+     * A target: {@code value} compared with {@code threshold} by {@code comparison} ("<=" or ">=");
+     * {@code met} null when it could not be measured in this run (see {@code note}).
+     */
+    public record Target(String id, String label, double value, String comparison, double threshold, Boolean met,
+                         String note) {
+        String verdict() {
+            return met == null ? "not measured" : met ? "met" : "NOT met";
+        }
+    }
+
+    /** Collects rows, targets and notes during a run. */
+    static final class Builder {
+        final Map<String, Object> machine = new LinkedHashMap<>();
+        final Map<String, Object> settings = new LinkedHashMap<>();
+        final List<Row> rows = new ArrayList<>();
+        final List<Target> targets = new ArrayList<>();
+        final List<String> notes = new ArrayList<>();
+
+        Row row(String id, String label, String unit, double[] runs, String note) {
+            List<Double> list = new ArrayList<>();
+            for (double r : runs) {
+                list.add(r);
+            }
+            Row row = new Row(id, label, Stats.median(runs), unit, list, note);
+            rows.add(row);
+            return row;
+        }
+
+        Row row(String id, String label, String unit, double value, String note) {
+            return row(id, label, unit, new double[] {value}, note);
+        }
+
+        void target(String id, String label, double value, String comparison, double threshold, String note) {
+            Boolean met = Double.isNaN(value) ? null
+                    : comparison.equals("<=") ? value <= threshold : value >= threshold;
+            targets.add(new Target(id, label, value, comparison, threshold, met, note));
+        }
+
+        void notMeasured(String id, String label, String comparison, double threshold, String why) {
+            targets.add(new Target(id, label, Double.NaN, comparison, threshold, null, why));
+        }
+
+        BenchReport build(String date, String command) {
+            return new BenchReport(date, command, machine, settings, List.copyOf(rows), List.copyOf(targets),
+                    List.copyOf(notes));
+        }
+    }
+
+    /** The report as Markdown: machine, command, the table of rows, the targets, the notes. */
+    public String toMarkdown() {
+        StringBuilder md = new StringBuilder("# pneuknow bench\n\n");
+        md.append("- date: ").append(date).append('\n');
+        md.append("- command: `").append(command).append("`\n");
+        machine.forEach((k, v) -> md.append("- ").append(k).append(": ").append(v).append('\n'));
+        md.append("- settings: ");
+        List<String> s = new ArrayList<>();
+        settings.forEach((k, v) -> s.add(k + "=" + v));
+        md.append(String.join(", ", s)).append("\n\n");
+        md.append("| measurement | median | unit | runs | note |\n|---|---:|---|---|---|\n");
+        for (Row r : rows) {
+            List<String> runs = r.runs().stream().map(BenchReport::number).toList();
+            md.append("| ").append(r.label()).append(" | ").append(number(r.value())).append(" | ").append(r.unit())
+                    .append(" | ").append(String.join(", ", runs)).append(" | ").append(r.note() == null ? "" : r.note())
+                    .append(" |\n");
+        }
+        md.append("\n| target | value | required | verdict | note |\n|---|---:|---|---|---|\n");
+        for (Target t : targets) {
+            md.append("| ").append(t.label()).append(" | ").append(number(t.value())).append(" | ")
+                    .append(t.comparison()).append(' ').append(number(t.threshold())).append(" | ").append(t.verdict())
+                    .append(" | ").append(t.note() == null ? "" : t.note()).append(" |\n");
+        }
+        if (!notes.isEmpty()) {
+            md.append("\nNotes:\n\n");
+            notes.forEach(n -> md.append("- ").append(n).append('\n'));
+        }
+        return md.toString();
+    }
+
+    /** Writes bench.json and bench.md into {@code dir}, each atomically. */
+    public void write(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        AtomicFiles.write(dir.resolve("bench.json"), o -> Json.MAPPER.writeValue(o, this));
+        AtomicFiles.writeString(dir.resolve("bench.md"), toMarkdown());
+    }
+
+    static String number(double v) {
+        if (Double.isNaN(v)) {
+            return "n/a";
+        }
+        double a = Math.abs(v);
+        if (a >= 100) {
+            return String.format(Locale.ROOT, "%.0f", v);
+        }
+        if (a >= 10) {
+            return String.format(Locale.ROOT, "%.1f", v);
+        }
+        if (a >= 0.01) {
+            return String.format(Locale.ROOT, "%.3f", v);
+        }
+        return String.format(Locale.ROOT, "%.3g", v);
+    }
+}

@@ -1,0 +1,151 @@
+package io.pneuknow.cli;
+
+import io.pneuknow.BadInputException;
+import io.pneuknow.bench.Bench;
+import io.pneuknow.bench.BenchReport;
+import io.pneuknow.model.Architecture;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code pneuknow bench}: ours against the PyTorch peer script, with the targets of issue 7 (docs/benchmarks.md). */
+@Command(name = "bench", sortOptions = false, description = {
+        "Measure training throughput against a plain PyTorch script (bench/peer_train.py on /usr/bin/python3),",
+        "the HKD step, the data pipeline, prediction latency, peak memory, FLOP/s and a leak check;",
+        "prints a table of medians and writes bench.json and bench.md into --out. See docs/benchmarks.md."})
+final class BenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--out", defaultValue = "bench-results", description = "Folder for bench.json and bench.md (default ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--threads", defaultValue = "0", description = "Threads for ours and the peer, 0 for all cores (default).")
+    int threads;
+
+    @Option(names = "--repeats", description = "Timed epochs per measurement after one warm-up epoch; medians over them (default 3; quick 1).")
+    Integer repeats;
+
+    @Option(names = "--models", split = ",", description = "Architectures to compare (default resnet18,resnet50,convnext_tiny; quick resnet18). The first also gives the HKD, pipeline and latency rows.")
+    List<String> models;
+
+    @Option(names = "--size", description = "Input size in pixels (default 224; quick 64).")
+    Integer size;
+
+    @Option(names = "--steps", description = "Batches of 16 per epoch (default 6; quick 3).")
+    Integer steps;
+
+    @Option(names = "--quick", description = "Tiny sizes and steps, for a smoke test (well under a minute on an idle machine).")
+    boolean quick;
+
+    @Option(names = "--python", defaultValue = "/usr/bin/python3", description = "Python with torch and torchvision for the peer (default ${DEFAULT-VALUE}).")
+    String python;
+
+    @Option(names = "--peer-script", description = "The peer script (default bench/peer_train.py of the repository).")
+    Path peerScript;
+
+    @Option(names = "--no-peer", description = "Measure ours only.")
+    boolean noPeer;
+
+    @Option(names = "--latency-samples", description = "Single-image predictions timed (default 30; quick 5).")
+    Integer latencySamples;
+
+    @Option(names = "--memory-model", description = "Architecture of the peak-memory row (default resnet50 at --memory-size; quick: the first model).")
+    String memoryModel;
+
+    @Option(names = "--memory-size", description = "Input size of the peak-memory row (default 224; quick: --size).")
+    Integer memorySize;
+
+    @Option(names = "--leak-model", description = "Architecture of the leak check (default resnet18; quick tiny_cnn).")
+    String leakModel;
+
+    @Option(names = "--leak-size", description = "Input size of the leak check (default 128; quick 64).")
+    Integer leakSize;
+
+    @Option(names = "--leak-epochs", defaultValue = "10", description = "HKD student epochs of the leak check (default ${DEFAULT-VALUE}).")
+    int leakEpochs;
+
+    @Option(names = "--cpu-ghz", description = "Clock for the peak FLOP/s (default: from /proc/cpuinfo, cpufreq or BogoMIPS).")
+    Double cpuGhz;
+
+    @Option(names = "--fma-units", description = "FMA units per core for the peak FLOP/s (default 2; 1 on AMD Zen 3/4 with AVX-512).")
+    Double fmaUnits;
+
+    @Option(names = "--keep-work", description = "Keep the temporary folder (data, runs, logs) and print its path.")
+    boolean keepWork;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        int cores = Runtime.getRuntime().availableProcessors();
+        if (threads < 0) {
+            throw new BadInputException("--threads must be 0 (all cores) or more, got " + threads);
+        }
+        List<String> archs = models != null && !models.isEmpty() ? models.stream().map(String::trim).toList()
+                : quick ? List.of("resnet18") : List.of("resnet18", "resnet50", "convnext_tiny");
+        int side = size != null ? size : quick ? 64 : 224;
+        String memModel = memoryModel != null ? memoryModel : quick ? archs.get(0) : "resnet50";
+        String leak = leakModel != null ? leakModel : quick ? "tiny_cnn" : "resnet18";
+        for (String a : Stream.concat(archs.stream(), Stream.of(memModel, leak)).toList()) {
+            try {
+                Architecture.fromCliName(a);
+            } catch (IllegalArgumentException e) {
+                throw new BadInputException(e.getMessage());
+            }
+        }
+        int memSize = memorySize != null ? memorySize : quick ? side : 224;
+        int leakSide = leakSize != null ? leakSize : quick ? 64 : 128;
+        for (int s : new int[] {side, memSize, leakSide}) {
+            if (s < 32 || s % 32 != 0) {
+                throw new BadInputException("sizes must be positive multiples of 32, got " + s);
+            }
+        }
+        int reps = repeats != null ? repeats : quick ? 1 : 3;
+        int stepCount = steps != null ? steps : quick ? 3 : 6;
+        if (reps < 1 || stepCount < 1 || leakEpochs < 3) {
+            throw new BadInputException("--repeats and --steps must be at least 1, --leak-epochs at least 3");
+        }
+        Path work = Files.createTempDirectory("pneuknow-bench");
+        Bench.Settings settings = new Bench.Settings(threads > 0 ? threads : cores, reps, archs, side, stepCount, quick,
+                python, Bench.locatePeerScript(peerScript), !noPeer,
+                latencySamples != null ? latencySamples : quick ? 5 : 30, memModel, memSize, leak, leakSide,
+                quick ? 1 : 2, leakEpochs, cpuGhz, fmaUnits, work, "pneuknow " + String.join(" ",
+                spec.commandLine().getParseResult().originalArgs()));
+        PrintWriter w = spec.commandLine().getOut();
+        try {
+            BenchReport report = new Bench(settings, new PrintStream(System.err, true)).run();
+            report.write(out);
+            w.print(report.toMarkdown());
+            w.println("written: " + out.resolve("bench.json") + ", " + out.resolve("bench.md"));
+            w.flush();
+            return 0;
+        } finally {
+            if (keepWork) {
+                w.println("work folder kept: " + work);
+                w.flush();
+            } else {
+                deleteTree(work);
+            }
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
