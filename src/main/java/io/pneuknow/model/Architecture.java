@@ -98,6 +98,7 @@ public enum Architecture {
             }
         }
         throw new IllegalArgumentException("unknown architecture '" + name + "'; known: "
-                + Arrays.stream(values()).map(Architecture::name).collect(Collectors.joining(", ")));
+                + Arrays.stream(values()).map(Architecture::name).collect(Collectors.joining(", "))
+                + " (and, for train, " + TorchScriptBackbone.ARCHITECTURE + " with --pretrained FILE.pt)");
     }
 }

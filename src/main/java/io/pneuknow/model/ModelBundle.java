@@ -18,7 +18,8 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
- * A saved model: a directory with model.params (DJL's parameter format) and model.json (a
+ * A saved model: a directory with model.params (DJL's parameter format; a TorchScript backbone is
+ * stored inside it as the whole module, see {@link TorchScriptBackbone}) and model.json (a
  * {@link ModelCard}). Both are written atomically, weights first, so a directory with a model.json
  * always has the weights it names.
  */
@@ -87,9 +88,17 @@ public final class ModelBundle {
             if (!sha256(bytes).equals(card.weightsSha256())) {
                 throw new BadInputException(weights + ": weights do not match the sha256 in model.json; the bundle was altered, retrain or restore it");
             }
-            ClassifierNet net = Architecture.fromCliName(card.architecture())
-                    .build(card.labels().size(), card.inputChannels(), card.dropout());
-            Architectures.initialize(net, manager, card.preprocessing().inputSize());
+            int size = card.preprocessing().inputSize();
+            ClassifierNet net;
+            if (TorchScriptBackbone.named(card.architecture())) {
+                // the backbone is the TorchScript module saved inside model.params
+                net = TorchScriptBackbone.fromSavedNet(bytes, weights.toString(), card.labels().size(),
+                        card.inputChannels(), card.dropout(), size, manager);
+            } else {
+                net = Architecture.fromCliName(card.architecture())
+                        .build(card.labels().size(), card.inputChannels(), card.dropout());
+                Architectures.initialize(net, manager, size);
+            }
             try (InputStream in = new BufferedInputStream(new java.io.ByteArrayInputStream(bytes))) {
                 net.loadParameters(manager, new DataInputStream(in));
             }
