@@ -9,7 +9,7 @@ final class TrainOptions {
     String method;
     @Option(names = "--teacher-input", description = "HKD teacher input: roi (the method), raw (control: raw-image teacher) or shuffled-roi (control: this image inside another image's region).")
     String teacherInput;
-    @Option(names = "--arch", description = "Architecture (see the list in README; default resnet18).")
+    @Option(names = "--arch", description = "Architecture (see the list in README; default resnet18), or torchscript: the backbone is the TorchScript file given with --pretrained.")
     String architecture;
     @Option(names = "--size", description = "Input size in pixels, a multiple of 32 (default 224).")
     Integer inputSize;
@@ -63,7 +63,7 @@ final class TrainOptions {
     String selectBy;
     @Option(names = "--patience", description = "Stop a stage after this many epochs without a better kept epoch; 0 for never (default). The HKD student gets this many epochs after its feature term has ended.")
     Integer patience;
-    @Option(names = "--pretrained", paramLabel = "FILE", description = "Start every stage's network from these weights: a backbone folder written by 'pneuknow pretrain' (or its backbone.json), or a .safetensors file with torchvision or timm names (see README). The classifier is always new; model.json records the file's name and SHA-256.")
+    @Option(names = "--pretrained", paramLabel = "FILE", description = "Start every stage's network from these weights: a backbone folder written by 'pneuknow pretrain' (or its backbone.json), or a .safetensors file with torchvision or timm names, or with --arch torchscript a TorchScript backbone file (see README). The classifier is always new; model.json records the file's name and SHA-256.")
     String pretrained;
     @Option(names = "--freeze-backbone-epochs", description = "For this many first epochs of every stage train the head only: backbone weights and BatchNorm statistics stay as loaded (default 0).")
     Integer freezeBackboneEpochs;

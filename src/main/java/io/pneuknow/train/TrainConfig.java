@@ -1,6 +1,7 @@
 package io.pneuknow.train;
 
 import io.pneuknow.BadInputException;
+import io.pneuknow.model.TorchScriptBackbone;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -40,7 +41,8 @@ import java.util.Set;
  *     epochs after the last epoch with a feature term
  * @param pretrained weights every stage's network starts from instead of a random initialisation:
  *     a backbone folder written by {@code pneuknow pretrain} (or its backbone.json) or a
- *     {@code .safetensors} file with torchvision or timm names; the classifier is always new.
+ *     {@code .safetensors} file with torchvision or timm names; with architecture
+ *     {@code torchscript}, the TorchScript file that is the backbone. The classifier is always new.
  *     Null for none
  * @param freezeBackboneEpochs for this many first epochs of every stage only the head learns: the
  *     backbone's weights are not updated and it runs in inference mode (BatchNorm statistics
@@ -164,6 +166,9 @@ public record TrainConfig(String method, String teacherInput, String architectur
         check(problems, pretrained == null || Files.exists(Path.of(pretrained)),
                 "pretrained file " + pretrained + " does not exist; give a backbone folder from 'pneuknow pretrain'"
                         + " or a .safetensors file");
+        check(problems, !TorchScriptBackbone.named(architecture) || pretrained != null,
+                "architecture " + TorchScriptBackbone.ARCHITECTURE + " needs --pretrained FILE: the TorchScript"
+                        + " backbone to train (see README)");
         check(problems, freezeBackboneEpochs >= 0,
                 "freeze-backbone epochs " + freezeBackboneEpochs + " must be 0 (never) or more");
         check(problems, backboneLearningRate == null || (backboneLearningRate >= 0 && !backboneLearningRate.isInfinite()),

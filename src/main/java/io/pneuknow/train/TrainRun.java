@@ -19,6 +19,7 @@ import io.pneuknow.model.ClassifierNet;
 import io.pneuknow.model.ModelBundle;
 import io.pneuknow.model.ModelCard;
 import io.pneuknow.model.PretrainedStart;
+import io.pneuknow.model.TorchScriptBackbone;
 import io.pneuknow.transform.AugmentPreset;
 import io.pneuknow.transform.PairedAugmenter;
 import io.pneuknow.transform.Preprocessor;
@@ -93,7 +94,9 @@ public final class TrainRun {
                 config.lossGamma() > 0 ? " (gamma " + config.focalGamma() + ")" : "", config.selectBy(),
                 config.patience() > 0 ? ", early stopping after " + config.patience() + " epoch(s) without a better one"
                         : "");
-        Architecture architecture = Architecture.fromCliName(config.architecture());
+        // null: the backbone is a TorchScript file (--arch torchscript --pretrained FILE)
+        Architecture architecture = TorchScriptBackbone.named(config.architecture()) ? null
+                : Architecture.fromCliName(config.architecture());
         PairedAugmenter augmenter = new PairedAugmenter(AugmentPreset.parse(config.augment()));
         try (BatchLoader loader = new BatchLoader(augmenter, preprocessor, config.seed(), config.loaderThreads());
              NDManager manager = NDManager.newBaseManager()) {
@@ -152,22 +155,34 @@ public final class TrainRun {
     /**
      * A network initialised from a seed of its own (per stage), so each stage starts fresh and
      * repeatably; with pretrained weights configured, its backbone then takes them (the head keeps
-     * its seeded initialisation).
+     * its seeded initialisation). Without an architecture, the backbone is the TorchScript file
+     * configured as pretrained.
      */
     private ClassifierNet newNet(Architecture architecture, int classes, NDManager manager, int stageId) {
+        if (architecture == null) {
+            // the file is the backbone; the head is seeded per stage as for the other architectures
+            Engine.getInstance().setRandomSeed((int) Schedules.mix(config.seed(), stageId, 99));
+            TorchScriptBackbone.Loaded loaded = TorchScriptBackbone.load(Path.of(config.pretrained()), classes,
+                    config.channels(), config.dropout(), config.inputSize(), manager);
+            recordPretrained(loaded.pretrained());
+            return loaded.net();
+        }
         ClassifierNet net = architecture.build(classes, config.channels(), config.dropout());
         Engine.getInstance().setRandomSeed((int) Schedules.mix(config.seed(), stageId, 99));
         Architectures.initialize(net, manager, config.inputSize());
         if (config.pretrained() != null) {
-            ModelCard.Pretrained loaded = PretrainedStart.loadInto(net, config.architecture(),
-                    Path.of(config.pretrained()));
-            if (pretrained == null) {
-                log.printf("pretrained: %s (%s; %s), sha256 %s%n", loaded.file(), loaded.format(), loaded.detail(),
-                        loaded.sha256().substring(0, 12));
-            }
-            pretrained = loaded;
+            recordPretrained(PretrainedStart.loadInto(net, config.architecture(), Path.of(config.pretrained())));
         }
         return net;
+    }
+
+    /** Keeps what the networks started from for model.json; logs it once (every stage starts from the same file). */
+    private void recordPretrained(ModelCard.Pretrained loaded) {
+        if (pretrained == null) {
+            log.printf("pretrained: %s (%s; %s), sha256 %s%n", loaded.file(), loaded.format(), loaded.detail(),
+                    loaded.sha256().substring(0, 12));
+        }
+        pretrained = loaded;
     }
 
     /**
