@@ -15,7 +15,10 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -121,9 +124,12 @@ public final class ImageFiles {
             return DicomFiles.read(bytes, name).image();
         }
         BufferedImage image;
-        try {
-            image = ImageIO.read(new ByteArrayInputStream(bytes));
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+            image = readImage(in, name);
         } catch (IOException | RuntimeException e) {
+            if (e instanceof BadInputException bad) {
+                throw bad;
+            }
             throw undecodable(name, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
         }
         if (image == null) {
@@ -145,15 +151,47 @@ public final class ImageFiles {
             return image;
         }
         BufferedImage image;
-        try {
-            image = ImageIO.read(file.toFile());
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            image = readImage(in, file);
         } catch (IOException | RuntimeException e) {
+            if (e instanceof BadInputException bad) {
+                throw bad;
+            }
             throw undecodable(file, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
         }
         if (image == null) {
             throw undecodable(file, "unknown image format");
         }
         return image;
+    }
+
+    /**
+     * What {@code ImageIO.read} does, but refusing a JPEG whose data ends early (the JDK decoder fills the
+     * missing part with grey and only warns); null when no reader knows the format.
+     */
+    private static BufferedImage readImage(ImageInputStream in, Object name) throws IOException {
+        if (in == null) {
+            return null;
+        }
+        Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+        if (!readers.hasNext()) {
+            return null;
+        }
+        ImageReader reader = readers.next();
+        List<String> warnings = new ArrayList<>();
+        try {
+            reader.setInput(in, true, true);
+            reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+            BufferedImage image = reader.read(0);
+            for (String warning : warnings) {
+                if (warning.toLowerCase(Locale.ROOT).contains("premature end")) {
+                    throw undecodable(name, "truncated: " + warning);
+                }
+            }
+            return image;
+        } finally {
+            reader.dispose();
+        }
     }
 
     /** Decodes a binary mask: every nonzero pixel becomes 1, the rest 0. */

@@ -111,4 +111,26 @@ class ImageFilesTest {
                 .hasMessageContaining("absent.png")
                 .hasMessageContaining("not found");
     }
+
+    @Test
+    void refusesAJpegCutShort() throws Exception {
+        BufferedImage image = new BufferedImage(64, 64, BufferedImage.TYPE_BYTE_GRAY);
+        java.util.Random random = new java.util.Random(1);
+        for (int x = 0; x < 64; x++) {
+            for (int y = 0; y < 64; y++) {
+                image.getRaster().setSample(x, y, 0, random.nextInt(256));
+            }
+        }
+        byte[] whole = Files.readAllBytes(TestData.write(image, "jpg", dir.resolve("whole.jpg")));
+        Path cut = Files.write(dir.resolve("cut.jpg"), java.util.Arrays.copyOf(whole, whole.length / 2));
+
+        assertThatThrownBy(() -> ImageFiles.read(cut))
+                .isInstanceOf(BadInputException.class)
+                .hasMessageContaining("cut.jpg")
+                .hasMessageContaining("truncated");
+        assertThatThrownBy(() -> ImageFiles.decode(Files.readAllBytes(cut), "upload"))
+                .isInstanceOf(BadInputException.class)
+                .hasMessageStartingWith("upload: cannot decode image (truncated");
+        assertThat(ImageFiles.decode(whole, "upload").width()).isEqualTo(64);
+    }
 }
