@@ -1,6 +1,7 @@
 package io.pneuknow.cli;
 
 import io.pneuknow.BadInputException;
+import io.pneuknow.serve.ApiKey;
 import io.pneuknow.serve.ModelPool;
 import io.pneuknow.serve.Server;
 import io.pneuknow.train.EngineThreads;
@@ -9,6 +10,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -20,7 +22,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "serve", sortOptions = false, description = {
         "Serve a model over HTTP: the web page at /, GET /health, GET /v1/model, POST /v1/predict and POST /v1/explain "
                 + "(multipart field 'image': PNG, JPEG or DICOM; explain answers a PNG overlay, or JSON with ?format=json).",
-        "Binds 127.0.0.1 unless --host says otherwise; there is no authentication, so expose it only behind one."})
+        "Binds 127.0.0.1 unless --host says otherwise. Without --api-key-file there is no authentication: "
+                + "expose it only behind a proxy that has one."})
 final class ServeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -49,6 +52,18 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--min-confidence", defaultValue = "0.5", description = "The input guard warns when the largest probability is below this (default: ${DEFAULT-VALUE}).")
     double minConfidence;
 
+    @Option(names = "--request-timeout-seconds", defaultValue = "60", description = "Longest time an image request may take; "
+            + "longer ones are answered 503 with code 'timeout' (default: ${DEFAULT-VALUE}).")
+    int requestTimeoutSeconds;
+
+    @Option(names = "--api-key-file", description = "File whose first line is the API key every /v1 route then requires "
+            + "('Authorization: Bearer KEY' or 'X-API-Key: KEY'; 401 otherwise). The page and /health stay open.")
+    Path apiKeyFile;
+
+    @Option(names = "--audit-log", description = "Append one JSON line per /v1 request to this file: time, request id, "
+            + "client address, SHA-256 of the upload, model hash, result, latency (never pixels or file names).")
+    Path auditLog;
+
     @Option(names = "--access-log", description = "Append the access log to this file (default: standard error).")
     Path accessLog;
 
@@ -62,13 +77,20 @@ final class ServeCommand implements Callable<Integer> {
                     + "--port in 0..65535; got " + workers + ", " + maxInFlight + ", " + maxUploadMb + ", " + maxPixels
                     + ", " + port);
         }
+        if (requestTimeoutSeconds < 1) {
+            throw new BadInputException("--request-timeout-seconds must be at least 1, got " + requestTimeoutSeconds);
+        }
+        ApiKey key = apiKeyFile == null ? null : ApiKey.fromFile(apiKeyFile);
         EngineThreads.set(threads == null ? 0 : threads);
         PrintStream log = accessLog == null ? System.err : new PrintStream(new FileOutputStream(accessLog.toFile(), true), true);
         ModelPool pool = new ModelPool(model, workers, 30_000);
         Server server;
         try {
             server = Server.start(pool, new Server.Settings(host, port, (long) maxUploadMb << 20, maxPixels, maxInFlight,
-                    minConfidence), log);
+                    minConfidence, Duration.ofSeconds(requestTimeoutSeconds), key, auditLog), log);
+        } catch (BadInputException e) {
+            pool.close();
+            throw e;
         } catch (RuntimeException e) {
             pool.close();
             throw new BadInputException(host + ":" + port + ": cannot start the server (" + e.getMessage()
@@ -81,8 +103,9 @@ final class ServeCommand implements Callable<Integer> {
             stopped.countDown();
         }, "shutdown"));
         PrintWriter out = spec.commandLine().getOut();
-        out.printf("serving model %s (%s) at http://%s:%d/ with %d workers; Ctrl-C stops%n", pool.card().id(),
-                pool.card().architecture(), host, server.port(), workers);
+        out.printf("serving model %s (%s) at http://%s:%d/ with %d workers%s%s; Ctrl-C stops%n", pool.card().id(),
+                pool.card().architecture(), host, server.port(), workers, key == null ? "" : ", API key required on /v1",
+                auditLog == null ? "" : ", audit log " + auditLog);
         out.flush();
         stopped.await();
         return 0;

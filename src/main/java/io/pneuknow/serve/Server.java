@@ -25,7 +25,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -33,7 +35,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import javax.imageio.ImageIO;
 
 /**
@@ -42,9 +51,12 @@ import javax.imageio.ImageIO;
  * DICOM, recognised by its bytes). Every answer carries a request id (header {@code X-Request-Id}, and
  * in JSON bodies); errors are JSON {@code {status, code, message, requestId}} with a one-line message and
  * never a stack trace. Limits: upload bytes (413), pixels before decoding (413), content that is no
- * supported image (415), requests in flight (503 with Retry-After). One access-log line per request:
- * time, client address, method, path, status, milliseconds, request id and, for uploads, the SHA-256 of
- * the bytes; never the upload's file name, pixels or header values.
+ * supported image (415), requests in flight (503 {@code busy} with Retry-After), time per request (503
+ * {@code timeout}). With an API key every {@code /v1} route needs it (401 otherwise); the page and
+ * {@code /health} stay open. One access-log line per request: time, client address, method, path,
+ * status, milliseconds, request id and, for uploads, the SHA-256 of the bytes; never the upload's file
+ * name, pixels or header values. With an audit log, one JSON line per {@code /v1} request as well
+ * ({@link AuditLog}).
  */
 public final class Server implements AutoCloseable {
     /**
@@ -54,15 +66,43 @@ public final class Server implements AutoCloseable {
      * @param maxPixels largest accepted width x height, checked from the header before decoding
      * @param maxInFlight image requests handled at once; more get 503
      * @param minConfidence the input guard's threshold on the largest probability
+     * @param requestTimeout longest time from a request's arrival to its answer; an image request over it
+     *     is answered 503 {@code timeout} (its model work, which cannot be stopped, finishes in the background)
+     * @param apiKey the key every {@code /v1} route requires; null for none
+     * @param auditLog file the audit log is appended to; null for none
      */
     public record Settings(String host, int port, long maxUploadBytes, long maxPixels, int maxInFlight,
-                           double minConfidence) {
+                           double minConfidence, Duration requestTimeout, ApiKey apiKey, Path auditLog) {
+        public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+
         public static Settings defaults() {
-            return new Settings("127.0.0.1", 8080, 32L << 20, 40_000_000L, 16, InputGuard.DEFAULT_MIN_CONFIDENCE);
+            return new Settings("127.0.0.1", 8080, 32L << 20, 40_000_000L, 16, InputGuard.DEFAULT_MIN_CONFIDENCE,
+                    DEFAULT_TIMEOUT, null, null);
         }
 
         public Settings withPort(int other) {
-            return new Settings(host, other, maxUploadBytes, maxPixels, maxInFlight, minConfidence);
+            return new Settings(host, other, maxUploadBytes, maxPixels, maxInFlight, minConfidence, requestTimeout,
+                    apiKey, auditLog);
+        }
+
+        public Settings withMaxInFlight(int other) {
+            return new Settings(host, port, maxUploadBytes, maxPixels, other, minConfidence, requestTimeout, apiKey,
+                    auditLog);
+        }
+
+        public Settings withRequestTimeout(Duration other) {
+            return new Settings(host, port, maxUploadBytes, maxPixels, maxInFlight, minConfidence, other, apiKey,
+                    auditLog);
+        }
+
+        public Settings withApiKey(ApiKey other) {
+            return new Settings(host, port, maxUploadBytes, maxPixels, maxInFlight, minConfidence, requestTimeout,
+                    other, auditLog);
+        }
+
+        public Settings withAuditLog(Path other) {
+            return new Settings(host, port, maxUploadBytes, maxPixels, maxInFlight, minConfidence, requestTimeout,
+                    apiKey, other);
         }
     }
 
@@ -70,6 +110,8 @@ public final class Server implements AutoCloseable {
     private static final String STARTED = "started";
     private static final String PERMIT = "permit";
     private static final String UPLOAD_SHA = "uploadSha256";
+    private static final String RESULT = "result";
+    private static final String ERROR_CODE = "errorCode";
     private static final int PREVIEW_SIDE = 512;
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -78,14 +120,23 @@ public final class Server implements AutoCloseable {
     private final PrintStream accessLog;
     private final InputGuard guard;
     private final Semaphore inFlight;
+    private final AuditLog audit;
+    private final Runnable beforeModel;
+    private final ExecutorService work = Executors.newCachedThreadPool(runnable -> {
+        Thread thread = new Thread(runnable, "pneuknow-request");
+        thread.setDaemon(true);
+        return thread;
+    });
     private final Javalin app;
 
-    private Server(ModelPool pool, Settings settings, PrintStream accessLog) {
+    private Server(ModelPool pool, Settings settings, PrintStream accessLog, Runnable beforeModel) {
         this.pool = pool;
         this.settings = settings;
         this.accessLog = accessLog;
+        this.beforeModel = beforeModel;
         this.guard = new InputGuard(pool.card(), settings.minConfidence());
         this.inFlight = new Semaphore(settings.maxInFlight());
+        this.audit = settings.auditLog() == null ? null : AuditLog.open(settings.auditLog());
         this.app = Javalin.create(config -> {
             config.showJavalinBanner = false;
             config.startupWatcherEnabled = false;
@@ -100,8 +151,18 @@ public final class Server implements AutoCloseable {
 
     /** Starts the service on the settings' host and port; {@link #port()} tells the port bound. */
     public static Server start(ModelPool pool, Settings settings, PrintStream accessLog) {
-        Server server = new Server(pool, settings, accessLog);
-        server.app.start(settings.host(), settings.port());
+        return start(pool, settings, accessLog, () -> { });
+    }
+
+    /** As {@link #start(ModelPool, Settings, PrintStream)}, running {@code beforeModel} before each image request's model work (tests: a slow or blocked step). */
+    static Server start(ModelPool pool, Settings settings, PrintStream accessLog, Runnable beforeModel) {
+        Server server = new Server(pool, settings, accessLog, beforeModel);
+        try {
+            server.app.start(settings.host(), settings.port());
+        } catch (RuntimeException e) {
+            server.close();
+            throw e;
+        }
         return server;
     }
 
@@ -113,6 +174,10 @@ public final class Server implements AutoCloseable {
     @Override
     public void close() {
         app.stop();
+        work.shutdownNow();
+        if (audit != null) {
+            audit.close();
+        }
     }
 
     private void routes() {
@@ -121,6 +186,9 @@ public final class Server implements AutoCloseable {
             String id = HexFormat.of().toHexDigits(RANDOM.nextLong());
             ctx.attribute(REQUEST_ID, id);
             ctx.header("X-Request-Id", id);
+            if (settings.apiKey() != null && isApi(ctx)) {
+                authorize(ctx);
+            }
             if (ctx.path().startsWith("/v1/predict") || ctx.path().startsWith("/v1/explain")) {
                 if (ctx.contentLength() > settings.maxUploadBytes() + (1 << 16)) {
                     throw new ApiException(413, "too_large", "upload of " + ctx.contentLength()
@@ -140,6 +208,9 @@ public final class Server implements AutoCloseable {
                 inFlight.release();
             }
             log(ctx);
+            if (audit != null && isApi(ctx)) {
+                audit(ctx);
+            }
         });
         app.get("/", ctx -> resource(ctx, "index.html", "text/html; charset=utf-8"));
         app.get("/app.js", ctx -> resource(ctx, "app.js", "text/javascript; charset=utf-8"));
@@ -164,39 +235,115 @@ public final class Server implements AutoCloseable {
     }
 
     private void predict(Context ctx) {
-        InputImage input = upload(ctx);
-        float[] p = pool.probabilities(input.image());
-        Map<String, Object> body = answer(ctx, input, p);
+        byte[] bytes = upload(ctx);
+        Predicted result = withinLimit(ctx, () -> {
+            InputImage input = decode(bytes);
+            return new Predicted(input, pool.probabilities(input.image()));
+        });
+        Map<String, Object> body = answer(ctx, result.input(), result.probabilities());
+        ctx.attribute(RESULT, body.get("label"));
         json(ctx, 200, body);
     }
 
     private void explain(Context ctx) {
-        InputImage input = upload(ctx);
-        float[] p = pool.probabilities(input.image());
         List<String> labels = pool.card().labels();
+        String format = ctx.queryParam("format") == null ? "png" : ctx.queryParam("format");
+        if (!format.equals("png") && !format.equals("json")) {
+            throw new ApiException(400, "bad_format", "format '" + format + "' is not png or json");
+        }
         String asked = ctx.queryParam("class");
-        int classIndex = asked == null ? Predictor.argmax(p) : labels.indexOf(asked);
-        if (classIndex < 0) {
+        if (asked != null && !labels.contains(asked)) {
             throw new ApiException(400, "unknown_class", "class '" + asked + "' is not one of the model's labels "
                     + labels + "; leave it out for the predicted class");
         }
-        String format = ctx.queryParam("format") == null ? "png" : ctx.queryParam("format");
-        float[][] map = pool.heatMap(input.image(), classIndex);
-        switch (format) {
-            case "png" -> {
-                GreyImage heat = HeatMaps.toImage(map, input.image().width(), input.image().height());
-                ctx.contentType("image/png").result(Overlays.encode(input.image(), heat, null));
+        byte[] bytes = upload(ctx);
+        Explained result = withinLimit(ctx, () -> {
+            InputImage input = decode(bytes);
+            float[] p = pool.probabilities(input.image());
+            int classIndex = asked == null ? Predictor.argmax(p) : labels.indexOf(asked);
+            float[][] map = pool.heatMap(input.image(), classIndex);
+            byte[] png = null;
+            String preview = null;
+            if (format.equals("png")) {
+                png = Overlays.encode(input.image(), HeatMaps.toImage(map, input.image().width(), input.image().height()),
+                        null);
+            } else {
+                preview = preview(input.image());
             }
-            case "json" -> {
-                Map<String, Object> body = answer(ctx, input, p);
-                body.put("heatClass", labels.get(classIndex));
-                body.put("heatMap", map);
-                body.put("heatMapMethod", "Grad-CAM on the last feature map, ReLU, divided by its maximum; rows top to "
-                        + "bottom, the cells spread evenly over the image");
-                body.put("preview", preview(input.image()));
-                json(ctx, 200, body);
+            return new Explained(input, p, classIndex, map, png, preview);
+        });
+        ctx.attribute(RESULT, labels.get(Predictor.argmax(result.probabilities())));
+        if (result.png() != null) {
+            ctx.contentType("image/png").result(result.png());
+            return;
+        }
+        Map<String, Object> body = answer(ctx, result.input(), result.probabilities());
+        body.put("heatClass", labels.get(result.classIndex()));
+        body.put("heatMap", result.map());
+        body.put("heatMapMethod", "Grad-CAM on the last feature map, ReLU, divided by its maximum; rows top to "
+                + "bottom, the cells spread evenly over the image");
+        body.put("preview", result.preview());
+        json(ctx, 200, body);
+    }
+
+    /** What the model said about an image. */
+    private record Predicted(InputImage input, float[] probabilities) {
+    }
+
+    /** What the model said about an image, with the heat map of one class, as a PNG overlay or with a preview for JSON. */
+    private record Explained(InputImage input, float[] probabilities, int classIndex, float[][] map, byte[] png,
+                             String preview) {
+    }
+
+    /**
+     * Runs an image request's decoding and model work off the request thread and waits for it until the
+     * request's time is up, then answers 503 {@code timeout}; the work is interrupted, but a forward pass
+     * already running finishes (the engine cannot stop it) and only then returns its model copy.
+     */
+    private <T> T withinLimit(Context ctx, Callable<T> task) {
+        Long started = ctx.attribute(STARTED);
+        long left = settings.requestTimeout().toNanos() - (System.nanoTime() - (started == null ? System.nanoTime() : started));
+        Future<T> future = work.submit(() -> {
+            beforeModel.run();
+            return task.call();
+        });
+        try {
+            return future.get(Math.max(0, left), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            future.cancel(true);
+            throw new ApiException(503, "timeout", "the request took longer than the limit of "
+                    + seconds(settings.requestTimeout()) + "; retry later, or with a smaller image");
+        } catch (InterruptedException e) {
+            future.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new ApiException(503, "interrupted", "the server is stopping; retry later");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
             }
-            default -> throw new ApiException(400, "bad_format", "format '" + format + "' is not png or json");
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    private static String seconds(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
+    }
+
+    private static boolean isApi(Context ctx) {
+        return ctx.path().equals("/v1") || ctx.path().startsWith("/v1/");
+    }
+
+    /** Refuses the request (401) unless it carries the API key as {@code Authorization: Bearer KEY} or {@code X-API-Key: KEY}. */
+    private void authorize(Context ctx) {
+        String given = ctx.header("X-API-Key");
+        String authorization = ctx.header("Authorization");
+        if (given == null && authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            given = authorization.substring(7);
+        }
+        if (!settings.apiKey().matches(given)) {
+            ctx.header("WWW-Authenticate", "Bearer realm=\"pneuknow\"");
+            throw new ApiException(401, "unauthorized", (given == null ? "no API key" : "wrong API key")
+                    + "; send the key as the header 'Authorization: Bearer KEY' or 'X-API-Key: KEY'");
         }
     }
 
@@ -220,8 +367,8 @@ public final class Server implements AutoCloseable {
         return body;
     }
 
-    /** The upload's bytes, checked and decoded; throws {@link ApiException} with the right status otherwise. */
-    private InputImage upload(Context ctx) {
+    /** The upload's bytes, checked by content, size and declared pixels; throws {@link ApiException} with the right status otherwise. */
+    private byte[] upload(Context ctx) {
         if (!ctx.isMultipartFormData()) {
             throw new ApiException(415, "not_multipart", "send the image as multipart/form-data in the field 'image'");
         }
@@ -252,6 +399,10 @@ public final class Server implements AutoCloseable {
             throw new ApiException(413, "too_many_pixels", "upload: " + size.width() + "x" + size.height()
                     + " pixels exceeds the limit of " + settings.maxPixels() + " pixels; downscale the image");
         }
+        return bytes;
+    }
+
+    private static InputImage decode(byte[] bytes) {
         return InputImage.decode(bytes, "upload");
     }
 
@@ -291,6 +442,7 @@ public final class Server implements AutoCloseable {
         body.put("message", message);
         body.put("requestId", requestId(ctx));
         ctx.attribute("errorWritten", Boolean.TRUE);
+        ctx.attribute(ERROR_CODE, code);
         json(ctx, status, body);
     }
 
@@ -354,5 +506,21 @@ public final class Server implements AutoCloseable {
         String sha = ctx.attribute(UPLOAD_SHA);
         accessLog.println(String.format(Locale.ROOT, "%s %s %s %s %d %dms id=%s%s", Instant.now(), ctx.ip(),
                 ctx.method(), ctx.path(), ctx.statusCode(), millis, requestId(ctx), sha == null ? "" : " sha256=" + sha));
+    }
+
+    private void audit(Context ctx) {
+        Long started = ctx.attribute(STARTED);
+        long millis = started == null ? 0 : (System.nanoTime() - started) / 1_000_000;
+        String code = ctx.attribute(ERROR_CODE);
+        String label = ctx.attribute(RESULT);
+        int status = ctx.statusCode();
+        String result = code != null ? code : status >= 400 ? "http_" + status : label != null ? label : "ok";
+        try {
+            audit.write(new AuditLog.Entry(Instant.now().toString(), requestId(ctx), ctx.ip(), ctx.method().name(),
+                    ctx.path(), status, ctx.attribute(UPLOAD_SHA), pool.card().weightsSha256(), result, millis));
+        } catch (RuntimeException e) {
+            accessLog.println(Instant.now() + " cannot write the audit log for request " + requestId(ctx) + ": "
+                    + e.getClass().getName());
+        }
     }
 }

@@ -47,7 +47,8 @@ class ServerTest {
     static void start() {
         tiny = TinyModel.train(dir);
         pool = new ModelPool(tiny.model(), 2, 30_000);
-        server = Server.start(pool, new Server.Settings("127.0.0.1", 0, MAX_UPLOAD, 1_000_000, 16, 0.5),
+        server = Server.start(pool, new Server.Settings("127.0.0.1", 0, MAX_UPLOAD, 1_000_000, 16, 0.5,
+                Server.Settings.DEFAULT_TIMEOUT, null, null),
                 new PrintStream(LOG, true, StandardCharsets.UTF_8));
     }
 

@@ -4,6 +4,25 @@
 // #selftest whether the bars and the overlay were really drawn (read back from the DOM and the canvases).
 
 const $ = (id) => document.getElementById(id);
+const KEY = 'pneuknow.apiKey';
+
+/** The API key typed into the page (kept for this tab only), as a request header; none when no key was typed. */
+function authHeaders() {
+  const key = sessionStorage.getItem(KEY);
+  return key ? { Authorization: 'Bearer ' + key } : {};
+}
+
+/** Fetches and parses a JSON answer; a 401 shows the key form. */
+async function fetchJson(path, options) {
+  const response = await fetch(path, { ...options, headers: authHeaders() });
+  const body = await response.json();
+  if (response.status === 401) {
+    $('keyform').hidden = false;
+    throw new Error('enter the API key above (' + body.message + ')');
+  }
+  if (!response.ok) throw new Error(body.message || 'HTTP ' + response.status);
+  return body;
+}
 
 function setStatus(text, isError) {
   $('status').textContent = text;
@@ -11,9 +30,8 @@ function setStatus(text, isError) {
 }
 
 async function loadModel() {
-  const response = await fetch('/v1/model');
-  const model = await response.json();
-  if (!response.ok) throw new Error(model.message || 'HTTP ' + response.status);
+  const model = await fetchJson('/v1/model');
+  $('keyform').hidden = true;
   $('model').textContent = 'Model ' + model.id + ' (' + model.architecture + ', ' + model.method + '), classes: '
       + model.labels.join(', ');
   $('notice').querySelector('strong').textContent = model.intendedUse;
@@ -25,10 +43,7 @@ async function loadModel() {
 async function post(path, blob, name) {
   const form = new FormData();
   form.append('image', blob, name || 'image');
-  const response = await fetch(path, { method: 'POST', body: form });
-  const body = await response.json();
-  if (!response.ok) throw new Error(body.message || 'HTTP ' + response.status);
-  return body;
+  return fetchJson(path, { method: 'POST', body: form });
 }
 
 function drawBars(probabilities) {
@@ -137,6 +152,13 @@ function wire() {
     e.preventDefault();
     drop.classList.remove('over');
     if (e.dataTransfer.files.length) analyseFile(e.dataTransfer.files[0]);
+  });
+  $('keyform').addEventListener('submit', (e) => {
+    e.preventDefault();
+    sessionStorage.setItem(KEY, $('apikey').value.trim());
+    $('apikey').value = '';
+    setStatus('');
+    loadModel().catch((err) => setStatus('Could not load the model card: ' + err.message, true));
   });
   $('opacity').addEventListener('input', (e) => { $('heat').style.opacity = String(e.target.value / 100); });
 }
