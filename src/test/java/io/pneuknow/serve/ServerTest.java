@@ -161,6 +161,7 @@ class ServerTest {
     @Test
     void badUploadsGetTheRightStatusAndTheServerKeepsServing() throws Exception {
         byte[] png = Files.readAllBytes(tiny.image(6));
+        byte[] jpeg = jpeg(tiny.image(6));
         byte[] noise = new byte[2000];
         new Random(3).nextBytes(noise);
         record Case(String name, String field, byte[] bytes, int status, String code) {
@@ -170,6 +171,8 @@ class ServerTest {
                 new Case("random bytes", "image", noise, 415, "unsupported_media_type"),
                 new Case("text named .png", "image", "hello, I am text".getBytes(StandardCharsets.UTF_8), 415, "unsupported_media_type"),
                 new Case("truncated PNG", "image", Arrays.copyOf(png, 60), 400, "bad_image"),
+                new Case("JPEG cut in its header", "image", Arrays.copyOf(jpeg, 200), 400, "bad_image"),
+                new Case("JPEG cut in its scan", "image", Arrays.copyOf(jpeg, jpeg.length / 2), 400, "bad_image"),
                 new Case("PNG declaring 100000 x 100000", "image", pngHeader(100_000, 100_000), 413, "too_many_pixels"),
                 new Case("over the upload limit", "image", new byte[(int) MAX_UPLOAD + 1000], 413, "too_large"),
                 new Case("wrong field", "file", png, 400, "missing_image"));
@@ -208,8 +211,16 @@ class ServerTest {
         assertThat(explained.statusCode()).isEqualTo(200);
         HttpResponse<byte[]> truncated = upload("/v1/predict", "image", "DOE^JANE^Q.dcm", Arrays.copyOf(bytes, bytes.length / 2));
         assertThat(truncated.statusCode()).isEqualTo(400);
+        byte[] noPixels = Files.readAllBytes(TestDicom.withoutPixelData(TestDicom.fromPng(tiny.image(7),
+                dir.resolve("no-pixels.dcm"))));
+        HttpResponse<byte[]> empty = upload("/v1/predict", "image", "DOE^JANE^Q.dcm", noPixels);
+        assertThat(empty.statusCode()).as(new String(empty.body(), StandardCharsets.UTF_8)).isEqualTo(400);
+        assertThat(json(empty).get("code").asText()).isEqualTo("bad_image");
+        assertThat(json(empty).get("message").asText()).contains("no pixel data").doesNotContain("\n");
+        assertThat(get("/health").statusCode()).isEqualTo(200);
         String everything = new String(response.body(), StandardCharsets.UTF_8) + new String(explained.body(), StandardCharsets.UTF_8)
-                + new String(truncated.body(), StandardCharsets.UTF_8) + LOG.toString(StandardCharsets.UTF_8);
+                + new String(truncated.body(), StandardCharsets.UTF_8) + new String(empty.body(), StandardCharsets.UTF_8)
+                + LOG.toString(StandardCharsets.UTF_8);
         for (String identifier : TestDicom.IDENTIFIERS) {
             assertThat(everything).doesNotContain(identifier);
         }
@@ -255,6 +266,16 @@ class ServerTest {
         assertThat(code).isEqualTo(1);
         assertThat(err.toString().trim()).isEqualTo("error: " + dir.resolve("nothing").resolve("model.json")
                 + ": no model.json here; pass the directory a training run wrote with --out");
+    }
+
+    /** The image as a baseline JPEG (grey). */
+    static byte[] jpeg(Path png) throws Exception {
+        var image = ImageIO.read(png.toFile());
+        var grey = new java.awt.image.BufferedImage(image.getWidth(), image.getHeight(), java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+        grey.getGraphics().drawImage(image, 0, 0, null);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        assertThat(ImageIO.write(grey, "jpeg", out)).isTrue();
+        return out.toByteArray();
     }
 
     /** A PNG whose header declares the size (valid signature and IHDR CRC) but holds no pixels. */

@@ -65,6 +65,24 @@ public final class TestDicom {
         }
     }
 
+    /** Removes the pixel data element from {@code dcm} in place (dcmtk's dcmodify); returns {@code dcm}. */
+    public static Path withoutPixelData(Path dcm) {
+        List<String> command = List.of("dcmodify", "-nb", "-ea", "(7fe0,0010)", dcm.toString());
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
+                fail(String.join(" ", command) + " failed: " + output);
+            }
+            return dcm;
+        } catch (IOException e) {
+            return fail("cannot run dcmodify: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return fail("interrupted");
+        }
+    }
+
     private static void requireImg2dcm() {
         boolean available;
         try {
