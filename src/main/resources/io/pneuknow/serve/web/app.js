@@ -1,7 +1,8 @@
 'use strict';
 // The PneuKnow page: uploads an image to /v1/predict and /v1/explain, draws the probabilities as bars and
 // the Grad-CAM heat map over the image. Opened with ?selftest=URL it analyses that image and records in
-// #selftest whether the bars and the overlay were really drawn (read back from the DOM and the canvases).
+// #selftest whether the bars and the overlay were really drawn (read back from the DOM and the canvases);
+// with &selftestkey=KEY it first types KEY into the API-key form (shown when the service asked for a key).
 
 const $ = (id) => document.getElementById(id);
 const KEY = 'pneuknow.apiKey';
@@ -158,7 +159,7 @@ function wire() {
     sessionStorage.setItem(KEY, $('apikey').value.trim());
     $('apikey').value = '';
     setStatus('');
-    loadModel().catch((err) => setStatus('Could not load the model card: ' + err.message, true));
+    modelLoaded = loadModel().catch((err) => setStatus('Could not load the model card: ' + err.message, true));
   });
   $('opacity').addEventListener('input', (e) => { $('heat').style.opacity = String(e.target.value / 100); });
 }
@@ -210,10 +211,17 @@ function verifyDrawing(prediction, explained) {
   return rows.length;
 }
 
-async function selfTest(url) {
+async function selfTest(url, key) {
   const report = $('selftest');
   report.dataset.failed = '';
   try {
+    if (key) { // typed into the key form, as a user would after the page's first call got 401
+      report.dataset.keyform = $('keyform').hidden ? 'hidden' : 'shown';
+      $('apikey').value = key;
+      $('keyform').requestSubmit();
+      await modelLoaded;
+      if (!$('keyform').hidden) throw new Error('the key form is still shown after entering the key');
+    }
     const image = await fetch(url);
     if (!image.ok) throw new Error('cannot fetch the test image: HTTP ' + image.status);
     const { prediction, explained } = await analyse(await image.blob(), 'selftest');
@@ -226,8 +234,8 @@ async function selfTest(url) {
   report.dataset.done = 'true';
 }
 
+let modelLoaded = null;
 wire();
-const selftestUrl = new URLSearchParams(location.search).get('selftest');
-loadModel()
-  .catch((e) => setStatus('Could not load the model card: ' + e.message, true))
-  .then(() => { if (selftestUrl) return selfTest(selftestUrl); });
+const query = new URLSearchParams(location.search);
+modelLoaded = loadModel().catch((e) => setStatus('Could not load the model card: ' + e.message, true));
+modelLoaded.then(() => { if (query.get('selftest')) return selfTest(query.get('selftest'), query.get('selftestkey')); });
