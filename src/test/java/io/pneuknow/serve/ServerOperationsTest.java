@@ -245,6 +245,16 @@ class ServerOperationsTest {
         }
     }
 
+    @Test
+    void serveRefusesAnAuditLogItCannotWriteInOneLine() {
+        Path file = dir.resolve("no-such-folder").resolve("audit.jsonl");
+        StringWriter err = new StringWriter();
+        int code = Main.run(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true), "serve", "--model",
+                tiny.model().toString(), "--port", "0", "--audit-log", file.toString());
+        assertThat(code).isEqualTo(1);
+        assertThat(err.toString().trim()).startsWith("error: " + file + ": cannot open the audit log").doesNotContain("\n");
+    }
+
     private static void await(CountDownLatch latch) {
         try {
             latch.await(60, TimeUnit.SECONDS);
