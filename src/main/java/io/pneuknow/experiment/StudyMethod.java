@@ -11,7 +11,7 @@ import java.util.List;
  *
  * @param variants the variant names in the order given (applied in that order); empty for none
  */
-record StudyMethod(String name, String method, String teacherInput, double annotationFraction,
+public record StudyMethod(String name, String method, String teacherInput, double annotationFraction,
                    List<String> variants) {
     static final String SEPARATOR = "+";
 

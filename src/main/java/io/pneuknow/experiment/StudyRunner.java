@@ -35,14 +35,62 @@ import java.util.Map;
  */
 public final class StudyRunner {
     /** A cell of the grid. */
-    record Cell(String architecture, StudyMethod method, int fold, long seed) {
-        Path dir(Path study) {
+    public record Cell(String architecture, StudyMethod method, int fold, long seed) {
+        /** The cell's folder in the study folder. */
+        public Path dir(Path study) {
             return study.resolve("cells").resolve(architecture).resolve(method.name()).resolve("fold-" + fold)
                     .resolve("seed-" + seed);
         }
 
-        String label() {
+        public String label() {
             return architecture + " " + method.name() + " fold " + fold + " seed " + seed;
+        }
+    }
+
+    /**
+     * A planned study: its settings, folder, data, folds and cells, what {@link #runCell} and
+     * {@link #finish} need. Made by {@link #plan} (which writes the study folder's own files) or by
+     * {@link #open} (which only reads them, for a worker of a distributed run).
+     */
+    public static final class Study {
+        private final StudyConfig config;
+        private final Path dir;
+        private final Dataset dataset;
+        private final String fingerprint;
+        private final Split folds;
+        private final List<Cell> cells;
+        // the data set with another variant's guidance regions: the same images, labels and folds
+        private final Map<DataSpec, Dataset> datasets = new java.util.concurrent.ConcurrentHashMap<>();
+
+        private Study(StudyConfig config, Path dir, Dataset dataset, String fingerprint, Split folds, List<Cell> cells) {
+            this.config = config;
+            this.dir = dir;
+            this.dataset = dataset;
+            this.fingerprint = fingerprint;
+            this.folds = folds;
+            this.cells = List.copyOf(cells);
+        }
+
+        public StudyConfig config() {
+            return config;
+        }
+
+        public Path dir() {
+            return dir;
+        }
+
+        /** Every cell of the grid, in the order a single-machine run trains them. */
+        public List<Cell> cells() {
+            return cells;
+        }
+
+        public String fingerprint() {
+            return fingerprint;
+        }
+
+        Dataset datasetFor(StudyMethod method) {
+            DataSpec cellData = config.dataFor(method);
+            return cellData.equals(config.data()) ? dataset : datasets.computeIfAbsent(cellData, DatasetLoader::load);
         }
     }
 
@@ -51,6 +99,37 @@ public final class StudyRunner {
 
     /** Runs (or resumes) the study and writes its tables; returns the results of every cell. */
     public static List<CellResult> run(StudyConfig config, Path dir, PrintStream log) throws IOException {
+        Study study = plan(config, dir, log);
+        List<Cell> cells = study.cells();
+        java.util.Map<Cell, CellResult> finished = new java.util.HashMap<>();
+        for (Cell cell : cells) {
+            finishedResult(study, cell).ifPresent(r -> finished.put(cell, r));
+        }
+        List<CellResult> results = new ArrayList<>();
+        for (int i = 0; i < cells.size(); i++) {
+            Cell cell = cells.get(i);
+            if (finished.containsKey(cell)) {
+                results.add(finished.get(cell));
+                log.printf("cell %d/%d %s: done earlier%n", i + 1, cells.size(), cell.label());
+                continue;
+            }
+            List<Cell> left = cells.subList(i, cells.size()).stream().filter(c -> !finished.containsKey(c)).toList();
+            log.printf("cell %d/%d %s: training (%d cells left, about %s)%n", i + 1, cells.size(), cell.label(),
+                    left.size(), eta(left, finished.values()));
+            CellResult result = runCell(study, cell, log);
+            finished.put(cell, result);
+            results.add(result);
+        }
+        finish(study, results);
+        return results;
+    }
+
+    /**
+     * Plans a study in {@code dir}: loads the data, checks its fingerprint and the settings against a
+     * study already there, writes data-fingerprint.txt, study.json and folds.csv, and lists the cells.
+     * Trains nothing.
+     */
+    public static Study plan(StudyConfig config, Path dir, PrintStream log) throws IOException {
         Dataset dataset = DatasetLoader.load(config.data());
         String fingerprint = Fingerprint.of(dataset);
         Files.createDirectories(dir);
@@ -62,14 +141,41 @@ public final class StudyRunner {
         AtomicFiles.writeString(marker, fingerprint + "\n");
         requireSameSettings(config, dir.resolve("study.json"));
         AtomicFiles.write(dir.resolve("study.json"), out -> Json.MAPPER.writeValue(out, config));
+        Study study = grid(config, dir, dataset, fingerprint);
+        SplitCsv.write(study.folds, dataset, dir.resolve("folds.csv"));
+        log.println(study.folds.countsTable(dataset));
+        study.folds.warnings(dataset).forEach(w -> log.println("warning: " + w));
+        return study;
+    }
+
+    /**
+     * Opens a study that {@link #plan} wrote, for a worker that runs some of its cells: reads
+     * study.json, loads the data and refuses data whose fingerprint differs from the planned one.
+     * Writes nothing.
+     */
+    public static Study open(Path dir) throws IOException {
+        Path studyFile = dir.resolve("study.json");
+        Path marker = dir.resolve("data-fingerprint.txt");
+        if (!Files.isRegularFile(studyFile) || !Files.isRegularFile(marker)) {
+            throw new BadInputException(dir + ": no planned study here (study.json and data-fingerprint.txt); "
+                    + "the folder must be the one the study was planned in, visible at the same path");
+        }
+        StudyConfig config = Json.MAPPER.readValue(studyFile.toFile(), StudyConfig.class);
+        Dataset dataset = DatasetLoader.load(config.data());
+        String fingerprint = Fingerprint.of(dataset);
+        String planned = Files.readString(marker).strip();
+        if (!planned.equals(fingerprint)) {
+            throw new BadInputException(dir + " was planned on data with fingerprint " + planned + " but the data here has "
+                    + fingerprint + "; every worker must see the same data at the same path");
+        }
+        return grid(config, dir, dataset, fingerprint);
+    }
+
+    private static Study grid(StudyConfig config, Path dir, Dataset dataset, String fingerprint) {
         Split folds = config.data().splitColumn() == null ? Splitter.kFold(dataset, config.folds(), config.foldSeed())
                 : Split.ofColumn(dataset, config.data().splitColumn());
         boolean fixed = folds.parts().contains(Split.TRAIN);
         List<Integer> foldsToRun = fixed ? List.of(0) : config.foldsToRun(folds.parts().size());
-        SplitCsv.write(folds, dataset, dir.resolve("folds.csv"));
-        log.println(folds.countsTable(dataset));
-        folds.warnings(dataset).forEach(w -> log.println("warning: " + w));
-
         List<Cell> cells = new ArrayList<>();
         for (String architecture : config.architectures()) {
             for (String method : config.methods()) {
@@ -80,47 +186,49 @@ public final class StudyRunner {
                 }
             }
         }
-        java.util.Map<Cell, CellResult> finished = new java.util.HashMap<>();
-        for (Cell cell : cells) {
-            Path cellFile = cell.dir(dir).resolve("cell.json");
-            if (Files.exists(cellFile)) {
-                CellResult earlier = Json.MAPPER.readValue(cellFile.toFile(), CellResult.class);
-                if (earlier.localisation() == null) {
-                    // written before localisation was recorded: score the saved model now
-                    CellResult filled = earlier.withLocalisation(localise(cell.dir(dir), testOf(dataset, folds, cell)));
-                    AtomicFiles.write(cellFile, out -> Json.MAPPER.writeValue(out, filled));
-                    earlier = filled;
-                }
-                finished.put(cell, earlier);
-            }
+        return new Study(config, dir, dataset, fingerprint, folds, cells);
+    }
+
+    /** A finished cell's result (its cell.json), with localisation filled in when it was written before that existed. */
+    static java.util.Optional<CellResult> finishedResult(Study study, Cell cell) throws IOException {
+        Path cellFile = cell.dir(study.dir).resolve("cell.json");
+        if (!Files.exists(cellFile)) {
+            return java.util.Optional.empty();
         }
-        List<CellResult> results = new ArrayList<>();
-        // the data set with another variant's guidance regions: the same images, labels and folds
-        Map<DataSpec, Dataset> datasets = new java.util.HashMap<>();
-        for (int i = 0; i < cells.size(); i++) {
-            Cell cell = cells.get(i);
-            if (finished.containsKey(cell)) {
-                results.add(finished.get(cell));
-                log.printf("cell %d/%d %s: done earlier%n", i + 1, cells.size(), cell.label());
-                continue;
-            }
-            List<Cell> left = cells.subList(i, cells.size()).stream().filter(c -> !finished.containsKey(c)).toList();
-            log.printf("cell %d/%d %s: training (%d cells left, about %s)%n", i + 1, cells.size(), cell.label(),
-                    left.size(), eta(left, finished.values()));
-            DataSpec cellData = config.dataFor(cell.method());
-            Dataset cellDataset = cellData.equals(config.data()) ? dataset
-                    : datasets.computeIfAbsent(cellData, DatasetLoader::load);
-            CellResult result = runCell(config, cellDataset, folds, fingerprint, cell, dir, log);
-            AtomicFiles.write(cell.dir(dir).resolve("cell.json"), out -> Json.MAPPER.writeValue(out, result));
-            finished.put(cell, result);
-            results.add(result);
+        CellResult earlier = Json.MAPPER.readValue(cellFile.toFile(), CellResult.class);
+        if (earlier.localisation() == null) {
+            // written before localisation was recorded: score the saved model now
+            CellResult filled = earlier.withLocalisation(localise(cell.dir(study.dir), testOf(study.dataset, study.folds, cell)));
+            AtomicFiles.write(cellFile, out -> Json.MAPPER.writeValue(out, filled));
+            earlier = filled;
         }
-        StudyTables tables = StudyTables.of(config, dataset, results);
+        return java.util.Optional.of(earlier);
+    }
+
+    /**
+     * Runs one cell into its folder and writes its cell.json; a cell with a cell.json is not trained
+     * again (its result is read), and an interrupted one resumes from its checkpoints. Cells may run
+     * in any order and in other processes; one cell must not run twice at the same time.
+     */
+    public static CellResult runCell(Study study, Cell cell, PrintStream log) throws IOException {
+        java.util.Optional<CellResult> done = finishedResult(study, cell);
+        if (done.isPresent()) {
+            return done.get();
+        }
+        CellResult result = runCell(study.config, study.datasetFor(cell.method()), study.folds, study.fingerprint, cell,
+                study.dir, log);
+        AtomicFiles.write(cell.dir(study.dir).resolve("cell.json"), out -> Json.MAPPER.writeValue(out, result));
+        return result;
+    }
+
+    /** Writes the study's tables and report from the results of its cells (in the order of {@link Study#cells}). */
+    public static void finish(Study study, List<CellResult> results) throws IOException {
+        Path dir = study.dir;
+        StudyTables tables = StudyTables.of(study.config, study.dataset, results);
         AtomicFiles.write(dir.resolve("summary.json"), out -> Json.MAPPER.writeValue(out, tables));
         AtomicFiles.writeString(dir.resolve("summary.md"), tables.markdown());
         AtomicFiles.writeString(dir.resolve("learning-curves.csv"), tables.learningCurvesCsv());
-        StudyReport.write(config, dataset, folds, tables, results, dir);
-        return results;
+        StudyReport.write(study.config, study.dataset, study.folds, tables, results, dir);
     }
 
     /**
