@@ -1,0 +1,126 @@
+package io.pneuknow.spark;
+
+import io.pneuknow.BadInputException;
+import io.pneuknow.experiment.StudyConfig;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code pneuknow-spark}: studies and batch prediction on Apache Spark. */
+@Command(name = "pneuknow-spark", mixinStandardHelpOptions = true, subcommands = {Main.Experiment.class, Main.Predict.class},
+        description = "PneuKnow on Apache Spark: a study's cells as Spark tasks, and batch prediction per partition.")
+public final class Main implements Callable<Integer> {
+    @Override
+    public Integer call() {
+        CommandLine.usage(this, System.err);
+        return 2;
+    }
+
+    public static void main(String[] args) {
+        int code = new CommandLine(new Main()).setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof BadInputException) {
+                cmd.getErr().println("error: " + e.getMessage());
+                return 2;
+            }
+            throw e;
+        }).execute(args);
+        System.exit(code);
+    }
+
+    /** The Spark session: the master given, else the one spark-submit set, else local[*]. */
+    static SparkSession session(String master, String app, int taskCpus) {
+        SparkConf conf = new SparkConf().setAppName(app);
+        if (master != null) {
+            conf.setMaster(master);
+        } else if (!conf.contains("spark.master")) {
+            conf.setMaster("local[*]");
+        }
+        if (taskCpus > 0 && !conf.contains("spark.task.cpus")) {
+            conf.set("spark.task.cpus", Integer.toString(taskCpus));
+        }
+        conf.setIfMissing("spark.ui.enabled", "false");
+        return SparkSession.builder().config(conf).getOrCreate();
+    }
+
+    @Command(name = "experiment", description = {"Runs (or resumes) a study with each cell (architecture, method, fold, seed)"
+            + " as a Spark task; finished cells are skipped. The study folder and the data must be at the same paths on"
+            + " every machine (a shared file system)."})
+    static final class Experiment implements Callable<Integer> {
+        @Option(names = "--config", required = true, description = "The study file (as for 'pneuknow experiment').")
+        Path config;
+
+        @Option(names = "--out", required = true, description = "The study folder.")
+        Path out;
+
+        @Option(names = "--spark", description = "Spark master: local[N], local[N,F] (F attempts per task), spark://..., yarn;"
+                + " default: what spark-submit set, else local[*].")
+        String master;
+
+        @Option(names = "--cell-heap", description = "Maximum heap of each cell's JVM, e.g. 4g (default: the JVM's).")
+        String heap;
+
+        @Override
+        public Integer call() throws Exception {
+            StudyConfig study = StudyConfig.read(config);
+            try (SparkSession spark = session(master, "pneuknow experiment", study.train().threads())) {
+                SparkStudy.Outcome outcome = SparkStudy.run(JavaSparkContext.fromSparkContext(spark.sparkContext()), study,
+                        out, heap, System.out);
+                return outcome.complete() ? 0 : 1;
+            }
+        }
+    }
+
+    @Command(name = "predict", description = {"Class probabilities for the images of a list (CSV with a header, or Parquet),"
+            + " predicted per partition with one loaded model per executor; writes OUT/predictions.parquet and"
+            + " OUT/predictions-csv. Unreadable images are rows with an error, not a failed job."})
+    static final class Predict implements Callable<Integer> {
+        @Option(names = "--model", required = true, description = "Model directory written by 'pneuknow train --out'.")
+        Path model;
+
+        @Option(names = "--list", required = true, description = "CSV (with a header) or Parquet list of image paths or URIs.")
+        Path list;
+
+        @Option(names = "--out", required = true, description = "Output folder.")
+        Path out;
+
+        @Option(names = "--spark", description = "Spark master (default: what spark-submit set, else local[*]).")
+        String master;
+
+        @Option(names = "--path-column", description = "The path column (default: path, file or image, else the first).")
+        String pathColumn;
+
+        @Option(names = "--id-column", description = "The image id column (default: image_id or id, else the path).")
+        String idColumn;
+
+        @Option(names = "--patient-column", description = "The patient id column (default: patient_id or patient when present).")
+        String patientColumn;
+
+        @Option(names = "--batch", defaultValue = "16", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
+        int batch;
+
+        @Option(names = "--partitions", defaultValue = "0", description = "Repartition the list into this many tasks (default: as read).")
+        int partitions;
+
+        @Option(names = "--threads", defaultValue = "0", description = "Engine threads per executor (default: all cores).")
+        int threads;
+
+        @Override
+        public Integer call() {
+            if (batch < 1) {
+                throw new BadInputException("--batch " + batch + ": must be at least 1");
+            }
+            try (SparkSession spark = session(master, "pneuknow predict", 0)) {
+                SparkPredict.Outcome o = SparkPredict.run(spark, model, list, out,
+                        new SparkPredict.Options(pathColumn, idColumn, patientColumn, batch, partitions, threads));
+                System.out.printf("%d images, %d unreadable; wrote %s and %s%n", o.images(), o.unreadable(),
+                        out.resolve("predictions.parquet"), out.resolve("predictions-csv"));
+                return o.images() > 0 && o.unreadable() == o.images() ? 1 : 0;
+            }
+        }
+    }
+}
