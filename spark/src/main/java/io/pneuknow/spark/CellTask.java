@@ -89,6 +89,11 @@ public final class CellTask implements Serializable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         builder.environment().put("OMP_WAIT_POLICY", "PASSIVE");
         builder.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
+        String gpus = gpuAddresses();
+        if (gpus != null) {
+            // the GPU(s) Spark gave this task (spark.task.resource.gpu.amount): the only ones the cell sees
+            builder.environment().put("CUDA_VISIBLE_DEVICES", gpus);
+        }
         Process process = builder.start();
         int code;
         try {
@@ -104,6 +109,16 @@ public final class CellTask implements Serializable {
             throw new IllegalStateException("cell " + label + ": its process exited with " + code + " (log " + log
                     + "); last lines:\n" + tail);
         }
+    }
+
+    /** The addresses of the GPUs Spark assigned to this task, comma-separated; null when none (no GPU scheduling). */
+    static String gpuAddresses() {
+        TaskContext context = TaskContext.get();
+        if (context == null) {
+            return null;
+        }
+        scala.Option<org.apache.spark.resource.ResourceInformation> gpu = context.resources().get("gpu");
+        return gpu.isDefined() && gpu.get().addresses().length > 0 ? String.join(",", gpu.get().addresses()) : null;
     }
 
     /** This JVM's class path: java.class.path and the jars Spark added to the task's class loaders (--jars). */
