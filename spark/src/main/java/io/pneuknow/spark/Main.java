@@ -82,11 +82,12 @@ public final class Main implements Callable<Integer> {
         @Option(names = "--model", required = true, description = "Model directory written by 'pneuknow train --out'.")
         Path model;
 
-        @Option(names = "--list", required = true, description = "CSV (with a header) or Parquet list of image paths or URIs.")
-        Path list;
+        @Option(names = "--list", required = true, description = "CSV (with a header) or Parquet list of image paths or URIs;"
+                + " a path or a URI Spark reads (hdfs:, s3a:).")
+        String list;
 
-        @Option(names = "--out", required = true, description = "Output folder.")
-        Path out;
+        @Option(names = "--out", required = true, description = "Output folder (a path or a URI Spark writes to).")
+        String out;
 
         @Option(names = "--spark", description = "Spark master (default: what spark-submit set, else local[*]).")
         String master;
@@ -118,7 +119,7 @@ public final class Main implements Callable<Integer> {
                 SparkPredict.Outcome o = SparkPredict.run(spark, model, list, out,
                         new SparkPredict.Options(pathColumn, idColumn, patientColumn, batch, partitions, threads));
                 System.out.printf("%d images, %d unreadable; wrote %s and %s%n", o.images(), o.unreadable(),
-                        out.resolve("predictions.parquet"), out.resolve("predictions-csv"));
+                        out + "/predictions.parquet", out + "/predictions-csv");
                 return o.images() > 0 && o.unreadable() == o.images() ? 1 : 0;
             }
         }

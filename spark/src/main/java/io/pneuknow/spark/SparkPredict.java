@@ -77,12 +77,13 @@ public final class SparkPredict implements Serializable {
     }
 
     /** Predicts every image of {@code list} with the model in {@code modelDir} and writes the outputs under {@code out}. */
-    public static Outcome run(SparkSession spark, Path modelDir, Path list, Path out, Options options) {
+    public static Outcome run(SparkSession spark, Path modelDir, String list, String out, Options options) {
         ModelCard card = ModelBundle.readCard(modelDir);
-        String name = list.getFileName().toString().toLowerCase(Locale.ROOT);
-        Dataset<Row> input = name.endsWith(".parquet") || java.nio.file.Files.isDirectory(list)
-                ? spark.read().parquet(list.toAbsolutePath().toString())
-                : spark.read().option("header", "true").csv(list.toAbsolutePath().toString());
+        String listLocation = location(list);
+        String name = list.replaceAll("/+$", "").toLowerCase(Locale.ROOT);
+        Dataset<Row> input = name.endsWith(".parquet") || (!isUri(list) && java.nio.file.Files.isDirectory(Path.of(list)))
+                ? spark.read().parquet(listLocation)
+                : spark.read().option("header", "true").csv(listLocation);
         List<String> columns = Arrays.asList(input.columns());
         String pathColumn = column(columns, options.pathColumn(), List.of("path", "file", "image"), true, list);
         String idColumn = column(columns, options.idColumn(), List.of("image_id", "id"), false, list);
@@ -94,16 +95,17 @@ public final class SparkPredict implements Serializable {
         if (options.partitions() > 0) {
             rows = rows.repartition(options.partitions());
         }
-        Path parent = list.toAbsolutePath().getParent();
+        // relative paths in a local list are taken from the list's folder
+        Path parent = isUri(list) ? null : Path.of(list).toAbsolutePath().getParent();
         SparkPredict job = new SparkPredict(modelDir.toAbsolutePath().toString(), parent == null ? "" : parent.toString(),
                 options.batch(), options.threads(), card.labels().size());
         Dataset<Row> predicted = spark.createDataFrame(rows.mapPartitions(job::predictPartition), schema(card.labels()))
                 .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
         try {
-            predicted.write().mode(SaveMode.Overwrite).parquet(out.resolve("predictions.parquet").toAbsolutePath().toString());
-            Dataset<Row> back = spark.read().parquet(out.resolve("predictions.parquet").toAbsolutePath().toString());
-            back.coalesce(1).write().mode(SaveMode.Overwrite).option("header", "true")
-                    .csv(out.resolve("predictions-csv").toAbsolutePath().toString());
+            String base = location(out).replaceAll("/+$", "");
+            predicted.write().mode(SaveMode.Overwrite).parquet(base + "/predictions.parquet");
+            Dataset<Row> back = spark.read().parquet(base + "/predictions.parquet");
+            back.coalesce(1).write().mode(SaveMode.Overwrite).option("header", "true").csv(base + "/predictions-csv");
             long total = back.count();
             long unreadable = back.filter("error IS NOT NULL").count();
             return new Outcome(total, unreadable);
@@ -112,7 +114,16 @@ public final class SparkPredict implements Serializable {
         }
     }
 
-    private static String column(List<String> columns, String given, List<String> defaults, boolean required, Path list) {
+    /** A URI (hdfs:, s3a:, file:) as it is; a local path made absolute. */
+    static String location(String pathOrUri) {
+        return isUri(pathOrUri) ? pathOrUri : Path.of(pathOrUri).toAbsolutePath().toString();
+    }
+
+    static boolean isUri(String s) {
+        return s.matches("^[A-Za-z][A-Za-z0-9+.-]+:.*") && !s.matches("^[A-Za-z]:[\\\\/].*");
+    }
+
+    private static String column(List<String> columns, String given, List<String> defaults, boolean required, String list) {
         if (given != null) {
             if (!columns.contains(given)) {
                 throw new BadInputException(list + ": no column '" + given + "' (columns: " + columns + ")");
@@ -206,7 +217,7 @@ public final class SparkPredict implements Serializable {
 
     /** Decodes an image from a local path (relative to the list's folder), a file: URI or a Hadoop file system URI. */
     private GreyImage read(String path) throws IOException {
-        if (path.matches("^[A-Za-z][A-Za-z0-9+.-]+:.*") && !path.matches("^[A-Za-z]:[\\\\/].*")) {
+        if (isUri(path)) {
             URI uri = URI.create(path);
             if ("file".equalsIgnoreCase(uri.getScheme())) {
                 return InputImage.read(Path.of(uri)).image();

@@ -71,7 +71,7 @@ class SparkPredictTest {
         List<Row> rows;
         try (SparkSession spark = SparkSession.builder().master("local[2]").appName("test").config("spark.ui.enabled", "false")
                 .config("spark.driver.host", "localhost").getOrCreate()) {
-            SparkPredict.Outcome outcome = SparkPredict.run(spark, model, list, out,
+            SparkPredict.Outcome outcome = SparkPredict.run(spark, model, list.toString(), out.toString(),
                     new SparkPredict.Options(null, null, null, 16, 3, 2));
             assertThat(outcome.images()).isEqualTo(302);
             assertThat(outcome.unreadable()).isEqualTo(2);
