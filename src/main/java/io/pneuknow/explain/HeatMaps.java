@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.LambdaBlock;
@@ -19,7 +20,9 @@ import io.pneuknow.model.ClassifierNet;
 import io.pneuknow.model.ModelBundle;
 import io.pneuknow.transform.Preprocessor;
 import io.pneuknow.transform.Resize;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Class activation maps of a {@link ClassifierNet} for raw images, preprocessed as the model was
@@ -37,15 +40,14 @@ import java.util.List;
  *       {@link #cam} refuses such heads ({@link #camIsExact()} is false): use {@link #gradCam}.</li>
  * </ul>
  *
- * <p>The public maps are at the raw image's size: ReLU, divided by the maximum, upsampled bilinearly
- * (OpenCV, pixel centres aligned), divided by the maximum again, so values are in [0, 1] with max 1; a
- * map with no positive value stays all zero. The aligned upsampling draws cell j of a map at stride s
- * around the middle of the block [s j, s j + s); in nets whose stride-2 convolutions are padded to keep
- * the size (tiny_cnn, checked in HeatMapMechanismTest, and by the same arithmetic the ResNets) the
- * cell's receptive field is centred on input pixel s j, so these maps sit (s - 1) / 2 input pixels
- * right of and below the evidence (15.5 for the last map at stride 32): where that matters, use the raw
- * maps with the cells' true centres. Everything runs in inference mode (BatchNorm running
- * statistics, no dropout); the net is not changed, but the backward pass may leave gradients in
+ * <p>The public maps are at the raw image's size: ReLU, divided by the maximum, each cell placed at
+ * the centre of its receptive field on the input ({@link #geometry}, measured once per stage) and
+ * interpolated bilinearly between cell centres, divided by the maximum again, so values are in
+ * [0, 1] with max 1; a map with no positive value stays all zero. (Plain aligned upsampling, the
+ * static {@link #toImage(float[][], int, int)}, draws cell j at the middle of the block
+ * [s j, s j + s): right for ConvNeXt, but (s - 1) / 2 = 15.5 input pixels right of and below the
+ * evidence at stride 32 for tiny_cnn and the ResNets.) Everything runs in inference mode (BatchNorm
+ * running statistics, no dropout); the net is not changed, but the backward pass may leave gradients in
  * parameters that require them (a training step zeroes them first). Not thread-safe (one gradient tape
  * per engine at a time): one instance per thread, and not while the same engine is training.
  */
@@ -54,6 +56,22 @@ public final class HeatMaps {
     private final Preprocessor preprocessor;
     private final NDManager manager;
     private final boolean camIsExact;
+    /** Where each stage's cells sit on the network input, measured once per stage. */
+    private final Map<Integer, CellGeometry> geometries = new HashMap<>();
+
+    /**
+     * Where the cells of a feature map sit on the network's input (square, {@code inputSize} px):
+     * cell j's centre is at {@code offset + stride * j} input pixels (the same along both axes).
+     */
+    public record CellGeometry(double stride, double offset) {
+        /** OpenCV's aligned upsampling: cell j drawn at the middle of the block [s j, s j + s). */
+        static CellGeometry aligned(double stride) {
+            return new CellGeometry(stride, (stride - 1) / 2);
+        }
+    }
+
+    /** Side of the probe image of {@link #geometry}: large enough to hold most of a cell's receptive field. */
+    static final int PROBE_SIZE = 512;
 
     /** For a model loaded with {@link ModelBundle#load}: its net, its preprocessing and its manager. */
     public HeatMaps(ModelBundle.Loaded model) {
@@ -87,7 +105,7 @@ public final class HeatMaps {
 
     /** Grad-CAM on the last feature map, at the raw image's size, in [0, 1]. */
     public GreyImage gradCam(GreyImage raw, int classIndex) {
-        return toImage(rawGradCam(raw, classIndex), raw.width(), raw.height());
+        return toImage(rawGradCam(raw, classIndex), backboneStages(), raw.width(), raw.height());
     }
 
     /**
@@ -97,12 +115,141 @@ public final class HeatMaps {
      * For tiny_cnn the children are conv, BN, ReLU per stage, so 3, 6, 9, 12, 15 end the five stages.
      */
     public GreyImage gradCam(GreyImage raw, int classIndex, int stage) {
-        return toImage(rawGradCam(raw, classIndex, stage), raw.width(), raw.height());
+        return toImage(rawGradCam(raw, classIndex, stage), stage, raw.width(), raw.height());
     }
 
     /** CAM at the raw image's size, in [0, 1]; only when {@link #camIsExact()}. */
     public GreyImage cam(GreyImage raw, int classIndex) {
-        return toImage(rawCam(raw, classIndex), raw.width(), raw.height());
+        return toImage(rawCam(raw, classIndex), backboneStages(), raw.width(), raw.height());
+    }
+
+    /**
+     * A map of backbone stage {@code stage} (as {@link #rawGradCam(GreyImage, int, int)} gives it) as a
+     * heat map at {@code width x height}: ReLU, normalised by its max, each cell placed at its
+     * receptive field's centre ({@link #geometry}) and interpolated bilinearly between cell centres
+     * (constant beyond the outer ones), normalised again; all zero when no value is positive.
+     */
+    public GreyImage toImage(float[][] map, int stage, int width, int height) {
+        int h = map.length;
+        int w = map[0].length;
+        float[] cells = new float[h * w];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                float v = map[y][x];
+                cells[y * w + x] = v > 0 ? v : 0f; // also turns NaN into 0
+            }
+        }
+        if (!normaliseByMax(cells)) {
+            return GreyImage.blank(width, height);
+        }
+        CellGeometry g = geometry(stage);
+        int size = preprocessor.inputSize();
+        double[] u = cellCoordinates(width, size, g, w);
+        double[] v = cellCoordinates(height, size, g, h);
+        float[] out = new float[width * height];
+        for (int y = 0; y < height; y++) {
+            int y0 = (int) Math.floor(v[y]);
+            int y1 = Math.min(y0 + 1, h - 1);
+            double fy = v[y] - y0;
+            for (int x = 0; x < width; x++) {
+                int x0 = (int) Math.floor(u[x]);
+                int x1 = Math.min(x0 + 1, w - 1);
+                double fx = u[x] - x0;
+                double top = cells[y0 * w + x0] * (1 - fx) + cells[y0 * w + x1] * fx;
+                double bottom = cells[y1 * w + x0] * (1 - fx) + cells[y1 * w + x1] * fx;
+                out[y * width + x] = (float) (top * (1 - fy) + bottom * fy);
+            }
+        }
+        if (!normaliseByMax(out)) {
+            return GreyImage.blank(width, height);
+        }
+        return new GreyImage(width, height, out);
+    }
+
+    /**
+     * For each of {@code n} output pixels along an axis, the (fractional) cell coordinate it samples,
+     * clamped to [0, cells - 1]: output pixel X has its centre at input pixel (X + 0.5) size / n - 0.5
+     * (the preprocessing resizes the whole image to the input), which is cell (that - offset) / stride.
+     */
+    static double[] cellCoordinates(int n, int size, CellGeometry g, int cells) {
+        double[] out = new double[n];
+        for (int i = 0; i < n; i++) {
+            double input = (i + 0.5) * size / n - 0.5;
+            out[i] = Math.max(0, Math.min(cells - 1, (input - g.offset()) / g.stride()));
+        }
+        return out;
+    }
+
+    /**
+     * Where the cells of backbone stage {@code stage} sit on the network input, measured once: on a
+     * {@value #PROBE_SIZE} px noise image (seeded) in inference mode, the centre of a middle cell's
+     * effective receptive field (Luo et al. 2016: the centroid of |d sum_k a_k(cell) / d input|),
+     * minus stride x its index. Measured rather than derived, so it holds for every architecture,
+     * TorchScript backbones too: tiny_cnn and the ResNets (stride-2 convolutions padded to keep the
+     * size) centre cell j on input pixel s j, ConvNeXt (non-overlapping patches) on s j + (s - 1) / 2,
+     * where plain aligned upsampling would draw every net (checked in HeatMapsTest). Falls back to the
+     * aligned placement when the map has a single cell or no gradient reaches the input.
+     */
+    public CellGeometry geometry(int stage) {
+        return geometries.computeIfAbsent(stage, this::probeGeometry);
+    }
+
+    private CellGeometry probeGeometry(int stage) {
+        int size = Math.max(PROBE_SIZE, preprocessor.inputSize());
+        int channels = preprocessor.channels();
+        float[] noise = new float[channels * size * size];
+        java.util.Random random = new java.util.Random(12345);
+        for (int i = 0; i < noise.length; i++) {
+            noise[i] = (float) random.nextGaussian();
+        }
+        try (NDManager scratch = manager.newSubManager()) {
+            ParameterStore ps = new ParameterStore(scratch, false);
+            NDArray x = scratch.create(noise, new Shape(1, channels, size, size));
+            x.setRequiresGradient(true);
+            int cells;
+            try (GradientCollector tape = Engine.getInstance().newGradientCollector()) {
+                NDArray activation = activation(ps, x, stage);
+                cells = (int) activation.getShape().get(2);
+                if (cells < 2 || activation.getShape().get(3) != cells) {
+                    return CellGeometry.aligned((double) preprocessor.inputSize() / Math.max(1, cells));
+                }
+                int middle = cells / 2;
+                tape.backward(activation.get(new NDIndex(0 + ", :, " + middle + ", " + middle)).sum());
+                float[] g = x.getGradient().toFloatArray();
+                double total = 0;
+                double sumY = 0;
+                double sumX = 0;
+                for (int c = 0; c < channels; c++) {
+                    for (int y = 0; y < size; y++) {
+                        for (int xx = 0; xx < size; xx++) {
+                            double m = Math.abs(g[(c * size + y) * size + xx]);
+                            total += m;
+                            sumY += m * y;
+                            sumX += m * xx;
+                        }
+                    }
+                }
+                double stride = (double) size / cells;
+                if (!(total > 0)) {
+                    return CellGeometry.aligned(stride);
+                }
+                double centre = (sumY + sumX) / (2 * total);
+                return new CellGeometry(stride, centre - stride * middle);
+            }
+        }
+    }
+
+    /** The output of backbone children 0..stage-1 (the feature map for the last stage), inference mode. */
+    private NDArray activation(ParameterStore ps, NDArray x, int stage) {
+        if (stage == backboneStages()) {
+            return net.features(ps, x, false);
+        }
+        List<Block> children = ((SequentialBlock) net.backbone()).getChildren().values();
+        NDList current = new NDList(x);
+        for (int i = 0; i < stage; i++) {
+            current = children.get(i).forward(ps, current, false);
+        }
+        return current.singletonOrThrow();
     }
 
     /** Grad-CAM at feature resolution, [h][w], signed (before ReLU and normalisation). */
@@ -187,7 +334,9 @@ public final class HeatMaps {
 
     /**
      * A feature-resolution map as a heat map at {@code width x height}: ReLU, normalised by its max,
-     * upsampled bilinearly, normalised again; all zero when no value is positive.
+     * upsampled bilinearly with pixel centres aligned (OpenCV), normalised again; all zero when no value
+     * is positive. It places cell j at the middle of the block [s j, s j + s), which is not where every
+     * net's cell looks: for a known net use {@link #toImage(float[][], int, int, int)}.
      */
     public static GreyImage toImage(float[][] map, int width, int height) {
         int h = map.length;

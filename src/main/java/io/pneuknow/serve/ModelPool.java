@@ -100,6 +100,23 @@ public final class ModelPool implements AutoCloseable {
         }
     }
 
+    /**
+     * A map from {@link #heatMap} at {@code width x height}, each cell drawn at its receptive field's
+     * centre ({@link HeatMaps#toImage(float[][], int, int, int)}; the first call per copy measures
+     * where that is, with a gradient pass, so it holds the tape lock).
+     */
+    public GreyImage heatImage(float[][] map, int width, int height) {
+        Copy copy = borrow();
+        try {
+            synchronized (TAPE) {
+                HeatMaps heat = copy.heatMaps();
+                return heat.toImage(map, heat.backboneStages(), width, height);
+            }
+        } finally {
+            idle.add(copy);
+        }
+    }
+
     private Copy borrow() {
         try {
             Copy copy = idle.poll(waitMillis, TimeUnit.MILLISECONDS);

@@ -9,7 +9,6 @@ import io.pneuknow.BadInputException;
 import io.pneuknow.Json;
 import io.pneuknow.data.GreyImage;
 import io.pneuknow.data.ImageFiles;
-import io.pneuknow.explain.HeatMaps;
 import io.pneuknow.explain.Overlays;
 import io.pneuknow.guard.GuardWarning;
 import io.pneuknow.guard.InputGuard;
@@ -265,7 +264,7 @@ public final class Server implements AutoCloseable {
             byte[] png = null;
             String preview = null;
             if (format.equals("png")) {
-                png = Overlays.encode(input.image(), HeatMaps.toImage(map, input.image().width(), input.image().height()),
+                png = Overlays.encode(input.image(), pool.heatImage(map, input.image().width(), input.image().height()),
                         null);
             } else {
                 preview = preview(input.image());

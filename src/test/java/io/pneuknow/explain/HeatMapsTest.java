@@ -269,4 +269,31 @@ class HeatMapsTest {
         assertThat(max).isEqualTo(1f);
         assertThat(HeatMaps.toImage(new float[][] {{-1, -2}, {0, -0.5f}}, 7, 5).pixels()).containsOnly(0f);
     }
+
+    @Test
+    void cellsArePlacedAtTheirReceptiveFieldsCentresMeasuredPerArchitecture() {
+        // padded stride-2 convolutions (tiny_cnn, the ResNets) centre cell j on input pixel s j;
+        // ConvNeXt's non-overlapping patches on s j + (s - 1) / 2 = 32 j + 15.5
+        HeatMaps tiny = new HeatMaps(randomTiny(5), Preprocessor.defaults(INPUT, 1), manager);
+        assertThat(tiny.geometry(tiny.backboneStages()).stride()).isEqualTo(32);
+        assertThat(tiny.geometry(tiny.backboneStages()).offset()).isCloseTo(0, within(1.0));
+        assertThat(tiny.geometry(12).stride()).isEqualTo(16);
+        assertThat(tiny.geometry(12).offset()).isCloseTo(0, within(1.0));
+        Engine.getInstance().setRandomSeed(5);
+        ClassifierNet convnext = Architectures.initialize(Architecture.convnext_micro.build(3, 1, 0f), manager, INPUT);
+        HeatMaps patches = new HeatMaps(convnext, Preprocessor.defaults(INPUT, 1), manager);
+        assertThat(patches.geometry(patches.backboneStages()).offset()).isCloseTo(15.5, within(1.0));
+
+        // a single hot cell (row 1, column 2) of tiny_cnn's 4 x 4 map, drawn on a 256 x 128 image: its peak
+        // lies over input pixel (32 * 2 + o, 32 * 1 + o), i.e. at twice that across and once down
+        double o = tiny.geometry(tiny.backboneStages()).offset();
+        float[][] map = new float[4][4];
+        map[1][2] = 1;
+        int[] peak = argmax(tiny.toImage(map, tiny.backboneStages(), 256, 128));
+        assertThat((double) peak[0]).isCloseTo(2 * (64 + o + 0.5) - 0.5, within(1.5));
+        assertThat((double) peak[1]).isCloseTo(32 + o, within(1.0));
+        // aligned upsampling would have drawn it half a cell (15.5 input pixels) further right and down
+        int[] aligned = argmax(HeatMaps.toImage(map, 256, 128));
+        assertThat(aligned[1] - peak[1]).isBetween(14, 17);
+    }
 }
