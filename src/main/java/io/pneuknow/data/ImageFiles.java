@@ -43,19 +43,24 @@ public final class ImageFiles {
             return new Dimensions(header.columns(), header.rows());
         }
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
-            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-            if (!readers.hasNext()) {
-                throw undecodable(file, "unknown image format");
-            }
-            ImageReader reader = readers.next();
-            try {
-                reader.setInput(in, true, true);
-                return new Dimensions(reader.getWidth(0), reader.getHeight(0));
-            } finally {
-                reader.dispose();
-            }
+            return headerDimensions(in, file);
         } catch (IOException e) {
             throw undecodable(file, e.getMessage());
+        }
+    }
+
+    /** Width and height from an image stream's header, without decoding the pixels. */
+    private static Dimensions headerDimensions(ImageInputStream in, Object name) throws IOException {
+        Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+        if (!readers.hasNext()) {
+            throw undecodable(name, "unknown image format");
+        }
+        ImageReader reader = readers.next();
+        try {
+            reader.setInput(in, true, true);
+            return new Dimensions(reader.getWidth(0), reader.getHeight(0));
+        } finally {
+            reader.dispose();
         }
     }
 
@@ -99,17 +104,7 @@ public final class ImageFiles {
             return new Dimensions(header.columns(), header.rows());
         }
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
-            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-            if (!readers.hasNext()) {
-                throw undecodable(name, "unknown image format");
-            }
-            ImageReader reader = readers.next();
-            try {
-                reader.setInput(in, true, true);
-                return new Dimensions(reader.getWidth(0), reader.getHeight(0));
-            } finally {
-                reader.dispose();
-            }
+            return headerDimensions(in, name);
         } catch (IOException | RuntimeException e) {
             if (e instanceof BadInputException bad) {
                 throw bad;

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Assumptions;
  * Tests that need it are skipped when dcmtk is absent, unless pneuknow.requireHeavy=true, when they
  * fail.
  */
-final class Dcmtk {
+public final class Dcmtk {
     /** Identifiers written into every test file's header; they must never come out of the reader. */
     static final String PATIENT_NAME = "DOE^JANE^Q";
     static final String PATIENT_ID = "PID8675309";
@@ -33,7 +33,7 @@ final class Dcmtk {
     }
 
     /** Skips the calling test when dcmtk is missing (fails instead when pneuknow.requireHeavy=true). */
-    static synchronized void require() {
+    public static synchronized void require() {
         if (available == null) {
             try {
                 Process process = new ProcessBuilder("dump2dcm", "--version").redirectErrorStream(true).start();

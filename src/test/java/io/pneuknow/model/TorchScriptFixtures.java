@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -42,40 +41,21 @@ public final class TorchScriptFixtures {
     private static Path write(Path dir) throws IOException, InterruptedException {
         Files.createDirectories(dir);
         Path log = dir.resolve("python.log");
-        int probe = run(List.of(TorchvisionParityTest.PYTHON, SCRIPT.toString(), "--versions"), log, 120);
+        int probe = PythonProcess.run(List.of(TorchvisionParityTest.PYTHON, SCRIPT.toString(), "--versions"), log, 120);
         if (probe != 0) {
             String why = TorchvisionParityTest.PYTHON + " cannot import torch/torchvision (apt-get install python3-torch"
-                    + " python3-torchvision): " + tail(log);
+                    + " python3-torchvision): " + PythonProcess.tail(log);
             if (Boolean.getBoolean("pneuknow.requireHeavy")) {
                 fail("pneuknow.requireHeavy=true but " + why);
             }
             Assumptions.abort(why);
         }
-        int rc = run(List.of(TorchvisionParityTest.PYTHON, SCRIPT.toString(), "--size", "64", "--batch", "2", "--seed",
+        int rc = PythonProcess.run(List.of(TorchvisionParityTest.PYTHON, SCRIPT.toString(), "--size", "64", "--batch", "2", "--seed",
                 "0", dir.toString()), log, 600);
         if (rc != 0) {
-            fail("torchscript_backbone.py failed (" + rc + "): " + tail(log));
+            fail("torchscript_backbone.py failed (" + rc + "): " + PythonProcess.tail(log));
         }
         return dir;
     }
 
-    private static int run(List<String> command, Path log, int timeoutSeconds) throws IOException, InterruptedException {
-        Process p;
-        try {
-            p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        } catch (IOException e) {
-            Files.writeString(log, e.toString());
-            return -1;
-        }
-        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return -2;
-        }
-        return p.exitValue();
-    }
-
-    private static String tail(Path log) throws IOException {
-        String s = Files.exists(log) ? Files.readString(log) : "";
-        return s.length() > 2000 ? s.substring(s.length() - 2000) : s;
-    }
 }

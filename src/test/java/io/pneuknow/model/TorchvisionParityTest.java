@@ -21,7 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -71,10 +70,10 @@ class TorchvisionParityTest {
     @BeforeAll
     static void writeReferences() throws Exception {
         Path out = dir.resolve("python.log");
-        int probe = run(List.of(PYTHON, SCRIPT.toString(), "--versions"), out, 120);
+        int probe = PythonProcess.run(List.of(PYTHON, SCRIPT.toString(), "--versions"), out, 120);
         if (probe != 0) {
             String why = PYTHON + " cannot import torch/torchvision (apt-get install python3-torch"
-                    + " python3-torchvision): " + tail(out);
+                    + " python3-torchvision): " + PythonProcess.tail(out);
             if (Boolean.getBoolean("pneuknow.requireHeavy")) {
                 fail("pneuknow.requireHeavy=true but " + why);
             }
@@ -85,30 +84,11 @@ class TorchvisionParityTest {
                 "--classes", "5", "--seed", "0", dir.toString()));
         command.addAll(List.of(architectures()));
         long start = System.nanoTime();
-        int rc = run(command, out, 1200);
+        int rc = PythonProcess.run(command, out, 1200);
         pythonSeconds = (System.nanoTime() - start) / 1e9;
-        assertThat(rc).as("reference script failed: %s", tail(out)).isZero();
+        assertThat(rc).as("reference script failed: %s", PythonProcess.tail(out)).isZero();
     }
 
-    private static int run(List<String> command, Path log, int timeoutSeconds) throws IOException, InterruptedException {
-        Process p;
-        try {
-            p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        } catch (IOException e) {
-            Files.writeString(log, e.toString());
-            return -1;
-        }
-        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return -2;
-        }
-        return p.exitValue();
-    }
-
-    private static String tail(Path log) throws IOException {
-        String s = Files.exists(log) ? Files.readString(log) : "";
-        return s.length() > 2000 ? s.substring(s.length() - 2000) : s;
-    }
 
     /** All of {@link #ARCHS}, or those named (comma-separated) by -Dpneuknow.parityArchs. */
     static String[] architectures() {

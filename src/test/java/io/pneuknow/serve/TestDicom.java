@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.fail;
 
 import io.pneuknow.data.GreyImage;
 import io.pneuknow.data.ImageFiles;
+import io.pneuknow.dicom.Dcmtk;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 import java.io.IOException;
@@ -14,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * DICOM files for predict and serve tests, made with dcmtk's img2dcm from a grey JPEG of a PNG (JPEG
@@ -32,7 +32,7 @@ public final class TestDicom {
 
     /** {@code png} as {@code out} (a .dcm path), with the attributes given as dcmtk keys, e.g. "ViewPosition=LL". */
     public static Path fromPng(Path png, Path out, String... keys) {
-        requireImg2dcm();
+        Dcmtk.require(); // img2dcm comes in the same package as dump2dcm
         try {
             GreyImage grey = ImageFiles.read(png);
             BufferedImage image = new BufferedImage(grey.width(), grey.height(), BufferedImage.TYPE_BYTE_GRAY);
@@ -80,26 +80,6 @@ public final class TestDicom {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return fail("interrupted");
-        }
-    }
-
-    private static void requireImg2dcm() {
-        boolean available;
-        try {
-            Process process = new ProcessBuilder("img2dcm", "--version").redirectErrorStream(true).start();
-            process.getInputStream().readAllBytes();
-            available = process.waitFor(20, TimeUnit.SECONDS) && process.exitValue() == 0;
-        } catch (IOException e) {
-            available = false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            available = false;
-        }
-        if (!available) {
-            if (Boolean.getBoolean("pneuknow.requireHeavy")) {
-                fail("pneuknow.requireHeavy=true but dcmtk (img2dcm) is not installed; apt-get install dcmtk");
-            }
-            Assumptions.abort("dcmtk is not installed (apt-get install dcmtk)");
         }
     }
 }
