@@ -188,7 +188,8 @@ public final class HeatMaps {
      * TorchScript backbones too: tiny_cnn and the ResNets (stride-2 convolutions padded to keep the
      * size) centre cell j on input pixel s j, ConvNeXt (non-overlapping patches) on s j + (s - 1) / 2,
      * where plain aligned upsampling would draw every net (checked in HeatMapsTest). Falls back to the
-     * aligned placement when the map has a single cell or no gradient reaches the input.
+     * aligned placement when the map has a single cell or no gradient reaches the input (a TorchScript
+     * backbone, whose inference runs without autograd).
      */
     public CellGeometry geometry(int stage) {
         return geometries.computeIfAbsent(stage, this::probeGeometry);
@@ -214,7 +215,14 @@ public final class HeatMaps {
                     return CellGeometry.aligned((double) preprocessor.inputSize() / Math.max(1, cells));
                 }
                 int middle = cells / 2;
-                tape.backward(activation.get(new NDIndex(0 + ", :, " + middle + ", " + middle)).sum());
+                double stride = (double) size / cells;
+                try {
+                    tape.backward(activation.get(new NDIndex(0 + ", :, " + middle + ", " + middle)).sum());
+                } catch (RuntimeException e) {
+                    // no autograd through the backbone in inference mode (a TorchScript module runs under
+                    // DJL's inference guard): no measurement, the aligned placement
+                    return CellGeometry.aligned(stride);
+                }
                 float[] g = x.getGradient().toFloatArray();
                 double total = 0;
                 double sumY = 0;
@@ -229,7 +237,6 @@ public final class HeatMaps {
                         }
                     }
                 }
-                double stride = (double) size / cells;
                 if (!(total > 0)) {
                     return CellGeometry.aligned(stride);
                 }
