@@ -35,10 +35,12 @@ import java.util.Set;
  *
  * @param testFolds the folds to use as test parts (null: all)
  * @param variants named overrides of training settings (null: none)
+ * @param comparisons extra pairs {@code [method, reference]} for the primary comparison's table,
+ *     beside each method against its default reference (e.g. {@code ["hkd+lungs", "hkd"]}); null: none
  */
 public record StudyConfig(String name, DataSpec data, int folds, long foldSeed, List<Integer> testFolds,
                           List<String> architectures, List<String> methods, List<Long> seeds, TrainConfig train,
-                          int replicates, Map<String, ObjectNode> variants) {
+                          int replicates, Map<String, ObjectNode> variants, List<List<String>> comparisons) {
     /** Training settings a variant may not set: the grid sets them per cell. */
     static final Set<String> GRID_FIELDS = Set.of("method", "teacherInput", "architecture", "seed",
             "annotationFraction");
@@ -49,7 +51,14 @@ public record StudyConfig(String name, DataSpec data, int folds, long foldSeed, 
     public StudyConfig(String name, DataSpec data, int folds, long foldSeed, List<Integer> testFolds,
                        List<String> architectures, List<String> methods, List<Long> seeds, TrainConfig train,
                        int replicates) {
-        this(name, data, folds, foldSeed, testFolds, architectures, methods, seeds, train, replicates, null);
+        this(name, data, folds, foldSeed, testFolds, architectures, methods, seeds, train, replicates, null, null);
+    }
+
+    /** A study without extra comparisons. */
+    public StudyConfig(String name, DataSpec data, int folds, long foldSeed, List<Integer> testFolds,
+                       List<String> architectures, List<String> methods, List<Long> seeds, TrainConfig train,
+                       int replicates, Map<String, ObjectNode> variants) {
+        this(name, data, folds, foldSeed, testFolds, architectures, methods, seeds, train, replicates, variants, null);
     }
 
     public static StudyConfig read(Path file) {
@@ -98,6 +107,14 @@ public record StudyConfig(String name, DataSpec data, int folds, long foldSeed, 
             for (int f : testFolds) {
                 if (f < 0 || (f >= folds && (data == null || data.splitColumn() == null))) {
                     problems.append(file).append(": test fold ").append(f).append(" is outside 0..").append(folds - 1).append('\n');
+                }
+            }
+        }
+        if (comparisons != null) {
+            for (List<String> pair : comparisons) {
+                if (pair == null || pair.size() != 2 || methods == null || !methods.containsAll(pair)) {
+                    problems.append(file).append(": comparison ").append(pair)
+                            .append(" must be [method, reference], both listed in \"methods\"\n");
                 }
             }
         }

@@ -171,7 +171,8 @@ public final class StudyReport {
         h.append("</table>");
         h.append("<h3>Primary comparison: method minus its reference</h3><p class=\"note\">Pooled out-of-fold predictions of the ")
                 .append("same images; patient-level paired bootstrap, 95% intervals. The reference is the baseline with the")
-                .append(" same variants; for a baseline with variants, the plain baseline.</p>");
+                .append(" same variants; for a baseline with variants, the plain baseline; or as the study file's")
+                .append(" \"comparisons\" pair them.</p>");
         if (t.comparisons().isEmpty()) {
             h.append("<p>No comparison: the study has no baseline, or no other method on the same images.</p>");
         } else {

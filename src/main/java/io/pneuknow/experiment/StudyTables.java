@@ -113,39 +113,24 @@ public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<Stri
             meanValLoss.put(entry.getKey().replace('|', ' '), curve);
         }
         List<Comparison> comparisons = new ArrayList<>();
+        List<List<String>> pairs = new ArrayList<>();
+        for (String method : config.methods()) {
+            String reference = StudyMethod.parse(method).reference();
+            if (reference != null) {
+                pairs.add(List.of(method, reference));
+            }
+        }
+        if (config.comparisons() != null) {
+            config.comparisons().stream().filter(p -> !pairs.contains(p)).forEach(pairs::add);
+        }
         for (String architecture : config.architectures()) {
-            for (String method : config.methods()) {
-                String reference = StudyMethod.parse(method).reference();
-                List<CellResult> baseline = reference == null ? null : byModel.get(architecture + "|" + reference);
-                List<CellResult> cells = byModel.get(architecture + "|" + method);
-                if (baseline == null || cells == null) {
-                    continue;
+            for (List<String> pair : pairs) {
+                List<CellResult> baseline = byModel.get(architecture + "|" + pair.get(1));
+                List<CellResult> cells = byModel.get(architecture + "|" + pair.get(0));
+                if (baseline != null && cells != null) {
+                    compare(architecture, pair.get(0), pair.get(1), cells, baseline, classes,
+                            config.bootstrapReplicates()).ifPresent(comparisons::add);
                 }
-                List<Prediction> pooledBaseline = pooled(baseline);
-                List<Prediction> pooledMethod = pooled(cells);
-                if (!sameImages(pooledBaseline, pooledMethod)) {
-                    continue;
-                }
-                int replicates = config.bootstrapReplicates();
-                Map<String, double[]> baselineScores = pooledScores(baseline);
-                Map<String, double[]> methodScores = pooledScores(cells);
-                // a difference of means over the same images is the mean of per-image differences, so a
-                // patient-level bootstrap of that mean is the paired bootstrap of the difference
-                List<Prediction> localisedMethod = pooledMethod.stream()
-                        .filter(p -> baselineScores.containsKey(p.imageId()) && methodScores.containsKey(p.imageId()))
-                        .toList();
-                Interval energyDifference = localisedMethod.isEmpty() ? null
-                        : Bootstrap.patientLevel(localisedMethod, replicates, 3, list -> list.stream()
-                                .mapToDouble(p -> methodScores.get(p.imageId())[0] - baselineScores.get(p.imageId())[0])
-                                .average().orElse(Double.NaN));
-                comparisons.add(new Comparison(architecture, method, reference, pooledMethod.size(),
-                        Metrics.of(pooledBaseline, classes).balancedAccuracy(),
-                        Metrics.of(pooledMethod, classes).balancedAccuracy(),
-                        Bootstrap.pairedDifference(pooledMethod, pooledBaseline, replicates, 1,
-                                p -> Metrics.of(p, classes).balancedAccuracy()),
-                        Bootstrap.pairedDifference(pooledMethod, pooledBaseline, replicates, 2,
-                                p -> Metrics.of(p, classes).accuracy()),
-                        localisedMethod.size(), energyDifference));
             }
         }
         List<LocalisationRow> localisation = new ArrayList<>();
@@ -291,6 +276,36 @@ public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<Stri
     }
 
     /** One prediction per test image: probabilities averaged over the seeds (each image is tested in one fold). */
+    /** {@code method} against {@code reference} on the same pooled images; empty when the images differ. */
+    private static java.util.Optional<Comparison> compare(String architecture, String method, String reference,
+                                                          List<CellResult> cells, List<CellResult> baseline,
+                                                          List<String> classes, int replicates) {
+        List<Prediction> pooledBaseline = pooled(baseline);
+        List<Prediction> pooledMethod = pooled(cells);
+        if (!sameImages(pooledBaseline, pooledMethod)) {
+            return java.util.Optional.empty();
+        }
+        Map<String, double[]> baselineScores = pooledScores(baseline);
+        Map<String, double[]> methodScores = pooledScores(cells);
+        // a difference of means over the same images is the mean of per-image differences, so a
+        // patient-level bootstrap of that mean is the paired bootstrap of the difference
+        List<Prediction> localisedMethod = pooledMethod.stream()
+                .filter(p -> baselineScores.containsKey(p.imageId()) && methodScores.containsKey(p.imageId()))
+                .toList();
+        Interval energyDifference = localisedMethod.isEmpty() ? null
+                : Bootstrap.patientLevel(localisedMethod, replicates, 3, list -> list.stream()
+                        .mapToDouble(p -> methodScores.get(p.imageId())[0] - baselineScores.get(p.imageId())[0])
+                        .average().orElse(Double.NaN));
+        return java.util.Optional.of(new Comparison(architecture, method, reference, pooledMethod.size(),
+                Metrics.of(pooledBaseline, classes).balancedAccuracy(),
+                Metrics.of(pooledMethod, classes).balancedAccuracy(),
+                Bootstrap.pairedDifference(pooledMethod, pooledBaseline, replicates, 1,
+                        p -> Metrics.of(p, classes).balancedAccuracy()),
+                Bootstrap.pairedDifference(pooledMethod, pooledBaseline, replicates, 2,
+                        p -> Metrics.of(p, classes).accuracy()),
+                localisedMethod.size(), energyDifference));
+    }
+
     /**
      * Balanced accuracy, macro-F1 and the recall of each of {@code k} classes, by hand from the
      * confusion counts (cheap enough for every bootstrap replicate); a class without images has NaN
@@ -365,7 +380,7 @@ public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<Stri
         }
         s.append("\n## Primary comparison: method minus its reference, pooled out-of-fold predictions\n\n");
         s.append("Patient-level paired bootstrap, 95% intervals. The reference is the baseline with the same variants;")
-                .append(" for a baseline with variants, the plain baseline.\n\n");
+                .append(" for a baseline with variants, the plain baseline; or as the study file's \"comparisons\" pair them.\n\n");
         s.append("| architecture | method | reference | images | balanced accuracy reference → method | difference (95% CI) | accuracy difference (95% CI) | heat inside regions, difference (95% CI; annotated images) |\n");
         s.append("|---|---|---|---|---|---|---|---|\n");
         for (Comparison c : comparisons) {

@@ -86,6 +86,9 @@ class StudyConfigTest {
                 .hasMessageContaining("names variant 'imbalanse', which \"variants\" does not define")
                 .hasMessageContaining("method 'hkd+' has an empty variant name")
                 .hasMessageContaining("variant 'focal' sets method");
+        Files.writeString(file, text.replace("\"seeds\": [1],", "\"seeds\": [1], \"comparisons\": [[\"hkd+imbalance\", \"hkd\"]],"));
+        assertThatThrownBy(() -> StudyConfig.read(file)).isInstanceOf(BadInputException.class)
+                .hasMessageContaining("comparison [hkd+imbalance, hkd] must be [method, reference], both listed");
         Files.writeString(file, text.replace("\"class-balanced\"", "\"sometimes\""));
         assertThatThrownBy(() -> StudyConfig.read(file)).isInstanceOf(BadInputException.class)
                 .hasMessageContaining("sampling 'sometimes' is unknown");

@@ -188,7 +188,8 @@ class StudyRunnerTest {
         var lungs = io.pneuknow.Json.MAPPER.createObjectNode();
         lungs.putArray("guidanceRegionTypes").add("anatomy");
         StudyConfig config = new StudyConfig("guidance", spec, 3, 7, List.of(0), List.of("tiny_cnn"),
-                List.of("hkd", "hkd+lungs"), List.of(1L), train, 100, java.util.Map.of("lungs", lungs));
+                List.of("hkd", "hkd+lungs"), List.of(1L), train, 100, java.util.Map.of("lungs", lungs),
+                List.of(List.of("hkd+lungs", "hkd")));
         java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
         List<CellResult> cells = StudyRunner.run(config, dir.resolve("study"), new PrintStream(log, true));
         assertThat(cells).hasSize(2);
@@ -204,5 +205,12 @@ class StudyRunnerTest {
         // the same test images for both, so they are comparable
         assertThat(cells.get(1).test()).extracting(p -> p.imageId())
                 .containsExactlyElementsOf(cells.get(0).test().stream().map(p -> p.imageId()).toList());
+        // the pair the study names is compared (its default reference, baseline+lungs, was not run)
+        StudyTables tables = io.pneuknow.Json.MAPPER.readValue(dir.resolve("study/summary.json").toFile(), StudyTables.class);
+        assertThat(tables.comparisons()).singleElement().satisfies(c -> {
+            assertThat(c.method()).isEqualTo("hkd+lungs");
+            assertThat(c.reference()).isEqualTo("hkd");
+            assertThat(c.images()).isEqualTo(cells.get(0).test().size());
+        });
     }
 }
