@@ -17,6 +17,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import io.pneuknow.data.GreyImage;
 import io.pneuknow.model.ClassifierNet;
+import io.pneuknow.model.NoGrad;
 import io.pneuknow.model.ModelBundle;
 import io.pneuknow.transform.Preprocessor;
 import io.pneuknow.transform.Resize;
@@ -279,15 +280,18 @@ public final class HeatMaps {
             NDArray x = input(scratch, raw);
             NDArray activation;
             List<Block> children = null;
-            if (stage == stages) {
-                activation = net.features(ps, x, false);
-            } else {
-                children = ((SequentialBlock) net.backbone()).getChildren().values();
-                NDList current = new NDList(x);
-                for (int i = 0; i < stage; i++) {
-                    current = children.get(i).forward(ps, current, false);
+            // up to the cell's stage, no gradient is needed (the tape starts at the activation)
+            try (NoGrad ignored = NoGrad.start()) {
+                if (stage == stages) {
+                    activation = net.features(ps, x, false);
+                } else {
+                    children = ((SequentialBlock) net.backbone()).getChildren().values();
+                    NDList current = new NDList(x);
+                    for (int i = 0; i < stage; i++) {
+                        current = children.get(i).forward(ps, current, false);
+                    }
+                    activation = current.singletonOrThrow();
                 }
-                activation = current.singletonOrThrow();
             }
             NDArray leaf = activation.stopGradient().duplicate();
             leaf.setRequiresGradient(true);

@@ -80,7 +80,7 @@ public final class Predictor {
         for (int i = 0; i < images.size(); i++) {
             System.arraycopy(preprocessor.toTensor(preprocessor.prepare(images.get(i))), 0, batch, i * per, per);
         }
-        try (NDManager scratch = model.manager().newSubManager()) {
+        try (NoGrad ignored = NoGrad.start(); NDManager scratch = model.manager().newSubManager()) {
             NDArray x = scratch.create(batch, new Shape(images.size(), preprocessor.channels(), size, size));
             NDArray logits = model.net().forward(new ParameterStore(scratch, false), new NDList(x), false).get(0);
             float[] flat = logits.toFloatArray();

@@ -9,6 +9,7 @@ import ai.djl.training.ParameterStore;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pneuknow.Json;
 import io.pneuknow.data.Dataset;
+import io.pneuknow.model.NoGrad;
 import io.pneuknow.data.GreyImage;
 import io.pneuknow.data.ImageFiles;
 import io.pneuknow.data.Sample;
@@ -110,7 +111,7 @@ public final class KnnProbe {
             for (int i = 0; i < n; i++) {
                 System.arraycopy(preprocessor.toTensor(images.get(from + i)), 0, host, i * per, per);
             }
-            try (NDManager scratch = manager.newSubManager()) {
+            try (NoGrad ignored = NoGrad.start(); NDManager scratch = manager.newSubManager()) {
                 NDArray x = scratch.create(host, new Shape(n, preprocessor.channels(), size, size));
                 NDArray pooled = Pool.globalAvgPool2d(net.features(store, x, false));
                 int c = (int) pooled.getShape().get(1);
