@@ -36,7 +36,7 @@ import java.util.concurrent.Future;
  *
  * <p>Rates (images/s on one thread): decode + ROI mask + resize (what training does once per image);
  * paired augmentation + preprocessing per epoch, for the image alone (baseline) and with the ROI
- * view (HKD: the same draw applied again to the mask, ROI image = image x mask); and the whole chain
+ * view (HKD: ROI image = augmented image x augmented mask, from the same draw); and the whole chain
  * per image, decode included (what the peer's DataLoader worker does every epoch).
  *
  * <p>The loop: train.StageTrainer and train.BatchLoader are package-private and have no timing hook,
@@ -96,8 +96,8 @@ final class PipelineBench {
         if (!withRoi) {
             return new float[][] {raw};
         }
-        AugmentedPair again = augmenter.augment(s.image(), s.mask(), seed, epoch, index);
-        GreyImage roi = RoiMask.apply(again.image(), again.mask());
+        // as train.BatchLoader: the ROI view reuses the image's draw (the same image and mask)
+        GreyImage roi = RoiMask.apply(pair.image(), pair.mask());
         return new float[][] {raw, preprocessor.toTensor(roi)};
     }
 

@@ -50,6 +50,8 @@ final class BatchLoader implements AutoCloseable {
     private final Preprocessor preprocessor;
     private final long seed;
     private final ExecutorService pool;
+    /** Cached by {@link #blankTensor}; racy but benign (every thread computes the same values). */
+    private volatile float[] blank;
 
     BatchLoader(PairedAugmenter augmenter, Preprocessor preprocessor, long seed, int threads) {
         this.augmenter = augmenter;
@@ -78,23 +80,35 @@ final class BatchLoader implements AutoCloseable {
             Item item = items.get(i);
             PreparedSample s = item.sample();
             labels[i] = s.label();
+            AugmentedPair rawPair = null;
             if (wantRaw) {
-                AugmentedPair pair = view(s.image(), s.roiMask(), epoch, item.drawIndex(), augment);
-                System.arraycopy(preprocessor.toTensor(pair.image()), 0, raw, i * per, per);
+                rawPair = view(s.image(), s.roiMask(), epoch, item.drawIndex(), augment);
+                System.arraycopy(preprocessor.toTensor(rawPair.image()), 0, raw, i * per, per);
             }
             if (wantRoi && item.roiSource() != null && item.roiSource().hasRoi()) {
-                // this sample's image inside the region of the ROI source, with this sample's draw
-                AugmentedPair pair = view(s.image(), item.roiSource().roiMask(), epoch, item.drawIndex(), augment);
+                // this sample's image inside the region of the ROI source, with this sample's draw; when the
+                // source is the sample itself, the raw view already holds that draw of image and mask
+                AugmentedPair pair = rawPair != null && item.roiSource() == s ? rawPair
+                        : view(s.image(), item.roiSource().roiMask(), epoch, item.drawIndex(), augment);
                 GreyImage roiImage = RoiMask.apply(pair.image(), pair.mask());
                 System.arraycopy(preprocessor.toTensor(roiImage), 0, roi, i * per, per);
                 weights[i] = 1f;
             } else if (wantRoi) {
                 // no ROI: an all-black image, with zero weight in the feature term
-                System.arraycopy(preprocessor.toTensor(GreyImage.blank(preprocessor.inputSize(),
-                        preprocessor.inputSize())), 0, roi, i * per, per);
+                System.arraycopy(blankTensor(), 0, roi, i * per, per);
             }
         }
         return new HostBatch(n, raw, roi, weights, labels);
+    }
+
+    /** The preprocessed all-black image (the same for every sample, so made once). */
+    private float[] blankTensor() {
+        float[] blank = this.blank;
+        if (blank == null) {
+            blank = preprocessor.toTensor(GreyImage.blank(preprocessor.inputSize(), preprocessor.inputSize()));
+            this.blank = blank;
+        }
+        return blank;
     }
 
     private AugmentedPair view(GreyImage image, GreyImage roiMask, int epoch, int drawIndex, boolean augment) {

@@ -8,11 +8,14 @@ import java.util.Locale;
  * cross-entropy or focal loss, class-weighted when class weights are on. {@code valBalancedAccuracy}
  * (mean recall over the classes present in the validation images) and {@code valMacroF1} come
  * from {@link io.pneuknow.evaluate.Metrics}; they are NaN without validation images and in
- * histories written before they existed.
+ * histories written before they existed. {@code dataWaitSeconds} is the time the training thread
+ * spent waiting for the loader's next batch (part of {@code seconds}; NaN in histories written
+ * before it was recorded).
  */
 public record EpochRecord(int epoch, double learningRate, double alpha, double trainLoss, double trainCe,
                           double trainFeatureMse, double trainAccuracy, double valLoss, double valAccuracy,
-                          double seconds, Double valBalancedAccuracy, Double valMacroF1) {
+                          double seconds, Double valBalancedAccuracy, Double valMacroF1,
+                          Double dataWaitSeconds) {
     /** The columns of {@link #toCsv}; new columns are only ever appended (readers index columns by position). */
     public static final String CSV_HEADER = "epoch,learning_rate,alpha,train_loss,train_ce,train_feature_mse,"
             + "train_accuracy,val_loss,val_accuracy,seconds,val_balanced_accuracy,val_macro_f1";
@@ -20,6 +23,7 @@ public record EpochRecord(int epoch, double learningRate, double alpha, double t
     public EpochRecord {
         valBalancedAccuracy = valBalancedAccuracy == null ? Double.NaN : valBalancedAccuracy;
         valMacroF1 = valMacroF1 == null ? Double.NaN : valMacroF1;
+        dataWaitSeconds = dataWaitSeconds == null ? Double.NaN : dataWaitSeconds;
     }
 
     public String toCsv() {

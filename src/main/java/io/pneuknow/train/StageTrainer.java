@@ -10,6 +10,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import io.pneuknow.model.ClassifierNet;
 import io.pneuknow.model.Gradients;
+import io.pneuknow.model.NoGrad;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import io.pneuknow.evaluate.MetricSet;
@@ -123,8 +124,11 @@ public final class StageTrainer {
                 boolean wantRoi = stage.input() == Input.ROI
                         || (stage.teacher() != null && stage.teacher().input() == Input.ROI && alpha > 0);
                 CompletableFuture<BatchLoader.HostBatch> next = loader.load(batches.get(0), epoch, true, wantRaw, wantRoi);
+                long waitNanos = 0;
                 for (int b = 0; b < batches.size(); b++) {
+                    long waitStart = System.nanoTime();
                     BatchLoader.HostBatch host = join(next);
+                    waitNanos += System.nanoTime() - waitStart;
                     if (b + 1 < batches.size()) {
                         next = loader.load(batches.get(b + 1), epoch, true, wantRaw, wantRoi);
                     }
@@ -139,7 +143,7 @@ public final class StageTrainer {
                 EpochRecord record = new EpochRecord(epoch, lr, alpha, totals.loss / totals.batches,
                         totals.ce / totals.batches, totals.batchesWithFeatures == 0 ? Double.NaN
                         : totals.feature / totals.batchesWithFeatures, (double) totals.correct / totals.seen,
-                        val.loss(), val.accuracy(), seconds, val.balancedAccuracy(), val.macroF1());
+                        val.loss(), val.accuracy(), seconds, val.balancedAccuracy(), val.macroF1(), waitNanos / 1e9);
                 state = state.after(record, selection);
                 checkpoint.save(state, net, adam);
                 progress.epoch(epoch, record.summary() + (state.bestEpoch() == epoch ? " *" : ""));
@@ -187,7 +191,10 @@ public final class StageTrainer {
             return net.forward(store, new NDList(x), true);
         }
         ClassifierNet classifier = (ClassifierNet) net;
-        NDArray features = classifier.features(store, x, false).stopGradient();
+        NDArray features;
+        try (NoGrad ignored = NoGrad.start()) {
+            features = classifier.features(store, x, false);
+        }
         return new NDList(classifier.headForward(store, features, true), features);
     }
 
@@ -203,7 +210,7 @@ public final class StageTrainer {
             if (stage.teacher() != null && alpha > 0) {
                 NDArray teacherIn = stage.teacher().input() == Input.ROI ? batch.create(host.roi(), shape) : x;
                 // outside the gradient tape and in inference mode: the teacher stays frozen
-                teacherFeatures = stage.teacher().net().forward(store, new NDList(teacherIn), false).get(1);
+                teacherFeatures = teacherFeatures(stage.teacher().net(), store, teacherIn);
                 roiWeights = stage.teacher().input() == Input.ROI ? batch.create(host.roiWeights())
                         : batch.ones(new Shape(n));
             }
@@ -224,6 +231,16 @@ public final class StageTrainer {
                 totals.add(loss.getFloat(), ce.getFloat(), logits, host.labels());
                 return loss.getFloat();
             }
+        }
+    }
+
+    /** The frozen teacher's feature maps, in inference mode; a ClassifierNet's head is not run. */
+    private static NDArray teacherFeatures(Block teacher, ParameterStore store, NDArray x) {
+        try (NoGrad ignored = NoGrad.start()) {
+            if (teacher instanceof ClassifierNet classifier) {
+                return classifier.features(store, x, false);
+            }
+            return teacher.forward(store, new NDList(x), false).get(1);
         }
     }
 
@@ -258,7 +275,7 @@ public final class StageTrainer {
         for (List<BatchLoader.Item> items : partition(stage.val(), settings.batchSize())) {
             BatchLoader.HostBatch host = loader.build(items, 0, false, raw, !raw);
             int n = host.size();
-            try (NDManager batch = manager.newSubManager()) {
+            try (NoGrad ignored = NoGrad.start(); NDManager batch = manager.newSubManager()) {
                 NDArray x = batch.create(raw ? host.raw() : host.roi(),
                         new Shape(n, settings.channels(), settings.inputSize(), settings.inputSize()));
                 NDArray logits = net.forward(store, new NDList(x), false).get(0);

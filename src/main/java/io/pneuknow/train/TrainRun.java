@@ -14,6 +14,7 @@ import io.pneuknow.data.ImageFiles;
 import io.pneuknow.data.Sample;
 import io.pneuknow.guard.InputGuard;
 import io.pneuknow.model.Architecture;
+import io.pneuknow.model.NoGrad;
 import io.pneuknow.model.Architectures;
 import io.pneuknow.model.ClassifierNet;
 import io.pneuknow.model.ModelBundle;
@@ -294,7 +295,7 @@ public final class TrainRun {
         boolean raw = input == StageTrainer.Input.RAW;
         for (List<BatchLoader.Item> batch : StageTrainer.partition(items, Math.max(8, config.batchSize()))) {
             BatchLoader.HostBatch host = loader.build(batch, 0, false, raw, !raw);
-            try (NDManager scratch = manager.newSubManager()) {
+            try (NoGrad ignored = NoGrad.start(); NDManager scratch = manager.newSubManager()) {
                 NDArray x = scratch.create(raw ? host.raw() : host.roi(),
                         new Shape(host.size(), config.channels(), config.inputSize(), config.inputSize()));
                 int[] predicted = Losses.argmax(net.forward(store, new NDList(x), false).get(0));
@@ -319,12 +320,13 @@ public final class TrainRun {
     }
 
     /** The header of a history CSV: the epoch records' columns, then the stage's outcome per row. */
-    static final String HISTORY_HEADER = EpochRecord.CSV_HEADER + ",kept,stopped_early";
+    static final String HISTORY_HEADER = EpochRecord.CSV_HEADER + ",kept,stopped_early,data_wait_seconds";
 
     /**
      * One row per epoch trained: the {@link EpochRecord} columns, then {@code kept} (1 on the
      * epoch whose weights were kept) and {@code stopped_early} (1 on the last row when early
-     * stopping ended the stage there, before its planned epochs).
+     * stopping ended the stage there, before its planned epochs), then {@code data_wait_seconds}
+     * (of the epoch's {@code seconds}, the time training waited for the loader's next batch).
      */
     static String historyCsv(StageTrainer.Result result) {
         StringBuilder csv = new StringBuilder(HISTORY_HEADER).append('\n');
@@ -332,7 +334,8 @@ public final class TrainRun {
         for (int e = 0; e < history.size(); e++) {
             boolean stoppedHere = result.stoppedEarly() && e == history.size() - 1;
             csv.append(history.get(e).toCsv()).append(',').append(e == result.bestEpoch() ? 1 : 0).append(',')
-                    .append(stoppedHere ? 1 : 0).append('\n');
+                    .append(stoppedHere ? 1 : 0).append(',')
+                    .append(String.format(Locale.ROOT, "%.2f", history.get(e).dataWaitSeconds())).append('\n');
         }
         return csv.toString();
     }

@@ -59,7 +59,7 @@ class ImbalanceFlagsTest {
         List<String> lines = Files.readAllLines(out.resolve("history-student.csv"));
         // the earlier columns keep their places (a study reads val_loss as column 7)
         assertThat(lines.get(0)).isEqualTo("epoch,learning_rate,alpha,train_loss,train_ce,train_feature_mse,"
-                + "train_accuracy,val_loss,val_accuracy,seconds,val_balanced_accuracy,val_macro_f1,kept,stopped_early");
+                + "train_accuracy,val_loss,val_accuracy,seconds,val_balanced_accuracy,val_macro_f1,kept,stopped_early,data_wait_seconds");
         List<String[]> rows = lines.stream().skip(1).map(l -> l.split(",")).toList();
         JsonNode checkpoint = card.get("checkpoint");
         int kept = checkpoint.get("epoch").asInt();

@@ -16,7 +16,7 @@ class SelectionTest {
     static List<EpochRecord> history(double[][] rows) {
         List<EpochRecord> out = new ArrayList<>();
         for (int e = 0; e < rows.length; e++) {
-            out.add(new EpochRecord(e, 1e-3, 0, 1, 1, Double.NaN, 0.5, rows[e][0], 0.5, 1, rows[e][1], rows[e][2]));
+            out.add(new EpochRecord(e, 1e-3, 0, 1, 1, Double.NaN, 0.5, rows[e][0], 0.5, 1, rows[e][1], rows[e][2], 0.0));
         }
         return out;
     }

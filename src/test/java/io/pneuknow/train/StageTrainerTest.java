@@ -165,7 +165,7 @@ class StageTrainerTest {
         List<EpochRecord> history() {
             return result.history().stream().map(r -> new EpochRecord(r.epoch(), r.learningRate(), r.alpha(),
                     r.trainLoss(), r.trainCe(), r.trainFeatureMse(), r.trainAccuracy(), r.valLoss(), r.valAccuracy(), 0,
-                    r.valBalancedAccuracy(), r.valMacroF1())).toList();
+                    r.valBalancedAccuracy(), r.valMacroF1(), 0.0)).toList();
         }
     }
 
@@ -207,9 +207,11 @@ class StageTrainerTest {
         assertThat(lines).hasSize(history.size() + 1);
         for (int e = 0; e < history.size(); e++) {
             String[] cells = lines[e + 1].split(",");
-            assertThat(cells).hasSize(14);
+            assertThat(cells).hasSize(15);
             assertThat(cells[12]).isEqualTo(e == whole.result().bestEpoch() ? "1" : "0");
             assertThat(cells[13]).isEqualTo(e == history.size() - 1 ? "1" : "0");
+            // the time spent waiting for batches is part of the epoch's time
+            assertThat(Double.parseDouble(cells[14])).isBetween(0.0, Double.parseDouble(cells[9]) + 0.05);
         }
 
         // killed after the first epoch, or after the last one (its checkpoint written, the stop not yet acted on)
