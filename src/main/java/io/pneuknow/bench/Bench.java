@@ -38,12 +38,16 @@ public final class Bench {
     static final double LEAK_RSS_MIB = 16;
     static final double LEAK_HEAP_MIB = 8;
     static final int LEAK_SKIP_EPOCHS = 2;
+    /** The models of the throughput targets, measured in {@code rounds} rounds. */
+    static final List<String> TARGET_MODELS = List.of("resnet18", "resnet50");
 
     /**
      * What to measure.
      *
      * @param threads engine threads for ours and torch.set_num_threads for the peer (resolved, > 0)
      * @param repeats timed epochs per measurement after one warm-up epoch (medians over them)
+     * @param rounds rounds of ours-then-peer / peer-then-ours runs for the target models and the
+     *     first model (ratios are taken within a round, then their median)
      * @param models architectures whose training throughput is compared (the first also gives the
      *     HKD step, the pipeline loop and the prediction latency)
      * @param steps batches of 16 per epoch
@@ -51,7 +55,7 @@ public final class Bench {
      * @param leakModel architecture of the leak check (HKD student, {@code leakEpochs} epochs of
      *     {@code leakSteps} batches at {@code leakSize})
      */
-    public record Settings(int threads, int repeats, List<String> models, int size, int steps, boolean quick,
+    public record Settings(int threads, int repeats, int rounds, List<String> models, int size, int steps, boolean quick,
                            String python, Path peerScript, boolean peer, int latencySamples, String memoryModel,
                            int memorySize, String leakModel, int leakSize, int leakSteps, int leakEpochs,
                            Double cpuGhz, Double fmaUnits, Path work, String command) {
@@ -98,41 +102,13 @@ public final class Bench {
 
         Map<String, double[]> oursSeconds = new LinkedHashMap<>();
         Map<String, JsonNode> peerRuns = new LinkedHashMap<>();
+        String first = s.models().get(0);
         for (String model : s.models()) {
-            say("training throughput: ours, " + model + " at " + s.size() + " px");
-            TrainTimer.StageTimes ours = TrainTimer.run(trainConfig("baseline", model, s.size(), s.threads(),
-                    1 + s.repeats()), data, s.work().resolve("ours-" + model), null).get("baseline");
-            double[] seconds = ours.after(1);
-            oursSeconds.put(model, seconds);
-            double[] rate = perSecond(data.train().size(), seconds);
-            report.row("train." + model + ".ours", "train " + model + " " + s.size() + " px: ours", "images/s", rate,
-                    "TrainRun, batch 16, Adam; " + ours.source());
-            double macs = Architectures.summarize(Architecture.fromCliName(model), classes, 1, s.size()).multiplyAdds();
-            double[] flops = new double[rate.length];
-            for (int i = 0; i < rate.length; i++) {
-                flops[i] = rate[i] * 6 * macs / 1e9;
-            }
-            report.row("flops." + model + ".ours", "achieved " + model + ": ours", "GFLOP/s", flops,
-                    String.format(Locale.ROOT, "6 x %.3g multiply-adds per image (forward 1x, backward 2x)", macs));
-            report.row("flops." + model + ".ours_share", "achieved " + model + ": ours, share of peak", "%",
-                    Stats.median(flops) * 1e9 / peak.flopsPerSecond() * 100, null);
-            if (peerMissing == null && peerSupports(model)) {
-                say("training throughput: peer, " + model);
-                JsonNode p = peer.run(peerArgs(data, model, "baseline", classes), timeout());
-                peerRuns.put(model, p);
-                double[] peerRate = doubles(p.path("images_per_s"));
-                report.row("train." + model + ".peer", "train " + model + " " + s.size() + " px: peer", "images/s",
-                        peerRate, "bench/peer_train.py, DataLoader 1 worker");
-                report.row("train." + model + ".ratio", "train " + model + ": ours / peer", "ratio",
-                        Stats.median(rate) / Stats.median(peerRate), null);
-                double[] peerFlops = new double[peerRate.length];
-                for (int i = 0; i < peerRate.length; i++) {
-                    peerFlops[i] = peerRate[i] * 6 * macs / 1e9;
-                }
-                report.row("flops." + model + ".peer", "achieved " + model + ": peer", "GFLOP/s", peerFlops, null);
-            } else if (peerMissing == null) {
+            boolean withPeer = peerMissing == null && peerSupports(model);
+            if (peerMissing == null && !withPeer) {
                 report.notes.add("peer has no " + model + " (torchvision resnet*/convnext* only)");
             }
+            compare(data, model, model.equals(first), withPeer ? peer : null, classes, peak, oursSeconds, peerRuns);
         }
         report.row("flops.peak", "peak of " + s.threads() + " cores", "GFLOP/s", peak.flopsPerSecond() / 1e9,
                 peak.clockSource());
@@ -144,16 +120,11 @@ public final class Bench {
             } else if (!peerRuns.containsKey(model)) {
                 report.notMeasured(id, label, ">=", MIN_TRAIN_RATIO, "no peer run");
             } else {
-                double ratio = Stats.median(perSecond(data.train().size(), oursSeconds.get(model)))
-                        / Stats.median(doubles(peerRuns.get(model).path("images_per_s")));
-                report.target(id, label + (s.size() == 224 ? "" : " (at " + s.size() + " px, not 224)"), ratio, ">=",
-                        MIN_TRAIN_RATIO, null);
+                report.target(id, label + (s.size() == 224 ? "" : " (at " + s.size() + " px, not 224)"),
+                        trainRatios.get(model), ">=", MIN_TRAIN_RATIO, null);
             }
         }
 
-        String first = s.models().get(0);
-        hkd(data, first, oursSeconds.get(first), peerMissing == null && peerSupports(first) ? peer : null, classes,
-                peerRuns.get(first));
         pipeline(data, first, classes, oursSeconds.get(first), peerRuns.get(first));
         latency(s.work().resolve("ours-" + first));
         peakMemory(peerMissing == null ? peer : null, classes, peerRuns);
@@ -161,32 +132,131 @@ public final class Bench {
         return report.build(Instant.now().toString(), s.command());
     }
 
-    private void hkd(BenchData data, String model, double[] baselineSeconds, PeerScript peer, int classes,
-                     JsonNode peerBaseline) throws IOException, InterruptedException {
-        say("HKD student step: ours, " + model);
-        Map<String, TrainTimer.StageTimes> times = TrainTimer.run(trainConfig("hkd", model, s.size(), s.threads(),
-                1 + s.repeats()), data, s.work().resolve("ours-hkd-" + model), null);
-        double[] student = times.get("student").after(1);
-        double[] rate = perSecond(data.train().size(), student);
-        report.row("hkd." + model + ".ours", "HKD student " + model + ": ours", "images/s", rate,
-                "teacher forward on the ROI image included; every sample has an ROI view; "
-                        + times.get("student").source());
-        double ratio = Stats.median(student) / Stats.median(baselineSeconds);
-        report.row("hkd." + model + ".ratio", "HKD student step / baseline step: ours, " + model, "ratio", ratio,
-                "epoch time, same data and thread count");
-        report.target("target.hkd", "HKD student step / baseline step (" + model + ")", ratio, "<=", MAX_HKD_RATIO, null);
-        if (peer != null) {
-            say("HKD student step: peer, " + model);
-            JsonNode p = peer.run(peerArgs(data, model, "hkd", classes), timeout());
-            double[] peerRate = doubles(p.path("images_per_s"));
-            report.row("hkd." + model + ".peer", "HKD student " + model + ": peer", "images/s", peerRate, null);
-            report.row("hkd." + model + ".ours_vs_peer", "HKD student " + model + ": ours / peer", "ratio",
-                    Stats.median(rate) / Stats.median(peerRate), null);
-            if (peerBaseline != null) {
-                report.row("hkd." + model + ".peer_ratio", "HKD student step / baseline step: peer, " + model, "ratio",
-                        Stats.median(doubles(peerBaseline.path("images_per_s"))) / Stats.median(peerRate), null);
+    /** Ours / peer training throughput of each model, as the median of the rounds' ratios. */
+    private final Map<String, Double> trainRatios = new LinkedHashMap<>();
+
+    /**
+     * Ours against the peer for one model, in {@code rounds} rounds (targets' models and the first
+     * model; others 1) whose order alternates (ours first, then the peer first), because the speed of
+     * a shared or virtual machine drifts over minutes: every ratio is taken within a round, from runs
+     * minutes apart, and the reported ratio is the median of the rounds' ratios. For the first model
+     * each round also runs the HKD student right after the baseline, for ours and for the peer.
+     */
+    private void compare(BenchData data, String model, boolean first, PeerScript peer, int classes, CpuPeak peak,
+                         Map<String, double[]> oursSeconds, Map<String, JsonNode> peerRuns)
+            throws IOException, InterruptedException {
+        int images = data.train().size();
+        int rounds = first || TARGET_MODELS.contains(model) ? s.rounds() : 1;
+        List<Double> oursRates = new ArrayList<>();
+        List<Double> peerRates = new ArrayList<>();
+        List<Double> ratios = new ArrayList<>();
+        List<Double> oursHkdRates = new ArrayList<>();
+        List<Double> peerHkdRates = new ArrayList<>();
+        List<Double> hkdRatios = new ArrayList<>();
+        List<Double> peerHkdRatios = new ArrayList<>();
+        List<Double> oursSecondsAll = new ArrayList<>();
+        String source = "";
+        String studentSource = "";
+        for (int round = 0; round < rounds; round++) {
+            String suffix = round == 0 ? "" : "-round" + (round + 1);
+            double oursMedian = 0;
+            double peerMedian = 0;
+            for (boolean oursTurn : round % 2 == 0 ? new boolean[] {true, false} : new boolean[] {false, true}) {
+                if (oursTurn) {
+                    say("training throughput: ours, " + model + " at " + s.size() + " px (round " + (round + 1) + ")");
+                    TrainTimer.StageTimes ours = TrainTimer.run(trainConfig("baseline", model, s.size(), s.threads(),
+                            1 + s.repeats()), data, s.work().resolve("ours-" + model + suffix), null).get("baseline");
+                    double[] seconds = ours.after(1);
+                    source = ours.source();
+                    for (double x : seconds) {
+                        oursSecondsAll.add(x);
+                        oursRates.add(images / x);
+                    }
+                    oursMedian = Stats.median(seconds);
+                    if (first) {
+                        say("HKD student step: ours, " + model + " (round " + (round + 1) + ")");
+                        TrainTimer.StageTimes student = TrainTimer.run(trainConfig("hkd", model, s.size(),
+                                s.threads(), 1 + s.repeats()), data, s.work().resolve("ours-hkd-" + model + suffix),
+                                null).get("student");
+                        double[] studentSeconds = student.after(1);
+                        studentSource = student.source();
+                        for (double x : studentSeconds) {
+                            oursHkdRates.add(images / x);
+                        }
+                        hkdRatios.add(Stats.median(studentSeconds) / oursMedian);
+                    }
+                } else if (peer != null) {
+                    say("training throughput: peer, " + model + " (round " + (round + 1) + ")");
+                    JsonNode p = peer.run(peerArgs(data, model, "baseline", classes), timeout());
+                    peerRuns.put(model, p);
+                    double[] rates = doubles(p.path("images_per_s"));
+                    for (double x : rates) {
+                        peerRates.add(x);
+                    }
+                    peerMedian = Stats.median(rates);
+                    if (first) {
+                        say("HKD student step: peer, " + model + " (round " + (round + 1) + ")");
+                        double[] hkdRates = doubles(peer.run(peerArgs(data, model, "hkd", classes), timeout())
+                                .path("images_per_s"));
+                        for (double x : hkdRates) {
+                            peerHkdRates.add(x);
+                        }
+                        peerHkdRatios.add(peerMedian / Stats.median(hkdRates));
+                    }
+                }
+            }
+            if (peer != null) {
+                ratios.add(images / oursMedian / peerMedian);
             }
         }
+        oursSeconds.put(model, array(oursSecondsAll));
+        double[] rate = array(oursRates);
+        report.row("train." + model + ".ours", "train " + model + " " + s.size() + " px: ours", "images/s", rate,
+                "TrainRun, batch 16, Adam; " + source + "; " + rounds + " round(s)");
+        double macs = Architectures.summarize(Architecture.fromCliName(model), classes, 1, s.size()).multiplyAdds();
+        report.row("flops." + model + ".ours", "achieved " + model + ": ours", "GFLOP/s", scaled(rate, 6 * macs / 1e9),
+                String.format(Locale.ROOT, "6 x %.3g multiply-adds per image (forward 1x, backward 2x)", macs));
+        report.row("flops." + model + ".ours_share", "achieved " + model + ": ours, share of peak", "%",
+                Stats.median(rate) * 6 * macs / peak.flopsPerSecond() * 100, null);
+        if (peer != null) {
+            double[] peerRate = array(peerRates);
+            report.row("train." + model + ".peer", "train " + model + " " + s.size() + " px: peer", "images/s",
+                    peerRate, "bench/peer_train.py, DataLoader 1 worker");
+            trainRatios.put(model, Stats.median(array(ratios)));
+            report.row("train." + model + ".ratio", "train " + model + ": ours / peer", "ratio", array(ratios),
+                    "median of the rounds' ratios (each round: both sides, order alternating)");
+            report.row("flops." + model + ".peer", "achieved " + model + ": peer", "GFLOP/s",
+                    scaled(peerRate, 6 * macs / 1e9), null);
+        }
+        if (first) {
+            report.row("hkd." + model + ".ours", "HKD student " + model + ": ours", "images/s", array(oursHkdRates),
+                    "teacher forward on the ROI image included; every sample has an ROI view; " + studentSource);
+            double hkdRatio = Stats.median(array(hkdRatios));
+            report.row("hkd." + model + ".ratio", "HKD student step / baseline step: ours, " + model, "ratio",
+                    array(hkdRatios), "epoch time, same data and thread count; per round, student run right after baseline");
+            report.target("target.hkd", "HKD student step / baseline step (" + model + ")", hkdRatio, "<=",
+                    MAX_HKD_RATIO, null);
+            if (peer != null) {
+                report.row("hkd." + model + ".peer", "HKD student " + model + ": peer", "images/s",
+                        array(peerHkdRates), null);
+                report.row("hkd." + model + ".ours_vs_peer", "HKD student " + model + ": ours / peer", "ratio",
+                        Stats.median(array(oursHkdRates)) / Stats.median(array(peerHkdRates)), null);
+                report.row("hkd." + model + ".peer_ratio", "HKD student step / baseline step: peer, " + model, "ratio",
+                        array(peerHkdRatios), null);
+            }
+        }
+    }
+
+    private static double[] array(List<Double> values) {
+        return values.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    private static double[] scaled(double[] values, double factor) {
+        double[] out = new double[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = values[i] * factor;
+        }
+        return out;
     }
 
     private void pipeline(BenchData data, String model, int classes, double[] trainRunSeconds, JsonNode peerRun) {

@@ -33,6 +33,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "0", description = "Threads for ours and the peer, 0 for all cores (default).")
     int threads;
 
+    @Option(names = "--rounds", description = "Rounds of ours/peer runs for resnet18, resnet50 and the first model, in alternating "
+            + "order; each ratio is taken within a round and the median of the rounds is reported (default 2; quick 1).")
+    Integer rounds;
+
     @Option(names = "--repeats", description = "Timed epochs per measurement after one warm-up epoch; medians over them (default 3; quick 1).")
     Integer repeats;
 
@@ -111,11 +115,12 @@ final class BenchCommand implements Callable<Integer> {
         }
         int reps = repeats != null ? repeats : quick ? 1 : 3;
         int stepCount = steps != null ? steps : quick ? 3 : 6;
-        if (reps < 1 || stepCount < 1 || leakEpochs < 3) {
-            throw new BadInputException("--repeats and --steps must be at least 1, --leak-epochs at least 3");
+        int roundCount = rounds != null ? rounds : quick ? 1 : 2;
+        if (reps < 1 || stepCount < 1 || roundCount < 1 || leakEpochs < 3) {
+            throw new BadInputException("--repeats, --rounds and --steps must be at least 1, --leak-epochs at least 3");
         }
         Path work = Files.createTempDirectory("pneuknow-bench");
-        Bench.Settings settings = new Bench.Settings(threads > 0 ? threads : cores, reps, archs, side, stepCount, quick,
+        Bench.Settings settings = new Bench.Settings(threads > 0 ? threads : cores, reps, roundCount, archs, side, stepCount, quick,
                 python, Bench.locatePeerScript(peerScript), !noPeer,
                 latencySamples != null ? latencySamples : quick ? 5 : 30, memModel, memSize, leak, leakSide,
                 quick ? 1 : 2, leakEpochs, cpuGhz, fmaUnits, work, "pneuknow " + String.join(" ",
