@@ -159,14 +159,15 @@ public final class StudyReport {
     private static void resultsSection(StringBuilder h, StudyTables t) {
         h.append("<h2 id=\"results\">Results</h2><h3>Per model (mean ± sd over cells)</h3>");
         h.append("<table><tr><th>architecture</th><th>method</th><th>cells</th><th>accuracy</th><th>balanced accuracy</th>")
-                .append("<th>macro-F1</th><th>teacher (ROI)</th><th>teacher without no-finding</th></tr>");
+                .append("<th>macro-F1</th><th>teacher (ROI)</th><th>teacher without no-finding</th><th>minutes per cell</th></tr>");
         for (StudyTables.Row r : t.rows()) {
             h.append("<tr><td>").append(esc(r.architecture())).append("</td><td>").append(esc(r.method())).append("</td><td>")
                     .append(r.cells()).append("</td><td>").append(pm(r.accuracyMean(), r.accuracySd())).append("</td><td>")
                     .append(pm(r.balancedAccuracyMean(), r.balancedAccuracySd())).append("</td><td>")
                     .append(pm(r.macroF1Mean(), r.macroF1Sd())).append("</td><td>")
                     .append(pm(r.teacherAccuracyMean(), r.teacherAccuracySd())).append("</td><td>")
-                    .append(pm(r.teacherWithoutNoFindingMean(), r.teacherWithoutNoFindingSd())).append("</td></tr>");
+                    .append(pm(r.teacherWithoutNoFindingMean(), r.teacherWithoutNoFindingSd())).append("</td><td>")
+                    .append(String.format(Locale.ROOT, "%.1f", r.minutesMean())).append("</td></tr>");
         }
         h.append("</table>");
         h.append("<h3>Primary comparison: method minus its reference</h3><p class=\"note\">Pooled out-of-fold predictions of the ")

@@ -61,7 +61,7 @@ public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<Stri
     public record Row(String architecture, String method, int cells, double accuracyMean, double accuracySd,
                       double balancedAccuracyMean, double balancedAccuracySd, double macroF1Mean, double macroF1Sd,
                       double teacherAccuracyMean, double teacherAccuracySd, double teacherWithoutNoFindingMean,
-                      double teacherWithoutNoFindingSd) {
+                      double teacherWithoutNoFindingSd, double minutesMean) {
     }
 
     /**
@@ -97,7 +97,8 @@ public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<Stri
                     mean(cells.stream().mapToDouble(CellResult::teacherTestAccuracy).toArray()),
                     sd(cells.stream().mapToDouble(CellResult::teacherTestAccuracy).toArray()),
                     mean(cells.stream().mapToDouble(CellResult::teacherTestAccuracyWithoutNoFinding).toArray()),
-                    sd(cells.stream().mapToDouble(CellResult::teacherTestAccuracyWithoutNoFinding).toArray())));
+                    sd(cells.stream().mapToDouble(CellResult::teacherTestAccuracyWithoutNoFinding).toArray()),
+                    mean(cells.stream().mapToDouble(CellResult::seconds).toArray()) / 60));
             Map<String, Double> f1 = new LinkedHashMap<>();
             for (String c : classes) {
                 f1.put(c, mean(metrics.stream().map(m -> m.forClass(c)).mapToDouble(ClassMetrics::f1).toArray()));
@@ -369,14 +370,17 @@ public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<Stri
     /** The tables as Markdown. */
     String markdown() {
         StringBuilder s = new StringBuilder("# Study summary\n\n");
-        s.append("Mean ± standard deviation over cells (folds x seeds); descriptive.\n\n");
-        s.append("| architecture | method | cells | accuracy | balanced accuracy | macro-F1 | teacher (ROI) | teacher without no-finding |\n");
-        s.append("|---|---|---|---|---|---|---|---|\n");
+        s.append("Mean ± standard deviation over cells (folds x seeds); descriptive. Minutes: mean wall time of a")
+                .append(" cell (training, testing and its heat maps) as run, on whatever else the machine was doing; a")
+                .append(" resumed cell counts only the time after its resume.\n\n");
+        s.append("| architecture | method | cells | accuracy | balanced accuracy | macro-F1 | teacher (ROI) | teacher without no-finding | minutes per cell |\n");
+        s.append("|---|---|---|---|---|---|---|---|---|\n");
         for (Row r : rows) {
-            s.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %s | %s | %s |%n", r.architecture(), r.method(),
-                    r.cells(), pm(r.accuracyMean(), r.accuracySd()), pm(r.balancedAccuracyMean(), r.balancedAccuracySd()),
-                    pm(r.macroF1Mean(), r.macroF1Sd()), pm(r.teacherAccuracyMean(), r.teacherAccuracySd()),
-                    pm(r.teacherWithoutNoFindingMean(), r.teacherWithoutNoFindingSd())));
+            s.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %s | %s | %s | %.1f |%n", r.architecture(),
+                    r.method(), r.cells(), pm(r.accuracyMean(), r.accuracySd()),
+                    pm(r.balancedAccuracyMean(), r.balancedAccuracySd()), pm(r.macroF1Mean(), r.macroF1Sd()),
+                    pm(r.teacherAccuracyMean(), r.teacherAccuracySd()),
+                    pm(r.teacherWithoutNoFindingMean(), r.teacherWithoutNoFindingSd()), r.minutesMean()));
         }
         s.append("\n## Primary comparison: method minus its reference, pooled out-of-fold predictions\n\n");
         s.append("Patient-level paired bootstrap, 95% intervals. The reference is the baseline with the same variants;")
