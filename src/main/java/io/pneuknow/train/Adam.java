@@ -1,7 +1,6 @@
 package io.pneuknow.train;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.nn.Parameter;
@@ -66,15 +65,15 @@ public final class Adam implements AutoCloseable {
                 }
                 steps[i]++;
                 double bias1 = 1 - Math.pow(BETA1, steps[i]);
-                double sqrtBias2 = Math.sqrt(1 - Math.pow(BETA2, steps[i]));
+                double bias2 = 1 - Math.pow(BETA2, steps[i]);
+                float stepSize = (float) (rate / bias1);
+                float sqrtBias2 = (float) Math.sqrt(bias2);
                 NDArray w = parameters.get(i).getArray();
                 NDArray g = w.getGradient();
-                // PyTorch's w -= (rate / bias1) * m / (sqrt(v) / sqrtBias2 + eps), written as the engine's
-                // fused update w -= c * m / (sqrt(v) + eps') with c = rate * sqrtBias2 / bias1 and
-                // eps' = eps * sqrtBias2: one native call per parameter instead of a dozen
-                w.getNDArrayInternal().adamUpdate(new NDList(w, g, firstMoments.get(i), secondMoments.get(i)),
-                        new NDList(w), rate, (float) (rate * sqrtBias2 / bias1), 0f, 1f, -1f, BETA1, BETA2,
-                        (float) (EPSILON * sqrtBias2), true, false);
+                firstMoments.get(i).muli(BETA1).addi(g.mul(1 - BETA1));
+                NDArray v = secondMoments.get(i).muli(BETA2).addi(g.square().muli(1 - BETA2));
+                NDArray denominator = v.sqrt().divi(sqrtBias2).addi(EPSILON);
+                w.subi(firstMoments.get(i).div(denominator).muli(stepSize));
             }
         }
     }
