@@ -172,6 +172,24 @@ public final class HeatMaps {
      * clamped to [0, cells - 1]: output pixel X has its centre at input pixel (X + 0.5) size / n - 0.5
      * (the preprocessing resizes the whole image to the input), which is cell (that - offset) / stride.
      */
+    /**
+     * Where {@link #toImage(float[][], int, int, int)} puts the centres of a stage's {@code cells} cells
+     * along an axis of {@code n} output pixels: the pixel coordinate (fractional; pixel centres are
+     * integers) at which cell j has its full value. The inverse of {@link #cellCoordinates}.
+     */
+    public double[] cellCentres(int stage, int n, int cells) {
+        return cellCentres(n, preprocessor.inputSize(), geometry(stage), cells);
+    }
+
+    static double[] cellCentres(int n, int size, CellGeometry g, int cells) {
+        double[] out = new double[cells];
+        for (int j = 0; j < cells; j++) {
+            double input = g.offset() + g.stride() * j;
+            out[j] = (input + 0.5) * n / size - 0.5;
+        }
+        return out;
+    }
+
     static double[] cellCoordinates(int n, int size, CellGeometry g, int cells) {
         double[] out = new double[n];
         for (int i = 0; i < n; i++) {

@@ -117,6 +117,23 @@ public final class ModelPool implements AutoCloseable {
         }
     }
 
+    /**
+     * Where {@link #heatImage} puts the centres of a {@code rows x columns} map's cells on a
+     * {@code width x height} image: {x of each column, y of each row}, in pixels (pixel centres are integers).
+     */
+    public double[][] heatCentres(int rows, int columns, int width, int height) {
+        Copy copy = borrow();
+        try {
+            synchronized (TAPE) {
+                HeatMaps heat = copy.heatMaps();
+                int stage = heat.backboneStages();
+                return new double[][] {heat.cellCentres(stage, width, columns), heat.cellCentres(stage, height, rows)};
+            }
+        } finally {
+            idle.add(copy);
+        }
+    }
+
     private Copy borrow() {
         try {
             Copy copy = idle.poll(waitMillis, TimeUnit.MILLISECONDS);

@@ -261,15 +261,17 @@ public final class Server implements AutoCloseable {
             float[] p = pool.probabilities(input.image());
             int classIndex = asked == null ? Predictor.argmax(p) : labels.indexOf(asked);
             float[][] map = pool.heatMap(input.image(), classIndex);
-            byte[] png = null;
-            String preview = null;
+            int width = input.image().width();
+            int height = input.image().height();
             if (format.equals("png")) {
-                png = Overlays.encode(input.image(), pool.heatImage(map, input.image().width(), input.image().height()),
-                        null);
-            } else {
-                preview = preview(input.image());
+                return new Explained(input, p, classIndex, map,
+                        Overlays.encode(input.image(), pool.heatImage(map, width, height), null), null);
             }
-            return new Explained(input, p, classIndex, map, png, preview);
+            GreyImage preview = previewOf(input.image());
+            double[][] centres = pool.heatCentres(map.length, map[0].length, width, height);
+            JsonPreview json = new JsonPreview(dataUrl(preview),
+                    dataUrl(pool.heatImage(map, preview.width(), preview.height())), centres[0], centres[1]);
+            return new Explained(input, p, classIndex, map, null, json);
         });
         ctx.attribute(RESULT, labels.get(Predictor.argmax(result.probabilities())));
         if (result.png() != null) {
@@ -280,8 +282,12 @@ public final class Server implements AutoCloseable {
         body.put("heatClass", labels.get(result.classIndex()));
         body.put("heatMap", result.map());
         body.put("heatMapMethod", "Grad-CAM on the last feature map, ReLU, divided by its maximum; rows top to "
-                + "bottom, the cells spread evenly over the image");
-        body.put("preview", result.preview());
+                + "bottom; each cell belongs at its receptive field's centre on the image, given in heatMapCentres "
+                + "(x of each column, y of each row, in the uploaded image's pixels), and heatPreview draws the "
+                + "map at the preview's size, interpolated between those centres (grey 0-255 for 0-1)");
+        body.put("heatMapCentres", Map.of("x", result.json().centresX(), "y", result.json().centresY()));
+        body.put("preview", result.json().image());
+        body.put("heatPreview", result.json().heat());
         json(ctx, 200, body);
     }
 
@@ -289,9 +295,13 @@ public final class Server implements AutoCloseable {
     private record Predicted(InputImage input, float[] probabilities) {
     }
 
-    /** What the model said about an image, with the heat map of one class, as a PNG overlay or with a preview for JSON. */
+    /** What the model said about an image, with the heat map of one class, as a PNG overlay or with previews for JSON. */
     private record Explained(InputImage input, float[] probabilities, int classIndex, float[][] map, byte[] png,
-                             String preview) {
+                             JsonPreview json) {
+    }
+
+    /** The JSON answer's pictures (grey PNG data URLs at the same size) and where the map's cell centres lie on the image. */
+    private record JsonPreview(String image, String heat, double[] centresX, double[] centresY) {
     }
 
     /**
@@ -478,12 +488,16 @@ public final class Server implements AutoCloseable {
         }
     }
 
-    /** The decoded image as a grey PNG data URL, at most PREVIEW_SIDE px on its longer side (DICOM cannot be shown by browsers). */
-    private static String preview(GreyImage image) {
+    /** The decoded image at most PREVIEW_SIDE px on its longer side, for the JSON answer (browsers cannot show DICOM). */
+    private static GreyImage previewOf(GreyImage image) {
         double scale = Math.min(1.0, (double) PREVIEW_SIDE / Math.max(image.width(), image.height()));
         int w = Math.max(1, (int) Math.round(image.width() * scale));
         int h = Math.max(1, (int) Math.round(image.height() * scale));
-        GreyImage small = scale < 1 ? Resize.to(image, w, h) : image;
+        return scale < 1 ? Resize.to(image, w, h) : image;
+    }
+
+    /** An image with values in [0, 1] as a grey PNG data URL. */
+    private static String dataUrl(GreyImage small) {
         BufferedImage grey = new BufferedImage(small.width(), small.height(), BufferedImage.TYPE_BYTE_GRAY);
         byte[] px = ((DataBufferByte) grey.getRaster().getDataBuffer()).getData();
         float[] v = small.pixels();

@@ -292,6 +292,14 @@ class HeatMapsTest {
         int[] peak = argmax(tiny.toImage(map, tiny.backboneStages(), 256, 128));
         assertThat((double) peak[0]).isCloseTo(2 * (64 + o + 0.5) - 0.5, within(1.5));
         assertThat((double) peak[1]).isCloseTo(32 + o, within(1.0));
+        // cellCentres gives the same places, as the service's JSON reports them: x of column 2 on 256 px,
+        // y of row 1 on 128 px, and the first and last cells (partly outside a 128 px axis) in order
+        double[] xs = tiny.cellCentres(tiny.backboneStages(), 256, 4);
+        double[] ys = tiny.cellCentres(tiny.backboneStages(), 128, 4);
+        assertThat(xs[2]).isCloseTo(2 * (64 + o + 0.5) - 0.5, within(0.01)).isCloseTo(peak[0], within(1.5));
+        assertThat(ys[1]).isCloseTo(32 + o, within(0.01)).isCloseTo(peak[1], within(1.0));
+        assertThat(ys).isSorted().hasSize(4);
+        assertThat(ys[3] - ys[0]).isCloseTo(96, within(0.01));
         // aligned upsampling would have drawn it half a cell (15.5 input pixels) further right and down
         int[] aligned = argmax(HeatMaps.toImage(map, 256, 128));
         assertThat(aligned[1] - peak[1]).isBetween(14, 17);

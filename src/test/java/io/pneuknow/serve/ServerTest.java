@@ -1,14 +1,17 @@
 package io.pneuknow.serve;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pneuknow.Json;
 import io.pneuknow.data.ImageFiles;
 import io.pneuknow.model.ModelBundle;
 import io.pneuknow.model.Predictor;
+import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -20,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
@@ -153,6 +157,32 @@ class ServerTest {
         }
         assertThat(max).isIn(0.0, 1.0);
         assertThat(body.get("preview").asText()).startsWith("data:image/png;base64,");
+        // tiny_cnn's padded stride-2 convolutions centre cell j on input pixel 32 j (64 px input, 64 px image),
+        // not on 32 j + 15.5 where spreading the cells evenly over the image would put it
+        JsonNode centres = body.get("heatMapCentres");
+        for (String axis : List.of("x", "y")) {
+            assertThat(centres.get(axis).size()).isEqualTo(2);
+            assertThat(centres.get(axis).get(0).asDouble()).isCloseTo(0, within(1.0));
+            assertThat(centres.get(axis).get(1).asDouble()).isCloseTo(32, within(1.0));
+        }
+        // the heat picture has the preview's size and is hottest (255) at the hottest cell's centre
+        var preview = dataUrlImage(body.get("preview").asText());
+        var heat = dataUrlImage(body.get("heatPreview").asText());
+        assertThat(heat.getWidth()).isEqualTo(preview.getWidth()).isEqualTo(64);
+        assertThat(heat.getHeight()).isEqualTo(preview.getHeight()).isEqualTo(64);
+        int[] hot = {0, 0};
+        for (int y = 0; y < 2; y++) {
+            for (int x = 0; x < 2; x++) {
+                if (map.get(y).get(x).asDouble() > map.get(hot[0]).get(hot[1]).asDouble()) {
+                    hot = new int[] {y, x};
+                }
+            }
+        }
+        if (max > 0) {
+            int px = (int) Math.round(centres.get("x").get(hot[1]).asDouble());
+            int py = (int) Math.round(centres.get("y").get(hot[0]).asDouble());
+            assertThat(heat.getRaster().getSample(px, py, 0)).isGreaterThanOrEqualTo(250);
+        }
 
         assertThat(upload("/v1/explain?class=nope", "image", "x.png", png).statusCode()).isEqualTo(400);
         assertThat(upload("/v1/explain?format=gif", "image", "x.png", png).statusCode()).isEqualTo(400);
@@ -289,5 +319,11 @@ class ServerTest {
         png.put(new byte[] {(byte) 0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a}).putInt(13).put(ihdr.array())
                 .putInt((int) crc.getValue());
         return png.array();
+    }
+
+    private static BufferedImage dataUrlImage(String url) throws IOException {
+        assertThat(url).startsWith("data:image/png;base64,");
+        byte[] png = Base64.getDecoder().decode(url.substring("data:image/png;base64,".length()));
+        return ImageIO.read(new ByteArrayInputStream(png));
     }
 }

@@ -99,28 +99,35 @@ function jet(v) {
   return [c(1.5 - Math.abs(4 * v - 3)), c(1.5 - Math.abs(4 * v - 2)), c(1.5 - Math.abs(4 * v - 1))];
 }
 
-function drawHeat(map) {
-  const h = map.length;
-  const w = map[0].length;
-  const cells = document.createElement('canvas');
-  cells.width = w;
-  cells.height = h;
-  const data = cells.getContext('2d').createImageData(w, h);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const [r, g, b] = jet(map[y][x]);
-      const i = 4 * (y * w + x);
-      data.data[i] = r; data.data[i + 1] = g; data.data[i + 2] = b; data.data[i + 3] = 255;
-    }
-  }
-  cells.getContext('2d').putImageData(data, 0, 0);
-  const image = $('image');
+/** Loads a data URL into a canvas of its own size and returns that canvas's pixels. */
+async function pixelsOf(dataUrl) {
+  const img = new Image();
+  img.src = dataUrl;
+  await img.decode();
+  const canvas = document.createElement('canvas');
+  canvas.width = img.naturalWidth;
+  canvas.height = img.naturalHeight;
+  const ctx = canvas.getContext('2d');
+  ctx.drawImage(img, 0, 0);
+  return ctx.getImageData(0, 0, canvas.width, canvas.height);
+}
+
+/**
+ * Colours the server's heat picture (grey, the same size as the preview, each cell already drawn at its
+ * receptive field's centre) with the jet map into the canvas laid over the image.
+ */
+async function drawHeat(heatPreview) {
+  const grey = await pixelsOf(heatPreview);
   const heat = $('heat');
-  heat.width = image.width;
-  heat.height = image.height;
+  heat.width = grey.width;
+  heat.height = grey.height;
   const ctx = heat.getContext('2d');
-  ctx.imageSmoothingEnabled = true;
-  ctx.drawImage(cells, 0, 0, heat.width, heat.height);
+  const out = ctx.createImageData(grey.width, grey.height);
+  for (let i = 0; i < grey.data.length; i += 4) {
+    const [r, g, b] = jet(grey.data[i] / 255);
+    out.data[i] = r; out.data[i + 1] = g; out.data[i + 2] = b; out.data[i + 3] = 255;
+  }
+  ctx.putImageData(out, 0, 0);
 }
 
 async function analyse(blob, name) {
@@ -134,7 +141,7 @@ async function analyse(blob, name) {
   setStatus('Predicted: ' + prediction.label + ' (request ' + prediction.requestId + '). Computing the heat map…');
   const explained = await post('/v1/explain?format=json', blob, name);
   await drawImage(explained.preview);
-  drawHeat(explained.heatMap);
+  await drawHeat(explained.heatPreview);
   $('heatclass').textContent = 'for ' + explained.heatClass;
   setStatus('Predicted: ' + prediction.label + ' (request ' + prediction.requestId + ').');
   return { prediction, explained };
@@ -192,16 +199,20 @@ function verifyDrawing(prediction, explained) {
   const b = heat.getBoundingClientRect();
   if (Math.abs(a.left - b.left) > 1 || Math.abs(a.top - b.top) > 1 || Math.abs(a.width - b.width) > 1
       || Math.abs(a.height - b.height) > 1) throw new Error('heat map is not laid over the image');
+  // the hottest cell's centre (heatMapCentres, in the uploaded image's pixels, scaled to the preview) must be
+  // drawn in the hottest colour: the cells sit at their receptive fields' centres, not spread evenly
   const map = explained.heatMap;
   let best = [0, 0];
   map.forEach((row, y) => row.forEach((v, x) => { if (v > map[best[0]][best[1]]) best = [y, x]; }));
-  const px = Math.floor((best[1] + 0.5) * heat.width / map[0].length);
-  const py = Math.floor((best[0] + 0.5) * heat.height / map.length);
+  const { width: uploadedWidth, height: uploadedHeight } = explained.image;
+  const clamp = (v, n) => Math.min(n - 1, Math.max(0, Math.round(v)));
+  const px = clamp((explained.heatMapCentres.x[best[1]] + 0.5) * heat.width / uploadedWidth - 0.5, heat.width);
+  const py = clamp((explained.heatMapCentres.y[best[0]] + 0.5) * heat.height / uploadedHeight - 0.5, heat.height);
   const drawn = heat.getContext('2d').getImageData(px, py, 1, 1).data;
   const expected = jet(map[best[0]][best[1]]);
   for (let c = 0; c < 3; c++) {
     if (Math.abs(drawn[c] - expected[c]) > 60 || drawn[3] !== 255) {
-      throw new Error('heat map pixel at the hottest cell is ' + [...drawn] + ', expected ' + expected);
+      throw new Error('heat map pixel at the hottest cell (' + px + ', ' + py + ') is ' + [...drawn] + ', expected ' + expected);
     }
   }
   const slider = $('opacity');
