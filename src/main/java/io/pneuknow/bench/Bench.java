@@ -461,6 +461,8 @@ public final class Bench {
         report.machine.put("java", System.getProperty("java.version"));
         report.machine.put("versions", Versions.all().toString());
         report.machine.put("OMP_WAIT_POLICY", String.valueOf(System.getenv("OMP_WAIT_POLICY")));
+        report.machine.put("malloc (ours)", ProcMemory.allocator());
+        report.machine.put("malloc (peer)", PeerScript.allocator(System.getenv()));
     }
 
     private void settings() {

@@ -6,7 +6,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -98,6 +100,7 @@ final class PeerScript {
         Path log = Files.createTempFile(workDir, "peer", ".log");
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().putIfAbsent("OMP_WAIT_POLICY", "PASSIVE");
+        withoutLauncherPreload(pb.environment());
         Process p = pb.start();
         if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
@@ -106,6 +109,33 @@ final class PeerScript {
             return new Result(124, "timed out after " + timeoutSeconds + " s\n" + Files.readString(log));
         }
         return new Result(p.exitValue(), Files.readString(log));
+    }
+
+    /**
+     * Takes the library the launcher preloaded for us (PNEUKNOW_PRELOAD: tcmalloc) out of LD_PRELOAD, so the
+     * peer runs as the plain script a user would run; a preload the user set themselves stays.
+     */
+    static void withoutLauncherPreload(Map<String, String> env) {
+        String ours = env.remove("PNEUKNOW_PRELOAD");
+        String preload = env.get("LD_PRELOAD");
+        if (ours == null || preload == null) {
+            return;
+        }
+        List<String> kept = new ArrayList<>(List.of(preload.split(":")));
+        kept.remove(ours);
+        if (kept.isEmpty()) {
+            env.remove("LD_PRELOAD");
+        } else {
+            env.put("LD_PRELOAD", String.join(":", kept));
+        }
+    }
+
+    /** The malloc the peer gets: what {@link #withoutLauncherPreload} leaves in LD_PRELOAD, else glibc's. */
+    static String allocator(Map<String, String> environment) {
+        Map<String, String> env = new HashMap<>(environment);
+        withoutLauncherPreload(env);
+        String preload = env.get("LD_PRELOAD");
+        return preload == null || preload.isBlank() ? "glibc malloc" : "LD_PRELOAD=" + preload;
     }
 
     private static String tail(String output) {

@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Resident memory of this process from /proc/self/status (Linux), in kB; -1 where unavailable. */
+/** Resident memory of this process from /proc/self/status (Linux), in kB; -1 where unavailable; and its malloc. */
 final class ProcMemory {
     private ProcMemory() {
     }
@@ -26,6 +26,25 @@ final class ProcMemory {
             System.gc();
         }
         return rt.totalMemory() - rt.freeMemory();
+    }
+
+    /**
+     * The malloc this process uses: a tcmalloc or jemalloc library mapped into it (preloaded, e.g. by the
+     * launcher), else glibc's; "unknown" without /proc.
+     */
+    static String allocator() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
+                String path = line.substring(line.lastIndexOf(' ') + 1);
+                String file = path.substring(path.lastIndexOf('/') + 1);
+                if (file.startsWith("libtcmalloc") || file.startsWith("libjemalloc")) {
+                    return file.substring(3, file.indexOf('.')) + " (" + path + ")";
+                }
+            }
+            return "glibc malloc";
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
     }
 
     private static long field(String name) {
