@@ -116,8 +116,8 @@ final class BenchCommand implements Callable<Integer> {
         int reps = repeats != null ? repeats : quick ? 1 : 3;
         int stepCount = steps != null ? steps : quick ? 3 : 6;
         int roundCount = rounds != null ? rounds : quick ? 1 : 2;
-        if (reps < 1 || stepCount < 1 || roundCount < 1 || leakEpochs < 3) {
-            throw new BadInputException("--repeats, --rounds and --steps must be at least 1, --leak-epochs at least 3");
+        if (reps < 1 || stepCount < 1 || roundCount < 1 || leakEpochs < 4) {
+            throw new BadInputException("--repeats, --rounds and --steps must be at least 1, --leak-epochs at least 4 (two halves after the 2 skipped epochs)");
         }
         Path work = Files.createTempDirectory("pneuknow-bench");
         Bench.Settings settings = new Bench.Settings(threads > 0 ? threads : cores, reps, roundCount, archs, side, stepCount, quick,
