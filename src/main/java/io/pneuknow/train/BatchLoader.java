@@ -42,8 +42,12 @@ final class BatchLoader implements AutoCloseable {
         }
     }
 
-    /** A batch in host memory, CHW per sample; {@code raw} or {@code roi} is null when not asked for. */
-    record HostBatch(int size, float[] raw, float[] roi, float[] roiWeights, int[] labels) {
+    /**
+     * A batch in host memory, CHW per sample; {@code raw} or {@code roi} is null when not asked for.
+     * {@code blankRoi[i]}: sample i's ROI view is the all-black image (it has no region, or none of its
+     * region is in this view), the same for every such sample; null when the ROI view was not asked for.
+     */
+    record HostBatch(int size, float[] raw, float[] roi, float[] roiWeights, boolean[] blankRoi, int[] labels) {
     }
 
     private final PairedAugmenter augmenter;
@@ -75,6 +79,7 @@ final class BatchLoader implements AutoCloseable {
         float[] raw = wantRaw ? new float[n * per] : null;
         float[] roi = wantRoi ? new float[n * per] : null;
         float[] weights = new float[n];
+        boolean[] blankRoi = wantRoi ? new boolean[n] : null;
         int[] labels = new int[n];
         for (int i = 0; i < n; i++) {
             Item item = items.get(i);
@@ -91,14 +96,25 @@ final class BatchLoader implements AutoCloseable {
                 AugmentedPair pair = rawPair != null && item.roiSource() == s ? rawPair
                         : view(s.image(), item.roiSource().roiMask(), epoch, item.drawIndex(), augment);
                 GreyImage roiImage = RoiMask.apply(pair.image(), pair.mask());
-                System.arraycopy(preprocessor.toTensor(roiImage), 0, roi, i * per, per);
+                blankRoi[i] = isBlack(roiImage);
+                System.arraycopy(blankRoi[i] ? blankTensor() : preprocessor.toTensor(roiImage), 0, roi, i * per, per);
                 weights[i] = 1f;
             } else if (wantRoi) {
                 // no ROI: an all-black image, with zero weight in the feature term
                 System.arraycopy(blankTensor(), 0, roi, i * per, per);
+                blankRoi[i] = true;
             }
         }
-        return new HostBatch(n, raw, roi, weights, labels);
+        return new HostBatch(n, raw, roi, weights, blankRoi, labels);
+    }
+
+    private static boolean isBlack(GreyImage image) {
+        for (float v : image.pixels()) {
+            if (v != 0f) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The preprocessed all-black image (the same for every sample, so made once). */

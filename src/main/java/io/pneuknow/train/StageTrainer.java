@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -104,6 +105,7 @@ public final class StageTrainer {
                 state = StageCheckpoint.State.fresh(stage.name());
             }
             ParameterStore store = new ParameterStore(manager, false);
+            TeacherPass teacherPass = stage.teacher() == null ? null : new TeacherPass(stage.teacher().net(), store);
             Progress progress = new Progress(log, Progress.onTerminal(), stage.name(), state.epochsDone(),
                     stage.epochs(), stepsPerEpoch);
             Selection selection = Selection.of(settings, stage);
@@ -134,7 +136,7 @@ public final class StageTrainer {
                     }
                     lr = Schedules.learningRate(settings.learningRate(), epoch, stage.epochs(),
                             (long) epoch * stepsPerEpoch + b, settings.perBatchSchedule());
-                    double loss = step(stage, net, store, manager, host, alpha, frozen, totals);
+                    double loss = step(stage, net, store, teacherPass, manager, host, alpha, frozen, totals);
                     adam.step(lr, frozen ? frozenScale : tunedScale);
                     progress.step(epoch, b, loss);
                 }
@@ -153,6 +155,11 @@ public final class StageTrainer {
                 log.printf("%s: stopped early after epoch %d of %d: no better %s for %d epoch(s) after epoch %d%n",
                         stage.name(), state.epochsDone(), stage.epochs(), selection.describe(), selection.patience(),
                         Math.max(state.bestEpoch(), selection.featureEpochs() - 1) + 1);
+            }
+            if (teacherPass != null && teacherPass.forwardedShare() < 1) {
+                log.printf(Locale.ROOT, "%s: the teacher ran on %.0f%% of the ROI views; the rest were the all-black"
+                        + " view (no region in view), whose features it computed once%n", stage.name(),
+                        100 * teacherPass.forwardedShare());
             }
             checkpoint.loadBest(state, net, manager);
             EpochRecord best = state.history().get(state.bestEpoch());
@@ -198,7 +205,7 @@ public final class StageTrainer {
         return new NDList(classifier.headForward(store, features, true), features);
     }
 
-    private double step(Stage stage, Block net, ParameterStore store, NDManager manager,
+    private double step(Stage stage, Block net, ParameterStore store, TeacherPass teacherPass, NDManager manager,
                         BatchLoader.HostBatch host, float alpha, boolean frozen, Totals totals) {
         int n = host.size();
         Shape shape = new Shape(n, settings.channels(), settings.inputSize(), settings.inputSize());
@@ -208,9 +215,10 @@ public final class StageTrainer {
             NDArray teacherFeatures = null;
             NDArray roiWeights = null;
             if (stage.teacher() != null && alpha > 0) {
-                NDArray teacherIn = stage.teacher().input() == Input.ROI ? batch.create(host.roi(), shape) : x;
                 // outside the gradient tape and in inference mode: the teacher stays frozen
-                teacherFeatures = teacherFeatures(stage.teacher().net(), store, teacherIn);
+                teacherFeatures = stage.teacher().input() == Input.ROI
+                        ? teacherPass.features(batch, host.roi(), host.blankRoi(), shape)
+                        : teacherFeatures(stage.teacher().net(), store, x);
                 roiWeights = stage.teacher().input() == Input.ROI ? batch.create(host.roiWeights())
                         : batch.ones(new Shape(n));
             }
