@@ -16,6 +16,11 @@ public record CellResult(String architecture, String method, int fold, long seed
                          List<Double> valLoss, double seconds, String modelId,
                          List<ImageAgreement> localisation) {
 
+    CellResult withTest(List<Prediction> predictions) {
+        return new CellResult(architecture, method, fold, seed, predictions, teacherTestAccuracy,
+                teacherTestAccuracyWithoutNoFinding, keptEpoch, valLoss, seconds, modelId, localisation);
+    }
+
     CellResult withLocalisation(List<ImageAgreement> scores) {
         return new CellResult(architecture, method, fold, seed, test, teacherTestAccuracy,
                 teacherTestAccuracyWithoutNoFinding, keptEpoch, valLoss, seconds, modelId, scores);

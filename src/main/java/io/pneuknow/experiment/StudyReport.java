@@ -190,20 +190,16 @@ public final class StudyReport {
             h.append("</table>");
         }
         if (!t.pooled().isEmpty()) {
-            List<String> names = List.copyOf(t.pooled().get(0).recall().keySet());
             h.append("<h3>Pooled out-of-fold figures</h3><p class=\"note\">Probabilities averaged over seeds per image;")
-                    .append(" patient-level 95% intervals. Chance recall is 1/classes.</p><table><tr><th>architecture</th>")
-                    .append("<th>method</th><th>images</th><th>balanced accuracy</th><th>macro-F1</th>");
-            names.forEach(c -> h.append("<th>recall ").append(esc(c)).append("</th>"));
-            h.append("</tr>");
-            for (StudyTables.PooledRow r : t.pooled()) {
-                h.append("<tr><td>").append(esc(r.architecture())).append("</td><td>").append(esc(r.method()))
-                        .append("</td><td>").append(r.images()).append("</td><td>").append(interval(r.balancedAccuracy()))
-                        .append("</td><td>").append(interval(r.macroF1())).append("</td>");
-                r.recall().values().forEach(i -> h.append("<td>").append(interval(i)).append("</td>"));
-                h.append("</tr>");
-            }
-            h.append("</table>");
+                    .append(" patient-level 95% intervals. Chance recall is 1/classes.</p>");
+            pooledTable(h, t.pooled());
+        }
+        if (t.priorShifted() != null && !t.priorShifted().isEmpty()) {
+            h.append("<h3>Moved to the training prior</h3><p class=\"note\">Models trained with class-balanced sampling")
+                    .append(" or class weights learned a uniform class prior; here each cell's test probabilities are")
+                    .append(" multiplied by its training part's class frequencies and renormalised, then pooled as above:")
+                    .append(" how the model would predict where the classes occur as often as in training.</p>");
+            pooledTable(h, t.priorShifted());
         }
         h.append("<h3>Per-class F1 (mean over cells)</h3>");
         List<String> classes = t.perClassF1().values().stream().findFirst().map(m -> List.copyOf(m.keySet())).orElse(List.of());
@@ -549,6 +545,23 @@ public final class StudyReport {
 
     private static String signed(Interval i) {
         return i == null ? "–" : String.format(Locale.ROOT, "%+.3f (%+.3f, %+.3f)", i.estimate(), i.lower(), i.upper());
+    }
+
+    private static void pooledTable(StringBuilder h, List<StudyTables.PooledRow> rows) {
+        List<String> names = List.copyOf(rows.get(0).recall().keySet());
+        h.append("<table><tr><th>architecture</th><th>method</th><th>images</th><th>balanced accuracy</th>")
+                .append("<th>macro-F1</th><th>accuracy</th>");
+        names.forEach(c -> h.append("<th>recall ").append(esc(c)).append("</th>"));
+        h.append("</tr>");
+        for (StudyTables.PooledRow r : rows) {
+            h.append("<tr><td>").append(esc(r.architecture())).append("</td><td>").append(esc(r.method()))
+                    .append("</td><td>").append(r.images()).append("</td><td>").append(interval(r.balancedAccuracy()))
+                    .append("</td><td>").append(interval(r.macroF1())).append("</td><td>").append(interval(r.accuracy()))
+                    .append("</td>");
+            r.recall().values().forEach(i -> h.append("<td>").append(interval(i)).append("</td>"));
+            h.append("</tr>");
+        }
+        h.append("</table>");
     }
 
     private static String interval(Interval i) {

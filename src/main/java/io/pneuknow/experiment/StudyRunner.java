@@ -224,7 +224,7 @@ public final class StudyRunner {
     /** Writes the study's tables and report from the results of its cells (in the order of {@link Study#cells}). */
     public static void finish(Study study, List<CellResult> results) throws IOException {
         Path dir = study.dir;
-        StudyTables tables = StudyTables.of(study.config, study.dataset, results);
+        StudyTables tables = StudyTables.of(study.config, study.dataset, study.folds, results);
         AtomicFiles.write(dir.resolve("summary.json"), out -> Json.MAPPER.writeValue(out, tables));
         AtomicFiles.writeString(dir.resolve("summary.md"), tables.markdown());
         AtomicFiles.writeString(dir.resolve("learning-curves.csv"), tables.learningCurvesCsv());

@@ -1,12 +1,16 @@
 package io.pneuknow.experiment;
 
 import io.pneuknow.data.Dataset;
+import io.pneuknow.data.Sample;
+import io.pneuknow.data.Split;
 import io.pneuknow.evaluate.Bootstrap;
 import io.pneuknow.evaluate.ClassMetrics;
 import io.pneuknow.evaluate.Interval;
 import io.pneuknow.evaluate.MetricSet;
 import io.pneuknow.evaluate.Metrics;
 import io.pneuknow.evaluate.Prediction;
+import io.pneuknow.evaluate.PriorShift;
+import io.pneuknow.train.TrainConfig;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,18 +23,21 @@ import java.util.TreeMap;
  * method (as the paper's table), with the teacher's accuracy alongside, also without the
  * no-finding class. Primary comparison, fixed before any run: each method against the baseline
  * on the pooled out-of-fold test predictions (probabilities averaged over seeds per image), by a
- * patient-level paired bootstrap of the difference in balanced accuracy and accuracy.
+ * patient-level paired bootstrap of the difference in balanced accuracy and accuracy. For models that
+ * learned a uniform class prior (class-balanced sampling or class weights), the pooled figures once more
+ * with each cell's probabilities moved to its training part's class frequencies ({@link PriorShift}).
  */
 public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<String, Map<String, Double>> perClassF1,
                           Map<String, List<Double>> meanValLoss, List<LocalisationRow> localisation,
-                          List<FractionPoint> annotationFraction, List<PooledRow> pooled) {
+                          List<FractionPoint> annotationFraction, List<PooledRow> pooled,
+                          List<PooledRow> priorShifted) {
 
     /**
      * One model's pooled out-of-fold test predictions (probabilities averaged over seeds per image):
-     * balanced accuracy, macro-F1 and each class's recall, with patient-level 95% intervals.
+     * balanced accuracy, macro-F1, accuracy and each class's recall, with patient-level 95% intervals.
      */
     public record PooledRow(String architecture, String method, int images, Interval balancedAccuracy,
-                            Interval macroF1, Map<String, Interval> recall) {
+                            Interval macroF1, Interval accuracy, Map<String, Interval> recall) {
     }
 
     /** Classes with fewer annotated test images than this get no per-class localisation figures. */
@@ -74,7 +81,7 @@ public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<Stri
                              Interval accuracyDifference, int localisedImages, Interval energyDifference) {
     }
 
-    static StudyTables of(StudyConfig config, Dataset dataset, List<CellResult> results) {
+    static StudyTables of(StudyConfig config, Dataset dataset, Split folds, List<CellResult> results) {
         List<String> classes = dataset.classes();
         Map<String, List<CellResult>> byModel = new LinkedHashMap<>();
         for (CellResult r : results) {
@@ -139,19 +146,52 @@ public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<Stri
             localisationRow(cells, classes, config.bootstrapReplicates()).ifPresent(localisation::add);
         }
         List<PooledRow> pooledRows = new ArrayList<>();
+        List<PooledRow> priorShifted = new ArrayList<>();
         for (List<CellResult> cells : byModel.values()) {
-            List<Prediction> pooled = pooled(cells);
-            List<Interval> intervals = Bootstrap.patientLevelAll(pooled, config.bootstrapReplicates(), 4,
-                    list -> pooledFigures(list, classes.size()));
-            Map<String, Interval> recall = new LinkedHashMap<>();
-            for (int c = 0; c < classes.size(); c++) {
-                recall.put(classes.get(c), intervals.get(2 + c));
+            pooledRows.add(pooledRow(cells, classes, config.bootstrapReplicates()));
+            if (learnsUniformPrior(config.trainFor(StudyMethod.parse(cells.get(0).method())))) {
+                List<CellResult> shifted = cells.stream()
+                        .map(c -> shiftedToTrainingPrior(c, trainingCounts(dataset, folds, c.fold(), classes.size())))
+                        .toList();
+                priorShifted.add(pooledRow(shifted, classes, config.bootstrapReplicates()));
             }
-            pooledRows.add(new PooledRow(cells.get(0).architecture(), cells.get(0).method(), pooled.size(),
-                    intervals.get(0), intervals.get(1), recall));
         }
         return new StudyTables(rows, comparisons, perClassF1, meanValLoss, localisation,
-                fractionCurve(config, byModel, rows, localisation), pooledRows);
+                fractionCurve(config, byModel, rows, localisation), pooledRows, priorShifted);
+    }
+
+    private static PooledRow pooledRow(List<CellResult> cells, List<String> classes, int replicates) {
+        List<Prediction> pooled = pooled(cells);
+        List<Interval> intervals = Bootstrap.patientLevelAll(pooled, replicates, 4,
+                list -> pooledFigures(list, classes.size()));
+        Map<String, Interval> recall = new LinkedHashMap<>();
+        for (int c = 0; c < classes.size(); c++) {
+            recall.put(classes.get(c), intervals.get(2 + c));
+        }
+        return new PooledRow(cells.get(0).architecture(), cells.get(0).method(), pooled.size(),
+                intervals.get(0), intervals.get(1), intervals.get(2 + classes.size()), recall);
+    }
+
+    /** Class-balanced sampling and class weights both train a model to a uniform class prior. */
+    static boolean learnsUniformPrior(TrainConfig train) {
+        return train.balancedSampling() || train.classWeights();
+    }
+
+    /** Images per class in the training part of a fold (of the fixed split, where the study has one). */
+    static int[] trainingCounts(Dataset dataset, Split folds, int fold, int classes) {
+        Split parts = folds.parts().contains(Split.TRAIN) ? folds : folds.forFold(fold);
+        int[] counts = new int[classes];
+        for (Sample s : parts.samples(dataset, Split.TRAIN)) {
+            counts[s.classIndex()]++;
+        }
+        return counts;
+    }
+
+    /** The cell's test predictions moved from the uniform prior to its training part's class frequencies. */
+    static CellResult shiftedToTrainingPrior(CellResult cell, int[] trainingCounts) {
+        double[] target = PriorShift.frequencies(trainingCounts);
+        double[] learned = PriorShift.uniform(trainingCounts.length);
+        return cell.withTest(cell.test().stream().map(p -> PriorShift.shift(p, learned, target)).toList());
     }
 
     private static java.util.Optional<LocalisationRow> localisationRow(List<CellResult> cells, List<String> classes,
@@ -308,7 +348,7 @@ public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<Stri
     }
 
     /**
-     * Balanced accuracy, macro-F1 and the recall of each of {@code k} classes, by hand from the
+     * Balanced accuracy, macro-F1, the recall of each of {@code k} classes and (last) accuracy, by hand from the
      * confusion counts (cheap enough for every bootstrap replicate); a class without images has NaN
      * recall and F1 and is left out of both means.
      */
@@ -323,7 +363,7 @@ public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<Stri
                 truePositives[p.trueClass()]++;
             }
         }
-        double[] out = new double[2 + k];
+        double[] out = new double[3 + k];
         double recallSum = 0;
         double f1Sum = 0;
         int present = 0;
@@ -339,6 +379,11 @@ public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<Stri
         }
         out[0] = present == 0 ? Double.NaN : recallSum / present;
         out[1] = present == 0 ? Double.NaN : f1Sum / present;
+        int correct = 0;
+        for (int tp : truePositives) {
+            correct += tp;
+        }
+        out[2 + k] = predictions.isEmpty() ? Double.NaN : (double) correct / predictions.size();
         return out;
     }
 
@@ -396,16 +441,15 @@ public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<Stri
         if (!pooled.isEmpty()) {
             s.append("\n## Pooled out-of-fold figures with 95% intervals\n\n");
             s.append("Probabilities averaged over seeds per image; patient-level bootstrap. Chance recall is 1/classes.\n\n");
-            List<String> names = List.copyOf(pooled.get(0).recall().keySet());
-            s.append("| architecture | method | images | balanced accuracy | macro-F1 |");
-            names.forEach(c -> s.append(" recall ").append(c).append(" |"));
-            s.append("\n|---|---|---|---|---|").append("---|".repeat(names.size())).append('\n');
-            for (PooledRow r : pooled) {
-                s.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s |", r.architecture(), r.method(), r.images(),
-                        estimateWithCi(r.balancedAccuracy()), estimateWithCi(r.macroF1())));
-                r.recall().values().forEach(i -> s.append(' ').append(estimateWithCi(i)).append(" |"));
-                s.append('\n');
-            }
+            pooledTable(s, pooled);
+        }
+        if (priorShifted != null && !priorShifted.isEmpty()) {
+            s.append("\n## Moved to the training prior\n\n");
+            s.append("Models trained with class-balanced sampling or class weights learned a uniform class prior. Here")
+                    .append(" each cell's test probabilities are multiplied by its training part's class frequencies and")
+                    .append(" renormalised (Bayes' rule), as a model would predict where the classes occur as often as in")
+                    .append(" training; then pooled as above.\n\n");
+            pooledTable(s, priorShifted);
         }
         s.append("\n## Per-class F1 (mean over cells)\n\n| model |");
         List<String> classes = perClassF1.values().stream().findFirst().map(m -> List.copyOf(m.keySet())).orElse(List.of());
@@ -451,6 +495,19 @@ public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<Stri
         return s.toString();
     }
 
+    private static void pooledTable(StringBuilder s, List<PooledRow> rows) {
+        List<String> names = List.copyOf(rows.get(0).recall().keySet());
+        s.append("| architecture | method | images | balanced accuracy | macro-F1 | accuracy |");
+        names.forEach(c -> s.append(" recall ").append(c).append(" |"));
+        s.append("\n|---|---|---|---|---|---|").append("---|".repeat(names.size())).append('\n');
+        for (PooledRow r : rows) {
+            s.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %s |", r.architecture(), r.method(), r.images(),
+                    estimateWithCi(r.balancedAccuracy()), estimateWithCi(r.macroF1()), estimateWithCi(r.accuracy())));
+            r.recall().values().forEach(i -> s.append(' ').append(estimateWithCi(i)).append(" |"));
+            s.append('\n');
+        }
+    }
+
     private static String interval(Interval i) {
         return i == null ? "–" : String.format(Locale.ROOT, "%.3f (%.3f, %.3f)", i.estimate(), i.lower(), i.upper());
     }
@@ -471,6 +528,9 @@ public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<Stri
     }
 
     private static String estimateWithCi(Interval i) {
+        if (i == null) {
+            return "–";
+        }
         return Double.isNaN(i.estimate()) ? "–"
                 : String.format(Locale.ROOT, "%.3f (%.3f, %.3f)", i.estimate(), i.lower(), i.upper());
     }

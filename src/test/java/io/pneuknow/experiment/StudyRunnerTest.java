@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.pneuknow.data.DataSpec;
+import io.pneuknow.data.Dataset;
+import io.pneuknow.data.DatasetLoader;
+import io.pneuknow.data.Split;
+import io.pneuknow.data.SplitCsv;
 import io.pneuknow.data.SyntheticChestXrays;
 import io.pneuknow.evaluate.Metrics;
 import io.pneuknow.train.TrainConfig;
@@ -136,6 +140,19 @@ class StudyRunnerTest {
         assertThat(f[0]).isCloseTo((2.0 / 3 + 0.5 + 0) / 3, within(1e-12));
         assertThat(f[1]).isCloseTo((4.0 / 6 + 2.0 / 5 + 0) / 3, within(1e-12));
         assertThat(f[0]).isCloseTo(Metrics.of(predictions, List.of("a", "b", "c", "d")).balancedAccuracy(), within(1e-12));
+        // accuracy last: 3 of 6 right
+        assertThat(f[6]).isCloseTo(0.5, within(1e-12));
+    }
+
+    @Test
+    void aCellMovesToItsTrainingPartsClassFrequencies() {
+        var p = new io.pneuknow.evaluate.Prediction("i", "p", 1, 0.5, 0.5);
+        CellResult cell = new CellResult("tiny_cnn", "baseline+balanced", 0, 1, List.of(p), 0, 0, 0, List.of(), 1, "id",
+                List.of());
+        CellResult shifted = StudyTables.shiftedToTrainingPrior(cell, new int[] {3, 1});
+        assertThat(shifted.test().get(0).probabilities()).containsExactly(0.75, 0.25);
+        assertThat(shifted.test().get(0).predictedClass()).isZero();
+        assertThat(shifted.method()).isEqualTo("baseline+balanced");
     }
 
     @Test
@@ -162,8 +179,20 @@ class StudyRunnerTest {
             assertThat(c.reference()).isEqualTo("baseline");
         });
         assertThat(tables.pooled()).hasSize(2);
+        // only the balanced model learned a uniform prior; moved to its training frequencies, as by hand
+        assertThat(tables.priorShifted()).singleElement().satisfies(r -> assertThat(r.method()).isEqualTo("baseline+balanced"));
+        CellResult balancedCell = cells.stream().filter(c -> c.method().equals("baseline+balanced")).findFirst().orElseThrow();
+        int[] counts = new int[3];
+        Dataset dataset = DatasetLoader.load(spec);
+        Split folds = SplitCsv.read(dir.resolve("study/folds.csv"), dataset);
+        for (var s : folds.forFold(0).samples(dataset, Split.TRAIN)) {
+            counts[s.classIndex()]++;
+        }
+        List<io.pneuknow.evaluate.Prediction> byHand = StudyTables.shiftedToTrainingPrior(balancedCell, counts).test();
+        double accuracy = byHand.stream().filter(x -> x.predictedClass() == x.trueClass()).count() / (double) byHand.size();
+        assertThat(tables.priorShifted().get(0).accuracy().estimate()).isCloseTo(accuracy, within(1e-9));
         assertThat(Files.readString(dir.resolve("study/summary.md"))).contains("| tiny_cnn | baseline+balanced | baseline |")
-                .contains("recall cavity");
+                .contains("recall cavity").contains("## Moved to the training prior");
 
         // a variant that finished cells used cannot change under them
         var changed = io.pneuknow.Json.MAPPER.createObjectNode().put("sampling", "shuffle");
