@@ -21,7 +21,9 @@ import io.pneuknow.evaluate.PatientAggregation;
 import io.pneuknow.evaluate.Metrics;
 import io.pneuknow.evaluate.Prediction;
 import io.pneuknow.evaluate.Subgroups;
+import io.pneuknow.evaluate.PriorShift;
 import io.pneuknow.evaluate.TemperatureScaling;
+import io.pneuknow.train.TrainConfig;
 import io.pneuknow.explain.Agreement;
 import io.pneuknow.explain.AgreementScores;
 import io.pneuknow.explain.HeatMaps;
@@ -80,6 +82,12 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--calibrate", description = "Fit temperature scaling on the validation part and apply it.")
     boolean calibrate;
 
+    @Option(names = "--training-prior", description = {
+            "For a model trained to a uniform class prior (class-balanced sampling or class weights, not both):",
+            "move its probabilities to the training part's class frequencies (Bayes' rule) before scoring, as it",
+            "would predict where the classes occur as often as in training."})
+    boolean trainingPrior;
+
     @Option(names = "--specificity", defaultValue = "0.9", description = "Operating point: per class, the threshold reaching this specificity on validation (default ${DEFAULT-VALUE}).")
     double specificity;
 
@@ -136,8 +144,20 @@ final class EvaluateCommand implements Callable<Integer> {
                 w.printf(Locale.ROOT, "temperature fitted on %d validation images: %.3f%n", val.labels().length, temperature);
             }
             Scored test = score(predictor, scored);
-            List<Prediction> predictions = predictions(scored, TemperatureScaling.apply(test.logits(), temperature));
-            List<Prediction> validation = predictions(valSamples, TemperatureScaling.apply(val.logits(), temperature));
+            double[] target = trainingPrior ? trainingFrequencies(card, split, dataset) : null;
+            List<Prediction> predictions = shifted(predictions(scored, TemperatureScaling.apply(test.logits(), temperature)),
+                    target);
+            List<Prediction> validation = shifted(predictions(valSamples, TemperatureScaling.apply(val.logits(), temperature)),
+                    target);
+            Map<String, Double> prior = null;
+            if (target != null) {
+                prior = new LinkedHashMap<>();
+                for (int c = 0; c < labels.size(); c++) {
+                    prior.put(labels.get(c), target[c]);
+                }
+                w.printf(Locale.ROOT, "probabilities moved from the uniform prior to the training part's class frequencies %s%n",
+                        prior);
+            }
             MetricIntervals metrics = MetricIntervals.of(predictions, labels, replicates, seed);
             MetricSet perPatient = Metrics.of(PatientAggregation.meanProbabilities(predictions), labels);
             Map<String, Map<String, MetricSet>> bySubgroup = new LinkedHashMap<>();
@@ -156,6 +176,7 @@ final class EvaluateCommand implements Callable<Integer> {
             report.put("images", predictions.size());
             report.put("patients", predictions.stream().map(Prediction::patientId).distinct().count());
             report.put("temperature", temperature);
+            report.put("trainingPrior", prior);
             report.put("bootstrap", Map.of("replicates", replicates, "seed", seed, "unit", "patient"));
             report.put("metrics", metrics);
             report.put("perPatient", perPatient);
@@ -199,6 +220,44 @@ final class EvaluateCommand implements Callable<Integer> {
             out.put(labels.get(c), entry);
         }
         return out;
+    }
+
+    /** The predictions moved from the uniform prior to {@code target}, or as they are where it is null. */
+    private static List<Prediction> shifted(List<Prediction> predictions, double[] target) {
+        if (target == null) {
+            return predictions;
+        }
+        double[] learned = PriorShift.uniform(target.length);
+        return predictions.stream().map(p -> PriorShift.shift(p, learned, target)).toList();
+    }
+
+    /**
+     * The training part's class frequencies, for a model whose training settings (sampling, class
+     * weights) made it learn a uniform prior; refuses any other model, whose probabilities already
+     * carry the training frequencies.
+     */
+    private double[] trainingFrequencies(ModelCard card, Split split, Dataset dataset) {
+        TrainConfig train;
+        try {
+            train = card.configuration() == null || card.configuration().get("train") == null ? null
+                    : Json.MAPPER.treeToValue(card.configuration(), RunConfig.class).train();
+        } catch (IOException e) {
+            train = null;
+        }
+        if (train == null) {
+            throw new BadInputException(model + "/model.json records no training settings, so the prior the model"
+                    + " learned is unknown; drop --training-prior");
+        }
+        if (!train.learnsUniformPrior()) {
+            throw new BadInputException(model + " was trained with sampling '" + train.sampling() + "' and "
+                    + (train.classWeights() ? "" : "no ") + "class weights, so it did not learn a uniform class prior;"
+                    + " --training-prior applies to class-balanced sampling or class weights (one of them); drop it");
+        }
+        int[] counts = new int[card.labels().size()];
+        for (Sample s : split.samples(dataset, Split.TRAIN)) {
+            counts[s.classIndex()]++;
+        }
+        return PriorShift.frequencies(counts);
     }
 
     private DataSpec dataSpec(ModelCard card) {

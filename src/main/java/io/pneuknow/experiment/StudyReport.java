@@ -196,7 +196,7 @@ public final class StudyReport {
         }
         if (t.priorShifted() != null && !t.priorShifted().isEmpty()) {
             h.append("<h3>Moved to the training prior</h3><p class=\"note\">Models trained with class-balanced sampling")
-                    .append(" or class weights learned a uniform class prior; here each cell's test probabilities are")
+                    .append(" or class weights (one of them) learned a uniform class prior; here each cell's test probabilities are")
                     .append(" multiplied by its training part's class frequencies and renormalised, then pooled as above:")
                     .append(" how the model would predict where the classes occur as often as in training.</p>");
             pooledTable(h, t.priorShifted());

@@ -10,7 +10,6 @@ import io.pneuknow.evaluate.MetricSet;
 import io.pneuknow.evaluate.Metrics;
 import io.pneuknow.evaluate.Prediction;
 import io.pneuknow.evaluate.PriorShift;
-import io.pneuknow.train.TrainConfig;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,7 +23,7 @@ import java.util.TreeMap;
  * no-finding class. Primary comparison, fixed before any run: each method against the baseline
  * on the pooled out-of-fold test predictions (probabilities averaged over seeds per image), by a
  * patient-level paired bootstrap of the difference in balanced accuracy and accuracy. For models that
- * learned a uniform class prior (class-balanced sampling or class weights), the pooled figures once more
+ * learned a uniform class prior (class-balanced sampling or class weights, not both), the pooled figures once more
  * with each cell's probabilities moved to its training part's class frequencies ({@link PriorShift}).
  */
 public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<String, Map<String, Double>> perClassF1,
@@ -149,7 +148,7 @@ public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<Stri
         List<PooledRow> priorShifted = new ArrayList<>();
         for (List<CellResult> cells : byModel.values()) {
             pooledRows.add(pooledRow(cells, classes, config.bootstrapReplicates()));
-            if (learnsUniformPrior(config.trainFor(StudyMethod.parse(cells.get(0).method())))) {
+            if (config.trainFor(StudyMethod.parse(cells.get(0).method())).learnsUniformPrior()) {
                 List<CellResult> shifted = cells.stream()
                         .map(c -> shiftedToTrainingPrior(c, trainingCounts(dataset, folds, c.fold(), classes.size())))
                         .toList();
@@ -170,11 +169,6 @@ public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<Stri
         }
         return new PooledRow(cells.get(0).architecture(), cells.get(0).method(), pooled.size(),
                 intervals.get(0), intervals.get(1), intervals.get(2 + classes.size()), recall);
-    }
-
-    /** Class-balanced sampling and class weights both train a model to a uniform class prior. */
-    static boolean learnsUniformPrior(TrainConfig train) {
-        return train.balancedSampling() || train.classWeights();
     }
 
     /** Images per class in the training part of a fold (of the fixed split, where the study has one). */
@@ -445,7 +439,7 @@ public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<Stri
         }
         if (priorShifted != null && !priorShifted.isEmpty()) {
             s.append("\n## Moved to the training prior\n\n");
-            s.append("Models trained with class-balanced sampling or class weights learned a uniform class prior. Here")
+            s.append("Models trained with class-balanced sampling or class weights (one of them) learned a uniform class prior. Here")
                     .append(" each cell's test probabilities are multiplied by its training part's class frequencies and")
                     .append(" renormalised (Bayes' rule), as a model would predict where the classes occur as often as in")
                     .append(" training; then pooled as above.\n\n");

@@ -217,6 +217,14 @@ public record TrainConfig(String method, String teacherInput, String architectur
         return CLASS_BALANCED.equals(sampling);
     }
 
+    /**
+     * Whether training makes the model learn a uniform class prior: class-balanced sampling or
+     * inverse-frequency class weights, one of them (with both, the small classes count twice over).
+     */
+    public boolean learnsUniformPrior() {
+        return balancedSampling() != classWeights;
+    }
+
     /** The gamma of the classification loss: {@code focalGamma} for focal loss, 0 (cross-entropy) otherwise. */
     public double lossGamma() {
         return FOCAL.equals(loss) ? focalGamma : 0;

@@ -143,6 +143,74 @@ class CliTest {
                 dir.resolve("eval-bad").toString());
         assertThat(bad.code()).isEqualTo(1);
         assertThat(bad.err()).contains("--heat-stage 16 must be 0 (the last feature map) or 1..15");
+        // a model trained with shuffled batches and no class weights already carries the training prior
+        Result prior = cli("evaluate", "--model", out.toString(), "--training-prior", "--out",
+                dir.resolve("eval-prior").toString());
+        assertThat(prior.code()).isEqualTo(1);
+        assertThat(prior.err()).contains("did not learn a uniform class prior").contains("drop it");
+        assertThat(dir.resolve("eval-prior")).doesNotExist();
+    }
+
+    @Test
+    void evaluateMovesABalancedModelToTheTrainingPartsClassFrequencies() throws Exception {
+        Path out = dir.resolve("balanced");
+        Result r = cli(concat(concat(new String[] {"train"}, dataArgs()), "--split-column", "split", "--method", "baseline",
+                "--sampling", "class-balanced", "--arch", "tiny_cnn", "--size", "64", "--epochs", "1", "--batch", "8",
+                "--threads", "2", "--out", out.toString()));
+        assertThat(r.code()).as(r.err()).isZero();
+        // an imbalanced training part: every second opacity and healthy patient of train moves to val
+        List<String> rows = Files.readAllLines(out.resolve("split.csv"));
+        List<String> patientsMoved = rows.stream().skip(1).map(row -> row.split(","))
+                .filter(c -> c[3].equals("train") && !c[2].equals("cavity")).map(c -> c[1]).distinct()
+                .filter(patient -> Math.floorMod(patient.hashCode(), 2) == 0).toList();
+        int[] counts = new int[3];
+        List<String> labels = List.of("cavity", "healthy", "opacity");
+        StringBuilder split = new StringBuilder(rows.get(0)).append('\n');
+        for (String row : rows.subList(1, rows.size())) {
+            String[] c = row.split(",");
+            String part = c[3].equals("train") && patientsMoved.contains(c[1]) ? "val" : c[3];
+            if (part.equals("train")) {
+                counts[labels.indexOf(c[2])]++;
+            }
+            split.append(c[0]).append(',').append(c[1]).append(',').append(c[2]).append(',').append(part).append('\n');
+        }
+        assertThat(counts[0]).isGreaterThan(counts[1]).isGreaterThan(0);
+        Path splitFile = dir.resolve("imbalanced-split.csv");
+        Files.writeString(splitFile, split);
+
+        Path plain = dir.resolve("eval-balanced");
+        Path moved = dir.resolve("eval-balanced-prior");
+        Result e = cli("evaluate", "--model", out.toString(), "--split-file", splitFile.toString(), "--replicates", "50",
+                "--heatmaps", "0", "--out", plain.toString());
+        assertThat(e.code()).as(e.err()).isZero();
+        Result p = cli("evaluate", "--model", out.toString(), "--split-file", splitFile.toString(), "--replicates", "50",
+                "--heatmaps", "0", "--training-prior", "--out", moved.toString());
+        assertThat(p.code()).as(p.err()).isZero();
+        assertThat(p.out()).contains("training part's class frequencies");
+        int total = counts[0] + counts[1] + counts[2];
+        JsonNode prior = Json.MAPPER.readTree(moved.resolve("evaluation.json").toFile()).get("trainingPrior");
+        for (int k = 0; k < 3; k++) {
+            assertThat(prior.get(labels.get(k)).asDouble()).isEqualTo((double) counts[k] / total);
+        }
+        assertThat(Json.MAPPER.readTree(plain.resolve("evaluation.json").toFile()).get("trainingPrior").isNull()).isTrue();
+        // each test image's probabilities, by hand: p_k * frequency_k, renormalised
+        List<String> before = Files.readAllLines(plain.resolve("predictions.csv"));
+        List<String> after = Files.readAllLines(moved.resolve("predictions.csv"));
+        assertThat(after).hasSameSizeAs(before).hasSizeGreaterThan(1);
+        for (int i = 1; i < before.size(); i++) {
+            String[] b = before.get(i).split(",");
+            String[] a = after.get(i).split(",");
+            assertThat(a[0]).isEqualTo(b[0]);
+            double[] expected = new double[3];
+            double sum = 0;
+            for (int k = 0; k < 3; k++) {
+                expected[k] = Double.parseDouble(b[4 + k]) * counts[k] / total;
+                sum += expected[k];
+            }
+            for (int k = 0; k < 3; k++) {
+                assertThat(Double.parseDouble(a[4 + k])).isCloseTo(expected[k] / sum, org.assertj.core.api.Assertions.within(1e-9));
+            }
+        }
     }
 
     @Test
