@@ -1,6 +1,5 @@
 package io.pneuknow.model;
 
-import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 
 /**
@@ -16,7 +15,7 @@ public final class NoGrad implements AutoCloseable {
     private final boolean previous;
 
     private NoGrad() {
-        Engine.getInstance();
+        TorchLogLevel.apply();
         this.previous = JniUtils.isGradMode();
         if (previous) {
             JniUtils.setGradMode(false);

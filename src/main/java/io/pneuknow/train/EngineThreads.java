@@ -2,6 +2,7 @@ package io.pneuknow.train;
 
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
+import io.pneuknow.model.TorchLogLevel;
 
 /** The engine's thread count, part of what makes a run repeatable. */
 public final class EngineThreads {
@@ -18,6 +19,7 @@ public final class EngineThreads {
         System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(n));
         System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         Engine.getInstance();
+        TorchLogLevel.apply();
         if (JniUtils.getNumThreads() != n) {
             JniUtils.setNumThreads(n);
         }
