@@ -126,17 +126,21 @@ class DicomColourTest {
         int[][] rgb = rgb();
         GreyImage png = asPng(rgb);
         Path original = colourDump(samples(rgb, 0), "RGB", 0).write(dir, "rgb");
-        Path jpeg = Dcmtk.convert(original, "jpeg.dcm", "dcmcjpeg", "+eb", "+q", "100");
+        // dcmtk's default stores YCbCr (YBR_FULL_422); +cr stores the RGB components as they are (RGB)
+        for (String colour : new String[] {"+cy", "+cr"}) {
+            Path jpeg = Dcmtk.convert(original, "jpeg" + colour.substring(1) + ".dcm", "dcmcjpeg", "+eb", "+q", "100",
+                    colour);
 
-        DicomImage image = DicomFiles.read(jpeg);
+            DicomImage image = DicomFiles.read(jpeg);
 
-        assertThat(image.header().photometricInterpretation()).startsWith("YBR_FULL");
-        float[] grey = image.image().pixels();
-        double sum = 0;
-        for (int i = 0; i < grey.length; i++) {
-            sum += Math.abs(grey[i] - png.pixels()[i]);
+            assertThat(image.header().photometricInterpretation()).isEqualTo(colour.equals("+cy") ? "YBR_FULL_422" : "RGB");
+            float[] grey = image.image().pixels();
+            double sum = 0;
+            for (int i = 0; i < grey.length; i++) {
+                sum += Math.abs(grey[i] - png.pixels()[i]);
+            }
+            assertThat(sum / grey.length).as(colour).isLessThan(3 / 255.0);
         }
-        assertThat(sum / grey.length).isLessThan(3 / 255.0);
     }
 
     @Test
