@@ -12,13 +12,17 @@ import io.pneuknow.evaluate.Prediction;
 import io.pneuknow.evaluate.TemperatureScaling;
 import io.pneuknow.model.ModelCard;
 import io.pneuknow.transform.Preprocessor;
+import io.pneuknow.report.HeadlessChromium;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -181,6 +185,21 @@ class EvaluationReportTest {
                 .contains("Temperature scaling: logits divided by 1.700, fitted on 40 validation images.")
                 .doesNotContain("not applied");
         assertThat(visibleText(html(operatingPoints()))).contains("no temperature scaling;", "--calibrate");
+    }
+
+    @Test
+    @Tag("heavy")
+    void rendersInHeadlessChromium() throws Exception {
+        Path chromium = HeadlessChromium.binary();
+        Path page = Files.writeString(dir.resolve("report.html"), html(operatingPoints()));
+
+        HeadlessChromium.RenderCheck check = HeadlessChromium.renderCheck(
+                HeadlessChromium.dumpDom(chromium, page, dir.resolve("chromium"), Duration.ofSeconds(45)));
+
+        assertThat(check.done()).isTrue();
+        assertThat(check.plots()).isEqualTo(1);
+        assertThat(check.plotsRendered()).isEqualTo(1);
+        assertThat(check.failed()).isEmpty();
     }
 
     /** The table row for a class after the heading that starts with {@code section}. */
