@@ -110,8 +110,8 @@ final class EvaluationReport {
         h.append("<tr><td>population</td><td>").append(esc(card.population())).append("</td></tr>");
         h.append("<tr><td>data fingerprint</td><td class=\"mono\">").append(esc(card.dataFingerprint())).append("</td></tr>");
         if (card.versions() != null) {
-            card.versions().forEach((name, version) -> h.append("<tr><td>").append(esc(name)).append(" version</td><td>")
-                    .append(esc(version)).append("</td></tr>"));
+            card.versions().forEach((name, value) -> h.append("<tr><td>").append(esc(name)).append("</td><td>")
+                    .append(esc(value)).append("</td></tr>"));
         }
         h.append("</table>");
         return HtmlPage.document("PneuKnow evaluation of " + card.id(), h.toString());
