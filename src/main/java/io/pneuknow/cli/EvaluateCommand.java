@@ -139,9 +139,17 @@ final class EvaluateCommand implements Callable<Integer> {
             double temperature = 1;
             List<Sample> valSamples = split.samples(dataset, Split.VAL);
             Scored val = score(predictor, valSamples);
+            TemperatureScaling.Calibration calibration = null;
             if (calibrate) {
-                temperature = TemperatureScaling.fit(val.logits(), val.labels());
-                w.printf(Locale.ROOT, "temperature fitted on %d validation images: %.3f%n", val.labels().length, temperature);
+                calibration = TemperatureScaling.calibrate(val.logits(), val.labels());
+                temperature = calibration.temperature();
+                if (calibration.applied()) {
+                    w.printf(Locale.ROOT, "temperature fitted on %d validation images: %.3f%n",
+                            calibration.validationImages(), temperature);
+                } else {
+                    w.println("temperature scaling NOT applied (probabilities left uncalibrated, temperature 1): "
+                            + calibration.notApplied());
+                }
             }
             Scored test = score(predictor, scored);
             double[] target = trainingPrior ? trainingFrequencies(card, split, dataset) : null;
@@ -166,7 +174,8 @@ final class EvaluateCommand implements Callable<Integer> {
                         ? Subgroups.by(predictions, column, labels, Subgroups::ageBand)
                         : Subgroups.by(predictions, column, labels));
             }
-            Map<String, Object> operatingPoints = operatingPoints(validation, predictions, labels);
+            Map<String, Object> operatingPoints = operatingPoints(validation, predictions, labels, specificity,
+                    replicates, seed);
             Localisation localisation = localise(loaded, scored, predictions, outDir);
             Files.createDirectories(outDir);
             Map<String, Object> report = new LinkedHashMap<>();
@@ -176,6 +185,7 @@ final class EvaluateCommand implements Callable<Integer> {
             report.put("images", predictions.size());
             report.put("patients", predictions.stream().map(Prediction::patientId).distinct().count());
             report.put("temperature", temperature);
+            report.put("calibration", calibration);
             report.put("trainingPrior", prior);
             report.put("bootstrap", Map.of("replicates", replicates, "seed", seed, "unit", "patient"));
             report.put("metrics", metrics);
@@ -188,7 +198,8 @@ final class EvaluateCommand implements Callable<Integer> {
             EvaluationCsv.writePredictions(outDir.resolve("predictions.csv"), predictions, labels);
             EvaluationCsv.writeMetrics(outDir.resolve("metrics.csv"), metrics);
             AtomicFiles.writeString(outDir.resolve("report.html"),
-                    EvaluationReport.html(card, part, metrics, perPatient, bySubgroup, operatingPoints, localisation, outDir));
+                    EvaluationReport.html(card, part, metrics, perPatient, bySubgroup, operatingPoints, localisation,
+                            calibration, outDir));
             printSummary(w, metrics, localisation, outDir);
         }
         return 0;
@@ -196,18 +207,33 @@ final class EvaluateCommand implements Callable<Integer> {
 
     /**
      * Per class, thresholds chosen on validation (one reaching the target specificity, one maximising
-     * Youden's J) and what they give on the scored part, with patient-level intervals.
+     * Youden's J) and what they give on the scored part, with patient-level intervals; a "note" instead
+     * where validation cannot choose them (no images of the class, or none outside it), and a
+     * "thresholdNote" where the threshold is degenerate ({@link OperatingPoints#thresholdNote}).
      */
-    private Map<String, Object> operatingPoints(List<Prediction> validation, List<Prediction> scored, List<String> labels) {
+    static Map<String, Object> operatingPoints(List<Prediction> validation, List<Prediction> scored, List<String> labels,
+                                               double specificity, int replicates, long seed) {
         Map<String, Object> out = new LinkedHashMap<>();
         for (int c = 0; c < labels.size(); c++) {
             int cls = c;
             Map<String, Object> entry = new LinkedHashMap<>();
+            long positives = validation.stream().filter(p -> p.trueClass() == cls).count();
+            if (positives == 0 || positives == validation.size()) {
+                entry.put("note", "no threshold: the validation part has " + (positives == 0
+                        ? "no images of class " + labels.get(c) : "no images outside class " + labels.get(c))
+                        + ", so sensitivity and specificity cannot both be measured there");
+                out.put(labels.get(c), entry);
+                continue;
+            }
             try {
                 double atSpecificity = OperatingPoints.thresholdForSpecificity(validation, c, specificity);
                 double youden = OperatingPoints.youdenThreshold(validation, c);
                 entry.put("targetSpecificity", specificity);
                 entry.put("thresholdForSpecificity", atSpecificity);
+                String degenerate = OperatingPoints.thresholdNote(atSpecificity, specificity);
+                if (degenerate != null) {
+                    entry.put("thresholdNote", degenerate);
+                }
                 entry.put("sensitivity", Bootstrap.patientLevel(scored, replicates, seed,
                         p -> OperatingPoints.sensitivityAt(p, cls, atSpecificity).sensitivity()));
                 entry.put("specificity", Bootstrap.patientLevel(scored, replicates, seed,

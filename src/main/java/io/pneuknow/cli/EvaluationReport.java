@@ -1,63 +1,87 @@
 package io.pneuknow.cli;
 
+import static io.pneuknow.report.HtmlPage.esc;
+
 import io.pneuknow.evaluate.ClassMetrics;
 import io.pneuknow.evaluate.Interval;
 import io.pneuknow.evaluate.MetricIntervals;
 import io.pneuknow.evaluate.MetricSet;
-import io.pneuknow.evaluate.ReliabilityBin;
+import io.pneuknow.evaluate.TemperatureScaling;
+import io.pneuknow.explain.Overlays;
 import io.pneuknow.model.ModelCard;
+import io.pneuknow.report.HtmlPage;
+import io.pneuknow.report.ReliabilityChart;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** One self-contained HTML page for an evaluation: tables, confusion matrix, reliability diagram, heat maps. */
+/**
+ * One self-contained HTML page for an evaluation ({@link HtmlPage}): tables with named columns and
+ * numbers to three decimals, the confusion matrix, the reliability diagram ({@link ReliabilityChart}),
+ * operating points with a comment where a threshold is degenerate, what temperature scaling did, and
+ * heat maps against the expert's regions. A section with nothing to show says why instead of
+ * standing empty.
+ */
 final class EvaluationReport {
+    /** Overall metrics as a reader knows them, by the names evaluation.json and metrics.csv use. */
+    private static final Map<String, String> OVERALL_NAMES = Map.of(
+            "accuracy", "accuracy",
+            "balanced_accuracy", "balanced accuracy (mean recall over the classes)",
+            "macro_f1", "macro F1 (mean F1 over the classes)",
+            "cohen_kappa", "Cohen's kappa (agreement beyond chance)",
+            "macro_auc", "macro AUC (mean one-vs-rest area under the ROC curve)",
+            "brier", "Brier score (0 best, 2 worst)",
+            "ece", "expected calibration error, ECE (0 best)");
+    private static final Map<String, String> PER_CLASS_NAMES = Map.of("precision", "precision", "recall",
+            "recall (sensitivity)", "specificity", "specificity", "f1", "F1", "auc", "AUC (one vs rest)");
+
     private EvaluationReport() {
     }
 
     static String html(ModelCard card, String part, MetricIntervals metrics, MetricSet perPatient,
                        Map<String, Map<String, MetricSet>> subgroups, Map<String, Object> operatingPoints,
-                       EvaluateCommand.Localisation loc, Path outDir)
+                       EvaluateCommand.Localisation loc, TemperatureScaling.Calibration calibration, Path outDir)
             throws IOException {
         MetricSet m = metrics.metrics();
         StringBuilder h = new StringBuilder();
-        h.append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>PneuKnow evaluation</title><style>")
-                .append("body{font-family:sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse;margin:1em 0}")
-                .append("td,th{border:1px solid #ccc;padding:.25em .6em;text-align:right}th{background:#f4f4f4}")
-                .append("td:first-child,th:first-child{text-align:left}.note{color:#777;font-size:.9em}")
-                .append(".gallery img{width:256px;margin:.3em}</style></head><body>");
         h.append("<h1>Evaluation of model ").append(esc(card.id())).append("</h1>");
-        h.append("<p>").append(esc(card.method())).append(", ").append(esc(card.architecture())).append(", part <b>")
-                .append(esc(part)).append("</b>, ").append(m.images()).append(" images. ")
-                .append(esc(card.intendedUse())).append("</p>");
-        h.append("<p class=\"note\">Intervals: 95%, percentile bootstrap resampling patients.</p>");
-        h.append("<h2>Overall</h2><table><tr><th>metric</th><th>estimate</th><th>95% CI</th></tr>");
+        h.append("<p>Method ").append(esc(card.method())).append(", architecture ").append(esc(card.architecture()))
+                .append(", scored on the <b>").append(esc(part)).append("</b> part of its split: ").append(m.images())
+                .append(" images. ").append(esc(card.intendedUse())).append("</p>");
+        h.append("<p class=\"note\">Intervals: 95%, percentile bootstrap resampling patients, shown in brackets "
+                + "after each estimate.</p>");
+
+        h.append("<h2>Overall</h2><table><tr><th>metric</th><th>estimate</th><th>95% interval</th></tr>");
         for (String name : MetricIntervals.OVERALL) {
-            row(h, name, metrics.get(name));
+            row(h, OVERALL_NAMES.getOrDefault(name, name), metrics.get(name));
         }
         h.append("</table>");
-        h.append("<h2>Per class</h2><table><tr><th>class</th><th>support</th>");
+
+        h.append("<h2>Per class</h2><div class=\"wide\"><table><tr><th>class</th><th>images</th>");
         for (String name : MetricIntervals.PER_CLASS) {
-            h.append("<th>").append(name).append("</th>");
+            h.append("<th>").append(esc(PER_CLASS_NAMES.getOrDefault(name, name))).append("</th>");
         }
         h.append("</tr>");
         for (ClassMetrics c : m.classes()) {
             h.append("<tr><td>").append(esc(c.name())).append("</td><td>").append(c.support()).append("</td>");
             for (String name : MetricIntervals.PER_CLASS) {
-                Interval i = metrics.get(name, c.name());
-                h.append("<td>").append(fmt(i)).append("</td>");
+                h.append("<td class=\"nowrap\">").append(withInterval(metrics.get(name, c.name()))).append("</td>");
             }
             h.append("</tr>");
         }
-        h.append("</table>");
+        h.append("</table></div>");
         if (!m.notes().isEmpty()) {
-            h.append("<p class=\"note\">").append(esc(m.notes().toString())).append("</p>");
+            h.append("<p class=\"note\">Not defined or partial:</p><ul class=\"note\">");
+            m.notes().forEach((metric, reason) -> h.append("<li>").append(esc(OVERALL_NAMES.getOrDefault(metric, metric)))
+                    .append(": ").append(esc(reason)).append("</li>"));
+            h.append("</ul>");
         }
-        h.append("<h2>Confusion matrix</h2><table><tr><th>true \\ predicted</th>");
+
+        h.append("<h2>Confusion matrix</h2><p class=\"note\">Rows: true class; columns: predicted class; "
+                + "images.</p><table><tr><th>true \\ predicted</th>");
         List<ClassMetrics> classes = m.classes();
         classes.forEach(c -> h.append("<th>").append(esc(c.name())).append("</th>"));
         h.append("</tr>");
@@ -69,102 +93,163 @@ final class EvaluationReport {
             h.append("</tr>");
         }
         h.append("</table>");
-        h.append("<h2>Calibration</h2>").append(reliabilitySvg(m.reliability()));
-        h.append(String.format(Locale.ROOT, "<p>Per patient (mean probabilities): accuracy %.3f, balanced accuracy %.3f.</p>",
-                perPatient.accuracy(), perPatient.balancedAccuracy()));
-        h.append("<h2>Operating points (thresholds chosen on validation)</h2><table><tr><th>class</th>")
-                .append("<th>threshold</th><th>sensitivity</th><th>specificity</th></tr>");
-        for (var entry : operatingPoints.entrySet()) {
-            @SuppressWarnings("unchecked")
-            Map<String, Object> point = (Map<String, Object>) entry.getValue();
-            if (point.containsKey("note")) {
-                h.append("<tr><td>").append(esc(entry.getKey())).append("</td><td colspan=\"3\" class=\"note\">")
-                        .append(esc(String.valueOf(point.get("note")))).append("</td></tr>");
-                continue;
-            }
-            h.append("<tr><td>").append(esc(entry.getKey())).append("</td><td>")
-                    .append(num((Double) point.get("thresholdForSpecificity"))).append("</td><td>")
-                    .append(fmt((Interval) point.get("sensitivity"))).append("</td><td>")
-                    .append(fmt((Interval) point.get("specificity"))).append("</td></tr>");
+
+        h.append("<h2>Calibration</h2>").append(calibrationText(calibration));
+        h.append(ReliabilityChart.svg("Reliability on the " + part + " part (ECE " + num(m.ece()) + ")", m.reliability()));
+        h.append("<p class=\"note\">Each bar: the images whose top-class probability falls in its bin (their number "
+                + "above it), as high as the share of them predicted correctly; a calibrated model's bars reach the "
+                + "dashed diagonal. ECE: the bars' mean distance from it, weighted by images.</p>");
+        h.append(String.format(Locale.ROOT, "<p>Per patient (the mean of each patient's probabilities): accuracy %s, "
+                + "balanced accuracy %s.</p>", num(perPatient.accuracy()), num(perPatient.balancedAccuracy())));
+
+        operatingPointsSection(h, part, operatingPoints);
+        subgroupsSection(h, subgroups);
+        heatMapsSection(h, loc, outDir);
+
+        h.append("<h2>Provenance</h2><table><tr><th>item</th><th>value</th></tr>");
+        h.append("<tr><td>population</td><td>").append(esc(card.population())).append("</td></tr>");
+        h.append("<tr><td>data fingerprint</td><td class=\"mono\">").append(esc(card.dataFingerprint())).append("</td></tr>");
+        if (card.versions() != null) {
+            card.versions().forEach((name, value) -> h.append("<tr><td>").append(esc(name)).append("</td><td>")
+                    .append(esc(value)).append("</td></tr>"));
         }
         h.append("</table>");
+        return HtmlPage.document("PneuKnow evaluation of " + card.id(), h.toString());
+    }
+
+    /** What temperature scaling did: not asked for, applied, or refused and why. */
+    private static String calibrationText(TemperatureScaling.Calibration calibration) {
+        if (calibration == null) {
+            return "<p>Probabilities as the model gives them (no temperature scaling; <code>--calibrate</code> fits "
+                    + "one on the validation part).</p>";
+        }
+        if (calibration.applied()) {
+            return String.format(Locale.ROOT, "<p>Temperature scaling: logits divided by %.3f, fitted on %d validation "
+                    + "images.</p>", calibration.temperature(), calibration.validationImages());
+        }
+        return "<p><b>Temperature scaling not applied</b>: probabilities left uncalibrated (temperature 1) because "
+                + esc(calibration.notApplied()) + ".</p>";
+    }
+
+    private static void operatingPointsSection(StringBuilder h, String part, Map<String, Object> operatingPoints) {
+        Object target = operatingPoints.values().stream().map(p -> ((Map<?, ?>) p).get("targetSpecificity"))
+                .filter(t -> t != null).findFirst().orElse(null);
+        h.append("<h2>Operating points</h2><p class=\"note\">Per class, the lowest threshold on p(class) that "
+                + "reaches ").append(target == null ? "the target specificity" : "specificity " + num((Double) target))
+                .append(" on the validation part; an image is called positive above it. Sensitivity and specificity: "
+                        + "what it gives on the ").append(esc(part)).append(" part.</p>");
+        boolean notes = operatingPoints.values().stream()
+                .anyMatch(p -> ((Map<?, ?>) p).containsKey("note") || ((Map<?, ?>) p).containsKey("thresholdNote"));
+        h.append("<div class=\"wide\"><table><tr><th>class</th><th>threshold</th><th>sensitivity</th><th>specificity</th>")
+                .append(notes ? "<th>note</th>" : "").append("</tr>");
+        for (var entry : operatingPoints.entrySet()) {
+            Map<?, ?> point = (Map<?, ?>) entry.getValue();
+            h.append("<tr><td>").append(esc(entry.getKey())).append("</td>");
+            if (point.containsKey("note")) {
+                h.append("<td colspan=\"4\" class=\"note\">").append(esc(String.valueOf(point.get("note"))))
+                        .append("</td></tr>");
+                continue;
+            }
+            double threshold = (Double) point.get("thresholdForSpecificity");
+            String shown = threshold < 0.001 ? "< 0.001" : threshold > 0.999 ? "> 0.999" : num(threshold);
+            Object note = point.get("thresholdNote");
+            h.append("<td class=\"nowrap\">").append(esc(shown)).append("</td><td class=\"nowrap\">")
+                    .append(withInterval((Interval) point.get("sensitivity"))).append("</td><td class=\"nowrap\">")
+                    .append(withInterval((Interval) point.get("specificity"))).append("</td>");
+            if (notes) {
+                h.append("<td class=\"note\">").append(note == null ? "" : esc(note.toString())).append("</td>");
+            }
+            h.append("</tr>");
+        }
+        h.append("</table></div>");
+    }
+
+    private static void subgroupsSection(StringBuilder h, Map<String, Map<String, MetricSet>> subgroups) {
         h.append("<h2>Subgroups</h2>");
+        if (subgroups.isEmpty()) {
+            h.append("<p class=\"note\">None: the labels file has none of the columns source, view, sex and age; "
+                    + "name other label columns with <code>--subgroups</code> to break the metrics down by them.</p>");
+            return;
+        }
         for (var column : subgroups.entrySet()) {
             h.append("<h3>").append(esc(column.getKey())).append("</h3><table><tr><th>value</th><th>images</th>")
                     .append("<th>accuracy</th><th>balanced accuracy</th></tr>");
             for (var value : column.getValue().entrySet()) {
-                h.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%d</td><td>%.3f</td><td>%.3f</td></tr>",
-                        esc(value.getKey()), value.getValue().images(), value.getValue().accuracy(),
-                        value.getValue().balancedAccuracy()));
+                h.append("<tr><td>").append(esc(value.getKey())).append("</td><td>").append(value.getValue().images())
+                        .append("</td><td>").append(num(value.getValue().accuracy())).append("</td><td>")
+                        .append(num(value.getValue().balancedAccuracy())).append("</td></tr>");
             }
             h.append("</table>");
         }
+    }
+
+    private static void heatMapsSection(StringBuilder h, EvaluateCommand.Localisation loc, Path outDir)
+            throws IOException {
         h.append("<h2>Heat maps against the expert's regions</h2>");
-        if (!loc.undefined().isEmpty()) {
-            h.append("<p class=\"note\">not scored (agreement undefined): ").append(esc(loc.undefined().toString()))
-                    .append("</p>");
-        }
         if (loc.annotatedImages() == 0) {
             h.append("<p>No annotated images scored in this part.</p>");
         } else {
             h.append("<p>").append(esc(loc.heatMap())).append(", ").append(loc.annotatedImages())
-                    .append(" annotated images.</p><table><tr><th>agreement</th><th>estimate</th><th>95% CI</th></tr>");
-            row(h, "energy pointing game", loc.energy());
-            row(h, "pointing-game hit rate", loc.hitRate());
-            row(h, "IoU (heat > 0.5 max)", loc.iou());
-            row(h, "AUPRC", loc.auprc());
-            h.append("</table><p class=\"note\">per class: ").append(esc(loc.perClass().toString())).append("</p>");
-            h.append("<div class=\"gallery\">");
+                    .append(" annotated images.</p><table><tr><th>agreement</th><th>estimate</th><th>95% interval</th></tr>");
+            row(h, "energy pointing game (share of the heat inside the regions)", loc.energy());
+            row(h, "pointing-game hit rate (hottest pixel inside a region)", loc.hitRate());
+            row(h, "IoU of heat above half its maximum with the regions", loc.iou());
+            row(h, "AUPRC (heat as a pixel score for the regions)", loc.auprc());
+            h.append("</table>");
+            if (!loc.perClass().isEmpty()) {
+                h.append("<h3>Per class</h3><div class=\"wide\"><table><tr><th>class</th><th>images</th><th>energy pointing game</th>"
+                        + "<th>pointing-game hit rate</th><th>IoU</th><th>AUPRC</th></tr>");
+                for (var entry : loc.perClass().entrySet()) {
+                    h.append("<tr><td>").append(esc(entry.getKey())).append("</td>");
+                    if (!(entry.getValue() instanceof Map<?, ?> scores)) {
+                        h.append("<td colspan=\"5\" class=\"note\">").append(esc(String.valueOf(entry.getValue())))
+                                .append("</td></tr>");
+                        continue;
+                    }
+                    h.append("<td>").append(scores.get("images")).append("</td>");
+                    for (String key : List.of("energy", "hitRate", "iou", "auprc")) {
+                        h.append("<td class=\"nowrap\">").append(withInterval((Interval) scores.get(key))).append("</td>");
+                    }
+                    h.append("</tr>");
+                }
+                h.append("</table></div>");
+            }
+        }
+        if (!loc.undefined().isEmpty()) {
+            h.append("<p class=\"note\">").append(loc.undefined().size()).append(loc.undefined().size() == 1
+                    ? " annotated image" : " annotated images").append(" not scored (agreement undefined):</p><ul class=\"note\">");
+            loc.undefined().forEach(reason -> h.append("<li>").append(esc(reason)).append("</li>"));
+            h.append("</ul>");
+        }
+        if (!loc.overlays().isEmpty()) {
+            h.append(String.format(Locale.ROOT, "<p class=\"note\">Overlays: the image in grey, the heat map in colour "
+                    + "(blue low to red high, drawn where it exceeds %.0f%% of its maximum), the expert's regions "
+                    + "outlined in green.</p><div class=\"plots\">", 100 * Overlays.MIN_HEAT));
             for (String png : loc.overlays()) {
-                byte[] bytes = Files.readAllBytes(outDir.resolve(png));
-                h.append("<img alt=\"").append(esc(png)).append("\" src=\"data:image/png;base64,")
-                        .append(Base64.getEncoder().encodeToString(bytes)).append("\">");
+                String id = Path.of(png).getFileName().toString().replaceAll("\\.png$", "");
+                h.append("<figure style=\"margin:0\">").append(HtmlPage.png(Files.readAllBytes(outDir.resolve(png)), id)
+                        .replace("<img ", "<img width=\"192\" ")).append("<figcaption class=\"note\">").append(esc(id))
+                        .append("</figcaption></figure>");
             }
             h.append("</div>");
         }
-        h.append("<h2>Provenance</h2><pre>").append(esc(String.valueOf(card.population()))).append("\n")
-                .append(esc(String.valueOf(card.versions()))).append("\ndata ").append(esc(card.dataFingerprint()))
-                .append("</pre></body></html>\n");
-        return h.toString();
     }
 
     private static void row(StringBuilder h, String name, Interval i) {
         h.append("<tr><td>").append(esc(name)).append("</td><td>").append(i == null ? "" : num(i.estimate()))
-                .append("</td><td>").append(i == null ? "" : num(i.lower()) + " - " + num(i.upper())).append("</td></tr>");
+                .append("</td><td class=\"nowrap\">").append(i == null ? "" : interval(i)).append("</td></tr>");
     }
 
-    private static String fmt(Interval i) {
-        return i == null ? "" : num(i.estimate()) + " <span class=\"note\">(" + num(i.lower()) + "-" + num(i.upper()) + ")</span>";
+    private static String withInterval(Interval i) {
+        return i == null ? "" : num(i.estimate()) + " <span class=\"note\">(" + interval(i) + ")</span>";
     }
 
+    private static String interval(Interval i) {
+        return Double.isNaN(i.lower()) ? "n/a" : num(i.lower()) + " to " + num(i.upper());
+    }
+
+    /** Three decimals; "n/a" for an undefined value (the notes say why). */
     private static String num(double v) {
-        return Double.isNaN(v) ? "NaN" : String.format(Locale.ROOT, "%.3f", v);
-    }
-
-    /** A reliability diagram: accuracy against confidence per bin, with the diagonal. */
-    static String reliabilitySvg(List<ReliabilityBin> bins) {
-        int size = 240;
-        StringBuilder s = new StringBuilder("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + (size + 40) + "\" height=\""
-                + (size + 40) + "\" role=\"img\" aria-label=\"reliability diagram\"><g transform=\"translate(30,10)\">");
-        s.append("<rect width=\"").append(size).append("\" height=\"").append(size).append("\" fill=\"none\" stroke=\"#999\"/>");
-        s.append("<line x1=\"0\" y1=\"").append(size).append("\" x2=\"").append(size).append("\" y2=\"0\" stroke=\"#bbb\" stroke-dasharray=\"4\"/>");
-        for (ReliabilityBin b : bins) {
-            if (b.count() == 0) {
-                continue;
-            }
-            double x = b.lower() * size;
-            double w = (b.upper() - b.lower()) * size;
-            double hgt = b.accuracy() * size;
-            s.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#4a7ebb\" opacity=\"0.8\"/>",
-                    x, size - hgt, Math.max(1, w - 1), hgt));
-        }
-        s.append("<text x=\"").append(size / 2 - 30).append("\" y=\"").append(size + 25).append("\" font-size=\"11\">confidence</text>");
-        s.append("<text x=\"-25\" y=\"").append(size / 2).append("\" font-size=\"11\" transform=\"rotate(-90 -20,")
-                .append(size / 2).append(")\">accuracy</text></g></svg>");
-        return s.toString();
-    }
-
-    private static String esc(String s) {
-        return s == null ? "" : s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+        return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.3f", v);
     }
 }

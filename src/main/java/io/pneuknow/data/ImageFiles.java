@@ -255,7 +255,11 @@ public final class ImageFiles {
         return samples;
     }
 
-    private static double luminance(int red, int green, int blue) {
+    /**
+     * Luminance 0.299 R + 0.587 G + 0.114 B (ITU-R BT.601) in the samples' own units: how every colour
+     * image (PNG, JPEG, colour DICOM) becomes grey.
+     */
+    public static double luminance(int red, int green, int blue) {
         return RED * red + GREEN * green + BLUE * blue;
     }
 

@@ -16,8 +16,11 @@ import java.util.Locale;
  * and Intercept → the file's first VOI window (Window Center/Width; VOI LUT Function LINEAR, the
  * default, LINEAR_EXACT or SIGMOID) when it has a valid one, otherwise the full range of the
  * rescaled values in the image (minimum 0, maximum 1) → MONOCHROME1 inverted, so that brighter is
- * always denser as in MONOCHROME2. Everything else is refused with a {@link BadInputException}
- * naming the file, the problem and a remedy: multi-frame images, objects without pixel data, colour, other transfer
+ * always denser as in MONOCHROME2. Colour secondary captures (RGB or YBR_FULL, either planar
+ * configuration, or RGB/YBR_FULL/YBR_FULL_422 in JPEG baseline) become grey as an RGB PNG does
+ * (luminance 0.299 R + 0.587 G + 0.114 B over the largest stored value). Everything else is refused
+ * with a {@link BadInputException} naming the file, the problem and a remedy: multi-frame images,
+ * objects without pixel data, palette and other colour encodings, other transfer
  * syntaxes (with a dcmtk command that converts them), big endian, and truncated or corrupt files.
  * Messages and {@link DicomHeader}s never carry the patient's name, ID or birth date.
  */

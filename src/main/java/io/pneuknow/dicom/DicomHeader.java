@@ -1,14 +1,15 @@
 package io.pneuknow.dicom;
 
+import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
  * Facts from a DICOM header that an input guard needs, and nothing that identifies the patient: no
  * name, ID or birth date is ever read from the file (the parser steps over them by length). Text
- * values are kept only when they look like DICOM code strings (upper-case letters, digits, space,
- * underscore, backslash; at most 64 characters), otherwise they are null, so free text cannot
- * travel through here.
+ * values are kept only when they look like DICOM code strings (letters, digits, space, underscore,
+ * backslash; at most 64 characters), trimmed and upper-cased as the standard writes them ("Chest "
+ * becomes "CHEST"), otherwise they are null, so free text cannot travel through here.
  *
  * @param modality (0008,0060), e.g. "CR", "DX"; null when absent
  * @param viewPosition (0018,5101), e.g. "PA", "AP", "LL"; null when absent
@@ -18,7 +19,8 @@ import java.util.regex.Pattern;
  * @param rows image height in pixels
  * @param columns image width in pixels
  * @param bitsStored bits per stored sample (1-16)
- * @param photometricInterpretation "MONOCHROME1" (inverted on reading) or "MONOCHROME2"
+ * @param photometricInterpretation "MONOCHROME1" (inverted on reading), "MONOCHROME2", or for a colour image
+ *        (turned into grey on reading) "RGB", "YBR_FULL" or "YBR_FULL_422"
  * @param transferSyntaxUid the file's transfer syntax
  * @param sopClassUid (0008,0016), or the file meta's media storage SOP class; null when absent
  */
@@ -51,9 +53,13 @@ public record DicomHeader(String modality, String viewPosition, String patientOr
         return patientAgeYears != null && patientAgeYears < 18;
     }
 
-    /** The value if it is a plausible code string, else null. */
+    /** The value trimmed and upper-cased if it is then a plausible code string, else null. */
     static String code(String value) {
-        return value != null && CODE.matcher(value).matches() ? value : null;
+        if (value == null) {
+            return null;
+        }
+        String code = value.trim().toUpperCase(Locale.ROOT);
+        return CODE.matcher(code).matches() ? code : null;
     }
 
     static boolean isUid(String value) {

@@ -29,6 +29,7 @@ final class DicomParser {
     static final int PATIENT_ORIENTATION = 0x00200020;
     static final int SAMPLES_PER_PIXEL = 0x00280002;
     static final int PHOTOMETRIC = 0x00280004;
+    static final int PLANAR_CONFIGURATION = 0x00280006;
     static final int NUMBER_OF_FRAMES = 0x00280008;
     static final int ROWS = 0x00280010;
     static final int COLUMNS = 0x00280011;
@@ -44,7 +45,7 @@ final class DicomParser {
 
     /** The only attributes whose values are ever looked at; patient name, ID and birth date are not among them. */
     private static final Set<Integer> KEPT = Set.of(SOP_CLASS, MODALITY, PATIENT_AGE, BODY_PART, VIEW_POSITION,
-            PATIENT_ORIENTATION, SAMPLES_PER_PIXEL, PHOTOMETRIC, NUMBER_OF_FRAMES, ROWS, COLUMNS, BITS_ALLOCATED,
+            PATIENT_ORIENTATION, SAMPLES_PER_PIXEL, PHOTOMETRIC, PLANAR_CONFIGURATION, NUMBER_OF_FRAMES, ROWS, COLUMNS, BITS_ALLOCATED,
             BITS_STORED, HIGH_BIT, PIXEL_REPRESENTATION, WINDOW_CENTER, WINDOW_WIDTH, RESCALE_INTERCEPT,
             RESCALE_SLOPE, VOI_LUT_FUNCTION);
 

@@ -1,6 +1,7 @@
 package io.pneuknow.dicom;
 
 import io.pneuknow.data.GreyImage;
+import io.pneuknow.data.ImageFiles;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -8,12 +9,16 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Checks a parsed file against what is read (one frame, one sample per pixel, MONOCHROME1/2, 8 or
- * 16 bits allocated, a bounded size) and turns its pixels into grey values in [0, 1]:
- * stored value (Bits Stored masked from High Bit, sign-extended when Pixel Representation is 1)
- * → Rescale Slope and Intercept → the file's first VOI window (Window Center/Width with its VOI LUT
- * Function: LINEAR, LINEAR_EXACT or SIGMOID) when it has a valid one, otherwise the full range of the
- * rescaled values in the image, minimum to 0 and maximum to 1 → MONOCHROME1 inverted (1 - y).
+ * Checks a parsed file against what is read (one frame, MONOCHROME1/2 greyscale or a colour
+ * secondary capture, 8 or 16 bits allocated, a bounded size) and turns its pixels into grey values in
+ * [0, 1]. Greyscale: stored value (Bits Stored masked from High Bit, sign-extended when Pixel
+ * Representation is 1) → Rescale Slope and Intercept → the file's first VOI window (Window
+ * Center/Width with its VOI LUT Function: LINEAR, LINEAR_EXACT or SIGMOID) when it has a valid one,
+ * otherwise the full range of the rescaled values in the image, minimum to 0 and maximum to 1 →
+ * MONOCHROME1 inverted (1 - y). Colour (3 samples per pixel: RGB or YBR_FULL, either planar
+ * configuration; RGB, YBR_FULL or YBR_FULL_422 in JPEG baseline) becomes grey as an RGB PNG does: the
+ * luminance {@link ImageFiles#luminance} divided by the largest stored value (YBR_FULL's Y channel is
+ * that luminance already); colour images have no rescale or VOI window to apply.
  */
 final class DicomReader {
     static final int MAX_SIDE = 16384;
@@ -28,10 +33,18 @@ final class DicomReader {
     }
 
     /** The geometry and encoding of the pixels after the checks. */
-    private record Format(int rows, int columns, int bitsAllocated, int bitsStored, int highBit, boolean signed,
-            boolean monochrome1) {
+    private record Format(int rows, int columns, int samples, boolean planar, int bitsAllocated, int bitsStored,
+            int highBit, boolean signed, String photometric) {
         int pixels() {
             return rows * columns;
+        }
+
+        boolean monochrome1() {
+            return photometric.equals("MONOCHROME1");
+        }
+
+        boolean colour() {
+            return samples == 3;
         }
     }
 
@@ -44,11 +57,18 @@ final class DicomReader {
         DicomReader reader = new DicomReader(DicomParser.parse(bytes));
         Format format = reader.format();
         DicomHeader header = reader.header(format);
-        float[] values = reader.parsed.syntax().encapsulated
-                ? JpegFrames.decode(reader.parsed, format.rows(), format.columns(), format.bitsStored(),
-                        format.signed())
-                : reader.nativeValues(format);
-        reader.present(values, format);
+        float[] values;
+        if (format.colour()) {
+            values = reader.parsed.syntax().encapsulated
+                    ? JpegFrames.decodeColour(reader.parsed, format.rows(), format.columns())
+                    : reader.nativeColour(format);
+        } else {
+            values = reader.parsed.syntax().encapsulated
+                    ? JpegFrames.decode(reader.parsed, format.rows(), format.columns(), format.bitsStored(),
+                            format.signed())
+                    : reader.nativeValues(format);
+            reader.present(values, format);
+        }
         return new DicomImage(new GreyImage(format.columns(), format.rows(), values), header);
     }
 
@@ -60,7 +80,7 @@ final class DicomReader {
                 DicomHeader.code(string(DicomParser.BODY_PART)),
                 DicomHeader.ageYears(string(DicomParser.PATIENT_AGE)),
                 format.rows(), format.columns(), format.bitsStored(),
-                format.monochrome1() ? "MONOCHROME1" : "MONOCHROME2", parsed.syntax().uid, sopClass);
+                format.photometric(), parsed.syntax().uid, sopClass);
     }
 
     private Format format() {
@@ -76,15 +96,15 @@ final class DicomReader {
                     + "export the frame you want as a 16-bit PNG, e.g. with dcmtk: dcm2pnm +F 1 +on2 in.dcm out.png");
         }
         int samples = unsigned16(DicomParser.SAMPLES_PER_PIXEL, 1, "Samples per Pixel");
-        if (samples != 1) {
-            throw new DicomException("DICOM image has " + samples + " samples per pixel (colour); only greyscale "
-                    + "images with 1 sample per pixel are read; give the original greyscale radiograph");
+        if (samples != 1 && samples != 3) {
+            throw new DicomException("DICOM image has " + samples + " samples per pixel; only greyscale images "
+                    + "(1 sample per pixel) and colour ones (3) are read; give the original greyscale radiograph");
         }
-        String photometric = string(DicomParser.PHOTOMETRIC);
-        if (photometric != null && !photometric.isEmpty() && !photometric.equals("MONOCHROME1")
-                && !photometric.equals("MONOCHROME2")) {
-            throw new DicomException("DICOM Photometric Interpretation " + knownPhotometric(photometric)
-                    + " is not read; only MONOCHROME1 and MONOCHROME2 greyscale images are");
+        String photometric = photometric(samples);
+        int planar = samples == 3 ? unsigned16(DicomParser.PLANAR_CONFIGURATION, 0, "Planar Configuration") : 0;
+        if (planar > 1) {
+            throw new DicomException("DICOM Planar Configuration " + planar + " is not 0 (colour by pixel) or 1 "
+                    + "(colour by plane); re-export it from the archive");
         }
         int rows = unsigned16(DicomParser.ROWS, 0, "Rows");
         int columns = unsigned16(DicomParser.COLUMNS, 0, "Columns");
@@ -112,19 +132,85 @@ final class DicomReader {
             throw new DicomException("DICOM Pixel Representation " + representation + " is not 0 (unsigned) or 1 "
                     + "(signed); re-export it from the archive");
         }
-        Format format = new Format(rows, columns, allocated, stored, highBit, representation == 1,
-                "MONOCHROME1".equals(photometric));
+        if (samples == 3 && representation != 0) {
+            throw new DicomException("DICOM colour image has signed samples (Pixel Representation 1); "
+                    + "re-export it from the archive");
+        }
+        Format format = new Format(rows, columns, samples, planar == 1, allocated, stored, highBit,
+                representation == 1, photometric);
         if (parsed.nativePixels() != null) {
-            long needed = (long) format.pixels() * (allocated / 8);
+            long needed = (long) format.pixels() * samples * (allocated / 8);
             if (parsed.nativePixels().length() < needed) {
                 throw new DicomException("DICOM pixel data holds " + parsed.nativePixels().length() + " bytes but "
-                        + columns + "x" + rows + " pixels of " + allocated + " bits need " + needed
+                        + columns + "x" + rows + " pixels of " + (samples == 1 ? "" : samples + " x ") + allocated
+                        + " bits need " + needed
                         + "; the file is truncated or corrupt; re-export it from the archive");
             }
         } else if (parsed.fragments().isEmpty()) {
             throw new DicomException("DICOM compressed pixel data holds no fragments; re-export it from the archive");
         }
         return format;
+    }
+
+    /**
+     * The Photometric Interpretation, checked against the samples per pixel and the transfer syntax:
+     * MONOCHROME1 or MONOCHROME2 (the default) for 1 sample; RGB or YBR_FULL for 3, and YBR_FULL_422
+     * in JPEG baseline, whose decoder turns its colour into RGB.
+     */
+    private String photometric(int samples) {
+        String photometric = string(DicomParser.PHOTOMETRIC);
+        if (samples == 1) {
+            if (photometric == null || photometric.isEmpty()) {
+                return "MONOCHROME2";
+            }
+            if (!photometric.equals("MONOCHROME1") && !photometric.equals("MONOCHROME2")) {
+                throw new DicomException("DICOM Photometric Interpretation " + knownPhotometric(photometric)
+                        + " with 1 sample per pixel is not read; only MONOCHROME1 and MONOCHROME2 greyscale images are"
+                        + " (colour: RGB or YBR_FULL with 3 samples); export it as a PNG, e.g. with dcmtk: "
+                        + "dcm2pnm +on in.dcm out.png");
+            }
+            return photometric;
+        }
+        boolean baseline = parsed.syntax() == TransferSyntax.JPEG_BASELINE;
+        boolean read = "RGB".equals(photometric) || "YBR_FULL".equals(photometric)
+                || baseline && "YBR_FULL_422".equals(photometric);
+        if (!read) {
+            throw new DicomException("DICOM colour image (3 samples per pixel) with Photometric Interpretation "
+                    + (photometric == null || photometric.isEmpty() ? "not given" : knownPhotometric(photometric))
+                    + " is not read; only RGB and YBR_FULL (and YBR_FULL_422 in JPEG baseline) are; export it as a "
+                    + "PNG, e.g. with dcmtk: dcm2pnm +on in.dcm out.png");
+        }
+        if (parsed.syntax().encapsulated && !baseline) {
+            throw new DicomException("DICOM colour image in " + parsed.syntax().uid + " is not read; colour is read "
+                    + "uncompressed or in JPEG baseline; decompress it with dcmtk: dcmdjpeg in.dcm out.dcm");
+        }
+        return photometric;
+    }
+
+    /**
+     * Grey values of native colour pixel data: the luminance of R, G, B (for YBR_FULL its Y channel)
+     * divided by the largest stored value, as an RGB PNG's samples are.
+     */
+    private float[] nativeColour(Format format) {
+        byte[] bytes = parsed.bytes();
+        int offset = parsed.nativePixels().offset();
+        int shift = format.highBit() + 1 - format.bitsStored();
+        double max = (1 << format.bitsStored()) - 1;
+        int pixels = format.pixels();
+        float[] grey = new float[pixels];
+        int[] rgb = new int[3];
+        for (int i = 0; i < pixels; i++) {
+            for (int k = 0; k < 3; k++) {
+                int at = format.planar() ? k * pixels + i : 3 * i + k;
+                int raw = format.bitsAllocated() == 8 ? bytes[offset + at] & 0xff
+                        : (bytes[offset + 2 * at] & 0xff) | (bytes[offset + 2 * at + 1] & 0xff) << 8;
+                rgb[k] = storedValue(raw >>> shift, format.bitsStored(), false);
+            }
+            double luminance = format.photometric().equals("YBR_FULL") ? rgb[0]
+                    : ImageFiles.luminance(rgb[0], rgb[1], rgb[2]);
+            grey[i] = (float) (luminance / max);
+        }
+        return grey;
     }
 
     /** Stored values of native (uncompressed little endian) pixel data. */

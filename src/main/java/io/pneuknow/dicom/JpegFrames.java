@@ -1,5 +1,6 @@
 package io.pneuknow.dicom;
 
+import io.pneuknow.data.ImageFiles;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBuffer;
 import java.awt.image.Raster;
@@ -26,7 +27,7 @@ final class JpegFrames {
     static float[] decode(DicomParser.Parsed parsed, int rows, int columns, int bitsStored, boolean signed) {
         byte[] jpeg = concatenate(parsed.bytes(), parsed.fragments());
         int[] samples = parsed.syntax() == TransferSyntax.JPEG_BASELINE
-                ? baseline(jpeg, rows, columns)
+                ? baseline(jpeg, rows, columns, 1).getSamples(0, 0, columns, rows, 0, (int[]) null)
                 : LosslessJpeg.decode(jpeg, columns, rows);
         float[] values = new float[samples.length];
         for (int i = 0; i < samples.length; i++) {
@@ -35,7 +36,24 @@ final class JpegFrames {
         return values;
     }
 
-    private static int[] baseline(byte[] jpeg, int rows, int columns) {
+    /**
+     * Grey values of a colour JPEG baseline frame: the decoder turns its YCbCr (or RGB) into RGB, whose
+     * luminance divided by 255 is the grey value, as for an RGB PNG.
+     */
+    static float[] decodeColour(DicomParser.Parsed parsed, int rows, int columns) {
+        Raster raster = baseline(concatenate(parsed.bytes(), parsed.fragments()), rows, columns, 3);
+        int[] red = raster.getSamples(0, 0, columns, rows, 0, (int[]) null);
+        int[] green = raster.getSamples(0, 0, columns, rows, 1, (int[]) null);
+        int[] blue = raster.getSamples(0, 0, columns, rows, 2, (int[]) null);
+        float[] grey = new float[red.length];
+        for (int i = 0; i < grey.length; i++) {
+            grey[i] = (float) (ImageFiles.luminance(red[i], green[i], blue[i]) / 255.0);
+        }
+        return grey;
+    }
+
+    /** The decoded frame, checked to have the header's size, {@code components} bands and 8-bit samples. */
+    private static Raster baseline(byte[] jpeg, int rows, int columns, int components) {
         Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName("jpeg");
         if (!readers.hasNext()) {
             throw new DicomException("DICOM JPEG baseline pixel data needs a JPEG reader, and none is installed; "
@@ -52,16 +70,17 @@ final class JpegFrames {
             }
             BufferedImage image = reader.read(0);
             Raster raster = image.getRaster();
-            if (raster.getNumBands() != 1) {
-                throw new DicomException("DICOM JPEG stream has " + raster.getNumBands() + " components where a "
-                        + "greyscale image has 1; give the original greyscale radiograph");
+            if (raster.getNumBands() != components) {
+                throw new DicomException("DICOM JPEG stream has " + raster.getNumBands() + " components where the "
+                        + "header's " + (components == 1 ? "greyscale" : "colour") + " image has " + components
+                        + "; the file is corrupt; re-export it from the archive");
             }
             if (raster.getWidth() != columns || raster.getHeight() != rows
                     || raster.getDataBuffer().getDataType() != DataBuffer.TYPE_BYTE) {
                 throw new DicomException("DICOM JPEG stream does not decode to " + columns + "x" + rows
                         + " 8-bit samples; decompress it with dcmtk: dcmdjpeg in.dcm out.dcm");
             }
-            return raster.getSamples(0, 0, columns, rows, 0, (int[]) null);
+            return raster;
         } catch (IOException | RuntimeException e) {
             if (e instanceof DicomException dicom) {
                 throw dicom;

@@ -4,6 +4,7 @@ import io.pneuknow.BadInputException;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Thresholds on one class's probability, chosen on validation and applied to test. An image is called
@@ -41,6 +42,27 @@ public final class OperatingPoints {
         // specificity(t) = #(negative scores <= t) / n: the m-th smallest negative score is the smallest t with m below or at it
         int needed = (int) Math.ceil(targetSpecificity * negatives.length - 1e-9);
         return negatives[Math.max(needed, 1) - 1];
+    }
+
+    /**
+     * Why a threshold from {@link #thresholdForSpecificity} is degenerate, or null when it is not: below
+     * 0.001, at least the target share of the class's negatives score (almost) 0 on validation, so the
+     * target is met at almost any threshold and the lowest such one calls nearly every image positive;
+     * above 0.999, confident mistakes on validation leave only a threshold near 1, which calls almost
+     * nothing positive.
+     */
+    public static String thresholdNote(double threshold, double targetSpecificity) {
+        if (threshold < 0.001) {
+            return String.format(Locale.ROOT, "degenerate: on validation at least %.0f%% of the images outside the "
+                    + "class score below 0.001, so the specificity target is met at almost any threshold; this, the "
+                    + "lowest, calls nearly every image with a nonzero score positive", 100 * targetSpecificity);
+        }
+        if (threshold > 0.999) {
+            return String.format(Locale.ROOT, "degenerate: on validation more than %.0f%% of the images outside the "
+                    + "class score above 0.999 (confident mistakes), so only a threshold near 1 meets the "
+                    + "specificity target, and it calls almost nothing positive", 100 * (1 - targetSpecificity));
+        }
+        return null;
     }
 
     /** Sensitivity and specificity of {@code threshold} for the class on {@code predictions}. */

@@ -82,8 +82,9 @@ public final class InputGuard {
             warnings.add(new GuardWarning("paediatric", String.format(Locale.ROOT,
                     "patient age %.1f years (Patient Age); the model is for adults", h.patientAgeYears())));
         }
-        if (h.bodyPartExamined() != null && !h.bodyPartExamined().contains("CHEST")) {
-            warnings.add(new GuardWarning("not_chest", "Body Part Examined is " + h.bodyPartExamined()
+        String bodyPart = h.bodyPartExamined() == null ? null : h.bodyPartExamined().trim();
+        if (bodyPart != null && !bodyPart.isEmpty() && !bodyPart.toUpperCase(Locale.ROOT).contains("CHEST")) {
+            warnings.add(new GuardWarning("not_chest", "Body Part Examined is " + bodyPart
                     + "; the model is for chest radiographs"));
         }
         if (h.modality() != null && !RADIOGRAPHY.contains(h.modality())) {

@@ -6,7 +6,8 @@ import java.util.List;
 /**
  * A reliability diagram: for each non-empty bin of top-class confidence, a bar as wide as the bin and
  * as high as the share of its images predicted correctly, the image count above it, and the dashed
- * diagonal of perfect calibration. Bars are {@code rect.bin} with {@code data-count}.
+ * diagonal of perfect calibration; both axes run 0 to 1 with ticks every 0.2 (x: predicted confidence,
+ * y: observed accuracy). Bars are {@code rect.bin} with {@code data-count}.
  */
 public final class ReliabilityChart {
     static final double SIZE = 240;
@@ -60,9 +61,9 @@ public final class ReliabilityChart {
                 .append("\" stroke=\"#999\" stroke-dasharray=\"4 3\"/>");
         s.append("<rect class=\"frame\" x=\"").append(Svg.px(LEFT)).append("\" y=\"").append(Svg.px(TOP)).append("\" width=\"")
                 .append(Svg.px(SIZE)).append("\" height=\"").append(Svg.px(SIZE)).append("\" fill=\"none\" stroke=\"#888\"/>");
-        s.append(Svg.text(LEFT + SIZE / 2, TOP + SIZE + 32, "middle", "confidence (top-class probability)", "class=\"axis-label\""));
+        s.append(Svg.text(LEFT + SIZE / 2, TOP + SIZE + 32, "middle", "predicted confidence (top class)", "class=\"axis-label\""));
         double yMid = TOP + SIZE / 2;
-        s.append(Svg.text(16, yMid, "middle", "accuracy", "class=\"axis-label\" transform=\"rotate(-90 16 " + Svg.px(yMid) + ")\""));
+        s.append(Svg.text(16, yMid, "middle", "observed accuracy", "class=\"axis-label\" transform=\"rotate(-90 16 " + Svg.px(yMid) + ")\""));
         s.append("</svg>");
         return s.toString();
     }

@@ -107,6 +107,15 @@ class CliTest {
         assertThat(report.get("part").asText()).isEqualTo("test");
         assertThat(report.get("images").asInt()).isEqualTo(12);
         assertThat(report.get("bootstrap").get("unit").asText()).isEqualTo("patient");
+        // a dozen validation images are too few for a temperature: refused, said, and left at 1
+        JsonNode calibration = report.get("calibration");
+        int validationImages = calibration.get("validationImages").asInt();
+        assertThat(validationImages).isPositive().isLessThan(30);
+        assertThat(calibration.get("notApplied").asText())
+                .isEqualTo("only " + validationImages + " validation images, fewer than the 30 a temperature fit needs");
+        assertThat(report.get("temperature").asDouble()).isEqualTo(1.0);
+        assertThat(e.out()).contains("temperature scaling NOT applied (probabilities left uncalibrated, temperature 1): only "
+                + validationImages + " validation images");
         JsonNode healthy = report.get("operatingPoints").get("healthy");
         assertThat(healthy.get("targetSpecificity").asDouble()).isEqualTo(0.9);
         assertThat(healthy.get("sensitivity").get("estimate").asDouble()).isBetween(0.0, 1.0);

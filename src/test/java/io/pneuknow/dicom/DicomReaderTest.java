@@ -281,6 +281,20 @@ class DicomReaderTest {
     }
 
     @Test
+    void codeStringsInMixedCaseAreReadUpperCased() {
+        Dcmtk.Dump dump = new Dcmtk.Dump(COLUMNS, ROWS, 16, Dcmtk.words(twelveBit())).set("(0008,0060)", "CS [dx]");
+
+        DicomHeader chest = DicomFiles.header(dump.set("(0018,0015)", "CS [Chest]").write(dir, "chest"));
+        DicomHeader knee = DicomFiles.header(dump.set("(0018,0015)", "CS [knee ]").write(dir, "knee"));
+        DicomHeader freeText = DicomFiles.header(dump.set("(0018,0015)", "CS [Chest (PA), 2 views]").write(dir, "free"));
+
+        assertThat(chest.bodyPartExamined()).isEqualTo("CHEST");
+        assertThat(chest.modality()).isEqualTo("DX");
+        assertThat(knee.bodyPartExamined()).isEqualTo("KNEE");
+        assertThat(freeText.bodyPartExamined()).isNull(); // not a code string: free text stays out
+    }
+
+    @Test
     void stepsOverSequencesDcmtkWritesWithDefinedAndUndefinedLengths() {
         int[] values = fullRange16();
         Dcmtk.Dump dump = new Dcmtk.Dump(COLUMNS, ROWS, 16, Dcmtk.words(values)).raw(

@@ -66,13 +66,18 @@ class DicomRejectionTest {
     }
 
     @Test
-    void colourImages() {
+    void colourImagesOtherThanRgbAndYbrFull() {
         int[] rgb = new int[COLUMNS * ROWS * 3];
-        Path file = new Dcmtk.Dump(COLUMNS, ROWS, 8, Dcmtk.bytes(rgb)).set("(0028,0002)", "US 3")
-                .set("(0028,0004)", "CS [RGB]").set("(0028,0006)", "US 0").write(dir, "colour");
+        Path partial = new Dcmtk.Dump(COLUMNS, ROWS, 8, Dcmtk.bytes(rgb)).set("(0028,0002)", "US 3")
+                .set("(0028,0004)", "CS [YBR_PARTIAL_422]").set("(0028,0006)", "US 0").write(dir, "partial");
+        Path argb = new Dcmtk.Dump(COLUMNS, ROWS, 8, Dcmtk.bytes(new int[COLUMNS * ROWS * 4])).set("(0028,0002)", "US 4")
+                .set("(0028,0004)", "CS [ARGB]").set("(0028,0006)", "US 0").write(dir, "argb");
 
-        assertRefused(file, "DICOM image has 3 samples per pixel (colour); only greyscale images with 1 sample per "
-                + "pixel are read; give the original greyscale radiograph");
+        assertRefused(partial, "DICOM colour image (3 samples per pixel) with Photometric Interpretation "
+                + "YBR_PARTIAL_422 is not read; only RGB and YBR_FULL (and YBR_FULL_422 in JPEG baseline) are; "
+                + "export it as a PNG, e.g. with dcmtk: dcm2pnm +on in.dcm out.png");
+        assertRefused(argb, "DICOM image has 4 samples per pixel; only greyscale images (1 sample per pixel) and "
+                + "colour ones (3) are read; give the original greyscale radiograph");
     }
 
     @Test
@@ -123,8 +128,9 @@ class DicomRejectionTest {
                 + "e.g. with dcmtk: dcm2pnm +on2 in.dcm out.png");
         assertRefused(shortPixels, "DICOM pixel data holds 44 bytes but 6x4 pixels of 16 bits need 48; the file is "
                 + "truncated or corrupt; re-export it from the archive");
-        assertRefused(palette, "DICOM Photometric Interpretation PALETTE COLOR is not read; only MONOCHROME1 and "
-                + "MONOCHROME2 greyscale images are");
+        assertRefused(palette, "DICOM Photometric Interpretation PALETTE COLOR with 1 sample per pixel is not read; "
+                + "only MONOCHROME1 and MONOCHROME2 greyscale images are (colour: RGB or YBR_FULL with 3 samples); "
+                + "export it as a PNG, e.g. with dcmtk: dcm2pnm +on in.dcm out.png");
     }
 
     @Test

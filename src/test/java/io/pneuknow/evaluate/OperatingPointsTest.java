@@ -60,4 +60,25 @@ class OperatingPointsTest {
                 .isInstanceOf(BadInputException.class);
         assertThat(OperatingPoints.sensitivityAt(onlyPositives, 1, 0.5).specificity()).isNaN();
     }
+
+    @Test
+    void thresholdsNearZeroOrOneAreCalledDegenerate() {
+        List<Prediction> separated = new ArrayList<>();
+        for (int i = 0; i < 10; i++) { // negatives all at 1e-9, positives at 1 - 1e-9: any threshold between works
+            separated.add(binary("n" + i, "n" + i, 0, 1e-9));
+            separated.add(binary("p" + i, "p" + i, 1, 1 - 1e-9));
+        }
+        double threshold = OperatingPoints.thresholdForSpecificity(separated, 1, 0.9);
+
+        assertThat(threshold).isEqualTo(1e-9);
+        assertThat(OperatingPoints.thresholdNote(threshold, 0.9)).startsWith("degenerate: on validation at least 90% "
+                + "of the images outside the class score below 0.001, so the specificity target is met at almost any "
+                + "threshold");
+        assertThat(OperatingPoints.thresholdNote(0.9995, 0.9)).startsWith("degenerate: on validation more than 10% of "
+                + "the images outside the class score above 0.999 (confident mistakes)");
+        assertThat(OperatingPoints.thresholdNote(OperatingPoints.thresholdForSpecificity(validation(), 1, 0.9), 0.9))
+                .isNull();
+        assertThat(OperatingPoints.thresholdNote(0.001, 0.9)).isNull();
+        assertThat(OperatingPoints.thresholdNote(0.999, 0.9)).isNull();
+    }
 }

@@ -61,6 +61,21 @@ class InputGuardTest {
     }
 
     @Test
+    void bodyPartIsComparedIgnoringCaseAndSurroundingSpaces() {
+        InputGuard guard = new InputGuard(card(null), 0.5);
+        for (String chest : new String[] {"CHEST", "Chest", "chest ", " CHEST_PA"}) {
+            assertThat(codes(guard.check(new InputImage(typical(64, 64, 9), header("PA", 54.0, chest, "DX")), CONFIDENT)))
+                    .as(chest).isEmpty();
+        }
+        for (String knee : new String[] {"KNEE", "Knee", "knee"}) {
+            List<GuardWarning> warnings = guard.check(new InputImage(typical(64, 64, 9), header("PA", 54.0, knee, "DX")),
+                    CONFIDENT);
+            assertThat(codes(warnings)).as(knee).containsExactly("not_chest");
+            assertThat(warnings.get(0).message()).contains("Body Part Examined is " + knee.trim());
+        }
+    }
+
+    @Test
     void sizeAspectStatisticsAndConfidence() {
         InputGuard guard = new InputGuard(card(trained()), 0.5);
         assertThat(codes(guard.check(new InputImage(typical(32, 32, 9), null), CONFIDENT))).containsExactly("small_image");
