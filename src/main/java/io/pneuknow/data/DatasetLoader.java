@@ -146,6 +146,9 @@ public final class DatasetLoader {
             if (spec.splitColumn() != null && record.get(spec.splitColumn()).isEmpty()) {
                 problems.add(where + ": empty split value for image '" + imageId + "' in column '"
                         + spec.splitColumn() + "'; fill it in or do not use the split column");
+            } else if (spec.splitColumn() != null && Split.partName(record.get(spec.splitColumn())) == null) {
+                problems.add(where + ": split value '" + record.get(spec.splitColumn()) + "' of image '" + imageId
+                        + "' in column '" + spec.splitColumn() + "' is not a part name; write " + Split.SPELLINGS);
             }
             Path path = null;
             if (file.isEmpty()) {

@@ -174,7 +174,7 @@ public final class StudyRunner {
     private static Study grid(StudyConfig config, Path dir, Dataset dataset, String fingerprint) {
         Split folds = config.data().splitColumn() == null ? Splitter.kFold(dataset, config.folds(), config.foldSeed())
                 : Split.ofColumn(dataset, config.data().splitColumn());
-        boolean fixed = folds.parts().contains(Split.TRAIN);
+        boolean fixed = folds.named();
         List<Integer> foldsToRun = fixed ? List.of(0) : config.foldsToRun(folds.parts().size());
         List<Cell> cells = new ArrayList<>();
         for (String architecture : config.architectures()) {
@@ -301,7 +301,7 @@ public final class StudyRunner {
 
     /** A cell's train/val/test parts: its fold of a k-fold split, or the data's own fixed split. */
     private static Split partsOf(Split folds, Cell cell) {
-        return folds.parts().contains(Split.TRAIN) ? folds : folds.forFold(cell.fold());
+        return folds.named() ? folds : folds.forFold(cell.fold());
     }
 
     /** Grad-CAM agreement with the expert's regions on the annotated test images of a cell's model. */

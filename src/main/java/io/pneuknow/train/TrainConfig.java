@@ -49,11 +49,15 @@ import java.util.Set;
  *     frozen too); 0 for never
  * @param backboneLearningRate the backbone's learning rate, following the same schedule as
  *     {@code learningRate} (the head's); null for the same as the head's
+ * @param allowNoValidation train even when the validation part is empty (every stage then keeps its
+ *     last epoch); false (the default) refuses such a run, since its kept epoch would be chosen by nothing
  *
- * <p>The last eight fields were added later: left out of a JSON file (or null) they take the
- * values of the behaviour before they existed (shuffle, cross-entropy, gamma 2, loss, no early
- * stopping, random initialisation, nothing frozen, one learning rate), so an older config.json or
- * study file reads as the same settings.
+ * <p>In a JSON file (a study's {@code train}, a config.json's {@code train}) every field may be
+ * left out: {@link #fromJson} gives it its value in {@link #defaults()}, the same as the command
+ * line's. The last nine fields were added later; their defaults are the behaviour before they
+ * existed (shuffle, cross-entropy, gamma 2, loss, no early stopping, random initialisation,
+ * nothing frozen, one learning rate, validation required), so an older config.json or study file
+ * reads as the same settings.
  */
 public record TrainConfig(String method, String teacherInput, String architecture, int inputSize, int channels,
                           float dropout, int epochs, int teacherEpochs, float alpha0, int kdEpochs,
@@ -62,7 +66,7 @@ public record TrainConfig(String method, String teacherInput, String architectur
                           long seed, int threads, int loaderThreads, Double annotationFraction,
                           Integer studentEpochs, String sampling, String loss, Double focalGamma,
                           String selectBy, Integer patience, String pretrained, Integer freezeBackboneEpochs,
-                          Double backboneLearningRate) {
+                          Double backboneLearningRate, Boolean allowNoValidation) {
     public static final String SHUFFLE = "shuffle";
     public static final String CLASS_BALANCED = "class-balanced";
     public static final String CROSS_ENTROPY = "cross-entropy";
@@ -81,6 +85,21 @@ public record TrainConfig(String method, String teacherInput, String architectur
         patience = patience == null ? 0 : patience;
         pretrained = pretrained == null || pretrained.isBlank() ? null : pretrained;
         freezeBackboneEpochs = freezeBackboneEpochs == null ? 0 : freezeBackboneEpochs;
+        allowNoValidation = allowNoValidation != null && allowNoValidation;
+    }
+
+    /** The settings with validation required (the constructor from before {@code allowNoValidation} existed). */
+    public TrainConfig(String method, String teacherInput, String architecture, int inputSize, int channels,
+                       float dropout, int epochs, int teacherEpochs, float alpha0, int kdEpochs, float learningRate,
+                       boolean perBatchSchedule, int batchSize, boolean classWeights, String augment, String roiShape,
+                       int roiMargin, String noFindingClass, String unannotated, long seed, int threads,
+                       int loaderThreads, Double annotationFraction, Integer studentEpochs, String sampling,
+                       String loss, Double focalGamma, String selectBy, Integer patience, String pretrained,
+                       Integer freezeBackboneEpochs, Double backboneLearningRate) {
+        this(method, teacherInput, architecture, inputSize, channels, dropout, epochs, teacherEpochs, alpha0, kdEpochs,
+                learningRate, perBatchSchedule, batchSize, classWeights, augment, roiShape, roiMargin, noFindingClass,
+                unannotated, seed, threads, loaderThreads, annotationFraction, studentEpochs, sampling, loss, focalGamma,
+                selectBy, patience, pretrained, freezeBackboneEpochs, backboneLearningRate, false);
     }
 
     /** The settings without the fine-tuning fields (random initialisation, nothing frozen, one learning rate). */
@@ -191,7 +210,7 @@ public record TrainConfig(String method, String teacherInput, String architectur
                 teacherEpochs, alpha0, kdEpochs, learningRate, perBatchSchedule, batchSize, classWeights, augment,
                 roiShape, roiMargin, noFindingClass, unannotated, newSeed, threads, loaderThreads, newAnnotationFraction,
                 studentEpochs, sampling, loss, focalGamma, selectBy, patience, pretrained, freezeBackboneEpochs,
-                backboneLearningRate);
+                backboneLearningRate, allowNoValidation);
     }
 
     /** The same settings starting from other pretrained weights (null for a random initialisation). */
@@ -199,7 +218,15 @@ public record TrainConfig(String method, String teacherInput, String architectur
         return new TrainConfig(method, teacherInput, architecture, inputSize, channels, dropout, epochs, teacherEpochs,
                 alpha0, kdEpochs, learningRate, perBatchSchedule, batchSize, classWeights, augment, roiShape, roiMargin,
                 noFindingClass, unannotated, seed, threads, loaderThreads, annotationFraction, studentEpochs, sampling,
-                loss, focalGamma, selectBy, patience, file, freezeBackboneEpochs, backboneLearningRate);
+                loss, focalGamma, selectBy, patience, file, freezeBackboneEpochs, backboneLearningRate, allowNoValidation);
+    }
+
+    /** The same settings, allowing (or not) a run without validation images. */
+    public TrainConfig withAllowNoValidation(boolean allow) {
+        return new TrainConfig(method, teacherInput, architecture, inputSize, channels, dropout, epochs, teacherEpochs,
+                alpha0, kdEpochs, learningRate, perBatchSchedule, batchSize, classWeights, augment, roiShape, roiMargin,
+                noFindingClass, unannotated, seed, threads, loaderThreads, annotationFraction, studentEpochs, sampling,
+                loss, focalGamma, selectBy, patience, pretrained, freezeBackboneEpochs, backboneLearningRate, allow);
     }
 
     /** The backbone's learning rate as a multiple of the head's (1 when not set). */

@@ -75,7 +75,17 @@ public final class TrainRun {
         this.log = log;
     }
 
+    /**
+     * Trains into {@code out}. Refuses (before anything is prepared) a split without validation
+     * images unless the settings allow it ({@code allowNoValidation}): the kept epoch would be chosen by nothing.
+     */
     public Outcome run(Dataset dataset, Parts parts, Provenance provenance, Path out, boolean resume) throws IOException {
+        if (parts.val().isEmpty() && !config.allowNoValidation()) {
+            throw new io.pneuknow.BadInputException("the split leaves no validation images (" + parts.train().size()
+                    + " training, " + parts.test().size() + " test), so no epoch could be chosen by validation; give the"
+                    + " split a val part (val, valid, validation or dev), or train without one with --allow-no-validation"
+                    + " (\"allowNoValidation\": true in a config or study file), which keeps each stage's last epoch");
+        }
         EngineThreads.set(config.threads());
         Preprocessor preprocessor = Preprocessor.defaults(config.inputSize(), config.channels());
         RoiPolicy policy = config.roiPolicy();
