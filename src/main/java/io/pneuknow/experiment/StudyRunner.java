@@ -24,7 +24,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -114,8 +113,10 @@ public final class StudyRunner {
                 continue;
             }
             List<Cell> left = cells.subList(i, cells.size()).stream().filter(c -> !finished.containsKey(c)).toList();
+            StudyEstimate estimate = StudyEstimate.of(left, finished.values(), m -> StudyEstimate.epochUnits(
+                    config.trainFor(m).with(m.method(), m.teacherInput(), cell.architecture(), 0, m.annotationFraction())));
             log.printf("cell %d/%d %s: training (%d cells left, about %s)%n", i + 1, cells.size(), cell.label(),
-                    left.size(), eta(left, finished.values()));
+                    left.size(), estimate.text());
             CellResult result = runCell(study, cell, log);
             finished.put(cell, result);
             results.add(result);
@@ -323,28 +324,5 @@ public final class StudyRunner {
             }
             return out;
         }
-    }
-
-    /**
-     * Time left: each cell still to train is estimated by the mean time of finished cells (of this or an
-     * earlier session) of the same architecture and method, else of the same method, else of all.
-     */
-    static String eta(List<Cell> left, java.util.Collection<CellResult> finished) {
-        if (finished.isEmpty()) {
-            return "? min";
-        }
-        double all = finished.stream().mapToDouble(CellResult::seconds).average().orElseThrow();
-        double total = 0;
-        for (Cell c : left) {
-            total += finished.stream().filter(r -> r.architecture().equals(c.architecture())
-                            && r.method().equals(c.method().name())).mapToDouble(CellResult::seconds).average()
-                    .orElse(finished.stream().filter(r -> r.method().equals(c.method().name()))
-                            .mapToDouble(CellResult::seconds).average().orElse(all));
-        }
-        return minutes(total);
-    }
-
-    private static String minutes(double seconds) {
-        return String.format(Locale.ROOT, "%d min", Math.round(seconds / 60));
     }
 }
