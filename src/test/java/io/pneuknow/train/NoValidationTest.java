@@ -47,7 +47,8 @@ class NoValidationTest {
                 StandardCharsets.UTF_8)).run(dataset, noVal, provenance, dir.resolve("allowed"), false);
         String text = log.toString(StandardCharsets.UTF_8);
         assertThat(outcome.model().checkpoint().epoch()).isEqualTo(1);
-        assertThat(text).contains("baseline: no validation images (allowed): the last epoch trained is kept")
+        assertThat(text).contains("kept epoch: the last (no validation images)")
+                .contains("baseline: no validation images (allowed): the last epoch trained is kept")
                 .doesNotContain("NaN");
     }
 
