@@ -59,7 +59,9 @@ final class TrainCommand implements Callable<Integer> {
         RunConfig run = resolve();
         EngineThreads.set(run.train().threads());
         PrintWriter out = spec.commandLine().getOut();
-        Dataset dataset = DatasetLoader.load(run.data());
+        // a split column given on its own is checked with the labels, where each bad value has its row
+        boolean column = run.split().file() == null && run.split().column() != null && run.data().splitColumn() == null;
+        Dataset dataset = DatasetLoader.load(column ? run.data().withSplitColumn(run.split().column()) : run.data());
         Split split = splitOptions.resolve(run.split(), dataset, out);
         JsonNode resolved = Json.MAPPER.valueToTree(run);
         Files.createDirectories(this.out);
