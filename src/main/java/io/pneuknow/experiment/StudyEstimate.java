@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
 
@@ -13,11 +12,11 @@ import java.util.function.ToDoubleFunction;
  * How long the cells still to train will take, from the cells already finished (of this or an
  * earlier session), and what that is based on.
  *
- * <p>A cell is estimated by the mean time of finished cells of its architecture and method. A
- * method without such cells (an HKD cell while only baselines have finished) is scaled by stage
- * epochs from the finished cells of its architecture (else of any architecture): each cell's
- * seconds per baseline-epoch equivalent ({@link #epochUnits}), times the cell's equivalents. An
- * HKD cell is its teacher's epochs plus its student's epochs with the frozen teacher's forward pass
+ * <p>A cell is estimated by the mean time of finished cells of its architecture and method (a
+ * method's name includes its variants, so its input size too). A method without such cells (an HKD
+ * cell while only baselines have finished) is scaled from the finished cells of its architecture
+ * (else of any architecture) by {@link #work}: stage epochs times input pixels. An HKD cell is its
+ * teacher's epochs plus its student's epochs with the frozen teacher's forward pass
  * ({@link #TEACHER_FORWARD} of a training step) on top; a baseline cell is its epochs. Early
  * stopping and the teacher's smaller training set (only images with an ROI) are not modelled.
  *
@@ -36,12 +35,17 @@ record StudyEstimate(double seconds, List<String> basis) {
         return settings.teacherEpochs() + settings.finalStageEpochs() * (1 + TEACHER_FORWARD);
     }
 
+    /** The work of a cell trained with {@code settings}, in baseline epochs at 224 x 224 pixels. */
+    static double work(TrainConfig settings) {
+        return epochUnits(settings) * settings.inputSize() * settings.inputSize() / (224.0 * 224.0);
+    }
+
     /**
-     * The estimate for the cells {@code left}, from the {@code finished} ones; {@code units} gives a
-     * method's baseline-epoch equivalents ({@link #epochUnits} of its training settings).
+     * The estimate for the cells {@code left}, from the {@code finished} ones; {@code work} gives a
+     * method's work ({@link #work} of its training settings).
      */
     static StudyEstimate of(List<StudyRunner.Cell> left, Collection<CellResult> finished,
-                            ToDoubleFunction<StudyMethod> units) {
+                            ToDoubleFunction<StudyMethod> work) {
         if (finished.isEmpty()) {
             return new StudyEstimate(Double.NaN, List.of("no finished cell yet"));
         }
@@ -61,14 +65,13 @@ record StudyEstimate(double seconds, List<String> basis) {
                     .filter(r -> r.architecture().equals(cell.architecture())).toList();
             List<CellResult> from = sameArchitecture.isEmpty() ? List.copyOf(finished) : sameArchitecture;
             double seconds = from.stream().mapToDouble(CellResult::seconds).sum();
-            double equivalents = from.stream().mapToDouble(r -> units.applyAsDouble(StudyMethod.parse(r.method()))).sum();
-            total += seconds / equivalents * units.applyAsDouble(cell.method());
+            double done = from.stream().mapToDouble(r -> work.applyAsDouble(StudyMethod.parse(r.method()))).sum();
+            total += seconds / done * work.applyAsDouble(cell.method());
             String why = sameArchitecture.isEmpty() ? "no finished " + cell.architecture() + " cell yet" + ", so rough:"
                     : "no finished " + name + " cell yet,";
-            basis.putIfAbsent(key, key + ": " + why + " scaled by stage epochs from " + count(from.size())
-                    + String.format(Locale.ROOT, " (%.0f baseline-epoch equivalents%s)", units.applyAsDouble(cell.method()),
-                    cell.method().method().equals("hkd") ? ": teacher epochs + student epochs with the teacher's forward pass"
-                            : ""));
+            basis.putIfAbsent(key, key + ": " + why + " scaled by stage epochs and input size from " + count(from.size())
+                    + (cell.method().method().equals("hkd")
+                    ? " (teacher epochs + student epochs with the teacher's forward pass)" : ""));
         }
         return new StudyEstimate(total, new ArrayList<>(basis.values()));
     }

@@ -113,7 +113,7 @@ public final class StudyRunner {
                 continue;
             }
             List<Cell> left = cells.subList(i, cells.size()).stream().filter(c -> !finished.containsKey(c)).toList();
-            StudyEstimate estimate = StudyEstimate.of(left, finished.values(), m -> StudyEstimate.epochUnits(
+            StudyEstimate estimate = StudyEstimate.of(left, finished.values(), m -> StudyEstimate.work(
                     config.trainFor(m).with(m.method(), m.teacherInput(), cell.architecture(), 0, m.annotationFraction())));
             log.printf("cell %d/%d %s: training; %d cells left, about %s%n", i + 1, cells.size(), cell.label(),
                     left.size(), estimate.text());

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 /** The study's time estimate: per method from finished cells of that method, else scaled by stage epochs, and it says which. */
 class StudyEstimateTest {
     /** Baseline 60 epochs; HKD 20 teacher + 60 student epochs with the teacher's forward pass: 20 + 60 x 4/3 = 100. */
-    private static final ToDoubleFunction<StudyMethod> UNITS = m -> StudyEstimate.epochUnits(
+    private static final ToDoubleFunction<StudyMethod> UNITS = m -> StudyEstimate.work(
             TrainConfig.defaults().with(m.method(), m.teacherInput(), "tiny_cnn", 1, m.annotationFraction()));
 
     @Test
@@ -23,7 +23,7 @@ class StudyEstimateTest {
         // 2 s per baseline epoch, 100 baseline-epoch equivalents: 200 s, not the baseline's 120 s
         assertThat(estimate.seconds()).isCloseTo(200, within(1e-9));
         assertThat(estimate.text()).startsWith("3 min").contains("tiny_cnn hkd: no finished hkd cell yet",
-                "scaled by stage epochs from 2 finished cells", "teacher");
+                "scaled by stage epochs and input size from 2 finished cells", "teacher");
     }
 
     @Test
@@ -41,6 +41,20 @@ class StudyEstimateTest {
         assertThat(estimate.text()).startsWith("12 min").contains("tiny_cnn baseline: mean of 2 finished cells",
                 "tiny_cnn hkd: mean of 1 finished cell", "tiny_cnn hkd-raw-teacher: no finished hkd-raw-teacher cell yet",
                 "resnet18 hkd: no finished resnet18 cell yet");
+    }
+
+    @Test
+    void aVariantAtAnotherInputSizeIsScaledByItsPixels() {
+        // base settings at 128 px; the variant px224 trains at 224 px
+        TrainConfig at128 = TrainConfig.fromJson(io.pneuknow.Json.MAPPER.createObjectNode().put("inputSize", 128), "test");
+        ToDoubleFunction<StudyMethod> work = m -> StudyEstimate.work(m.variants().contains("px224")
+                ? TrainConfig.defaults() : at128);
+
+        StudyEstimate estimate = StudyEstimate.of(List.of(left("tiny_cnn", "baseline+px224")),
+                List.of(cell("tiny_cnn", "baseline", 120)), work);
+
+        assertThat(estimate.seconds()).isCloseTo(120 * (224.0 * 224) / (128 * 128), within(1e-9));
+        assertThat(estimate.text()).contains("tiny_cnn baseline+px224: no finished baseline+px224 cell yet");
     }
 
     @Test
