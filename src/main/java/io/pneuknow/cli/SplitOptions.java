@@ -15,7 +15,7 @@ final class SplitOptions {
     @Option(names = "--split", description = "Split CSV written by 'pneuknow data split' (columns image_id,patient_id,class,part).")
     Path file;
 
-    @Option(names = "--split-column", description = "Use this labels column as the split (train/val/test, or fold numbers with --test-fold).")
+    @Option(names = "--split-column", description = "Use this labels column as the split (train/val/test in any case, also training, valid, validation, dev, holdout; or fold numbers with --test-fold).")
     String column;
 
     @Option(names = "--folds", description = "Make K patient-grouped, class-stratified folds; --test-fold is test, the next fold validation.")
@@ -46,14 +46,14 @@ final class SplitOptions {
         Split split;
         if (spec.file() != null) {
             split = SplitCsv.read(spec.file(), dataset);
-            if (!split.parts().contains(Split.TRAIN)) {
+            if (!split.named()) {
                 split = split.forFold(spec.testFold());
             }
         } else if (spec.column() != null) {
-            boolean named = dataset.samples().stream().allMatch(s -> java.util.Set.of(Split.TRAIN, Split.VAL, Split.TEST)
-                    .contains(s.attributes().getOrDefault(spec.column(), "")));
-            split = named ? Split.fromColumn(dataset, spec.column())
-                    : Split.fromColumn(dataset, spec.column(), spec.testFold());
+            split = Split.ofColumn(dataset, spec.column());
+            if (!split.named()) {
+                split = split.forFold(spec.testFold());
+            }
         } else if (spec.folds() != null) {
             if (spec.folds() < 3) {
                 throw new BadInputException("--folds " + spec.folds() + ": need at least 3 folds (test, validation, training)");

@@ -59,7 +59,9 @@ final class TrainCommand implements Callable<Integer> {
         RunConfig run = resolve();
         EngineThreads.set(run.train().threads());
         PrintWriter out = spec.commandLine().getOut();
-        Dataset dataset = DatasetLoader.load(run.data());
+        // a split column given on its own is checked with the labels, where each bad value has its row
+        boolean column = run.split().file() == null && run.split().column() != null && run.data().splitColumn() == null;
+        Dataset dataset = DatasetLoader.load(column ? run.data().withSplitColumn(run.split().column()) : run.data());
         Split split = splitOptions.resolve(run.split(), dataset, out);
         JsonNode resolved = Json.MAPPER.valueToTree(run);
         Files.createDirectories(this.out);
@@ -67,9 +69,9 @@ final class TrainCommand implements Callable<Integer> {
         io.pneuknow.data.SplitCsv.write(split, dataset, this.out.resolve("split.csv"));
         TrainRun.Parts parts = new TrainRun.Parts(split.samples(dataset, "train"), split.samples(dataset, "val"),
                 split.samples(dataset, "test"));
-        if (parts.train().isEmpty() || parts.val().isEmpty()) {
-            throw new BadInputException("the split leaves " + parts.train().size() + " training and " + parts.val().size()
-                    + " validation images; both need images, check the split options");
+        if (parts.train().isEmpty()) {
+            throw new BadInputException("the split leaves no training images (" + parts.val().size() + " validation, "
+                    + parts.test().size() + " test); check the split options");
         }
         out.printf("train %d, val %d, test %d images; method %s, %s at %d px%n", parts.train().size(),
                 parts.val().size(), parts.test().size(), run.train().method(), run.train().architecture(),
@@ -86,8 +88,13 @@ final class TrainCommand implements Callable<Integer> {
 
     static void printOutcome(PrintWriter out, TrainRun.Outcome outcome) {
         var cp = outcome.model().checkpoint();
-        out.printf(Locale.ROOT, "%s: kept epoch %d of %d (val loss %.4f, val accuracy %.3f)%n", outcome.model().method(),
-                cp.epoch() + 1, cp.epochsTrained(), cp.valLoss(), cp.valAccuracy());
+        if (Double.isNaN(cp.valAccuracy())) {
+            out.printf(Locale.ROOT, "%s: kept epoch %d of %d (the last: no validation images)%n", outcome.model().method(),
+                    cp.epoch() + 1, cp.epochsTrained());
+        } else {
+            out.printf(Locale.ROOT, "%s: kept epoch %d of %d (val loss %.4f, val accuracy %.3f)%n",
+                    outcome.model().method(), cp.epoch() + 1, cp.epochsTrained(), cp.valLoss(), cp.valAccuracy());
+        }
         if (outcome.testImages() > 0) {
             out.printf(Locale.ROOT, "%s: test accuracy %.3f on %d images%n", outcome.model().method(),
                     outcome.testAccuracy(), outcome.testImages());

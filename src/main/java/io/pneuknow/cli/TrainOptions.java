@@ -69,6 +69,8 @@ final class TrainOptions {
     Integer freezeBackboneEpochs;
     @Option(names = "--backbone-lr", description = "Learning rate of the backbone, on the same schedule as --lr (the head's); default the same as --lr.")
     Double backboneLearningRate;
+    @Option(names = "--allow-no-validation", arity = "0..1", description = "Train even when the split leaves no validation images: every stage then keeps its last epoch (without it such a run is refused).")
+    Boolean allowNoValidation;
 
     TrainConfig apply(TrainConfig c) {
         return new TrainConfig(or(method, c.method()), or(teacherInput, c.teacherInput()),
@@ -82,7 +84,8 @@ final class TrainOptions {
                 or(annotationFraction, c.annotationFraction()), or(studentEpochs, c.studentEpochs()),
                 or(sampling, c.sampling()), or(loss, c.loss()), or(focalGamma, c.focalGamma()),
                 or(selectBy, c.selectBy()), or(patience, c.patience()), or(pretrained, c.pretrained()),
-                or(freezeBackboneEpochs, c.freezeBackboneEpochs()), or(backboneLearningRate, c.backboneLearningRate()));
+                or(freezeBackboneEpochs, c.freezeBackboneEpochs()), or(backboneLearningRate, c.backboneLearningRate()),
+                or(allowNoValidation, c.allowNoValidation()));
     }
 
     private static <T> T or(T value, T fallback) {

@@ -146,6 +146,9 @@ public final class DatasetLoader {
             if (spec.splitColumn() != null && record.get(spec.splitColumn()).isEmpty()) {
                 problems.add(where + ": empty split value for image '" + imageId + "' in column '"
                         + spec.splitColumn() + "'; fill it in or do not use the split column");
+            } else if (spec.splitColumn() != null && Split.partName(record.get(spec.splitColumn())) == null) {
+                problems.add(where + ": split value '" + record.get(spec.splitColumn()) + "' of image '" + imageId
+                        + "' in column '" + spec.splitColumn() + "' is not a part name; write " + Split.SPELLINGS);
             }
             Path path = null;
             if (file.isEmpty()) {
@@ -386,13 +389,14 @@ public final class DatasetLoader {
         Set<Path> reportedMasks = new HashSet<>();
         for (RegionOfImage regionOfImage : regions) {
             Region region = regionOfImage.region();
+            // an image that is missing or unreadable is reported with its labels row; what of its regions
+            // can be checked without its size still is
             ImageFiles.Dimensions image = imageSizes.get(regionOfImage.imageId());
-            if (image == null) {
-                continue; // the image itself is already reported
-            }
-            String imageName = show(rows.get(regionOfImage.imageId()).file());
+            LabelRow row = rows.get(regionOfImage.imageId());
+            String imageName = row.file() == null ? row.attributes().getOrDefault(spec.fileColumn(), "") : show(row.file());
             if (region.box() != null) {
-                checkBox(region, image, imageName);
+                checkBox(region, image, image != null ? imageName : imageName + (row.file() == null ? ", not found"
+                        : ", not readable") + ", so its far edges are not checked");
             }
             Path mask = region.maskFile();
             if (mask != null && reportedMasks.add(mask)) {
@@ -401,7 +405,7 @@ public final class DatasetLoader {
                     problems.add(region.origin() + ": mask file " + show(mask) + " not found; fix mask_file or add the file");
                 } else if (decoded.error() != null) {
                     problems.add(region.origin() + ": mask " + decoded.error());
-                } else if (!decoded.dimensions().equals(image)) {
+                } else if (image != null && !decoded.dimensions().equals(image)) {
                     problems.add(region.origin() + ": mask " + show(mask) + " is " + size(decoded.dimensions())
                             + " but its image " + imageName + " is " + size(image) + "; re-export the mask at the image's size");
                 }
@@ -409,6 +413,7 @@ public final class DatasetLoader {
         }
     }
 
+    /** Checks a box against its image's edges; without the image's size ({@code image} null) only its start. */
     private void checkBox(Region region, ImageFiles.Dimensions image, String imageName) {
         Box box = region.box();
         String remedy = " (" + imageName + "); fix the box or crop it to the image";
@@ -417,6 +422,9 @@ public final class DatasetLoader {
         }
         if (box.y() < 0) {
             problems.add(region.origin() + ": box y=" + box.y() + " starts above the image" + remedy);
+        }
+        if (image == null) {
+            return;
         }
         if (box.right() > image.width()) {
             problems.add(region.origin() + ": box x=" + box.x() + ",w=" + box.width() + " ends at " + box.right()

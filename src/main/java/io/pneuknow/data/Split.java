@@ -23,6 +23,10 @@ public record Split(Map<String, String> partOfImage, List<String> parts) {
     public static final String TRAIN = "train";
     public static final String VAL = "val";
     public static final String TEST = "test";
+    /** The spellings of part names understood in split files and columns (any case), for messages. */
+    public static final String SPELLINGS = "train/training, val/valid/validation/dev, test/holdout, or fold numbers 0, 1, ...";
+    private static final Map<String, String> SYNONYMS = Map.of("train", TRAIN, "training", TRAIN, "val", VAL,
+            "valid", VAL, "validation", VAL, "dev", VAL, "test", TEST, "holdout", TEST);
 
     public Split {
         partOfImage = Map.copyOf(partOfImage);
@@ -32,6 +36,20 @@ public record Split(Map<String, String> partOfImage, List<String> parts) {
                 throw new IllegalArgumentException("part '" + part + "' is not in " + parts);
             }
         }
+    }
+
+    /**
+     * The part a value of a split file or column names: train, val or test for their synonyms (any
+     * case, surrounding spaces ignored), a fold number as it is; null for anything else.
+     */
+    public static String partName(String value) {
+        String v = value == null ? "" : value.strip().toLowerCase(java.util.Locale.ROOT);
+        return v.matches("\\d{1,9}") ? Integer.toString(Integer.parseInt(v)) : SYNONYMS.get(v);
+    }
+
+    /** Whether the parts are named train/val/test (rather than fold numbers). */
+    public boolean named() {
+        return parts.stream().anyMatch(SYNONYMS::containsValue);
     }
 
     /** The part of an image, or null when the image is not in the split. */
@@ -67,7 +85,7 @@ public record Split(Map<String, String> partOfImage, List<String> parts) {
     /** Reads a train/val/test split from a labels column (values train, val, test). */
     public static Split fromColumn(Dataset dataset, String column) {
         Split split = readColumn(dataset, column);
-        if (!Set.of(TRAIN, VAL, TEST).containsAll(split.parts())) {
+        if (!split.named()) {
             throw new BadInputException("split column '" + column + "' has values " + split.parts()
                     + ", not train/val/test; for fold numbers pass a test fold");
         }
@@ -88,14 +106,19 @@ public record Split(Map<String, String> partOfImage, List<String> parts) {
         Map<String, String> partOfImage = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
         for (Sample sample : dataset.samples()) {
-            String part = sample.attributes().getOrDefault(column, "");
-            if (part.isEmpty()) {
+            String value = sample.attributes().getOrDefault(column, "");
+            String part = partName(value);
+            if (value.isEmpty()) {
                 problems.add("image '" + sample.imageId() + "': no value in split column '" + column
                         + "'; fill it in or choose another column");
+            } else if (part == null) {
+                problems.add("image '" + sample.imageId() + "': '" + value + "' in split column '" + column
+                        + "' is not a part name; write " + SPELLINGS);
             } else {
                 partOfImage.put(sample.imageId(), part);
             }
         }
+        problems.addAll(mixedNamesAndFolds(partOfImage.values()));
         problems.addAll(patientsInSeveralParts(dataset, partOfImage));
         if (!problems.isEmpty()) {
             throw new BadInputException(problems.size() + " problems in split column '" + column + "':\n"
@@ -137,6 +160,14 @@ public record Split(Map<String, String> partOfImage, List<String> parts) {
             }
         }
         return warnings;
+    }
+
+    /** A message when parts mix train/val/test names and fold numbers (empty otherwise). */
+    static List<String> mixedNamesAndFolds(Collection<String> parts) {
+        boolean named = parts.stream().anyMatch(SYNONYMS::containsValue);
+        boolean folds = parts.stream().anyMatch(p -> !SYNONYMS.containsValue(p));
+        return named && folds ? List.of("parts " + orderedParts(parts) + " mix train/val/test names and fold numbers;"
+                + " use one or the other") : List.of();
     }
 
     /** One message per patient whose images are in more than one part. */

@@ -83,8 +83,11 @@ public final class SplitCsv {
                         + "); keep one row per image");
             } else if (part.isEmpty()) {
                 problems.add(where + ": empty part for image '" + imageId + "'; fill it in");
+            } else if (Split.partName(part) == null) {
+                problems.add(where + ": part '" + part + "' of image '" + imageId + "' is not a part name; write "
+                        + Split.SPELLINGS);
             } else {
-                partOfImage.put(imageId, part);
+                partOfImage.put(imageId, Split.partName(part));
                 rowOfImage.put(imageId, record.getRecordNumber());
             }
         }
@@ -93,6 +96,7 @@ public final class SplitCsv {
                 problems.add(name + ": image '" + sample.imageId() + "' of the data set has no row; add it or re-create the split");
             }
         }
+        Split.mixedNamesAndFolds(partOfImage.values()).forEach(message -> problems.add(name + ": " + message));
         Split.patientsInSeveralParts(dataset, partOfImage).forEach(message -> problems.add(name + ": " + message));
         problems.throwIfAny();
         return new Split(partOfImage, Split.orderedParts(partOfImage.values()));

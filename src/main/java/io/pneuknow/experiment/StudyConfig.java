@@ -66,17 +66,52 @@ public record StudyConfig(String name, DataSpec data, int folds, long foldSeed, 
             throw new BadInputException(file + ": study file not found; check the path given to --config");
         }
         StudyConfig config;
+        List<String> fieldProblems = new java.util.ArrayList<>();
         try {
-            config = Json.MAPPER.readValue(file.toFile(), StudyConfig.class);
+            com.fasterxml.jackson.databind.JsonNode tree = Json.MAPPER.readTree(file.toFile());
+            if (tree instanceof ObjectNode study) {
+                fieldProblems = withTrainingDefaults(study, file);
+            }
+            config = Json.MAPPER.treeToValue(tree, StudyConfig.class);
         } catch (IOException e) {
             String first = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
             throw new BadInputException(file + ": not a valid study file (" + first + "); see README for an example");
         }
-        return config.validated(file);
+        return config.validated(file, fieldProblems);
+    }
+
+    /**
+     * Checks the training settings of a study file ({@code train} and each variant) by field name, type
+     * and value, naming the field of each problem, and fills the settings {@code train} leaves out with
+     * their defaults ({@link TrainConfig#fromJson}). Returns the problems, one line each; with problems,
+     * {@code train} becomes the defaults, so that the rest of the file is still checked.
+     */
+    private static List<String> withTrainingDefaults(ObjectNode study, Path file) {
+        List<String> problems = new java.util.ArrayList<>(TrainConfig.jsonProblems(study.get("train"), file + ": train"));
+        if (study.get("variants") instanceof ObjectNode variants) {
+            variants.fields().forEachRemaining(v -> {
+                if (v.getValue() instanceof ObjectNode settings) {
+                    ObjectNode training = settings.deepCopy();
+                    training.remove(GUIDANCE);
+                    problems.addAll(TrainConfig.jsonProblems(training, file + ": variants." + v.getKey()));
+                }
+            });
+        }
+        if (study.get("train") instanceof ObjectNode train) {
+            study.set("train", Json.MAPPER.valueToTree(problems.isEmpty() ? TrainConfig.fromJson(train, file + ": train")
+                    : TrainConfig.defaults()));
+        }
+        return problems;
     }
 
     StudyConfig validated(Path file) {
+        return validated(file, List.of());
+    }
+
+    /** Checks the settings; {@code fieldProblems} (lines found while reading the file) are reported with the rest. */
+    private StudyConfig validated(Path file, List<String> fieldProblems) {
         StringBuilder problems = new StringBuilder();
+        fieldProblems.forEach(line -> problems.append(line).append('\n'));
         if (data == null) {
             problems.append(file).append(": 'data' is missing; give the data set as in a training run's config.json\n");
         }

@@ -24,7 +24,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -114,8 +113,10 @@ public final class StudyRunner {
                 continue;
             }
             List<Cell> left = cells.subList(i, cells.size()).stream().filter(c -> !finished.containsKey(c)).toList();
-            log.printf("cell %d/%d %s: training (%d cells left, about %s)%n", i + 1, cells.size(), cell.label(),
-                    left.size(), eta(left, finished.values()));
+            StudyEstimate estimate = StudyEstimate.of(left, finished.values(), m -> StudyEstimate.work(
+                    config.trainFor(m).with(m.method(), m.teacherInput(), cell.architecture(), 0, m.annotationFraction())));
+            log.printf("cell %d/%d %s: training; %d cells left, about %s%n", i + 1, cells.size(), cell.label(),
+                    left.size(), estimate.text());
             CellResult result = runCell(study, cell, log);
             finished.put(cell, result);
             results.add(result);
@@ -174,7 +175,7 @@ public final class StudyRunner {
     private static Study grid(StudyConfig config, Path dir, Dataset dataset, String fingerprint) {
         Split folds = config.data().splitColumn() == null ? Splitter.kFold(dataset, config.folds(), config.foldSeed())
                 : Split.ofColumn(dataset, config.data().splitColumn());
-        boolean fixed = folds.parts().contains(Split.TRAIN);
+        boolean fixed = folds.named();
         List<Integer> foldsToRun = fixed ? List.of(0) : config.foldsToRun(folds.parts().size());
         List<Cell> cells = new ArrayList<>();
         for (String architecture : config.architectures()) {
@@ -301,7 +302,7 @@ public final class StudyRunner {
 
     /** A cell's train/val/test parts: its fold of a k-fold split, or the data's own fixed split. */
     private static Split partsOf(Split folds, Cell cell) {
-        return folds.parts().contains(Split.TRAIN) ? folds : folds.forFold(cell.fold());
+        return folds.named() ? folds : folds.forFold(cell.fold());
     }
 
     /** Grad-CAM agreement with the expert's regions on the annotated test images of a cell's model. */
@@ -323,28 +324,5 @@ public final class StudyRunner {
             }
             return out;
         }
-    }
-
-    /**
-     * Time left: each cell still to train is estimated by the mean time of finished cells (of this or an
-     * earlier session) of the same architecture and method, else of the same method, else of all.
-     */
-    static String eta(List<Cell> left, java.util.Collection<CellResult> finished) {
-        if (finished.isEmpty()) {
-            return "? min";
-        }
-        double all = finished.stream().mapToDouble(CellResult::seconds).average().orElseThrow();
-        double total = 0;
-        for (Cell c : left) {
-            total += finished.stream().filter(r -> r.architecture().equals(c.architecture())
-                            && r.method().equals(c.method().name())).mapToDouble(CellResult::seconds).average()
-                    .orElse(finished.stream().filter(r -> r.method().equals(c.method().name()))
-                            .mapToDouble(CellResult::seconds).average().orElse(all));
-        }
-        return minutes(total);
-    }
-
-    private static String minutes(double seconds) {
-        return String.format(Locale.ROOT, "%d min", Math.round(seconds / 60));
     }
 }

@@ -34,7 +34,10 @@ public record EpochRecord(int epoch, double learningRate, double alpha, double t
 
     String summary() {
         String feature = Double.isNaN(trainFeatureMse) ? "" : String.format(Locale.ROOT, " feat %.4f", trainFeatureMse);
-        return String.format(Locale.ROOT, "loss %.4f%s acc %.3f | val loss %.4f acc %.3f bal-acc %.3f macro-F1 %.3f | %.0fs",
-                trainLoss, feature, trainAccuracy, valLoss, valAccuracy, valBalancedAccuracy, valMacroF1, seconds);
+        String val = Double.isNaN(valAccuracy) ? "no validation"
+                : String.format(Locale.ROOT, "val loss %.4f acc %.3f bal-acc %.3f macro-F1 %.3f", valLoss, valAccuracy,
+                valBalancedAccuracy, valMacroF1);
+        return String.format(Locale.ROOT, "loss %.4f%s acc %.3f | %s | %.0fs", trainLoss, feature, trainAccuracy, val,
+                seconds);
     }
 }

@@ -109,6 +109,11 @@ public final class StageTrainer {
             Progress progress = new Progress(log, Progress.onTerminal(), stage.name(), state.epochsDone(),
                     stage.epochs(), stepsPerEpoch);
             Selection selection = Selection.of(settings, stage);
+            if (stage.val().isEmpty()) {
+                log.printf("%s: no validation images%s: the last epoch trained is kept (there is no validation %s to"
+                        + " choose by)%n", stage.name(), settings.allowNoValidation() ? " (allowed)" : "",
+                        selection.describe().substring("val ".length()));
+            }
             // a resumed stage that had already stopped early stays stopped
             boolean stopped = selection.stopsAfter(state.history(), state.bestEpoch(), stage.epochs());
             for (int epoch = state.epochsDone(); epoch < stage.epochs() && !stopped; epoch++) {

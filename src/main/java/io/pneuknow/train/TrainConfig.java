@@ -1,11 +1,18 @@
 package io.pneuknow.train;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pneuknow.BadInputException;
+import io.pneuknow.Json;
 import io.pneuknow.model.TorchScriptBackbone;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.lang.reflect.RecordComponent;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Locale;
+import java.util.Map;
 
 /**
  * Every training setting, as flags or as a plain JSON file of the same names; a run writes it back
@@ -49,11 +56,15 @@ import java.util.Set;
  *     frozen too); 0 for never
  * @param backboneLearningRate the backbone's learning rate, following the same schedule as
  *     {@code learningRate} (the head's); null for the same as the head's
+ * @param allowNoValidation train even when the validation part is empty (every stage then keeps its
+ *     last epoch); false (the default) refuses such a run, since its kept epoch would be chosen by nothing
  *
- * <p>The last eight fields were added later: left out of a JSON file (or null) they take the
- * values of the behaviour before they existed (shuffle, cross-entropy, gamma 2, loss, no early
- * stopping, random initialisation, nothing frozen, one learning rate), so an older config.json or
- * study file reads as the same settings.
+ * <p>In a JSON file (a study's {@code train}, a config.json's {@code train}) every field may be
+ * left out: {@link #fromJson} gives it its value in {@link #defaults()}, the same as the command
+ * line's. The last nine fields were added later; their defaults are the behaviour before they
+ * existed (shuffle, cross-entropy, gamma 2, loss, no early stopping, random initialisation,
+ * nothing frozen, one learning rate, validation required), so an older config.json or study file
+ * reads as the same settings.
  */
 public record TrainConfig(String method, String teacherInput, String architecture, int inputSize, int channels,
                           float dropout, int epochs, int teacherEpochs, float alpha0, int kdEpochs,
@@ -62,7 +73,7 @@ public record TrainConfig(String method, String teacherInput, String architectur
                           long seed, int threads, int loaderThreads, Double annotationFraction,
                           Integer studentEpochs, String sampling, String loss, Double focalGamma,
                           String selectBy, Integer patience, String pretrained, Integer freezeBackboneEpochs,
-                          Double backboneLearningRate) {
+                          Double backboneLearningRate, Boolean allowNoValidation) {
     public static final String SHUFFLE = "shuffle";
     public static final String CLASS_BALANCED = "class-balanced";
     public static final String CROSS_ENTROPY = "cross-entropy";
@@ -71,6 +82,16 @@ public record TrainConfig(String method, String teacherInput, String architectur
     public static final String BY_BALANCED_ACCURACY = "balanced-accuracy";
     public static final String BY_MACRO_F1 = "macro-f1";
     public static final double DEFAULT_FOCAL_GAMMA = 2.0;
+    /** The settings that take one of a few names, with those names (augment in any case). */
+    public static final Map<String, List<String>> CHOICES = Map.of(
+            "method", List.of("baseline", "hkd"),
+            "teacherInput", List.of("roi", "raw", "shuffled-roi"),
+            "augment", List.of("none", "weak", "strong"),
+            "roiShape", List.of("mask", "box"),
+            "unannotated", List.of("exclude", "whole-image"),
+            "sampling", List.of(SHUFFLE, CLASS_BALANCED),
+            "loss", List.of(CROSS_ENTROPY, FOCAL),
+            "selectBy", List.of(BY_LOSS, BY_BALANCED_ACCURACY, BY_MACRO_F1));
 
     /** Left-out imbalance settings take the defaults (the behaviour before they existed). */
     public TrainConfig {
@@ -81,6 +102,21 @@ public record TrainConfig(String method, String teacherInput, String architectur
         patience = patience == null ? 0 : patience;
         pretrained = pretrained == null || pretrained.isBlank() ? null : pretrained;
         freezeBackboneEpochs = freezeBackboneEpochs == null ? 0 : freezeBackboneEpochs;
+        allowNoValidation = allowNoValidation != null && allowNoValidation;
+    }
+
+    /** The settings with validation required (the constructor from before {@code allowNoValidation} existed). */
+    public TrainConfig(String method, String teacherInput, String architecture, int inputSize, int channels,
+                       float dropout, int epochs, int teacherEpochs, float alpha0, int kdEpochs, float learningRate,
+                       boolean perBatchSchedule, int batchSize, boolean classWeights, String augment, String roiShape,
+                       int roiMargin, String noFindingClass, String unannotated, long seed, int threads,
+                       int loaderThreads, Double annotationFraction, Integer studentEpochs, String sampling,
+                       String loss, Double focalGamma, String selectBy, Integer patience, String pretrained,
+                       Integer freezeBackboneEpochs, Double backboneLearningRate) {
+        this(method, teacherInput, architecture, inputSize, channels, dropout, epochs, teacherEpochs, alpha0, kdEpochs,
+                learningRate, perBatchSchedule, batchSize, classWeights, augment, roiShape, roiMargin, noFindingClass,
+                unannotated, seed, threads, loaderThreads, annotationFraction, studentEpochs, sampling, loss, focalGamma,
+                selectBy, patience, pretrained, freezeBackboneEpochs, backboneLearningRate, false);
     }
 
     /** The settings without the fine-tuning fields (random initialisation, nothing frozen, one learning rate). */
@@ -132,8 +168,8 @@ public record TrainConfig(String method, String teacherInput, String architectur
     /** Checks every value; all problems in one exception. */
     public TrainConfig validated() {
         StringBuilder problems = new StringBuilder();
-        check(problems, Set.of("baseline", "hkd").contains(method), "method '" + method + "' is unknown; use baseline or hkd");
-        check(problems, Set.of("roi", "raw", "shuffled-roi").contains(teacherInput),
+        check(problems, allowed("method", method), "method '" + method + "' is unknown; use baseline or hkd");
+        check(problems, allowed("teacherInput", teacherInput),
                 "teacher input '" + teacherInput + "' is unknown; use roi, raw or shuffled-roi");
         check(problems, inputSize >= 32 && inputSize % 32 == 0, "input size " + inputSize + " must be a positive multiple of 32, e.g. 224");
         check(problems, channels == 1 || channels == 3, "channels " + channels + " must be 1 or 3");
@@ -146,21 +182,22 @@ public record TrainConfig(String method, String teacherInput, String architectur
         check(problems, kdEpochs >= 0, "kd epochs " + kdEpochs + " must be 0 or more");
         check(problems, learningRate > 0, "learning rate " + learningRate + " must be positive");
         check(problems, batchSize >= 1, "batch size " + batchSize + " must be at least 1");
-        check(problems, Set.of("mask", "box").contains(roiShape), "ROI shape '" + roiShape + "' is unknown; use mask or box");
+        check(problems, allowed("roiShape", roiShape), "ROI shape '" + roiShape + "' is unknown; use mask or box");
+        check(problems, allowed("augment", augment), "augment '" + augment + "' is unknown; use none, weak or strong");
         check(problems, roiMargin >= 0, "ROI margin " + roiMargin + " must be 0 or more pixels");
-        check(problems, List.of("exclude", "whole-image").contains(unannotated),
+        check(problems, allowed("unannotated", unannotated),
                 "unannotated policy '" + unannotated + "' is unknown; use exclude or whole-image");
         check(problems, threads >= 0, "threads " + threads + " must be 0 (all cores) or more");
         check(problems, fractionOfAnnotations() > 0 && fractionOfAnnotations() <= 1,
                 "annotation fraction " + annotationFraction + " must be in (0, 1]");
         check(problems, loaderThreads >= 1, "loader threads " + loaderThreads + " must be at least 1");
-        check(problems, List.of(SHUFFLE, CLASS_BALANCED).contains(sampling),
+        check(problems, allowed("sampling", sampling),
                 "sampling '" + sampling + "' is unknown; use shuffle or class-balanced");
-        check(problems, List.of(CROSS_ENTROPY, FOCAL).contains(loss),
+        check(problems, allowed("loss", loss),
                 "loss '" + loss + "' is unknown; use cross-entropy or focal");
         check(problems, focalGamma >= 0 && !focalGamma.isInfinite(),
                 "focal gamma " + focalGamma + " must be a number of 0 or more (0 is cross-entropy; 2 is usual)");
-        check(problems, List.of(BY_LOSS, BY_BALANCED_ACCURACY, BY_MACRO_F1).contains(selectBy),
+        check(problems, allowed("selectBy", selectBy),
                 "select-by '" + selectBy + "' is unknown; use loss, balanced-accuracy or macro-f1");
         check(problems, patience >= 0, "patience " + patience + " must be 0 (no early stopping) or more epochs");
         check(problems, pretrained == null || Files.exists(Path.of(pretrained)),
@@ -179,6 +216,80 @@ public record TrainConfig(String method, String teacherInput, String architectur
         return this;
     }
 
+    /**
+     * Training settings from JSON (a study's {@code train}, a config.json's {@code train}): a field
+     * left out (or null) takes its value in {@link #defaults()}; an unknown field, a value of the
+     * wrong type or a name outside {@link #CHOICES} is refused with the field named as
+     * {@code where.field} (e.g. {@code study.json: train.augment "medium" is not one of none, weak, strong}).
+     * Values are not range-checked here: {@link #validated()} does that.
+     */
+    public static TrainConfig fromJson(JsonNode node, String where) {
+        List<String> problems = jsonProblems(node, where);
+        if (!problems.isEmpty()) {
+            throw new BadInputException(String.join("\n", problems));
+        }
+        ObjectNode merged = Json.MAPPER.valueToTree(defaults());
+        if (node != null) {
+            node.fields().forEachRemaining(f -> {
+                if (!f.getValue().isNull()) {
+                    merged.set(f.getKey(), f.getValue());
+                }
+            });
+        }
+        return Json.MAPPER.convertValue(merged, TrainConfig.class);
+    }
+
+    /** What is wrong with training settings in JSON, one line per field (see {@link #fromJson}); empty when nothing. */
+    public static List<String> jsonProblems(JsonNode node, String where) {
+        List<String> problems = new ArrayList<>();
+        if (node == null || node.isNull()) {
+            return problems;
+        }
+        if (!node.isObject()) {
+            problems.add(where + " " + node + " is not an object of training settings; compare with a run's config.json");
+            return problems;
+        }
+        Map<String, Class<?>> types = new LinkedHashMap<>();
+        for (RecordComponent c : TrainConfig.class.getRecordComponents()) {
+            types.put(c.getName(), c.getType());
+        }
+        node.fields().forEachRemaining(f -> {
+            String field = where + "." + f.getKey();
+            JsonNode value = f.getValue();
+            Class<?> type = types.get(f.getKey());
+            if (type == null) {
+                problems.add(field + " is not a training setting; the settings are " + String.join(", ", types.keySet()));
+            } else if (!value.isNull() && typeProblem(type, value) != null) {
+                problems.add(field + " " + value + " is not " + typeProblem(type, value));
+            } else if (value.isTextual() && CHOICES.containsKey(f.getKey()) && !allowed(f.getKey(), value.asText())) {
+                problems.add(field + " " + value + " is not one of " + String.join(", ", CHOICES.get(f.getKey())));
+            }
+        });
+        return problems;
+    }
+
+    /** What a JSON value should have been for a field of {@code type} ("a whole number", ...), or null when it fits. */
+    private static String typeProblem(Class<?> type, JsonNode value) {
+        if (type == int.class || type == Integer.class || type == long.class || type == Long.class) {
+            return value.isIntegralNumber() && value.canConvertToLong() ? null : "a whole number";
+        }
+        if (type == float.class || type == Float.class || type == double.class || type == Double.class) {
+            return value.isNumber() ? null : "a number";
+        }
+        if (type == boolean.class || type == Boolean.class) {
+            return value.isBoolean() ? null : "true or false";
+        }
+        return value.isTextual() ? null : "text (in quotes)";
+    }
+
+    /** Whether {@code value} is one of the names of setting {@code field} (augment in any case). */
+    private static boolean allowed(String field, String value) {
+        if (value == null) {
+            return false;
+        }
+        return CHOICES.get(field).contains(field.equals("augment") ? value.strip().toLowerCase(Locale.ROOT) : value);
+    }
+
     /** The share of annotated training images the teacher may use (1 when not set). */
     public double fractionOfAnnotations() {
         return annotationFraction == null ? 1.0 : annotationFraction;
@@ -191,7 +302,7 @@ public record TrainConfig(String method, String teacherInput, String architectur
                 teacherEpochs, alpha0, kdEpochs, learningRate, perBatchSchedule, batchSize, classWeights, augment,
                 roiShape, roiMargin, noFindingClass, unannotated, newSeed, threads, loaderThreads, newAnnotationFraction,
                 studentEpochs, sampling, loss, focalGamma, selectBy, patience, pretrained, freezeBackboneEpochs,
-                backboneLearningRate);
+                backboneLearningRate, allowNoValidation);
     }
 
     /** The same settings starting from other pretrained weights (null for a random initialisation). */
@@ -199,7 +310,15 @@ public record TrainConfig(String method, String teacherInput, String architectur
         return new TrainConfig(method, teacherInput, architecture, inputSize, channels, dropout, epochs, teacherEpochs,
                 alpha0, kdEpochs, learningRate, perBatchSchedule, batchSize, classWeights, augment, roiShape, roiMargin,
                 noFindingClass, unannotated, seed, threads, loaderThreads, annotationFraction, studentEpochs, sampling,
-                loss, focalGamma, selectBy, patience, file, freezeBackboneEpochs, backboneLearningRate);
+                loss, focalGamma, selectBy, patience, file, freezeBackboneEpochs, backboneLearningRate, allowNoValidation);
+    }
+
+    /** The same settings, allowing (or not) a run without validation images. */
+    public TrainConfig withAllowNoValidation(boolean allow) {
+        return new TrainConfig(method, teacherInput, architecture, inputSize, channels, dropout, epochs, teacherEpochs,
+                alpha0, kdEpochs, learningRate, perBatchSchedule, batchSize, classWeights, augment, roiShape, roiMargin,
+                noFindingClass, unannotated, seed, threads, loaderThreads, annotationFraction, studentEpochs, sampling,
+                loss, focalGamma, selectBy, patience, pretrained, freezeBackboneEpochs, backboneLearningRate, allow);
     }
 
     /** The backbone's learning rate as a multiple of the head's (1 when not set). */

@@ -75,7 +75,17 @@ public final class TrainRun {
         this.log = log;
     }
 
+    /**
+     * Trains into {@code out}. Refuses (before anything is prepared) a split without validation
+     * images unless the settings allow it ({@code allowNoValidation}): the kept epoch would be chosen by nothing.
+     */
     public Outcome run(Dataset dataset, Parts parts, Provenance provenance, Path out, boolean resume) throws IOException {
+        if (parts.val().isEmpty() && !config.allowNoValidation()) {
+            throw new io.pneuknow.BadInputException("the split leaves no validation images (" + parts.train().size()
+                    + " training, " + parts.test().size() + " test), so no epoch could be chosen by validation; give the"
+                    + " split a val part (val, valid, validation or dev), or train without one with --allow-no-validation"
+                    + " (\"allowNoValidation\": true in a config or study file), which keeps each stage's last epoch");
+        }
         EngineThreads.set(config.threads());
         Preprocessor preprocessor = Preprocessor.defaults(config.inputSize(), config.channels());
         RoiPolicy policy = config.roiPolicy();
@@ -90,11 +100,12 @@ public final class TrainRun {
         float[] classWeights = config.classWeights() ? classWeights(train, dataset.classes().size()) : null;
         // the input guard of predict and serve compares new images with these
         inputStatistics = InputGuard.trainingStatistics(parts.train().stream().map(Sample::file).toList(), preprocessor);
-        log.printf(Locale.ROOT, "imbalance: %s sampling, %s%s loss%s; kept epoch by validation %s%s%n",
+        log.printf(Locale.ROOT, "imbalance: %s sampling, %s%s loss%s; %s%s%n",
                 config.sampling(), config.classWeights() ? "class-weighted " : "", config.loss(),
-                config.lossGamma() > 0 ? " (gamma " + config.focalGamma() + ")" : "", config.selectBy(),
-                config.patience() > 0 ? ", early stopping after " + config.patience() + " epoch(s) without a better one"
-                        : "");
+                config.lossGamma() > 0 ? " (gamma " + config.focalGamma() + ")" : "",
+                val.isEmpty() ? "kept epoch: the last (no validation images)" : "kept epoch by validation " + config.selectBy(),
+                config.patience() > 0 && !val.isEmpty() ? ", early stopping after " + config.patience()
+                        + " epoch(s) without a better one" : "");
         // null: the backbone is a TorchScript file (--arch torchscript --pretrained FILE)
         Architecture architecture = TorchScriptBackbone.named(config.architecture()) ? null
                 : Architecture.fromCliName(config.architecture());

@@ -91,6 +91,6 @@ class StudyConfigTest {
                 .hasMessageContaining("comparison [hkd+imbalance, hkd] must be [method, reference], both listed");
         Files.writeString(file, text.replace("\"class-balanced\"", "\"sometimes\""));
         assertThatThrownBy(() -> StudyConfig.read(file)).isInstanceOf(BadInputException.class)
-                .hasMessageContaining("sampling 'sometimes' is unknown");
+                .hasMessageContaining("variants.imbalance.sampling \"sometimes\" is not one of shuffle, class-balanced");
     }
 }

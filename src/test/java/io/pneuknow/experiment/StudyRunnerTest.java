@@ -105,23 +105,6 @@ class StudyRunnerTest {
     }
 
     @Test
-    void timeLeftUsesFinishedCellsOfTheSameArchitectureAndMethodThenTheSameMethodThenAll() {
-        List<CellResult> finished = List.of(cell("tiny_cnn", "baseline", 600), cell("tiny_cnn", "baseline", 1200),
-                cell("tiny_cnn", "hkd", 2400));
-        List<StudyRunner.Cell> left = List.of(
-                new StudyRunner.Cell("tiny_cnn", StudyMethod.parse("baseline"), 0, 1),          // 900
-                new StudyRunner.Cell("tiny_cnn", StudyMethod.parse("hkd"), 0, 1),               // 2400
-                new StudyRunner.Cell("tiny_cnn", StudyMethod.parse("hkd-raw-teacher"), 0, 1),   // mean of all: 1400
-                new StudyRunner.Cell("resnet18", StudyMethod.parse("baseline"), 0, 1));         // same method: 900
-        assertThat(StudyRunner.eta(left, finished)).isEqualTo("93 min"); // 5600 s
-        assertThat(StudyRunner.eta(left, List.of())).isEqualTo("? min");
-    }
-
-    private static CellResult cell(String architecture, String method, double seconds) {
-        return new CellResult(architecture, method, 0, 1, List.of(), 0, 0, 0, List.of(), seconds, "id", List.of());
-    }
-
-    @Test
     void pooledFiguresAreComputedFromTheConfusionCountsByHand() {
         // true 0,0,0,1,1,2 predicted 0,1,0,1,0,1 (class 3 absent)
         int[][] pairs = {{0, 0}, {0, 1}, {0, 0}, {1, 1}, {1, 0}, {2, 1}};

@@ -1,0 +1,25 @@
+package io.pneuknow.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pneuknow.train.TrainConfig;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The training flags over a base configuration. */
+class TrainOptionsTest {
+    @Test
+    void allowNoValidationIsOffUnlessGiven() {
+        TrainCommand plain = new TrainCommand();
+        new CommandLine(plain).parseArgs("--out", "x");
+        assertThat(plain.trainOptions.apply(TrainConfig.defaults()).allowNoValidation()).isFalse();
+
+        TrainCommand allowing = new TrainCommand();
+        new CommandLine(allowing).parseArgs("--out", "x", "--allow-no-validation");
+        assertThat(allowing.trainOptions.apply(TrainConfig.defaults()).allowNoValidation()).isTrue();
+        // a config file's setting stays unless the flag says otherwise
+        TrainCommand fromFile = new TrainCommand();
+        new CommandLine(fromFile).parseArgs("--out", "x");
+        assertThat(fromFile.trainOptions.apply(TrainConfig.defaults().withAllowNoValidation(true)).allowNoValidation()).isTrue();
+    }
+}
