@@ -40,10 +40,12 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--repeats", description = "Timed epochs per measurement after one warm-up epoch; medians over them (default 3; quick 1).")
     Integer repeats;
 
-    @Option(names = "--models", split = ",", description = "Architectures to compare (default resnet18,resnet50,convnext_tiny; quick resnet18). The first also gives the HKD, pipeline and latency rows.")
+    @FormerName(value = "--models", since = "0.2.0")
+    @Option(names = "--architecture", split = ",", description = "Architectures to compare (default resnet18,resnet50,convnext_tiny; quick resnet18). The first also gives the HKD, pipeline and latency rows.")
     List<String> models;
 
-    @Option(names = "--size", description = "Input size in pixels (default 224; quick 64).")
+    @FormerName(value = "--size", since = "0.2.0")
+    @Option(names = "--input-size", description = "Input size in pixels (default 224; quick 64).")
     Integer size;
 
     @Option(names = "--steps", description = "Batches of 16 per epoch (default 6; quick 3).")
@@ -64,16 +66,20 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--latency-samples", description = "Single-image predictions timed (default 30; quick 5).")
     Integer latencySamples;
 
-    @Option(names = "--memory-model", description = "Architecture of the peak-memory row (default resnet50 at --memory-size; quick: the first model).")
+    @FormerName(value = "--memory-model", since = "0.2.0")
+    @Option(names = "--memory-architecture", description = "Architecture of the peak-memory row (default resnet50 at --memory-input-size; quick: the first one).")
     String memoryModel;
 
-    @Option(names = "--memory-size", description = "Input size of the peak-memory row (default 224; quick: --size).")
+    @FormerName(value = "--memory-size", since = "0.2.0")
+    @Option(names = "--memory-input-size", description = "Input size of the peak-memory row (default 224; quick: --input-size).")
     Integer memorySize;
 
-    @Option(names = "--leak-model", description = "Architecture of the leak check (default resnet18; quick tiny_cnn).")
+    @FormerName(value = "--leak-model", since = "0.2.0")
+    @Option(names = "--leak-architecture", description = "Architecture of the leak check (default resnet18; quick tiny_cnn).")
     String leakModel;
 
-    @Option(names = "--leak-size", description = "Input size of the leak check (default 128; quick 64).")
+    @FormerName(value = "--leak-size", since = "0.2.0")
+    @Option(names = "--leak-input-size", description = "Input size of the leak check (default 128; quick 64).")
     Integer leakSize;
 
     @Option(names = "--leak-epochs", defaultValue = "10", description = "HKD student epochs of the leak check (default ${DEFAULT-VALUE}).")

@@ -15,12 +15,22 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code pneuknow data}: check a data set, and make splits. */
 @Command(name = "data", description = "Check a data set or make a patient-grouped split.",
         subcommands = {DataCommand.Check.class, DataCommand.MakeSplit.class, DataCommand.Synthetic.class})
-final class DataCommand {
+final class DataCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    /** {@code pneuknow data} alone: a usage error that names the subcommands. */
+    @Override
+    public Integer call() {
+        throw new ParameterException(spec.commandLine(), "choose a command: " + String.join(", ",
+                spec.subcommands().keySet()));
+    }
 
     /** {@code pneuknow data synthetic}. */
     @Command(name = "synthetic", description = {"Generate the synthetic annotated shortcut data set (the demo's): labels.csv, regions.csv,",
@@ -32,7 +42,8 @@ final class DataCommand {
 
         @Option(names = "--out", required = true, description = "Folder to write (created; must be empty or absent).")
         Path out;
-        @Option(names = "--size", defaultValue = "64", description = "Image size in pixels (default ${DEFAULT-VALUE}).")
+        @FormerName(value = "--size", since = "0.2.0")
+        @Option(names = "--image-size", defaultValue = "64", description = "Image width and height in pixels (default ${DEFAULT-VALUE}).")
         int size;
         @Option(names = "--train", defaultValue = "80", description = "Training images per class (default ${DEFAULT-VALUE}).")
         int train;
@@ -40,7 +51,8 @@ final class DataCommand {
         int val;
         @Option(names = "--test", defaultValue = "40", description = "Test images per class (default ${DEFAULT-VALUE}).")
         int test;
-        @Option(names = "--unannotated", defaultValue = "0.1", description = "Share of pathological training images without a region (default ${DEFAULT-VALUE}).")
+        @FormerName(value = "--unannotated", since = "0.2.0")
+        @Option(names = "--unannotated-fraction", defaultValue = "0.1", description = "Share of pathological training images without a region (default ${DEFAULT-VALUE}).")
         double unannotated;
         @Option(names = "--cue-level", defaultValue = "0.7", description = "Grey level of the misleading marker; background is 0.08 (default ${DEFAULT-VALUE}).")
         double cueLevel;
@@ -50,8 +62,8 @@ final class DataCommand {
         @Override
         public Integer call() throws IOException {
             if (size < 32 || train < 1 || val < 1 || test < 1 || unannotated < 0 || unannotated > 1 || cueLevel < 0 || cueLevel > 1) {
-                throw new io.pneuknow.BadInputException("synthetic data: need size >= 32, at least 1 image per class and part,"
-                        + " --unannotated and --cue-level in [0, 1]; got size " + size + ", " + train + "/" + val + "/" + test
+                throw new io.pneuknow.BadInputException("synthetic data: need --image-size >= 32, at least 1 image per class and part,"
+                        + " --unannotated-fraction and --cue-level in [0, 1]; got size " + size + ", " + train + "/" + val + "/" + test
                         + ", " + unannotated + ", " + cueLevel);
             }
             if (java.nio.file.Files.exists(out) && (!java.nio.file.Files.isDirectory(out)
@@ -88,7 +100,7 @@ final class DataCommand {
     }
 
     /** {@code pneuknow data split}. */
-    @Command(name = "split", description = {"Make a patient-grouped, class-stratified split and save it as CSV for later runs (--split FILE).",
+    @Command(name = "split", description = {"Make a patient-grouped, class-stratified split and save it as CSV for later runs (train --split-file FILE).",
             "With --folds K: K folds (parts 0..K-1); otherwise a train/val/test hold-out."})
     static final class MakeSplit implements Callable<Integer> {
         @Spec
@@ -106,10 +118,12 @@ final class DataCommand {
         @Option(names = "--test-fraction", defaultValue = "0.15", description = "Test share of a hold-out (default ${DEFAULT-VALUE}).")
         double testFraction;
 
-        @Option(names = "--seed", defaultValue = "42", description = "Seed (default ${DEFAULT-VALUE}).")
+        @FormerName(value = "--seed", since = "0.2.0")
+        @Option(names = "--split-seed", defaultValue = "42", description = "Seed of the split (default ${DEFAULT-VALUE}).")
         long seed;
 
-        @Option(names = "--out", required = true, description = "Split CSV to write.")
+        @FormerName(value = "--out", since = "0.2.0")
+        @Option(names = "--split-file", required = true, description = "Split CSV to write.")
         Path out;
 
         @Override

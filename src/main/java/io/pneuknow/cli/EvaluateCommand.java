@@ -56,7 +56,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "evaluate", sortOptions = false, description = {
         "Score a trained model on a part of its split (default: test) and write evaluation.json, metrics.csv,",
-        "predictions.csv, report.html and heat-map overlays. Intervals are 95%, resampling patients."})
+        "predictions.csv, report.html and heat-map overlays. Intervals are 95%%, resampling patients."})
 final class EvaluateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -64,7 +64,8 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Model directory written by 'pneuknow train'.")
     Path model;
 
-    @Option(names = "--split", defaultValue = "test", description = "Part to score: test, val or train (default ${DEFAULT-VALUE}).")
+    @FormerName(value = "--split", since = "0.2.0")
+    @Option(names = "--part", defaultValue = "test", description = "Part to score: test, val or train (default ${DEFAULT-VALUE}).")
     String part;
 
     @Option(names = "--split-file", description = "Split CSV to use instead of the model's own split.csv.")
@@ -94,8 +95,10 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--subgroups", split = ",", description = "Label columns to break metrics down by (default: source,view,sex,age where present).")
     List<String> subgroups;
 
-    @Option(names = "--heatmaps", defaultValue = "12", description = "How many heat-map overlays to write (default ${DEFAULT-VALUE}).")
-    int heatmaps;
+    @FormerName(value = "--heatmaps", since = "0.2.0")
+    @Option(names = "--max-heat-maps", defaultValue = "12", paramLabel = "N",
+            description = "How many heat-map overlays to write at most (default ${DEFAULT-VALUE}).")
+    int maxHeatMaps;
 
     @Option(names = "--heat-stage", defaultValue = "0", description = {
             "Block for Grad-CAM: 0 for the last feature map (default), N for the output of the backbone's",
@@ -339,7 +342,7 @@ final class EvaluateCommand implements Callable<Integer> {
             }
             scores.put(s.imageId(), Agreement.scores(map, mask));
             annotated.add(predictions.get(i));
-            if (overlays.size() < heatmaps) {
+            if (overlays.size() < maxHeatMaps) {
                 String name = "heatmaps/" + s.imageId().replaceAll("[^A-Za-z0-9_.-]", "_") + ".png";
                 Overlays.write(outDir.resolve(name), image, map, mask);
                 overlays.add(name);

@@ -31,7 +31,8 @@ final class ModelsCommand implements Callable<Integer> {
     @Option(names = "--channels", defaultValue = "1", description = "Input channels, 1 or 3 (default ${DEFAULT-VALUE}).")
     int channels;
 
-    @Option(names = "--classes", defaultValue = "1000",
+    @FormerName(value = "--classes", since = "0.2.0")
+    @Option(names = "--class-count", defaultValue = "1000",
             description = "Classes of the head (default ${DEFAULT-VALUE}, as ImageNet models).")
     int classes;
 
@@ -49,7 +50,7 @@ final class ModelsCommand implements Callable<Integer> {
             throw new BadInputException("--channels must be 1 or 3, got " + channels);
         }
         if (classes < 1) {
-            throw new BadInputException("--classes must be at least 1, got " + classes);
+            throw new BadInputException("--class-count must be at least 1, got " + classes);
         }
         List<Architecture> archs = new ArrayList<>();
         if (only == null || only.isEmpty()) {
