@@ -64,7 +64,7 @@ public final class Main implements Callable<Integer> {
     public static CommandLine commandLine(PrintWriter out, PrintWriter errors) {
         CommandLine cli = new CommandLine(new Main());
         CommandLine completion = new CommandLine(new AutoComplete.GenerateCompletion());
-        completion.getCommandSpec().versionProvider(new PneuknowVersion());
+        completion.getCommandSpec().name("completion").versionProvider(new PneuknowVersion());
         completion.getCommandSpec().usageMessage().description(
                 "Print a bash/zsh completion script for pneuknow: source <(pneuknow completion)");
         cli.addSubcommand("completion", completion);
