@@ -33,9 +33,10 @@ final class DataCommand implements Callable<Integer> {
     }
 
     /** {@code pneuknow data synthetic}. */
-    @Command(name = "synthetic", description = {"Generate the synthetic annotated shortcut data set (the demo's): labels.csv, regions.csv,",
-            "images/ and masks/. Lesions are annotated; a grey corner marker agrees with the class in train and val and is",
-            "random in test (column split), so a model that learned the marker fails on test."})
+    @Command(name = "synthetic", description = {"Generate the synthetic annotated shortcut data set (the demo's).",
+            "Writes labels.csv, regions.csv, images/ and masks/. Lesions are annotated; a grey corner marker agrees with "
+                    + "the class in train and val and is random in test (column split), so a model that learned the "
+                    + "marker fails on test."})
     static final class Synthetic implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -44,7 +45,7 @@ final class DataCommand implements Callable<Integer> {
         Path out;
         @FormerName(value = "--size", since = "0.2.0")
         @Option(names = "--image-size", defaultValue = "64", description = "Image width and height in pixels (default ${DEFAULT-VALUE}).")
-        int size;
+        int imageSize;
         @Option(names = "--train", defaultValue = "80", description = "Training images per class (default ${DEFAULT-VALUE}).")
         int train;
         @Option(names = "--val", defaultValue = "20", description = "Validation images per class (default ${DEFAULT-VALUE}).")
@@ -53,7 +54,7 @@ final class DataCommand implements Callable<Integer> {
         int test;
         @FormerName(value = "--unannotated", since = "0.2.0")
         @Option(names = "--unannotated-fraction", defaultValue = "0.1", description = "Share of pathological training images without a region (default ${DEFAULT-VALUE}).")
-        double unannotated;
+        double unannotatedFraction;
         @Option(names = "--cue-level", defaultValue = "0.7", description = "Grey level of the misleading marker; background is 0.08 (default ${DEFAULT-VALUE}).")
         double cueLevel;
         @Option(names = "--seed", defaultValue = "1", description = "Seed (default ${DEFAULT-VALUE}).")
@@ -61,16 +62,16 @@ final class DataCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws IOException {
-            if (size < 32 || train < 1 || val < 1 || test < 1 || unannotated < 0 || unannotated > 1 || cueLevel < 0 || cueLevel > 1) {
+            if (imageSize < 32 || train < 1 || val < 1 || test < 1 || unannotatedFraction < 0 || unannotatedFraction > 1 || cueLevel < 0 || cueLevel > 1) {
                 throw new io.pneuknow.BadInputException("synthetic data: need --image-size >= 32, at least 1 image per class and part,"
-                        + " --unannotated-fraction and --cue-level in [0, 1]; got size " + size + ", " + train + "/" + val + "/" + test
-                        + ", " + unannotated + ", " + cueLevel);
+                        + " --unannotated-fraction and --cue-level in [0, 1]; got size " + imageSize + ", " + train + "/" + val + "/" + test
+                        + ", " + unannotatedFraction + ", " + cueLevel);
             }
             if (java.nio.file.Files.exists(out) && (!java.nio.file.Files.isDirectory(out)
                     || java.nio.file.Files.list(out).findAny().isPresent())) {
                 throw new io.pneuknow.BadInputException(out + " exists and is not an empty folder; choose a new --out");
             }
-            SyntheticChestXrays.generate(out, new SyntheticChestXrays.Spec(size, train, val, test, unannotated, cueLevel, seed));
+            SyntheticChestXrays.generate(out, new SyntheticChestXrays.Spec(imageSize, train, val, test, unannotatedFraction, cueLevel, seed));
             PrintWriter w = spec.commandLine().getOut();
             w.println("wrote " + 3 * (train + val + test) + " images to " + out
                     + " (labels.csv with split column 'split'; regions.csv with lesion regions)");
@@ -120,22 +121,22 @@ final class DataCommand implements Callable<Integer> {
 
         @FormerName(value = "--seed", since = "0.2.0")
         @Option(names = "--split-seed", defaultValue = "42", description = "Seed of the split (default ${DEFAULT-VALUE}).")
-        long seed;
+        long splitSeed;
 
         @FormerName(value = "--out", since = "0.2.0")
         @Option(names = "--split-file", required = true, description = "Split CSV to write.")
-        Path out;
+        Path splitFile;
 
         @Override
         public Integer call() throws IOException {
             Dataset dataset = DatasetLoader.load(data.toSpec(null));
-            Split split = folds != null ? Splitter.kFold(dataset, folds, seed)
-                    : Splitter.holdOut(dataset, 1 - valFraction - testFraction, valFraction, testFraction, seed);
+            Split split = folds != null ? Splitter.kFold(dataset, folds, splitSeed)
+                    : Splitter.holdOut(dataset, 1 - valFraction - testFraction, valFraction, testFraction, splitSeed);
             PrintWriter w = spec.commandLine().getOut();
             w.println(split.countsTable(dataset));
             split.warnings(dataset).forEach(x -> w.println("warning: " + x));
-            SplitCsv.write(split, dataset, out);
-            w.println("split written to " + out);
+            SplitCsv.write(split, dataset, splitFile);
+            w.println("split written to " + splitFile);
             w.flush();
             return 0;
         }

@@ -55,8 +55,9 @@ import picocli.CommandLine.Spec;
  * intervals, calibration, per-patient results, subgroups and heat maps against the expert's regions.
  */
 @Command(name = "evaluate", sortOptions = false, description = {
-        "Score a trained model on a part of its split (default: test) and write evaluation.json, metrics.csv,",
-        "predictions.csv, report.html and heat-map overlays. Intervals are 95%%, resampling patients."})
+        "Score a trained model on a part of its split (default: test).",
+        "Writes evaluation.json, metrics.csv, predictions.csv, report.html and heat-map overlays. Intervals are 95%%, "
+                + "resampling patients."})
 final class EvaluateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -84,9 +85,9 @@ final class EvaluateCommand implements Callable<Integer> {
     boolean calibrate;
 
     @Option(names = "--training-prior", description = {
-            "For a model trained to a uniform class prior (class-balanced sampling or class weights, not both):",
-            "move its probabilities to the training part's class frequencies (Bayes' rule) before scoring, as it",
-            "would predict where the classes occur as often as in training."})
+            "For a model trained to a uniform class prior (class-balanced sampling or class weights, not both): "
+                    + "move its probabilities to the training part's class frequencies (Bayes' rule) before scoring, as "
+                    + "it would predict where the classes occur as often as in training."})
     boolean trainingPrior;
 
     @Option(names = "--specificity", defaultValue = "0.9", description = "Operating point: per class, the threshold reaching this specificity on validation (default ${DEFAULT-VALUE}).")
@@ -101,8 +102,8 @@ final class EvaluateCommand implements Callable<Integer> {
     int maxHeatMaps;
 
     @Option(names = "--heat-stage", defaultValue = "0", description = {
-            "Block for Grad-CAM: 0 for the last feature map (default), N for the output of the backbone's",
-            "first N children (tiny_cnn: 3, 6, 9, 12 end its first four stages)."})
+            "Block for Grad-CAM: 0 for the last feature map (default), N for the output of the backbone's "
+                    + "first N children (tiny_cnn: 3, 6, 9, 12 end its first four stages)."})
     int heatStage;
 
     @Option(names = "--threads", defaultValue = "0", description = "Engine threads, 0 for all cores.")
