@@ -30,6 +30,12 @@ public final class CommandLines {
     /** Internal error: anything else, a defect or a failure of the machine (out of memory, disk full). */
     public static final int INTERNAL_ERROR = 3;
 
+    /** The exit codes as the help lists them ({@code exitCodeList} of the root commands, inherited by every command). */
+    public static final String EXIT_OK_HELP = "0:done";
+    public static final String EXIT_BAD_INPUT_HELP = "1:bad input (one line names the file, value and remedy)";
+    public static final String EXIT_USAGE_HELP = "2:usage error (unknown command or option, missing or malformed value)";
+    public static final String EXIT_INTERNAL_ERROR_HELP = "3:internal error (--verbose prints the stack trace)";
+
     private CommandLines() {
     }
 

@@ -29,9 +29,8 @@ import picocli.CommandLine.Spec;
                 PredictCommand.class, ServeCommand.class, DemoCommand.class, PretrainCommand.class, ModelsCommand.class,
                 BenchCommand.class, ServeBenchCommand.class, HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:done", "1:bad input (one line names the file, value and remedy)",
-                "2:usage error (unknown command or option, missing or malformed value)",
-                "3:internal error (--verbose prints the stack trace)"})
+        exitCodeList = {CommandLines.EXIT_OK_HELP, CommandLines.EXIT_BAD_INPUT_HELP, CommandLines.EXIT_USAGE_HELP,
+                CommandLines.EXIT_INTERNAL_ERROR_HELP})
 public final class Main implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -47,7 +47,8 @@ import picocli.CommandLine.Spec;
         "Without --out: a CSV on standard output. With --out: predictions.csv and predictions.json (probabilities, "
                 + "label, the input guard's warnings and the reason for each file that could not be read; per "
                 + "patient means where the list gives patient ids), and with --heat-maps Grad-CAM overlays in "
-                + "OUT/heatmaps/. Files that cannot be read are reported and do not stop the run."})
+                + "OUT/heatmaps/. Files that cannot be read are reported and do not stop the run.",
+        "With --spark MASTER the ./pneuknow launcher predicts a list on Apache Spark (spark/pneuknow-spark predict --help)."})
 final class PredictCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

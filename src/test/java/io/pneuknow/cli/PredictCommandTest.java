@@ -161,7 +161,7 @@ class PredictCommandTest {
 
         Result heat = cli("predict", "--model", tiny.model().toString(), "--heat-maps", tiny.image(0).toString());
         assertThat(heat.code()).isEqualTo(1);
-        assertThat(heat.err()).startsWith("error: --heatmaps writes into the output folder; add --out DIR");
+        assertThat(heat.err()).startsWith("error: --heat-maps writes into the output folder; add --out DIR");
 
         Result none = cli("predict", "--model", tiny.model().toString());
         assertThat(none.code()).isEqualTo(1);

@@ -27,10 +27,16 @@ import picocli.CommandLine.Spec;
 @Command(name = "pneuknow-spark", scope = CommandLine.ScopeType.INHERIT, mixinStandardHelpOptions = true,
         versionProvider = PneuknowVersion.class, usageHelpAutoWidth = true,
         subcommands = {Main.Experiment.class, Main.Predict.class, HelpCommand.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {CommandLines.EXIT_OK_HELP, CommandLines.EXIT_BAD_INPUT_HELP + "; experiment: cells failed",
+                CommandLines.EXIT_USAGE_HELP, CommandLines.EXIT_INTERNAL_ERROR_HELP},
         description = "PneuKnow on Apache Spark: a study's cells as Spark tasks, and batch prediction per partition.")
 public final class Main implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+
+    @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT, description = "Print stack traces of errors.")
+    boolean verbose;
 
     /** {@code pneuknow-spark} alone: a usage error that names the commands. */
     @Override
