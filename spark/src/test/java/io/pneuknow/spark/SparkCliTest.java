@@ -46,8 +46,7 @@ class SparkCliTest {
 
     @Test
     void everyCommandAnswersHelpAndVersionWithExitZeroAndNoWarnings() {
-        List<List<String>> paths = new ArrayList<>(List.of(List.of()));
-        CLI.get().getSubcommands().keySet().forEach(name -> paths.add(List.of(name)));
+        List<List<String>> paths = commandPaths(CLI.get(), List.of());
         assertThat(paths).contains(List.of("experiment"), List.of("predict"), List.of("help"));
         for (List<String> path : paths) {
             String name = String.join(" ", "pneuknow-spark", String.join(" ", path)).strip();
@@ -66,6 +65,17 @@ class SparkCliTest {
         Result viaHelp = cli("help", "predict");
         assertThat(viaHelp.code()).isZero();
         assertThat(viaHelp.out()).startsWith("Usage: pneuknow-spark predict").contains("--batch-size").doesNotContain("--batch=");
+    }
+
+    /** Every command path of the tree below {@code cli}, e.g. [predict]; the root is the empty path. */
+    static List<List<String>> commandPaths(CommandLine cli, List<String> path) {
+        List<List<String>> paths = new ArrayList<>(List.of(path));
+        cli.getSubcommands().forEach((name, sub) -> {
+            List<String> child = new ArrayList<>(path);
+            child.add(name);
+            paths.addAll(commandPaths(sub, child));
+        });
+        return paths;
     }
 
     @Test
