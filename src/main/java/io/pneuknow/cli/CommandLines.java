@@ -4,7 +4,7 @@ import io.pneuknow.BadInputException;
 import java.io.PrintWriter;
 import java.lang.reflect.AnnotatedElement;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
@@ -43,7 +43,7 @@ public final class CommandLines {
     public static CommandLine configure(CommandLine cli, PrintWriter out, PrintWriter err) {
         cli.setOut(out);
         cli.setErr(err);
-        Map<OptionSpec, OptionSpec> formerNames = new LinkedHashMap<>();
+        Map<OptionSpec, OptionSpec> formerNames = new IdentityHashMap<>(); // OptionSpec.equals compares by value
         addFormerNames(cli, formerNames);
         cli.setParameterExceptionHandler(CommandLines::usageError);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> failure(e, commandLine.getErr(), verbose(parseResult)));

@@ -118,6 +118,13 @@ class CliHelpTest {
                 "error: synthetic data: need --image-size >= 32, at least 1 image per class and part, --unannotated-fraction"
                         + " and --cue-level in [0, 1]; got size 16, 80/20/40, 0.1, 0.7");
 
+        // the same former name in two commands reaches each command's own option
+        Result bench = cli("bench", "--quick", "--no-peer", "--size", "33");
+        assertThat(bench.code()).isEqualTo(1);
+        assertThat(bench.err().lines()).containsExactly(
+                "warning: --size is deprecated since 0.2.0, use --input-size; it will be removed in 0.4.0",
+                "error: sizes must be positive multiples of 32, got 33");
+
         Result predict = cli("predict", "--model", "unused", "--batch", "0", "unused.png");
         assertThat(predict.code()).isEqualTo(1);
         assertThat(predict.err()).contains("use --batch-size").contains("error: --batch-size 0: must be at least 1");
