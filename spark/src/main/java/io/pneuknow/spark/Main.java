@@ -92,7 +92,7 @@ public final class Main implements Callable<Integer> {
             try (SparkSession spark = session(master, "pneuknow experiment", study.train().threads())) {
                 SparkStudy.Outcome outcome = SparkStudy.run(JavaSparkContext.fromSparkContext(spark.sparkContext()), study,
                         out, heap, System.out);
-                return outcome.complete() ? 0 : 1;
+                return outcome.complete() ? CommandLines.OK : CommandLines.BAD_INPUT;
             }
         }
     }
@@ -143,7 +143,7 @@ public final class Main implements Callable<Integer> {
                         new SparkPredict.Options(pathColumn, idColumn, patientColumn, batchSize, partitions, threads));
                 System.out.printf("%d images, %d unreadable; wrote %s and %s%n", o.images(), o.unreadable(),
                         out + "/predictions.parquet", out + "/predictions-csv");
-                return o.images() > 0 && o.unreadable() == o.images() ? 1 : 0;
+                return o.images() > 0 && o.unreadable() == o.images() ? CommandLines.BAD_INPUT : CommandLines.OK;
             }
         }
     }
