@@ -116,7 +116,7 @@ public final class Bench {
             String id = "target.train." + model;
             String label = "train " + model + " ours / peer";
             if (!s.models().contains(model)) {
-                report.notMeasured(id, label, ">=", MIN_TRAIN_RATIO, model + " not in --models");
+                report.notMeasured(id, label, ">=", MIN_TRAIN_RATIO, model + " not in --architecture");
             } else if (!peerRuns.containsKey(model)) {
                 report.notMeasured(id, label, ">=", MIN_TRAIN_RATIO, "no peer run");
             } else {

@@ -20,9 +20,10 @@ import picocli.CommandLine.Spec;
 
 /** {@code pneuknow bench}: ours against the PyTorch peer script, with the targets of issue 7 (docs/benchmarks.md). */
 @Command(name = "bench", sortOptions = false, description = {
-        "Measure training throughput against a plain PyTorch script (bench/peer_train.py on /usr/bin/python3),",
-        "the HKD step, the data pipeline, prediction latency, peak memory, FLOP/s and a leak check;",
-        "prints a table of medians and writes bench.json and bench.md into --out. See docs/benchmarks.md."})
+        "Measure training throughput against a plain PyTorch script, and more.",
+        "Ours against bench/peer_train.py on /usr/bin/python3: the HKD step, the data pipeline, prediction latency, peak "
+                + "memory, FLOP/s and a leak check; prints a table of medians and writes bench.json and bench.md into "
+                + "--out. See docs/benchmarks.md."})
 final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -40,11 +41,13 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--repeats", description = "Timed epochs per measurement after one warm-up epoch; medians over them (default 3; quick 1).")
     Integer repeats;
 
-    @Option(names = "--models", split = ",", description = "Architectures to compare (default resnet18,resnet50,convnext_tiny; quick resnet18). The first also gives the HKD, pipeline and latency rows.")
-    List<String> models;
+    @FormerName(value = "--models", since = "0.2.0")
+    @Option(names = "--architecture", split = ",", description = "Architectures to compare (default resnet18,resnet50,convnext_tiny; quick resnet18). The first also gives the HKD, pipeline and latency rows.")
+    List<String> architectures;
 
-    @Option(names = "--size", description = "Input size in pixels (default 224; quick 64).")
-    Integer size;
+    @FormerName(value = "--size", since = "0.2.0")
+    @Option(names = "--input-size", description = "Input size in pixels (default 224; quick 64).")
+    Integer inputSize;
 
     @Option(names = "--steps", description = "Batches of 16 per epoch (default 6; quick 3).")
     Integer steps;
@@ -64,17 +67,21 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--latency-samples", description = "Single-image predictions timed (default 30; quick 5).")
     Integer latencySamples;
 
-    @Option(names = "--memory-model", description = "Architecture of the peak-memory row (default resnet50 at --memory-size; quick: the first model).")
-    String memoryModel;
+    @FormerName(value = "--memory-model", since = "0.2.0")
+    @Option(names = "--memory-architecture", description = "Architecture of the peak-memory row (default resnet50 at --memory-input-size; quick: the first one).")
+    String memoryArchitecture;
 
-    @Option(names = "--memory-size", description = "Input size of the peak-memory row (default 224; quick: --size).")
-    Integer memorySize;
+    @FormerName(value = "--memory-size", since = "0.2.0")
+    @Option(names = "--memory-input-size", description = "Input size of the peak-memory row (default 224; quick: --input-size).")
+    Integer memoryInputSize;
 
-    @Option(names = "--leak-model", description = "Architecture of the leak check (default resnet18; quick tiny_cnn).")
-    String leakModel;
+    @FormerName(value = "--leak-model", since = "0.2.0")
+    @Option(names = "--leak-architecture", description = "Architecture of the leak check (default resnet18; quick tiny_cnn).")
+    String leakArchitecture;
 
-    @Option(names = "--leak-size", description = "Input size of the leak check (default 128; quick 64).")
-    Integer leakSize;
+    @FormerName(value = "--leak-size", since = "0.2.0")
+    @Option(names = "--leak-input-size", description = "Input size of the leak check (default 128; quick 64).")
+    Integer leakInputSize;
 
     @Option(names = "--leak-epochs", defaultValue = "10", description = "HKD student epochs of the leak check (default ${DEFAULT-VALUE}).")
     int leakEpochs;
@@ -94,11 +101,11 @@ final class BenchCommand implements Callable<Integer> {
         if (threads < 0) {
             throw new BadInputException("--threads must be 0 (all cores) or more, got " + threads);
         }
-        List<String> archs = models != null && !models.isEmpty() ? models.stream().map(String::trim).toList()
+        List<String> archs = architectures != null && !architectures.isEmpty() ? architectures.stream().map(String::trim).toList()
                 : quick ? List.of("resnet18") : List.of("resnet18", "resnet50", "convnext_tiny");
-        int side = size != null ? size : quick ? 64 : 224;
-        String memModel = memoryModel != null ? memoryModel : quick ? archs.get(0) : "resnet50";
-        String leak = leakModel != null ? leakModel : quick ? "tiny_cnn" : "resnet18";
+        int side = inputSize != null ? inputSize : quick ? 64 : 224;
+        String memModel = memoryArchitecture != null ? memoryArchitecture : quick ? archs.get(0) : "resnet50";
+        String leak = leakArchitecture != null ? leakArchitecture : quick ? "tiny_cnn" : "resnet18";
         for (String a : Stream.concat(archs.stream(), Stream.of(memModel, leak)).toList()) {
             try {
                 Architecture.fromCliName(a);
@@ -106,8 +113,8 @@ final class BenchCommand implements Callable<Integer> {
                 throw new BadInputException(e.getMessage());
             }
         }
-        int memSize = memorySize != null ? memorySize : quick ? side : 224;
-        int leakSide = leakSize != null ? leakSize : quick ? 64 : 128;
+        int memSize = memoryInputSize != null ? memoryInputSize : quick ? side : 224;
+        int leakSide = leakInputSize != null ? leakInputSize : quick ? 64 : 128;
         for (int s : new int[] {side, memSize, leakSide}) {
             if (s < 32 || s % 32 != 0) {
                 throw new BadInputException("sizes must be positive multiples of 32, got " + s);

@@ -15,33 +15,46 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code pneuknow data}: check a data set, and make splits. */
 @Command(name = "data", description = "Check a data set or make a patient-grouped split.",
         subcommands = {DataCommand.Check.class, DataCommand.MakeSplit.class, DataCommand.Synthetic.class})
-final class DataCommand {
+final class DataCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    /** {@code pneuknow data} alone: a usage error that names the subcommands. */
+    @Override
+    public Integer call() {
+        throw new ParameterException(spec.commandLine(), "choose a command: " + String.join(", ",
+                spec.subcommands().keySet()));
+    }
 
     /** {@code pneuknow data synthetic}. */
-    @Command(name = "synthetic", description = {"Generate the synthetic annotated shortcut data set (the demo's): labels.csv, regions.csv,",
-            "images/ and masks/. Lesions are annotated; a grey corner marker agrees with the class in train and val and is",
-            "random in test (column split), so a model that learned the marker fails on test."})
+    @Command(name = "synthetic", description = {"Generate the synthetic annotated shortcut data set (the demo's).",
+            "Writes labels.csv, regions.csv, images/ and masks/. Lesions are annotated; a grey corner marker agrees with "
+                    + "the class in train and val and is random in test (column split), so a model that learned the "
+                    + "marker fails on test."})
     static final class Synthetic implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
         @Option(names = "--out", required = true, description = "Folder to write (created; must be empty or absent).")
         Path out;
-        @Option(names = "--size", defaultValue = "64", description = "Image size in pixels (default ${DEFAULT-VALUE}).")
-        int size;
+        @FormerName(value = "--size", since = "0.2.0")
+        @Option(names = "--image-size", defaultValue = "64", description = "Image width and height in pixels (default ${DEFAULT-VALUE}).")
+        int imageSize;
         @Option(names = "--train", defaultValue = "80", description = "Training images per class (default ${DEFAULT-VALUE}).")
         int train;
         @Option(names = "--val", defaultValue = "20", description = "Validation images per class (default ${DEFAULT-VALUE}).")
         int val;
         @Option(names = "--test", defaultValue = "40", description = "Test images per class (default ${DEFAULT-VALUE}).")
         int test;
-        @Option(names = "--unannotated", defaultValue = "0.1", description = "Share of pathological training images without a region (default ${DEFAULT-VALUE}).")
-        double unannotated;
+        @FormerName(value = "--unannotated", since = "0.2.0")
+        @Option(names = "--unannotated-fraction", defaultValue = "0.1", description = "Share of pathological training images without a region (default ${DEFAULT-VALUE}).")
+        double unannotatedFraction;
         @Option(names = "--cue-level", defaultValue = "0.7", description = "Grey level of the misleading marker; background is 0.08 (default ${DEFAULT-VALUE}).")
         double cueLevel;
         @Option(names = "--seed", defaultValue = "1", description = "Seed (default ${DEFAULT-VALUE}).")
@@ -49,16 +62,16 @@ final class DataCommand {
 
         @Override
         public Integer call() throws IOException {
-            if (size < 32 || train < 1 || val < 1 || test < 1 || unannotated < 0 || unannotated > 1 || cueLevel < 0 || cueLevel > 1) {
-                throw new io.pneuknow.BadInputException("synthetic data: need size >= 32, at least 1 image per class and part,"
-                        + " --unannotated and --cue-level in [0, 1]; got size " + size + ", " + train + "/" + val + "/" + test
-                        + ", " + unannotated + ", " + cueLevel);
+            if (imageSize < 32 || train < 1 || val < 1 || test < 1 || unannotatedFraction < 0 || unannotatedFraction > 1 || cueLevel < 0 || cueLevel > 1) {
+                throw new io.pneuknow.BadInputException("synthetic data: need --image-size >= 32, at least 1 image per class and part,"
+                        + " --unannotated-fraction and --cue-level in [0, 1]; got size " + imageSize + ", " + train + "/" + val + "/" + test
+                        + ", " + unannotatedFraction + ", " + cueLevel);
             }
             if (java.nio.file.Files.exists(out) && (!java.nio.file.Files.isDirectory(out)
                     || java.nio.file.Files.list(out).findAny().isPresent())) {
                 throw new io.pneuknow.BadInputException(out + " exists and is not an empty folder; choose a new --out");
             }
-            SyntheticChestXrays.generate(out, new SyntheticChestXrays.Spec(size, train, val, test, unannotated, cueLevel, seed));
+            SyntheticChestXrays.generate(out, new SyntheticChestXrays.Spec(imageSize, train, val, test, unannotatedFraction, cueLevel, seed));
             PrintWriter w = spec.commandLine().getOut();
             w.println("wrote " + 3 * (train + val + test) + " images to " + out
                     + " (labels.csv with split column 'split'; regions.csv with lesion regions)");
@@ -88,7 +101,7 @@ final class DataCommand {
     }
 
     /** {@code pneuknow data split}. */
-    @Command(name = "split", description = {"Make a patient-grouped, class-stratified split and save it as CSV for later runs (--split FILE).",
+    @Command(name = "split", description = {"Make a patient-grouped, class-stratified split and save it as CSV for later runs (train --split-file FILE).",
             "With --folds K: K folds (parts 0..K-1); otherwise a train/val/test hold-out."})
     static final class MakeSplit implements Callable<Integer> {
         @Spec
@@ -106,22 +119,24 @@ final class DataCommand {
         @Option(names = "--test-fraction", defaultValue = "0.15", description = "Test share of a hold-out (default ${DEFAULT-VALUE}).")
         double testFraction;
 
-        @Option(names = "--seed", defaultValue = "42", description = "Seed (default ${DEFAULT-VALUE}).")
-        long seed;
+        @FormerName(value = "--seed", since = "0.2.0")
+        @Option(names = "--split-seed", defaultValue = "42", description = "Seed of the split (default ${DEFAULT-VALUE}).")
+        long splitSeed;
 
-        @Option(names = "--out", required = true, description = "Split CSV to write.")
-        Path out;
+        @FormerName(value = "--out", since = "0.2.0")
+        @Option(names = "--split-file", required = true, description = "Split CSV to write.")
+        Path splitFile;
 
         @Override
         public Integer call() throws IOException {
             Dataset dataset = DatasetLoader.load(data.toSpec(null));
-            Split split = folds != null ? Splitter.kFold(dataset, folds, seed)
-                    : Splitter.holdOut(dataset, 1 - valFraction - testFraction, valFraction, testFraction, seed);
+            Split split = folds != null ? Splitter.kFold(dataset, folds, splitSeed)
+                    : Splitter.holdOut(dataset, 1 - valFraction - testFraction, valFraction, testFraction, splitSeed);
             PrintWriter w = spec.commandLine().getOut();
             w.println(split.countsTable(dataset));
             split.warnings(dataset).forEach(x -> w.println("warning: " + x));
-            SplitCsv.write(split, dataset, out);
-            w.println("split written to " + out);
+            SplitCsv.write(split, dataset, splitFile);
+            w.println("split written to " + splitFile);
             w.flush();
             return 0;
         }

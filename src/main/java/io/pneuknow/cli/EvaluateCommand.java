@@ -55,8 +55,9 @@ import picocli.CommandLine.Spec;
  * intervals, calibration, per-patient results, subgroups and heat maps against the expert's regions.
  */
 @Command(name = "evaluate", sortOptions = false, description = {
-        "Score a trained model on a part of its split (default: test) and write evaluation.json, metrics.csv,",
-        "predictions.csv, report.html and heat-map overlays. Intervals are 95%, resampling patients."})
+        "Score a trained model on a part of its split (default: test).",
+        "Writes evaluation.json, metrics.csv, predictions.csv, report.html and heat-map overlays. Intervals are 95%%, "
+                + "resampling patients."})
 final class EvaluateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -64,7 +65,8 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Model directory written by 'pneuknow train'.")
     Path model;
 
-    @Option(names = "--split", defaultValue = "test", description = "Part to score: test, val or train (default ${DEFAULT-VALUE}).")
+    @FormerName(value = "--split", since = "0.2.0")
+    @Option(names = "--part", defaultValue = "test", description = "Part to score: test, val or train (default ${DEFAULT-VALUE}).")
     String part;
 
     @Option(names = "--split-file", description = "Split CSV to use instead of the model's own split.csv.")
@@ -83,9 +85,9 @@ final class EvaluateCommand implements Callable<Integer> {
     boolean calibrate;
 
     @Option(names = "--training-prior", description = {
-            "For a model trained to a uniform class prior (class-balanced sampling or class weights, not both):",
-            "move its probabilities to the training part's class frequencies (Bayes' rule) before scoring, as it",
-            "would predict where the classes occur as often as in training."})
+            "For a model trained to a uniform class prior (class-balanced sampling or class weights, not both): "
+                    + "move its probabilities to the training part's class frequencies (Bayes' rule) before scoring, as "
+                    + "it would predict where the classes occur as often as in training."})
     boolean trainingPrior;
 
     @Option(names = "--specificity", defaultValue = "0.9", description = "Operating point: per class, the threshold reaching this specificity on validation (default ${DEFAULT-VALUE}).")
@@ -94,12 +96,14 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--subgroups", split = ",", description = "Label columns to break metrics down by (default: source,view,sex,age where present).")
     List<String> subgroups;
 
-    @Option(names = "--heatmaps", defaultValue = "12", description = "How many heat-map overlays to write (default ${DEFAULT-VALUE}).")
-    int heatmaps;
+    @FormerName(value = "--heatmaps", since = "0.2.0")
+    @Option(names = "--max-heat-maps", defaultValue = "12", paramLabel = "N",
+            description = "How many heat-map overlays to write at most (default ${DEFAULT-VALUE}).")
+    int maxHeatMaps;
 
     @Option(names = "--heat-stage", defaultValue = "0", description = {
-            "Block for Grad-CAM: 0 for the last feature map (default), N for the output of the backbone's",
-            "first N children (tiny_cnn: 3, 6, 9, 12 end its first four stages)."})
+            "Block for Grad-CAM: 0 for the last feature map (default), N for the output of the backbone's "
+                    + "first N children (tiny_cnn: 3, 6, 9, 12 end its first four stages)."})
     int heatStage;
 
     @Option(names = "--threads", defaultValue = "0", description = "Engine threads, 0 for all cores.")
@@ -365,7 +369,7 @@ final class EvaluateCommand implements Callable<Integer> {
             }
             scores.put(s.imageId(), Agreement.scores(map, mask));
             annotated.add(predictions.get(i));
-            if (overlays.size() < heatmaps) {
+            if (overlays.size() < maxHeatMaps) {
                 String name = "heatmaps/" + s.imageId().replaceAll("[^A-Za-z0-9_.-]", "_") + ".png";
                 Overlays.write(outDir.resolve(name), image, map, mask);
                 overlays.add(name);

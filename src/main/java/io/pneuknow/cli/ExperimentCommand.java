@@ -17,7 +17,8 @@ import picocli.CommandLine.Spec;
 /** {@code pneuknow experiment}: runs or resumes a study and writes its tables. */
 @Command(name = "experiment", description = {
         "Run a study: architectures x methods x patient folds x seeds, from a JSON study file.",
-        "Finished cells are never trained again: run the same command to resume after an interruption."})
+        "Finished cells are never trained again: run the same command to resume after an interruption. With --spark "
+                + "MASTER the ./pneuknow launcher runs the study on Apache Spark (spark/pneuknow-spark experiment --help)."})
 final class ExperimentCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

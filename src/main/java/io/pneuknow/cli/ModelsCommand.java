@@ -31,13 +31,14 @@ final class ModelsCommand implements Callable<Integer> {
     @Option(names = "--channels", defaultValue = "1", description = "Input channels, 1 or 3 (default ${DEFAULT-VALUE}).")
     int channels;
 
-    @Option(names = "--classes", defaultValue = "1000",
+    @FormerName(value = "--classes", since = "0.2.0")
+    @Option(names = "--class-count", defaultValue = "1000",
             description = "Classes of the head (default ${DEFAULT-VALUE}, as ImageNet models).")
-    int classes;
+    int classCount;
 
     @Option(names = "--architecture", split = ",",
             description = "Only these architectures (comma-separated; default all).")
-    List<String> only;
+    List<String> architectures;
 
     @Override
     public Integer call() {
@@ -48,14 +49,14 @@ final class ModelsCommand implements Callable<Integer> {
         if (channels != 1 && channels != 3) {
             throw new BadInputException("--channels must be 1 or 3, got " + channels);
         }
-        if (classes < 1) {
-            throw new BadInputException("--classes must be at least 1, got " + classes);
+        if (classCount < 1) {
+            throw new BadInputException("--class-count must be at least 1, got " + classCount);
         }
         List<Architecture> archs = new ArrayList<>();
-        if (only == null || only.isEmpty()) {
+        if (architectures == null || architectures.isEmpty()) {
             archs.addAll(List.of(Architecture.values()));
         } else {
-            for (String name : only) {
+            for (String name : architectures) {
                 try {
                     archs.add(Architecture.fromCliName(name.trim()));
                 } catch (IllegalArgumentException e) {
@@ -64,10 +65,10 @@ final class ModelsCommand implements Callable<Integer> {
             }
         }
         PrintWriter out = spec.commandLine().getOut();
-        out.printf(Locale.ROOT, "input %d x %d x %d, %d classes%n", channels, inputSize, inputSize, classes);
+        out.printf(Locale.ROOT, "input %d x %d x %d, %d classes%n", channels, inputSize, inputSize, classCount);
         out.printf(Locale.ROOT, "%-16s %14s %18s %16s%n", "architecture", "parameters", "feature map", "multiply-adds");
         for (Architecture arch : archs) {
-            Architectures.Summary s = Architectures.summarize(arch, classes, channels, inputSize);
+            Architectures.Summary s = Architectures.summarize(arch, classCount, channels, inputSize);
             String features = s.featureMap().get(1) + " x " + s.featureMap().get(2) + " x " + s.featureMap().get(3);
             out.printf(Locale.ROOT, "%-16s %,14d %18s %16s%n", arch.cliName(), s.parameters(), features,
                     gigaOrMega(s.multiplyAdds()));

@@ -46,8 +46,9 @@ import picocli.CommandLine.Spec;
                 + "them as files or in --list.",
         "Without --out: a CSV on standard output. With --out: predictions.csv and predictions.json (probabilities, "
                 + "label, the input guard's warnings and the reason for each file that could not be read; per "
-                + "patient means where the list gives patient ids), and with --heatmaps Grad-CAM overlays in "
-                + "OUT/heatmaps/. Files that cannot be read are reported and do not stop the run."})
+                + "patient means where the list gives patient ids), and with --heat-maps Grad-CAM overlays in "
+                + "OUT/heatmaps/. Files that cannot be read are reported and do not stop the run.",
+        "With --spark MASTER the ./pneuknow launcher predicts a list on Apache Spark (spark/pneuknow-spark predict --help)."})
 final class PredictCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -67,17 +68,20 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--patient-column", description = "The list's patient id column (default: patient_id or patient, when present).")
     String patientColumn;
 
-    @Option(names = "--heatmaps", description = "Also write a Grad-CAM overlay per image (predicted class) to OUT/heatmaps/ (needs --out).")
-    boolean heatmaps;
+    @FormerName(value = "--heatmaps", since = "0.2.0")
+    @Option(names = "--heat-maps", description = "Also write a Grad-CAM overlay per image (predicted class) to OUT/heatmaps/ (needs --out).")
+    boolean heatMaps;
 
     @Option(names = "--min-confidence", defaultValue = "0.5", description = "The input guard warns when the largest probability is below this (default: ${DEFAULT-VALUE}).")
     double minConfidence;
 
-    @Option(names = "--batch", defaultValue = "16", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
-    int batch;
+    @FormerName(value = "--batch", since = "0.2.0")
+    @Option(names = "--batch-size", defaultValue = "16", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
+    int batchSize;
 
-    @Option(names = "--decoders", description = "Threads decoding images (default: up to 4, one per core).")
-    Integer decoders;
+    @FormerName(value = "--decoders", since = "0.2.0")
+    @Option(names = "--loader-threads", description = "Threads decoding images one batch ahead (default: up to 4, one per core).")
+    Integer loaderThreads;
 
     @Option(names = "--threads", description = "Engine threads (default: all cores).")
     Integer threads;
@@ -101,11 +105,11 @@ final class PredictCommand implements Callable<Integer> {
         if (paths.isEmpty() && list == null) {
             throw new BadInputException("no images given; pass image files or folders, or --list FILE.csv");
         }
-        if (heatmaps && out == null) {
-            throw new BadInputException("--heatmaps writes into the output folder; add --out DIR");
+        if (heatMaps && out == null) {
+            throw new BadInputException("--heat-maps writes into the output folder; add --out DIR");
         }
-        if (batch < 1) {
-            throw new BadInputException("--batch " + batch + ": must be at least 1");
+        if (batchSize < 1) {
+            throw new BadInputException("--batch-size " + batchSize + ": must be at least 1");
         }
         EngineThreads.set(threads == null ? 0 : threads);
         List<Item> items = new ArrayList<>();
@@ -116,7 +120,7 @@ final class PredictCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         List<Row> rows;
         ModelCard card;
-        int threadCount = decoders != null ? Math.max(1, decoders) : Math.min(4, Runtime.getRuntime().availableProcessors());
+        int threadCount = loaderThreads != null ? Math.max(1, loaderThreads) : Math.min(4, Runtime.getRuntime().availableProcessors());
         ExecutorService pool = Executors.newFixedThreadPool(threadCount, r -> {
             Thread t = new Thread(r, "decode");
             t.setDaemon(true);
@@ -160,7 +164,7 @@ final class PredictCommand implements Callable<Integer> {
             throws InterruptedException, IOException {
         Predictor predictor = new Predictor(loaded);
         InputGuard guard = new InputGuard(loaded.card(), minConfidence);
-        HeatMaps heat = heatmaps ? new HeatMaps(loaded) : null;
+        HeatMaps heat = heatMaps ? new HeatMaps(loaded) : null;
         List<String> labels = loaded.card().labels();
         List<Future<InputImage>> decoded = new ArrayList<>();
         List<Row> rows = new ArrayList<>();
@@ -168,9 +172,9 @@ final class PredictCommand implements Callable<Integer> {
         long started = System.nanoTime();
         long lastLine = 0;
         int unreadable = 0;
-        for (int start = 0; start < items.size(); start += batch) {
-            int end = Math.min(items.size(), start + batch);
-            while (decoded.size() < Math.min(items.size(), end + batch)) {
+        for (int start = 0; start < items.size(); start += batchSize) {
+            int end = Math.min(items.size(), start + batchSize);
+            while (decoded.size() < Math.min(items.size(), end + batchSize)) {
                 Path file = items.get(decoded.size()).file();
                 decoded.add(pool.submit(() -> InputImage.read(file)));
             }

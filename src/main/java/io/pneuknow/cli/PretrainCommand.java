@@ -62,10 +62,12 @@ final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--objective", description = "contrastive (self-supervised) or supervised (transfer from labels) (default contrastive).")
     String objective = "contrastive";
 
-    @Option(names = {"--architecture", "--arch"}, description = "Backbone architecture (default resnet18_half).")
+    @FormerName(value = "--arch", since = "0.2.0")
+    @Option(names = "--architecture", description = "Backbone architecture (default resnet18_half).")
     String architecture = "resnet18_half";
 
-    @Option(names = {"--input-size", "--size"}, description = "Input size in pixels, a multiple of 32 (default 128).")
+    @FormerName(value = "--size", since = "0.2.0")
+    @Option(names = "--input-size", description = "Input size in pixels, a multiple of 32 (default 128).")
     int inputSize = 128;
 
     @Option(names = "--channels", description = "Input channels, 1 or 3 (default 1).")
@@ -74,7 +76,8 @@ final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--epochs", description = "Epochs (default 20).")
     int epochs = 20;
 
-    @Option(names = {"--batch-size", "--batch"}, description = "Images per step (default 64 contrastive, 16 supervised).")
+    @FormerName(value = "--batch", since = "0.2.0")
+    @Option(names = "--batch-size", description = "Images per step (default 64 contrastive, 16 supervised).")
     Integer batchSize;
 
     @Option(names = "--lr", description = "Adam learning rate (default 1e-3 contrastive, 1e-4 supervised).")

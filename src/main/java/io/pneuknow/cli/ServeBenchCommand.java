@@ -79,7 +79,8 @@ final class ServeBenchCommand implements Callable<Integer> {
                 }
             }
             out.flush();
-            return results.stream().allMatch(r -> r.failures() == 0 && r.inconsistent() == 0) ? 0 : 3;
+            return results.stream().allMatch(r -> r.failures() == 0 && r.inconsistent() == 0)
+                    ? CommandLines.OK : CommandLines.INTERNAL_ERROR;
         } finally {
             try (Stream<Path> paths = Files.walk(work)) {
                 for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {

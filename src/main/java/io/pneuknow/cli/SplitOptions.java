@@ -12,7 +12,8 @@ import picocli.CommandLine.Option;
 
 /** The options that choose train, validation and test parts. */
 final class SplitOptions {
-    @Option(names = "--split", description = "Split CSV written by 'pneuknow data split' (columns image_id,patient_id,class,part).")
+    @FormerName(value = "--split", since = "0.2.0")
+    @Option(names = "--split-file", description = "Split CSV written by 'pneuknow data split' (columns image_id,patient_id,class,part).")
     Path file;
 
     @Option(names = "--split-column", description = "Use this labels column as the split (train/val/test in any case, also training, valid, validation, dev, holdout; or fold numbers with --test-fold).")

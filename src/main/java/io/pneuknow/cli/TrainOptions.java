@@ -9,9 +9,11 @@ final class TrainOptions {
     String method;
     @Option(names = "--teacher-input", description = "HKD teacher input: roi (the method), raw (control: raw-image teacher) or shuffled-roi (control: this image inside another image's region).")
     String teacherInput;
-    @Option(names = "--arch", description = "Architecture (see the list in README; default resnet18), or torchscript: the backbone is the TorchScript file given with --pretrained.")
+    @FormerName(value = "--arch", since = "0.2.0")
+    @Option(names = "--architecture", description = "Architecture (see the list in README; default resnet18), or torchscript: the backbone is the TorchScript file given with --pretrained.")
     String architecture;
-    @Option(names = "--size", description = "Input size in pixels, a multiple of 32 (default 224).")
+    @FormerName(value = "--size", since = "0.2.0")
+    @Option(names = "--input-size", description = "Input size in pixels, a multiple of 32 (default 224).")
     Integer inputSize;
     @Option(names = "--channels", description = "Input channels, 1 or 3 (default 1).")
     Integer channels;
@@ -31,7 +33,8 @@ final class TrainOptions {
     Float learningRate;
     @Option(names = "--per-batch-schedule", arity = "0..1", description = "Step the cosine schedule per batch, as the reference did.")
     Boolean perBatchSchedule;
-    @Option(names = "--batch", description = "Batch size (default 8).")
+    @FormerName(value = "--batch", since = "0.2.0")
+    @Option(names = "--batch-size", description = "Batch size (default 8).")
     Integer batchSize;
     @Option(names = "--class-weights", arity = "0..1", description = "Weight cross-entropy by inverse class frequency.")
     Boolean classWeights;
@@ -63,7 +66,7 @@ final class TrainOptions {
     String selectBy;
     @Option(names = "--patience", description = "Stop a stage after this many epochs without a better kept epoch; 0 for never (default). The HKD student gets this many epochs after its feature term has ended.")
     Integer patience;
-    @Option(names = "--pretrained", paramLabel = "FILE", description = "Start every stage's network from these weights: a backbone folder written by 'pneuknow pretrain' (or its backbone.json), or a .safetensors file with torchvision or timm names, or with --arch torchscript a TorchScript backbone file (see README). The classifier is always new; model.json records the file's name and SHA-256.")
+    @Option(names = "--pretrained", paramLabel = "FILE", description = "Start every stage's network from these weights: a backbone folder written by 'pneuknow pretrain' (or its backbone.json), or a .safetensors file with torchvision or timm names, or with --architecture torchscript a TorchScript backbone file (see README). The classifier is always new; model.json records the file's name and SHA-256.")
     String pretrained;
     @Option(names = "--freeze-backbone-epochs", description = "For this many first epochs of every stage train the head only: backbone weights and BatchNorm statistics stay as loaded (default 0).")
     Integer freezeBackboneEpochs;

@@ -115,7 +115,7 @@ public final class BackboneFile {
         BackboneCard card = readCard(cardFile);
         if (architecture != null && !architecture.equals(card.architecture())) {
             throw new BadInputException(cardFile + ": the backbone is " + card.architecture() + ", the network "
-                    + architecture + "; train with --arch " + card.architecture() + " or pretrain a " + architecture
+                    + architecture + "; train with --architecture " + card.architecture() + " or pretrain a " + architecture
                     + " backbone");
         }
         if (card.inputChannels() != net.inChannels()) {
@@ -164,7 +164,7 @@ public final class BackboneFile {
                 if (i >= source.size() || i >= target.size()) {
                     throw new BadInputException(cardFile + ": the " + card.architecture() + " backbone has "
                             + source.size() + " parameters, the network's backbone " + target.size()
-                            + "; train with --arch " + card.architecture() + " or pretrain the network's architecture");
+                            + "; train with --architecture " + card.architecture() + " or pretrain the network's architecture");
                 }
                 String name = source.get(i).getKey();
                 NDArray from = source.get(i).getValue().getArray();
@@ -174,7 +174,7 @@ public final class BackboneFile {
                     throw new BadInputException(cardFile + ": the network's backbone does not match this "
                             + card.architecture() + " backbone at parameter " + i + ": " + name + " "
                             + from.getShape() + " " + from.getDataType() + " in the file, " + target.get(i).getKey()
-                            + " " + to.getShape() + " " + to.getDataType() + " in the network; train with --arch "
+                            + " " + to.getShape() + " " + to.getDataType() + " in the network; train with --architecture "
                             + card.architecture() + " or pretrain the network's architecture");
                 }
             }

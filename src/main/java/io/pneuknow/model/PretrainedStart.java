@@ -45,7 +45,7 @@ public final class PretrainedStart {
         }
         if (pytorchFile(file)) {
             throw new BadInputException(file + ": a PyTorch file is not weights for " + architecture + "; a TorchScript"
-                    + " backbone (torch.jit.script) is trained as it is with --arch " + TorchScriptBackbone.ARCHITECTURE
+                    + " backbone (torch.jit.script) is trained as it is with --architecture " + TorchScriptBackbone.ARCHITECTURE
                     + " --pretrained FILE, and a state_dict saved with torch.save must be converted to safetensors (see README)");
         }
         throw new BadInputException(file + ": not pretrained weights PneuKnow reads; give a backbone folder written by"

@@ -36,7 +36,7 @@ import java.util.Random;
 /**
  * A backbone a user brings as a TorchScript file ({@code torch.jit.script(backbone).save(FILE)} or
  * {@code torch.jit.trace}): images (N, C, H, W) to the last feature map (N, F, h, w). Training with
- * {@code --arch torchscript --pretrained FILE} puts it under our standard head (global average
+ * {@code --architecture torchscript --pretrained FILE} puts it under our standard head (global average
  * pooling, dropout, linear) and fine-tunes it: its parameters are DJL {@link Parameter}s holding the
  * module's own tensors, so they receive gradients and our Adam updates them in place.
  *
@@ -118,7 +118,7 @@ public final class TorchScriptBackbone extends AbstractBaseBlock {
         } catch (EngineException e) {
             throw new BadInputException(file + ": not a TorchScript module (" + firstLine(e) + "); make one with"
                     + " torch.jit.script(backbone).save(FILE) (a state_dict written by torch.save is not TorchScript:"
-                    + " convert it to safetensors and use a built-in --arch, see README)");
+                    + " convert it to safetensors and use a built-in --architecture, see README)");
         }
         TorchScriptBackbone backbone = new TorchScriptBackbone(pt, module);
         Probe probe = backbone.probe(file.toString(), channels, size);

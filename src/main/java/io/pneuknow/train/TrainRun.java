@@ -106,7 +106,7 @@ public final class TrainRun {
                 val.isEmpty() ? "kept epoch: the last (no validation images)" : "kept epoch by validation " + config.selectBy(),
                 config.patience() > 0 && !val.isEmpty() ? ", early stopping after " + config.patience()
                         + " epoch(s) without a better one" : "");
-        // null: the backbone is a TorchScript file (--arch torchscript --pretrained FILE)
+        // null: the backbone is a TorchScript file (--architecture torchscript --pretrained FILE)
         Architecture architecture = TorchScriptBackbone.named(config.architecture()) ? null
                 : Architecture.fromCliName(config.architecture());
         PairedAugmenter augmenter = new PairedAugmenter(AugmentPreset.parse(config.augment()));

@@ -66,8 +66,8 @@ class CliTest {
     void trainHkdThenPredictWritesABundleWithProvenance() throws Exception {
         Path out = dir.resolve("hkd");
         Result r = cli(concat(concat(new String[] {"train"}, dataArgs()), "--split-column", "split", "--method", "hkd",
-                "--arch", "tiny_cnn", "--size", "64", "--epochs", "2", "--teacher-epochs", "1", "--kd-epochs", "2",
-                "--batch", "8", "--lr", "1e-3", "--threads", "2", "--out", out.toString()));
+                "--architecture", "tiny_cnn", "--input-size", "64", "--epochs", "2", "--teacher-epochs", "1", "--kd-epochs", "2",
+                "--batch-size", "8", "--lr", "1e-3", "--threads", "2", "--out", out.toString()));
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("hkd: test accuracy").contains("teacher (oracle");
         for (String f : List.of("model.json", "model.params", "config.json", "split.csv", "history-teacher.csv",
@@ -141,7 +141,7 @@ class CliTest {
 
         // Grad-CAM at an earlier block: tiny_cnn's backbone has 15 children, 9 ends its third stage (8 x 8 at 64 px)
         Path early = dir.resolve("eval-stage9");
-        Result e9 = cli("evaluate", "--model", out.toString(), "--replicates", "50", "--heatmaps", "1",
+        Result e9 = cli("evaluate", "--model", out.toString(), "--replicates", "50", "--max-heat-maps", "1",
                 "--heat-stage", "9", "--out", early.toString());
         assertThat(e9.code()).as(e9.err()).isZero();
         JsonNode local9 = Json.MAPPER.readTree(early.resolve("evaluation.json").toFile()).get("localisation");
@@ -164,7 +164,7 @@ class CliTest {
     void evaluateMovesABalancedModelToTheTrainingPartsClassFrequencies() throws Exception {
         Path out = dir.resolve("balanced");
         Result r = cli(concat(concat(new String[] {"train"}, dataArgs()), "--split-column", "split", "--method", "baseline",
-                "--sampling", "class-balanced", "--arch", "tiny_cnn", "--size", "64", "--epochs", "1", "--batch", "8",
+                "--sampling", "class-balanced", "--architecture", "tiny_cnn", "--input-size", "64", "--epochs", "1", "--batch-size", "8",
                 "--threads", "2", "--out", out.toString()));
         assertThat(r.code()).as(r.err()).isZero();
         // an imbalanced training part: every second opacity and healthy patient of train moves to val
@@ -190,10 +190,10 @@ class CliTest {
         Path plain = dir.resolve("eval-balanced");
         Path moved = dir.resolve("eval-balanced-prior");
         Result e = cli("evaluate", "--model", out.toString(), "--split-file", splitFile.toString(), "--replicates", "50",
-                "--heatmaps", "0", "--out", plain.toString());
+                "--max-heat-maps", "0", "--out", plain.toString());
         assertThat(e.code()).as(e.err()).isZero();
         Result p = cli("evaluate", "--model", out.toString(), "--split-file", splitFile.toString(), "--replicates", "50",
-                "--heatmaps", "0", "--training-prior", "--out", moved.toString());
+                "--max-heat-maps", "0", "--training-prior", "--out", moved.toString());
         assertThat(p.code()).as(p.err()).isZero();
         assertThat(p.out()).contains("training part's class frequencies");
         int total = counts[0] + counts[1] + counts[2];
@@ -232,8 +232,8 @@ class CliTest {
             PretrainedWeights.export(source, weights, "torchvision");
         }
         Path out = dir.resolve("from-safetensors");
-        Result r = cli(concat(concat(new String[] {"train"}, dataArgs()), "--split-column", "split", "--arch",
-                "resnet18_half", "--size", "64", "--epochs", "1", "--batch", "8", "--threads", "2",
+        Result r = cli(concat(concat(new String[] {"train"}, dataArgs()), "--split-column", "split", "--architecture",
+                "resnet18_half", "--input-size", "64", "--epochs", "1", "--batch-size", "8", "--threads", "2",
                 "--pretrained", weights.toString(), "--freeze-backbone-epochs", "1", "--out", out.toString()));
         assertThat(r.code()).as(r.err()).isZero();
         JsonNode card = Json.MAPPER.readTree(out.resolve("model.json").toFile());
@@ -252,8 +252,8 @@ class CliTest {
                         .as(trained.get(i).getKey()).isTrue();
             }
         }
-        Result wrongKind = cli(concat(concat(new String[] {"train"}, dataArgs()), "--split-column", "split", "--arch",
-                "tiny_cnn", "--size", "64", "--epochs", "1", "--pretrained", weights.toString(), "--out",
+        Result wrongKind = cli(concat(concat(new String[] {"train"}, dataArgs()), "--split-column", "split", "--architecture",
+                "tiny_cnn", "--input-size", "64", "--epochs", "1", "--pretrained", weights.toString(), "--out",
                 dir.resolve("wrong-kind").toString()));
         assertThat(wrongKind.code()).isEqualTo(1);
         assertThat(wrongKind.err().strip().lines()).hasSize(1);
@@ -263,8 +263,8 @@ class CliTest {
     @Test
     void configFileWrittenByARunReproducesItsSettings() throws Exception {
         Path first = dir.resolve("base1");
-        Result r = cli(concat(concat(new String[] {"train"}, dataArgs()), "--split-column", "split", "--arch", "tiny_cnn",
-                "--size", "64", "--epochs", "1", "--batch", "8", "--threads", "2", "--dropout", "0.25",
+        Result r = cli(concat(concat(new String[] {"train"}, dataArgs()), "--split-column", "split", "--architecture", "tiny_cnn",
+                "--input-size", "64", "--epochs", "1", "--batch-size", "8", "--threads", "2", "--dropout", "0.25",
                 "--out", first.toString()));
         assertThat(r.code()).as(r.err()).isZero();
         Path second = dir.resolve("base2");

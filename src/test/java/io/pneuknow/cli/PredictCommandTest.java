@@ -64,8 +64,8 @@ class PredictCommandTest {
         Files.write(images.resolve("corrupt.png"), noise);
         Path out = dir.resolve("out-folder");
 
-        Result r = cli("predict", "--model", tiny.model().toString(), "--out", out.toString(), "--heatmaps",
-                "--decoders", "2", "--batch", "2", dir.resolve("folder").toString());
+        Result r = cli("predict", "--model", tiny.model().toString(), "--out", out.toString(), "--heat-maps",
+                "--loader-threads", "2", "--batch-size", "2", dir.resolve("folder").toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("4 images predicted, 1 unreadable");
         assertThat(r.err()).contains("skipped: " + images.resolve("corrupt.png")).contains("cannot decode image")
@@ -159,9 +159,9 @@ class PredictCommandTest {
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out().lines().toList()).hasSize(2).first().isEqualTo("image,label,p_cavity,p_healthy,p_opacity");
 
-        Result heat = cli("predict", "--model", tiny.model().toString(), "--heatmaps", tiny.image(0).toString());
+        Result heat = cli("predict", "--model", tiny.model().toString(), "--heat-maps", tiny.image(0).toString());
         assertThat(heat.code()).isEqualTo(1);
-        assertThat(heat.err()).startsWith("error: --heatmaps writes into the output folder; add --out DIR");
+        assertThat(heat.err()).startsWith("error: --heat-maps writes into the output folder; add --out DIR");
 
         Result none = cli("predict", "--model", tiny.model().toString());
         assertThat(none.code()).isEqualTo(1);

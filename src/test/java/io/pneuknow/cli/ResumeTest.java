@@ -18,8 +18,8 @@ class ResumeTest {
     void killedHkdRunResumesToIdenticalWeights(@TempDir Path dir) throws Exception {
         Path data = SyntheticChestXrays.generate(dir.resolve("data"), new SyntheticChestXrays.Spec(64, 8, 2, 1, 0.25, 0.5, 9));
         List<String> args = List.of("train", "--data", data.toString(), "--regions", "regions.csv", "--region-type",
-                "lesion", "--split-column", "split", "--method", "hkd", "--arch", "tiny_cnn", "--size", "64",
-                "--epochs", "8", "--teacher-epochs", "3", "--kd-epochs", "6", "--batch", "4", "--augment", "strong",
+                "lesion", "--split-column", "split", "--method", "hkd", "--architecture", "tiny_cnn", "--input-size", "64",
+                "--epochs", "8", "--teacher-epochs", "3", "--kd-epochs", "6", "--batch-size", "4", "--augment", "strong",
                 "--dropout", "0.5", "--threads", "1");
 
         Path whole = dir.resolve("whole");

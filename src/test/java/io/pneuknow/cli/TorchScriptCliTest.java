@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code train --arch torchscript --pretrained FILE} on tiny synthetic data, then {@code predict} and
+ * {@code train --architecture torchscript --pretrained FILE} on tiny synthetic data, then {@code predict} and
  * {@code evaluate} from the bundle alone. The backbone is a tiny scripted 1-channel CNN written by
  * src/test/python/torchscript_backbone.py; skipped without python3-torch unless
  * -Dpneuknow.requireHeavy=true.
@@ -40,8 +40,8 @@ class TorchScriptCliTest {
 
     static String[] train(Path backbone, Path out, String... more) {
         String[] args = {"train", "--data", data.toString(), "--regions", "regions.csv", "--region-type", "lesion",
-            "--split-column", "split", "--arch", "torchscript", "--pretrained", backbone.toString(), "--size", "64",
-            "--epochs", "1", "--batch", "8", "--lr", "1e-2", "--threads", "2", "--out", out.toString()};
+            "--split-column", "split", "--architecture", "torchscript", "--pretrained", backbone.toString(), "--input-size", "64",
+            "--epochs", "1", "--batch-size", "8", "--lr", "1e-2", "--threads", "2", "--out", out.toString()};
         return concat(args, more);
     }
 
@@ -114,8 +114,8 @@ class TorchScriptCliTest {
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(same(backbone(out), backbone(backbone))).isTrue();
 
-        CliTest.Result noFile = cli("train", "--data", data.toString(), "--split-column", "split", "--arch",
-                "torchscript", "--size", "64", "--out", dir.resolve("no-file").toString());
+        CliTest.Result noFile = cli("train", "--data", data.toString(), "--split-column", "split", "--architecture",
+                "torchscript", "--input-size", "64", "--out", dir.resolve("no-file").toString());
         assertThat(noFile.code()).isEqualTo(1);
         assertThat(noFile.err().strip().lines()).hasSize(1);
         assertThat(noFile.err()).contains("torchscript needs --pretrained FILE");

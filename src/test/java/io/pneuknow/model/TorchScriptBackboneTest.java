@@ -205,7 +205,7 @@ class TorchScriptBackboneTest {
         // a TorchScript file given as weights of a built-in architecture
         ClassifierNet resnet = Architectures.initialize(Architecture.resnet18.build(2, 3, 0f), manager, SIZE);
         assertOneLine(() -> PretrainedStart.loadInto(resnet, "resnet18", files.resolve("resnet18-scripted.pt")),
-                "resnet18-scripted.pt", "--arch torchscript");
+                "resnet18-scripted.pt", "--architecture torchscript");
     }
 
     private static void assertOneLine(Runnable call, String file, String remedy) {

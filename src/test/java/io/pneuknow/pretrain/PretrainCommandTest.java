@@ -42,7 +42,7 @@ class PretrainCommandTest {
     @Test
     void contrastiveOnASubsetWithTheProbeThenSupervisedTransfer() throws Exception {
         Path contrastive = dir.resolve("contrastive");
-        Result r = cli("pretrain", "--data", data.toString(), "--where", "split=train", "--arch", "tiny_cnn",
+        Result r = cli("pretrain", "--data", data.toString(), "--where", "split=train", "--architecture", "tiny_cnn",
                 "--input-size", "64", "--epochs", "2", "--batch-size", "15", "--threads", "2", "--knn-probe",
                 "--out", contrastive.toString());
         assertThat(r.code()).as(r.err()).isZero();
@@ -58,7 +58,7 @@ class PretrainCommandTest {
 
         Path supervised = dir.resolve("supervised");
         r = cli("pretrain", "--objective", "supervised", "--data", data.toString(), "--split-column", "split",
-                "--arch", "tiny_cnn", "--size", "64", "--epochs", "1", "--batch", "16", "--threads", "2",
+                "--architecture", "tiny_cnn", "--input-size", "64", "--epochs", "1", "--batch-size", "16", "--threads", "2",
                 "--out", supervised.toString());
         assertThat(r.code()).as(r.err()).isZero();
         card = BackboneFile.readCard(supervised);
@@ -85,7 +85,7 @@ class PretrainCommandTest {
                 .contains("--objective 'masked' is unknown");
         assertThat(cli("pretrain", "--images", images.toString(), "--objective", "supervised", "--out", out).err())
                 .contains("needs labels");
-        Result arch = cli("pretrain", "--images", images.toString(), "--arch", "vgg", "--out", out);
+        Result arch = cli("pretrain", "--images", images.toString(), "--architecture", "vgg", "--out", out);
         assertThat(arch.code()).isEqualTo(1);
         assertThat(arch.err()).contains("unknown architecture 'vgg'");
         assertThat(cli("pretrain", "--data", data.toString(), "--split-column", "split", "--out", out).err())

@@ -16,8 +16,8 @@ public record TinyModel(Path data, Path model) {
         Path model = dir.resolve("model");
         StringWriter err = new StringWriter();
         int code = Main.run(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true), "train", "--data",
-                data.toString(), "--split-column", "split", "--method", "baseline", "--arch", "tiny_cnn", "--size", "64",
-                "--epochs", "2", "--batch", "8", "--lr", "1e-3", "--threads", "2", "--out", model.toString());
+                data.toString(), "--split-column", "split", "--method", "baseline", "--architecture", "tiny_cnn", "--input-size", "64",
+                "--epochs", "2", "--batch-size", "8", "--lr", "1e-3", "--threads", "2", "--out", model.toString());
         assertThat(code).as(err.toString()).isZero();
         return new TinyModel(data, model);
     }

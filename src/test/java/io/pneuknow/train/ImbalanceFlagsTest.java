@@ -30,8 +30,8 @@ class ImbalanceFlagsTest {
 
     static List<String> args(Path data, String... more) {
         List<String> args = new ArrayList<>(List.of("train", "--data", data.toString(), "--regions", "regions.csv",
-                "--region-type", "lesion", "--split-column", "split", "--method", "hkd", "--arch", "tiny_cnn",
-                "--size", "64", "--epochs", "6", "--teacher-epochs", "2", "--kd-epochs", "2", "--batch", "8",
+                "--region-type", "lesion", "--split-column", "split", "--method", "hkd", "--architecture", "tiny_cnn",
+                "--input-size", "64", "--epochs", "6", "--teacher-epochs", "2", "--kd-epochs", "2", "--batch-size", "8",
                 "--lr", "1e-3", "--threads", "2"));
         args.addAll(List.of(more));
         return args;

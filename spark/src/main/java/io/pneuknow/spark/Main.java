@@ -1,7 +1,12 @@
 package io.pneuknow.spark;
 
 import io.pneuknow.BadInputException;
+import io.pneuknow.cli.CommandLines;
+import io.pneuknow.cli.FormerName;
+import io.pneuknow.cli.HelpCommand;
+import io.pneuknow.cli.PneuknowVersion;
 import io.pneuknow.experiment.StudyConfig;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.apache.spark.SparkConf;
@@ -9,27 +14,44 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
-/** {@code pneuknow-spark}: studies and batch prediction on Apache Spark. */
-@Command(name = "pneuknow-spark", mixinStandardHelpOptions = true, subcommands = {Main.Experiment.class, Main.Predict.class},
+/**
+ * {@code pneuknow-spark}: studies and batch prediction on Apache Spark. Help, version, exit codes (0 done, 1 bad
+ * input, 2 usage error, 3 internal error) and former option names as the core's {@code pneuknow}
+ * ({@link CommandLines}); {@code experiment} also exits 1 when cells failed after their last attempt.
+ */
+@Command(name = "pneuknow-spark", scope = CommandLine.ScopeType.INHERIT, mixinStandardHelpOptions = true,
+        versionProvider = PneuknowVersion.class, usageHelpAutoWidth = true,
+        subcommands = {Main.Experiment.class, Main.Predict.class, HelpCommand.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {CommandLines.EXIT_OK_HELP, CommandLines.EXIT_BAD_INPUT_HELP + "; experiment: cells failed",
+                CommandLines.EXIT_USAGE_HELP, CommandLines.EXIT_INTERNAL_ERROR_HELP},
         description = "PneuKnow on Apache Spark: a study's cells as Spark tasks, and batch prediction per partition.")
 public final class Main implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT, description = "Print stack traces of errors.")
+    boolean verbose;
+
+    /** {@code pneuknow-spark} alone: a usage error that names the commands. */
     @Override
     public Integer call() {
-        CommandLine.usage(this, System.err);
-        return 2;
+        throw new ParameterException(spec.commandLine(), "choose a command: " + String.join(", ",
+                spec.subcommands().keySet()));
     }
 
     public static void main(String[] args) {
-        int code = new CommandLine(new Main()).setExecutionExceptionHandler((e, cmd, parsed) -> {
-            if (e instanceof BadInputException) {
-                cmd.getErr().println("error: " + e.getMessage());
-                return 2;
-            }
-            throw e;
-        }).execute(args);
-        System.exit(code);
+        System.exit(commandLine(new PrintWriter(System.out, true), new PrintWriter(System.err, true)).execute(args));
+    }
+
+    /** The command tree, ready to execute. */
+    public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+        return CommandLines.configure(new CommandLine(new Main()), out, err);
     }
 
     /** The Spark session: the master given, else the one spark-submit set, else local[*]. */
@@ -70,7 +92,7 @@ public final class Main implements Callable<Integer> {
             try (SparkSession spark = session(master, "pneuknow experiment", study.train().threads())) {
                 SparkStudy.Outcome outcome = SparkStudy.run(JavaSparkContext.fromSparkContext(spark.sparkContext()), study,
                         out, heap, System.out);
-                return outcome.complete() ? 0 : 1;
+                return outcome.complete() ? CommandLines.OK : CommandLines.BAD_INPUT;
             }
         }
     }
@@ -101,8 +123,9 @@ public final class Main implements Callable<Integer> {
         @Option(names = "--patient-column", description = "The patient id column (default: patient_id or patient when present).")
         String patientColumn;
 
-        @Option(names = "--batch", defaultValue = "16", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
-        int batch;
+        @FormerName(value = "--batch", since = "0.2.0")
+        @Option(names = "--batch-size", defaultValue = "16", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
+        int batchSize;
 
         @Option(names = "--partitions", defaultValue = "0", description = "Repartition the list into this many tasks (default: as read).")
         int partitions;
@@ -112,15 +135,15 @@ public final class Main implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            if (batch < 1) {
-                throw new BadInputException("--batch " + batch + ": must be at least 1");
+            if (batchSize < 1) {
+                throw new BadInputException("--batch-size " + batchSize + ": must be at least 1");
             }
             try (SparkSession spark = session(master, "pneuknow predict", 0)) {
                 SparkPredict.Outcome o = SparkPredict.run(spark, model, list, out,
-                        new SparkPredict.Options(pathColumn, idColumn, patientColumn, batch, partitions, threads));
+                        new SparkPredict.Options(pathColumn, idColumn, patientColumn, batchSize, partitions, threads));
                 System.out.printf("%d images, %d unreadable; wrote %s and %s%n", o.images(), o.unreadable(),
                         out + "/predictions.parquet", out + "/predictions-csv");
-                return o.images() > 0 && o.unreadable() == o.images() ? 1 : 0;
+                return o.images() > 0 && o.unreadable() == o.images() ? CommandLines.BAD_INPUT : CommandLines.OK;
             }
         }
     }
