@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
         description = "Chest X-ray classifiers trained with expert regions as guidance (Human Knowledge Distillation).",
         subcommands = {DataCommand.class, TrainCommand.class, EvaluateCommand.class, ExperimentCommand.class,
                 PredictCommand.class, ServeCommand.class, DemoCommand.class, PretrainCommand.class, ModelsCommand.class,
-                BenchCommand.class, ServeBenchCommand.class, CommandLine.HelpCommand.class})
+                BenchCommand.class, ServeBenchCommand.class, GuardCheckCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT, description = "Print stack traces of errors.")
     boolean verbose;
