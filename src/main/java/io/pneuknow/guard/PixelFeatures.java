@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReadParam;
+import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 
@@ -133,6 +134,10 @@ public final class PixelFeatures {
             ImageReader reader = readers.next();
             try {
                 reader.setInput(in, true, true);
+                ImageTypeSpecifier raw = reader.getRawImageType(0);
+                if (raw != null && raw.getColorModel().getNumColorComponents() < 3) {
+                    return 0; // a grey file: nothing to decode
+                }
                 int step = Math.max(1, Math.max(reader.getWidth(0), reader.getHeight(0)) / COLOUR_SIDE);
                 ImageReadParam param = reader.getDefaultReadParam();
                 param.setSourceSubsampling(step, step, 0, 0);
