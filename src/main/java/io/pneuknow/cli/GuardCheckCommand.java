@@ -40,7 +40,7 @@ import picocli.CommandLine.Spec;
         "its split, by default test) the guard calls out of scope (false warnings), the share of a generated",
         "out-of-scope set it flags (tiny, colour, text, MR-like, inverted images; laterals by DICOM header),",
         "and, with --other-where, the share of another named set (e.g. paediatric films). Each rate with its",
-        "Wilson 95% interval, without and with the low-confidence notice counted."})
+        "Wilson 95%% interval, without and with the low-confidence notice counted."})
 public final class GuardCheckCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
