@@ -1,7 +1,6 @@
 package io.pneuknow.guard;
 
 import io.pneuknow.data.GreyImage;
-import io.pneuknow.data.ImageFiles;
 import io.pneuknow.dicom.DicomHeader;
 import io.pneuknow.model.ModelCard;
 import io.pneuknow.transform.Preprocessor;
@@ -9,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.IntStream;
 
@@ -22,10 +22,13 @@ import java.util.stream.IntStream;
  *       (Patient Age), a Body Part Examined other than CHEST, a modality other than CR, DX or DR;</li>
  *   <li>size: a shorter side below the model's input size (the image would be enlarged), or an aspect
  *       ratio beyond {@value #MAX_ASPECT} : 1;</li>
- *   <li>pixel statistics, where model.json has them ({@link ModelCard.InputStatistics}): the mean or
- *       standard deviation of the preprocessed pixels outside the training images' 1st-99th
- *       percentile range widened by half its width (at least {@value #MIN_WIDENING});</li>
- *   <li>confidence: the largest class probability below the threshold given.</li>
+ *   <li>pixel statistics, where model.json has them ({@link ModelCard.InputStatistics}): each
+ *       {@link PixelFeatures} feature of the preprocessed image (and the file's colour) outside the training
+ *       images' 1st-99th percentile range widened by the factor chosen on the validation part (cards
+ *       from before the features: mean or standard deviation outside the range widened by half its
+ *       width, at least {@value #MIN_WIDENING});</li>
+ *   <li>confidence: the largest class probability below the threshold given (a softer notice, not
+ *       "out of scope": see {@link GuardWarning#outOfScope()}).</li>
  * </ul>
  *
  * Images without headers (PNG, JPEG) cannot show view or age; the guard is silent about what it cannot
@@ -40,6 +43,19 @@ public final class InputGuard {
     public static final double DEFAULT_MIN_CONFIDENCE = 0.5;
     /** The most training images {@link #trainingStatistics} reads. */
     public static final int STATISTICS_IMAGES = 500;
+    /** The widenings tried on the validation part, smallest first (multiples of a range's width). */
+    public static final double[] WIDENINGS = {0, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5};
+    /** The largest share of validation images the chosen widening may warn about. */
+    public static final double VALIDATION_WARNED = 0.02;
+    /** The widening when no validation images were given. */
+    public static final double DEFAULT_WIDENING = 0.5;
+    /** Each feature's least widening, in its own units (fixed, not fitted). */
+    static final Map<String, Double> FLOORS = Map.of("mean", 0.03, "sd", 0.02, "dark", 0.02, "bright", 0.02,
+            "entropy", 0.1, "edges", 0.005, "centre", 0.03, "border", 0.03, "colour", 0.03);
+    private static final Map<String, String> DESCRIPTIONS = Map.of("mean", "grey mean", "sd", "grey standard deviation",
+            "dark", "share of black pixels", "bright", "share of white pixels", "entropy", "grey-level entropy (bits)",
+            "edges", "edge strength", "centre", "centre minus lung-band brightness", "border", "border minus mean brightness",
+            "colour", "mean chroma");
     private static final Set<String> RADIOGRAPHY = Set.of("CR", "DX", "DR");
 
     private final ModelCard card;
@@ -60,13 +76,13 @@ public final class InputGuard {
             header(input.header(), warnings);
         }
         size(input.image(), warnings);
-        statistics(input.image(), warnings);
+        statistics(input, warnings);
         float max = 0;
         for (float p : probabilities) {
             max = Math.max(max, p);
         }
         if (max < minConfidence) {
-            warnings.add(new GuardWarning("low_confidence", String.format(Locale.ROOT,
+            warnings.add(new GuardWarning(GuardWarning.LOW_CONFIDENCE, String.format(Locale.ROOT,
                     "low confidence: the largest class probability is %.2f, below %.2f", max, minConfidence)));
         }
         return warnings;
@@ -108,30 +124,104 @@ public final class InputGuard {
         }
     }
 
-    private void statistics(GreyImage image, List<GuardWarning> warnings) {
+    private void statistics(InputImage input, List<GuardWarning> warnings) {
         ModelCard.InputStatistics s = card.inputStatistics();
         if (s == null) {
             return;
         }
-        double[] ms = ModelCard.InputStatistics.meanAndSd(card.preprocessing().prepare(image));
-        String mean = outside("mean", ms[0], s.meanLow(), s.meanHigh());
-        String sd = outside("standard deviation", ms[1], s.sdLow(), s.sdHigh());
-        if (mean != null || sd != null) {
-            warnings.add(new GuardWarning("unlike_training", "unlike the training images: "
-                    + (mean == null ? sd : sd == null ? mean : mean + "; " + sd)));
+        GreyImage prepared = card.preprocessing().prepare(input.image());
+        if (s.ranges() == null) { // a card from before the pixel features: mean and spread only
+            double[] ms = ModelCard.InputStatistics.meanAndSd(prepared);
+            String mean = outside("mean", ms[0], s.meanLow(), s.meanHigh());
+            String sd = outside("standard deviation", ms[1], s.sdLow(), s.sdHigh());
+            if (mean != null || sd != null) {
+                warnings.add(new GuardWarning("unlike_training", "unlike the training images: "
+                        + (mean == null ? sd : sd == null ? mean : mean + "; " + sd)));
+            }
+            return;
+        }
+        Map<String, Double> features = PixelFeatures.of(prepared, input.colour());
+        double widening = s.widening() == null ? DEFAULT_WIDENING : s.widening();
+        List<String> unlike = new ArrayList<>();
+        for (ModelCard.InputStatistics.Range range : s.ranges()) {
+            Double value = features.get(range.feature());
+            if (value == null || value.isNaN() || within(range, value, widening)) {
+                continue;
+            }
+            String phrase = String.format(Locale.ROOT, "%s %.3f, training images %.3f-%.3f",
+                    DESCRIPTIONS.getOrDefault(range.feature(), range.feature()), value, range.low(), range.high());
+            if (range.feature().equals("colour")) {
+                warnings.add(new GuardWarning("colour", "a colour image (" + phrase + "); the model is for grey radiographs"));
+            } else {
+                unlike.add(phrase);
+            }
+        }
+        if (!unlike.isEmpty()) {
+            warnings.add(new GuardWarning("unlike_training", "unlike the training images: " + String.join("; ", unlike)));
         }
     }
 
+    /** Whether a value lies within the range widened by {@code widening} times its width, at least its floor. */
+    static boolean within(ModelCard.InputStatistics.Range range, double value, double widening) {
+        double widen = Math.max(range.floor(), widening * (range.high() - range.low()));
+        return value >= range.low() - widen && value <= range.high() + widen;
+    }
+
     /**
-     * The input statistics of training images: at most {@value #STATISTICS_IMAGES} of the files, evenly
-     * spaced, decoded in parallel and prepared as the model prepares its input.
+     * The statistics of training images for the guard: the pixel features' 1st-99th percentiles over at
+     * most {@value #STATISTICS_IMAGES} training files (evenly spaced), and the widening: the smallest of
+     * {@link #WIDENINGS} that leaves at most {@value #VALIDATION_WARNED} of the validation files (at most
+     * {@value #STATISTICS_IMAGES} of them) outside a range; {@value #DEFAULT_WIDENING} without validation files.
      */
-    public static ModelCard.InputStatistics trainingStatistics(List<Path> files, Preprocessor preprocessor) {
+    public static ModelCard.InputStatistics trainingStatistics(List<Path> train, List<Path> validation,
+                                                               Preprocessor preprocessor) {
+        List<Map<String, Double>> trained = features(train, preprocessor);
+        if (trained.isEmpty()) {
+            throw new IllegalArgumentException("no images to take statistics from");
+        }
+        List<ModelCard.InputStatistics.Range> ranges = new ArrayList<>();
+        for (String name : PixelFeatures.NAMES) {
+            double[] values = trained.stream().mapToDouble(f -> f.get(name)).filter(v -> !Double.isNaN(v)).sorted().toArray();
+            if (values.length > 0) {
+                ranges.add(new ModelCard.InputStatistics.Range(name, ModelCard.InputStatistics.percentile(values, 0.01),
+                        ModelCard.InputStatistics.percentile(values, 0.99), FLOORS.get(name)));
+            }
+        }
+        List<Map<String, Double>> checked = features(validation, preprocessor);
+        double widening = DEFAULT_WIDENING;
+        Double warned = null;
+        if (!checked.isEmpty()) {
+            widening = WIDENINGS[WIDENINGS.length - 1];
+            for (double w : WIDENINGS) {
+                if (warnedShare(ranges, checked, w) <= VALIDATION_WARNED) {
+                    widening = w;
+                    break;
+                }
+            }
+            warned = warnedShare(ranges, checked, widening);
+        }
+        ModelCard.InputStatistics.Range mean = ranges.get(0);
+        ModelCard.InputStatistics.Range sd = ranges.get(1);
+        return new ModelCard.InputStatistics(trained.size(), mean.low(), mean.high(), sd.low(), sd.high(), ranges,
+                widening, checked.size(), warned);
+    }
+
+    /** The share of images with a feature outside its range widened by {@code w}. */
+    private static double warnedShare(List<ModelCard.InputStatistics.Range> ranges, List<Map<String, Double>> images,
+                                      double w) {
+        long warned = images.stream().filter(f -> ranges.stream()
+                .anyMatch(r -> !f.get(r.feature()).isNaN() && !within(r, f.get(r.feature()), w))).count();
+        return (double) warned / images.size();
+    }
+
+    /** The pixel features of at most STATISTICS_IMAGES of the files, evenly spaced, decoded in parallel. */
+    private static List<Map<String, Double>> features(List<Path> files, Preprocessor preprocessor) {
         int n = Math.min(files.size(), STATISTICS_IMAGES);
         List<Path> chosen = IntStream.range(0, n).mapToObj(i -> files.get((int) ((long) i * files.size() / n))).toList();
-        List<GreyImage> prepared = chosen.parallelStream()
-                .map(f -> preprocessor.prepare(ImageFiles.read(f))).toList();
-        return ModelCard.InputStatistics.of(prepared);
+        return chosen.parallelStream().map(f -> {
+            InputImage input = InputImage.read(f);
+            return PixelFeatures.of(preprocessor.prepare(input.image()), input.colour());
+        }).toList();
     }
 
     /** A phrase when the value lies outside [low, high] widened by half the range (at least MIN_WIDENING); else null. */

@@ -6,29 +6,44 @@ import io.pneuknow.data.ImageFiles;
 import io.pneuknow.dicom.DicomFiles;
 import io.pneuknow.dicom.DicomHeader;
 import io.pneuknow.dicom.DicomImage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
  * A decoded image and, for DICOM, its header facts (no patient identifiers: see {@link DicomHeader}).
  *
  * @param header null for PNG and JPEG
+ * @param colour the file's mean chroma before grey conversion ({@link PixelFeatures#colour}): 0 for grey
+ *     files and DICOM, NaN when not measured
  */
-public record InputImage(GreyImage image, DicomHeader header) {
+public record InputImage(GreyImage image, DicomHeader header, double colour) {
+    /** An image whose colour was not measured. */
+    public InputImage(GreyImage image, DicomHeader header) {
+        this(image, header, Double.NaN);
+    }
+
     /** Reads PNG, JPEG or DICOM from a file; a {@link BadInputException} names the file and the problem. */
     public static InputImage read(Path file) {
         if (DicomFiles.isDicom(file)) {
             DicomImage dicom = DicomFiles.read(file);
-            return new InputImage(dicom.image(), dicom.header());
+            return new InputImage(dicom.image(), dicom.header(), 0);
         }
-        return new InputImage(ImageFiles.read(file), null);
+        GreyImage image = ImageFiles.read(file);
+        try {
+            return new InputImage(image, null, PixelFeatures.colour(Files.readAllBytes(file)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Decodes bytes held in memory (an upload), PNG, JPEG or DICOM by content; {@code name} starts every message. */
     public static InputImage decode(byte[] bytes, String name) {
         if (DicomFiles.isDicom(bytes)) {
             DicomImage dicom = DicomFiles.read(bytes, name);
-            return new InputImage(dicom.image(), dicom.header());
+            return new InputImage(dicom.image(), dicom.header(), 0);
         }
-        return new InputImage(ImageFiles.decode(bytes, name), null);
+        return new InputImage(ImageFiles.decode(bytes, name), null, PixelFeatures.colour(bytes));
     }
 }

@@ -74,8 +74,27 @@ public record ModelCard(String format, String id, String weightsFile, String wei
      * percentiles. An image far outside these ranges is unlike what the model saw.
      *
      * @param images how many training images the percentiles come from
+     * @param ranges every pixel feature's 1st-99th percentile range over the training images
+     *     ({@code io.pneuknow.guard.PixelFeatures}); null in cards written before it existed, whose guard
+     *     checks mean and standard deviation only
+     * @param widening how far beyond its range (in multiples of the range's width, at least the feature's
+     *     floor) a feature may lie before the guard warns, chosen on the validation part; null with
+     *     {@code ranges}
+     * @param validationImages how many validation images chose the widening (null with {@code ranges})
+     * @param validationWarned the share of them the chosen widening still warns about (null with {@code ranges})
      */
-    public record InputStatistics(int images, double meanLow, double meanHigh, double sdLow, double sdHigh) {
+    public record InputStatistics(int images, double meanLow, double meanHigh, double sdLow, double sdHigh,
+                                  List<Range> ranges, Double widening, Integer validationImages,
+                                  Double validationWarned) {
+        /** A feature's range over the training images, and the least widening it gets (in the feature's units). */
+        public record Range(String feature, double low, double high, double floor) {
+        }
+
+        /** Mean and standard deviation ranges only (the statistics before the pixel features existed). */
+        public InputStatistics(int images, double meanLow, double meanHigh, double sdLow, double sdHigh) {
+            this(images, meanLow, meanHigh, sdLow, sdHigh, null, null, null, null);
+        }
+
         /** The percentiles over already prepared images (at least one). */
         public static InputStatistics of(List<GreyImage> prepared) {
             if (prepared.isEmpty()) {
@@ -107,7 +126,8 @@ public record ModelCard(String format, String id, String weightsFile, String wei
             return new double[] {mean, Math.sqrt(Math.max(0, squares / n - mean * mean))};
         }
 
-        private static double percentile(double[] sorted, double q) {
+        /** The q-quantile (0-1) of sorted values, interpolated linearly. */
+        public static double percentile(double[] sorted, double q) {
             double position = q * (sorted.length - 1);
             int below = (int) Math.floor(position);
             int above = Math.min(sorted.length - 1, below + 1);

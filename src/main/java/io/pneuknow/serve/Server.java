@@ -356,7 +356,10 @@ public final class Server implements AutoCloseable {
         }
     }
 
-    /** The JSON answer for an image: model, label, probabilities, guard warnings, the intended use. */
+    /**
+     * The JSON answer for an image: model, label, probabilities, guard warnings, whether any of them puts the
+     * image out of the model's scope (every warning but low confidence), the intended use.
+     */
     private Map<String, Object> answer(Context ctx, InputImage input, float[] p) {
         ModelCard card = pool.card();
         Map<String, Double> probabilities = new LinkedHashMap<>();
@@ -370,6 +373,7 @@ public final class Server implements AutoCloseable {
         body.put("label", card.labels().get(Predictor.argmax(p)));
         body.put("probabilities", probabilities);
         body.put("warnings", warnings);
+        body.put("outOfScope", warnings.stream().anyMatch(GuardWarning::outOfScope));
         body.put("image", Map.of("width", input.image().width(), "height", input.image().height(),
                 "format", input.header() == null ? "image" : "dicom"));
         body.put("intendedUse", card.intendedUse());

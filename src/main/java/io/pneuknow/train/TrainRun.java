@@ -99,7 +99,8 @@ public final class TrainRun {
         List<PreparedSample> test = prepare(parts.test(), dataset, preprocessor, policy);
         float[] classWeights = config.classWeights() ? classWeights(train, dataset.classes().size()) : null;
         // the input guard of predict and serve compares new images with these
-        inputStatistics = InputGuard.trainingStatistics(parts.train().stream().map(Sample::file).toList(), preprocessor);
+        inputStatistics = InputGuard.trainingStatistics(parts.train().stream().map(Sample::file).toList(),
+                parts.val().stream().map(Sample::file).toList(), preprocessor);
         log.printf(Locale.ROOT, "imbalance: %s sampling, %s%s loss%s; %s%s%n",
                 config.sampling(), config.classWeights() ? "class-weighted " : "", config.loss(),
                 config.lossGamma() > 0 ? " (gamma " + config.focalGamma() + ")" : "",

@@ -1,11 +1,20 @@
 'use strict';
-// The PneuKnow page: uploads an image to /v1/predict and /v1/explain, draws the probabilities as bars and
-// the Grad-CAM heat map over the image. Opened with ?selftest=URL it analyses that image and records in
-// #selftest whether the bars and the overlay were really drawn (read back from the DOM and the canvases);
-// with &selftestkey=KEY it first types KEY into the API-key form (shown when the service asked for a key).
+// The PneuKnow page: uploads an image to /v1/explain?format=json (one request: probabilities, warnings and
+// the Grad-CAM heat map of the same image), draws the probabilities as bars and the heat map over the
+// image. Should the heat map fail (server error, timeout), the probabilities come from /v1/predict for the
+// same upload and the heat map is shown as failed. Every result names its file, with a thumbnail and the
+// time; a new upload or a failure removes the previous result at once. An image the input guard calls out
+// of scope is shown as "Out of scope: reason" instead of a class. Opened with ?selftest=URL it analyses
+// that image and records in #selftest whether the bars and the overlay were really drawn (read back from
+// the DOM and the canvases); with &selftestkey=KEY it first types KEY into the API-key form (shown when
+// the service asked for a key).
 
 const $ = (id) => document.getElementById(id);
 const KEY = 'pneuknow.apiKey';
+/** The longest side, in CSS pixels, of the box the image and its heat map are drawn in. */
+const BOX = 400;
+/** Counts uploads; an answer that arrives after a newer upload started is dropped. */
+let generation = 0;
 
 /** The API key typed into the page (kept for this tab only), as a request header; none when no key was typed. */
 function authHeaders() {
@@ -13,15 +22,22 @@ function authHeaders() {
   return key ? { Authorization: 'Bearer ' + key } : {};
 }
 
-/** Fetches and parses a JSON answer; a 401 shows the key form. */
+/** Fetches and parses a JSON answer; a 401 shows the key form. Errors carry the HTTP status (none for network errors). */
 async function fetchJson(path, options) {
   const response = await fetch(path, { ...options, headers: authHeaders() });
-  const body = await response.json();
+  let body = null;
+  try {
+    body = await response.json();
+  } catch (e) {
+    body = null;
+  }
   if (response.status === 401) {
     $('keyform').hidden = false;
-    throw new Error('enter the API key above (' + body.message + ')');
+    throw Object.assign(new Error('enter the API key above (' + (body ? body.message : 'HTTP 401') + ')'), { status: 401 });
   }
-  if (!response.ok) throw new Error(body.message || 'HTTP ' + response.status);
+  if (!response.ok || body === null) {
+    throw Object.assign(new Error((body && body.message) || 'HTTP ' + response.status), { status: response.status });
+  }
   return body;
 }
 
@@ -30,11 +46,23 @@ function setStatus(text, isError) {
   $('status').className = isError ? 'error' : '';
 }
 
+const figure = (x) => (x === null || x === undefined ? 'not recorded' : Number(x).toFixed(3));
+
+/** The model card's validation figures of the kept epoch, or "not recorded" for bundles without them. */
+function validationText(v) {
+  if (!v) return 'Validation performance: not recorded in this model bundle.';
+  return 'Validation performance (kept epoch ' + (v.epoch + 1) + ' of ' + v.epochsTrained
+      + (v.selectedBy ? ', chosen by ' + v.selectedBy : '') + '): accuracy ' + figure(v.valAccuracy)
+      + ', balanced accuracy ' + figure(v.valBalancedAccuracy) + ', macro-F1 ' + figure(v.valMacroF1)
+      + ', loss ' + figure(v.valLoss) + '.';
+}
+
 async function loadModel() {
   const model = await fetchJson('/v1/model');
   $('keyform').hidden = true;
-  $('model').textContent = 'Model ' + model.id + ' (' + model.architecture + ', ' + model.method + '), classes: '
-      + model.labels.join(', ');
+  $('model').textContent = 'Model ' + model.id + ' (' + model.architecture + ', ' + model.method + ', '
+      + model.inputSize + ' px), classes: ' + model.labels.join(', ');
+  $('validation').textContent = validationText(model.validation);
   $('notice').querySelector('strong').textContent = model.intendedUse;
   $('population').textContent = ' Trained on: ' + model.population + '. Images from other populations '
       + '(children, lateral views, other devices) may be predicted badly.';
@@ -58,6 +86,7 @@ function drawBars(probabilities) {
     row.dataset.label = label;
     row.dataset.p = String(p);
     const name = document.createElement('span');
+    name.className = 'name';
     name.textContent = label;
     const track = document.createElement('div');
     track.className = 'track';
@@ -73,24 +102,60 @@ function drawBars(probabilities) {
   }
 }
 
-function showWarnings(warnings) {
-  const list = $('warnings');
-  list.replaceChildren();
-  for (const w of warnings) {
+/** The verdict: "Out of scope: reasons" when the guard says so (probabilities greyed), else the class in bold. */
+function showVerdict(prediction) {
+  const verdict = $('verdict');
+  verdict.replaceChildren();
+  const outOfScope = prediction.warnings.filter((w) => w.outOfScope);
+  const soft = prediction.warnings.filter((w) => !w.outOfScope);
+  if (outOfScope.length) {
+    verdict.className = 'out';
+    verdict.textContent = 'Out of scope: ' + outOfScope.map((w) => w.message.split(/[;:]/)[0]).join('; ') + '.';
+    $('chart').classList.add('deemphasised');
+  } else {
+    verdict.className = '';
+    const label = document.createElement('span');
+    label.className = 'label';
+    label.textContent = prediction.label;
+    verdict.append('Most likely: ', label, ' (' + (100 * prediction.probabilities[prediction.label]).toFixed(1) + ' %)');
+    $('chart').classList.remove('deemphasised');
+  }
+  $('notice-soft').textContent = soft.map((w) => 'Note: ' + w.message + '.').join(' ');
+  $('notice-soft').hidden = soft.length === 0;
+  const details = $('warnings');
+  details.replaceChildren();
+  for (const w of outOfScope) {
     const item = document.createElement('li');
-    item.textContent = 'Caution: ' + w.message;
-    list.append(item);
+    item.textContent = w.message;
+    details.append(item);
+  }
+  details.hidden = outOfScope.length === 0;
+}
+
+/** Loads a data URL (or object URL) as an image element. */
+async function loadImage(url) {
+  const img = new Image();
+  img.src = url;
+  await img.decode();
+  return img;
+}
+
+/** Sizes both canvases to fit the box, keeping the image's aspect ratio. */
+function fit(width, height) {
+  const scale = Math.min(BOX / width, BOX / height);
+  for (const id of ['image', 'heat']) {
+    $(id).style.width = (width * scale).toFixed(2) + 'px';
+    $(id).style.height = (height * scale).toFixed(2) + 'px';
   }
 }
 
 async function drawImage(dataUrl) {
-  const img = new Image();
-  img.src = dataUrl;
-  await img.decode();
+  const img = await loadImage(dataUrl);
   const canvas = $('image');
   canvas.width = img.naturalWidth;
   canvas.height = img.naturalHeight;
   canvas.getContext('2d').drawImage(img, 0, 0);
+  fit(img.naturalWidth, img.naturalHeight);
 }
 
 /** The jet colour map, as [r, g, b] in 0-255, for v in [0, 1]. */
@@ -99,11 +164,24 @@ function jet(v) {
   return [c(1.5 - Math.abs(4 * v - 3)), c(1.5 - Math.abs(4 * v - 2)), c(1.5 - Math.abs(4 * v - 1))];
 }
 
+/** The legend: the jet map from 0 (left, low) to 1 (right, high). */
+function drawLegend() {
+  const canvas = $('legendbar');
+  const ctx = canvas.getContext('2d');
+  const out = ctx.createImageData(canvas.width, canvas.height);
+  for (let x = 0; x < canvas.width; x++) {
+    const [r, g, b] = jet(x / (canvas.width - 1));
+    for (let y = 0; y < canvas.height; y++) {
+      const i = 4 * (y * canvas.width + x);
+      out.data[i] = r; out.data[i + 1] = g; out.data[i + 2] = b; out.data[i + 3] = 255;
+    }
+  }
+  ctx.putImageData(out, 0, 0);
+}
+
 /** Loads a data URL into a canvas of its own size and returns that canvas's pixels. */
 async function pixelsOf(dataUrl) {
-  const img = new Image();
-  img.src = dataUrl;
-  await img.decode();
+  const img = await loadImage(dataUrl);
   const canvas = document.createElement('canvas');
   canvas.width = img.naturalWidth;
   canvas.height = img.naturalHeight;
@@ -130,29 +208,97 @@ async function drawHeat(heatPreview) {
   ctx.putImageData(out, 0, 0);
 }
 
+/** Removes every trace of the previous result (called when an upload starts and when it fails). */
+function clearResult() {
+  $('result').hidden = true;
+  for (const id of ['bars', 'verdict', 'warnings', 'resultname', 'resultmeta', 'heatclass', 'heatfailed', 'notice-soft']) {
+    $(id).replaceChildren();
+  }
+  $('thumb').removeAttribute('src');
+  for (const id of ['image', 'heat']) {
+    $(id).width = 0;
+    $(id).height = 0;
+  }
+  delete $('bars').dataset.request;
+  delete $('viewer').dataset.request;
+}
+
+/** Browsers can show PNG and JPEG files themselves; DICOM needs the server's preview. */
+function browserImage(blob) {
+  return blob.type === 'image/png' || blob.type === 'image/jpeg';
+}
+
+/**
+ * Analyses one upload: one explain request for probabilities and heat map; should it fail for a reason
+ * other than the image (5xx, timeout, network), the probabilities come from /v1/predict and the heat map is
+ * shown as failed. Returns null when a newer upload superseded this one.
+ */
 async function analyse(blob, name) {
-  setStatus('Analysing ' + (name || 'the image') + '…');
-  $('results').hidden = true;
-  $('warnings').replaceChildren();
-  const prediction = await post('/v1/predict', blob, name);
-  $('results').hidden = false;
+  const token = ++generation;
+  const shown = name || 'the image';
+  clearResult();
+  setStatus('Analysing ' + shown + '…');
+  let explained = null;
+  let prediction;
+  let heatError = null;
+  try {
+    explained = await post('/v1/explain?format=json', blob, name);
+    prediction = explained;
+  } catch (e) {
+    if (token !== generation) return null;
+    if (e.status !== undefined && e.status < 500) throw e; // the image itself (or the key): no result
+    heatError = e;
+    prediction = await post('/v1/predict', blob, name);
+  }
+  if (token !== generation) return null;
+  $('result').hidden = false;
+  $('resultname').textContent = shown;
+  $('resultmeta').textContent = 'Analysed at ' + new Date().toLocaleTimeString() + ' · ' + prediction.image.width
+      + '×' + prediction.image.height + ' px' + (prediction.image.format === 'dicom' ? ' · DICOM' : '')
+      + ' · request ' + prediction.requestId;
+  $('thumb').src = browserImage(blob) ? URL.createObjectURL(blob) : explained ? explained.preview : '';
+  $('thumb').hidden = !$('thumb').getAttribute('src');
+  $('thumb').alt = 'thumbnail of ' + shown;
   drawBars(prediction.probabilities);
-  showWarnings(prediction.warnings);
-  setStatus('Predicted: ' + prediction.label + ' (request ' + prediction.requestId + '). Computing the heat map…');
-  const explained = await post('/v1/explain?format=json', blob, name);
-  await drawImage(explained.preview);
-  await drawHeat(explained.heatPreview);
-  $('heatclass').textContent = 'for ' + explained.heatClass;
-  setStatus('Predicted: ' + prediction.label + ' (request ' + prediction.requestId + ').');
+  $('bars').dataset.request = prediction.requestId;
+  showVerdict(prediction);
+  if (explained) {
+    await drawImage(explained.preview);
+    await drawHeat(explained.heatPreview);
+    if (token !== generation) return null;
+    $('viewer').dataset.request = explained.requestId;
+    $('heatclass').textContent = 'for ' + explained.heatClass;
+    $('heatok').hidden = false;
+    $('heatfailed').hidden = true;
+  } else {
+    $('heatok').hidden = true;
+    $('heatfailed').hidden = false;
+    $('heatfailed').textContent = 'Heat map failed for ' + shown + ': ' + heatError.message
+        + '. The probabilities are from the same image.';
+  }
+  setStatus('Analysed ' + shown + '.');
   return { prediction, explained };
 }
 
 function analyseFile(file) {
-  analyse(file, file.name).catch((e) => setStatus('Could not analyse the image: ' + e.message, true));
+  const shown = file.name || 'the image';
+  analyse(file, file.name).catch((e) => {
+    clearResult();
+    setStatus('Could not analyse ' + shown + ': ' + e.message, true);
+  });
 }
 
 function wire() {
-  $('file').addEventListener('change', (e) => { if (e.target.files.length) analyseFile(e.target.files[0]); });
+  $('file').addEventListener('change', (e) => {
+    if (e.target.files.length) analyseFile(e.target.files[0]);
+    e.target.value = ''; // choosing the same file again analyses it again
+  });
+  $('file').addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') {
+      e.preventDefault();
+      $('file').click();
+    }
+  });
   const drop = $('drop');
   drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
   drop.addEventListener('dragleave', () => drop.classList.remove('over'));
@@ -247,6 +393,7 @@ async function selfTest(url, key) {
 
 let modelLoaded = null;
 wire();
+drawLegend();
 const query = new URLSearchParams(location.search);
 modelLoaded = loadModel().catch((e) => setStatus('Could not load the model card: ' + e.message, true));
 modelLoaded.then(() => { if (query.get('selftest')) return selfTest(query.get('selftest'), query.get('selftestkey')); });
