@@ -80,7 +80,8 @@ final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--batch-size", description = "Images per step (default 64 contrastive, 16 supervised).")
     Integer batchSize;
 
-    @Option(names = "--lr", description = "Adam learning rate (default 1e-3 contrastive, 1e-4 supervised).")
+    @FormerName(value = "--lr", since = "0.2.0")
+    @Option(names = "--learning-rate", description = "Adam learning rate (default 1e-3 contrastive, 1e-4 supervised).")
     Float learningRate;
 
     @Option(names = "--temperature", description = "Contrastive: NT-Xent temperature (default 0.2).")

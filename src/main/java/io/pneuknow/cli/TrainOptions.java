@@ -29,7 +29,8 @@ final class TrainOptions {
     Float alpha0;
     @Option(names = "--kd-epochs", description = "E_kd, epochs over which alpha decays to 0 (default 40).")
     Integer kdEpochs;
-    @Option(names = "--lr", description = "Adam learning rate (default 1e-4).")
+    @FormerName(value = "--lr", since = "0.2.0")
+    @Option(names = "--learning-rate", description = "Adam learning rate (default 1e-4).")
     Float learningRate;
     @Option(names = "--per-batch-schedule", arity = "0..1", description = "Step the cosine schedule per batch, as the reference did.")
     Boolean perBatchSchedule;
@@ -70,7 +71,8 @@ final class TrainOptions {
     String pretrained;
     @Option(names = "--freeze-backbone-epochs", description = "For this many first epochs of every stage train the head only: backbone weights and BatchNorm statistics stay as loaded (default 0).")
     Integer freezeBackboneEpochs;
-    @Option(names = "--backbone-lr", description = "Learning rate of the backbone, on the same schedule as --lr (the head's); default the same as --lr.")
+    @FormerName(value = "--backbone-lr", since = "0.2.0")
+    @Option(names = "--backbone-learning-rate", description = "Learning rate of the backbone, on the same schedule as --learning-rate (the head's); default the same as --learning-rate.")
     Double backboneLearningRate;
     @Option(names = "--allow-no-validation", arity = "0..1", description = "Train even when the split leaves no validation images: every stage then keeps its last epoch (without it such a run is refused).")
     Boolean allowNoValidation;

@@ -67,7 +67,7 @@ class CliTest {
         Path out = dir.resolve("hkd");
         Result r = cli(concat(concat(new String[] {"train"}, dataArgs()), "--split-column", "split", "--method", "hkd",
                 "--architecture", "tiny_cnn", "--input-size", "64", "--epochs", "2", "--teacher-epochs", "1", "--kd-epochs", "2",
-                "--batch-size", "8", "--lr", "1e-3", "--threads", "2", "--out", out.toString()));
+                "--batch-size", "8", "--learning-rate", "1e-3", "--threads", "2", "--out", out.toString()));
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("hkd: test accuracy").contains("teacher (oracle");
         for (String f : List.of("model.json", "model.params", "config.json", "split.csv", "history-teacher.csv",

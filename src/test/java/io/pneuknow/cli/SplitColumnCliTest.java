@@ -22,7 +22,7 @@ class SplitColumnCliTest {
         StringWriter err = new StringWriter();
 
         int code = Main.run(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true), "train", "--data",
-                data.toString(), "--split-column", "split", "--arch", "tiny_cnn", "--size", "64", "--epochs", "1",
+                data.toString(), "--split-column", "split", "--architecture", "tiny_cnn", "--input-size", "64", "--epochs", "1",
                 "--out", dir.resolve("run").toString());
 
         assertThat(code).isEqualTo(1);

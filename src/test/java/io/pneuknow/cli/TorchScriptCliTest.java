@@ -41,7 +41,7 @@ class TorchScriptCliTest {
     static String[] train(Path backbone, Path out, String... more) {
         String[] args = {"train", "--data", data.toString(), "--regions", "regions.csv", "--region-type", "lesion",
             "--split-column", "split", "--architecture", "torchscript", "--pretrained", backbone.toString(), "--input-size", "64",
-            "--epochs", "1", "--batch-size", "8", "--lr", "1e-2", "--threads", "2", "--out", out.toString()};
+            "--epochs", "1", "--batch-size", "8", "--learning-rate", "1e-2", "--threads", "2", "--out", out.toString()};
         return concat(args, more);
     }
 

@@ -17,7 +17,7 @@ public record TinyModel(Path data, Path model) {
         StringWriter err = new StringWriter();
         int code = Main.run(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true), "train", "--data",
                 data.toString(), "--split-column", "split", "--method", "baseline", "--architecture", "tiny_cnn", "--input-size", "64",
-                "--epochs", "2", "--batch-size", "8", "--lr", "1e-3", "--threads", "2", "--out", model.toString());
+                "--epochs", "2", "--batch-size", "8", "--learning-rate", "1e-3", "--threads", "2", "--out", model.toString());
         assertThat(code).as(err.toString()).isZero();
         return new TinyModel(data, model);
     }

@@ -32,7 +32,7 @@ class ImbalanceFlagsTest {
         List<String> args = new ArrayList<>(List.of("train", "--data", data.toString(), "--regions", "regions.csv",
                 "--region-type", "lesion", "--split-column", "split", "--method", "hkd", "--architecture", "tiny_cnn",
                 "--input-size", "64", "--epochs", "6", "--teacher-epochs", "2", "--kd-epochs", "2", "--batch-size", "8",
-                "--lr", "1e-3", "--threads", "2"));
+                "--learning-rate", "1e-3", "--threads", "2"));
         args.addAll(List.of(more));
         return args;
     }

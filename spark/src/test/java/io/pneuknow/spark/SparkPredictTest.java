@@ -32,7 +32,7 @@ class SparkPredictTest {
         StringWriter err = new StringWriter();
         int code = Main.run(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true), "train", "--data",
                 trainData.toString(), "--split-column", "split", "--method", "baseline", "--architecture", "tiny_cnn", "--input-size", "64",
-                "--epochs", "1", "--batch-size", "8", "--lr", "1e-3", "--threads", "2", "--out", model.toString());
+                "--epochs", "1", "--batch-size", "8", "--learning-rate", "1e-3", "--threads", "2", "--out", model.toString());
         assertThat(code).as(err.toString()).isZero();
 
         // 300 other images, listed with relative paths, and two that cannot be read
