@@ -114,6 +114,12 @@ final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        String named = Split.partName(part);
+        if (named == null || !List.of(Split.TRAIN, Split.VAL, Split.TEST).contains(named)) {
+            throw new BadInputException("--part '" + part + "' names no part of a split; use train, val or test ("
+                    + Split.SPELLINGS.replace(", or fold numbers 0, 1, ...", "") + ")");
+        }
+        part = named;
         EngineThreads.set(threads);
         ModelCard card = ModelBundle.readCard(model);
         DataSpec dataSpec = dataSpec(card);

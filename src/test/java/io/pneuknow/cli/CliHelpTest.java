@@ -175,6 +175,14 @@ class CliHelpTest {
     }
 
     @Test
+    void evaluateRefusesAPartThatNamesNoPartBeforeReadingTheModel() {
+        Result bogus = cli("evaluate", "--model", "/nonexistent/model", "--part", "holdouts");
+        assertThat(bogus.code()).isEqualTo(1);
+        assertThat(bogus.err().strip()).isEqualTo("error: --part 'holdouts' names no part of a split; use train, val or test"
+                + " (train/training, val/valid/validation/dev, test/holdout)");
+    }
+
+    @Test
     void theVersionIsThePomsVersion() throws IOException {
         for (Path pom : List.of(Path.of("pom.xml"), Path.of("spark/pom.xml"))) {
             Matcher version = Pattern.compile("<artifactId>pneuknow(-spark)?</artifactId>\\s*<version>([^<]+)</version>")
