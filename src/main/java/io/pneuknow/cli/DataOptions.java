@@ -48,8 +48,8 @@ final class DataOptions {
     @Option(names = "--region-label", split = ",", description = "Keep only regions with these labels.")
     List<String> regionLabels;
 
-    @Option(names = "--guidance-region-type", split = ",", description = {"Region types (e.g. anatomy,anatomy_box: the lungs) the HKD",
-            "teacher may use for images without expert regions; never scored as the expert's regions."})
+    @Option(names = "--guidance-region-type", split = ",", description = "Region types (e.g. anatomy,anatomy_box: the lungs) the HKD teacher may use for images "
+            + "without expert regions; never scored as the expert's regions.")
     List<String> guidanceRegionTypes;
 
     /** The data spec these options describe, on top of {@code base} (from a config file) when given. */

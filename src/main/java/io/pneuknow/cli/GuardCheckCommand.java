@@ -36,11 +36,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "guard-check", sortOptions = false, description = {
-        "Measures the input guard of a model: the share of held-out images of its own population (a part of",
-        "its split, by default test) the guard calls out of scope (false warnings), the share of a generated",
-        "out-of-scope set it flags (tiny, colour, text, MR-like, inverted images; laterals by DICOM header),",
-        "and, with --other-where, the share of another named set (e.g. paediatric films). Each rate with its",
-        "Wilson 95%% interval, without and with the low-confidence notice counted."})
+        "Measure a model's input guard: false warnings on held-out images, flags on out-of-scope images.",
+        "The share of held-out images of the model's own population (a part of its split, by default test) "
+                + "the guard calls out of scope (false warnings), the share of a generated out-of-scope set it flags "
+                + "(tiny, colour, text, MR-like, inverted images; laterals by DICOM header), and, with --other-where, "
+                + "the share of another named set (e.g. paediatric films). Each rate with its Wilson 95%% interval, "
+                + "without and with the low-confidence notice counted."})
 public final class GuardCheckCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
