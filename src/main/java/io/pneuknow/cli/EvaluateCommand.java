@@ -421,12 +421,18 @@ final class EvaluateCommand implements Callable<Integer> {
     }
 
     private static void printSummary(PrintWriter w, MetricIntervals metrics, Localisation loc, Path outDir) {
-        for (String name : List.of("accuracy", "balanced_accuracy", "macro_f1", "cohen_kappa", "macro_auc")) {
+        Map<String, String> shown = new LinkedHashMap<>();
+        shown.put("accuracy", "accuracy");
+        shown.put("balanced_accuracy", "balanced accuracy");
+        shown.put("macro_f1", "macro F1");
+        shown.put("cohen_kappa", "Cohen's kappa");
+        shown.put("macro_auc", "macro AUC");
+        shown.forEach((name, label) -> {
             Interval i = metrics.get(name);
-            w.printf(Locale.ROOT, "%-17s %.3f  (95%% CI %.3f-%.3f)%n", name, i.estimate(), i.lower(), i.upper());
-        }
+            w.printf(Locale.ROOT, "%-17s %6.3f  (95%% CI %.3f to %.3f)%n", label, i.estimate(), i.lower(), i.upper());
+        });
         if (loc.annotatedImages() > 0) {
-            w.printf(Locale.ROOT, "heat inside expert regions (energy pointing game) %.3f (95%% CI %.3f-%.3f) on %d annotated images%n",
+            w.printf(Locale.ROOT, "heat inside expert regions (energy pointing game) %.3f (95%% CI %.3f to %.3f) on %d annotated images%n",
                     loc.energy().estimate(), loc.energy().lower(), loc.energy().upper(), loc.annotatedImages());
         }
         w.println("report: " + outDir.resolve("report.html"));

@@ -83,6 +83,9 @@ class ReadmeQuickStartTest {
         assertThat(report.get("images").asLong()).isEqualTo(test);
         assertThat(Files.readAllLines(evaluation.resolve("predictions.csv"))).hasSize(1 + (int) test);
         assertThat(evaluation.resolve("report.html")).isNotEmptyFile();
+        // the console summary in words, each interval written "a to b" (a hyphen misreads negative bounds)
+        assertThat(evaluate.out()).containsPattern("(?m)^balanced accuracy +\\d\\.\\d{3}  \\(95% CI -?\\d\\.\\d{3} to -?\\d\\.\\d{3}\\)$")
+                .contains("Cohen's kappa").doesNotContain("balanced_accuracy");
 
         Path predictions = dir.resolve("preds");
         Result predict = cli("predict", "--model", model.toString(), "--out", predictions.toString(), "--threads", "2",
