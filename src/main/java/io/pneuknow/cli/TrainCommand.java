@@ -78,7 +78,7 @@ final class TrainCommand implements Callable<Integer> {
                 run.train().inputSize());
         out.flush();
         String fingerprint = Fingerprint.of(dataset);
-        TrainRun.Provenance provenance = new TrainRun.Provenance(resolved, fingerprint, population(dataset, run),
+        TrainRun.Provenance provenance = new TrainRun.Provenance(resolved, fingerprint, dataset.population(run.data()),
                 "pneuknow " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
         TrainRun.Outcome outcome = new TrainRun(run.train(), new PrintStream(System.err, true))
                 .run(dataset, parts, provenance, this.out, resume);
@@ -119,22 +119,5 @@ final class TrainCommand implements Callable<Integer> {
         return new RunConfig(dataOptions.toSpec(base == null ? null : base.data()),
                 splitOptions.toSpec(base == null ? null : base.split()),
                 trainOptions.apply(base == null ? TrainConfig.defaults() : base.train()).validated());
-    }
-
-    private static String population(Dataset dataset, RunConfig run) {
-        StringBuilder s = new StringBuilder();
-        s.append(dataset.samples().size()).append(" images of ")
-                .append(dataset.samples().stream().map(Sample::patientId).distinct().count()).append(" patients from ")
-                .append(run.data().labelsFile());
-        if (!run.data().rowFilter().isEmpty()) {
-            s.append(" where ").append(run.data().rowFilter());
-        }
-        s.append("; classes ").append(dataset.classes());
-        List<String> sources = dataset.samples().stream().map(x -> x.attributes().get("source"))
-                .filter(v -> v != null && !v.isBlank()).distinct().sorted().toList();
-        if (!sources.isEmpty()) {
-            s.append("; sources ").append(sources);
-        }
-        return s.toString();
     }
 }

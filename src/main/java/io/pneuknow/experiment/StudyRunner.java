@@ -283,7 +283,7 @@ public final class StudyRunner {
         Path dir = cell.dir(study);
         TrainRun.Provenance provenance = new TrainRun.Provenance(Json.MAPPER.valueToTree(Map.of("study", config.name() == null
                 ? "" : config.name(), "cell", cell.label(), "train", train, "data", config.data())), fingerprint,
-                "study " + config.name() + ", " + dataset.samples().size() + " images", "pneuknow experiment");
+                "study " + config.name() + ": " + dataset.population(config.data()), "pneuknow experiment");
         // resume=true continues an interrupted cell from its checkpoints, and starts afresh when there are none
         TrainRun.Outcome outcome = new TrainRun(train, log).run(dataset, parts, provenance, dir, true);
         List<Prediction> predictions = predict(dir, test);
