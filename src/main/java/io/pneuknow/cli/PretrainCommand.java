@@ -157,7 +157,7 @@ final class PretrainCommand implements Callable<Integer> {
             } else {
                 DataSpec dataSpec = dataOptions.toSpec(null);
                 dataset = DatasetLoader.load(dataSpec);
-                source = PretrainImages.of(dataset, dataset.samples(), describe(dataset, dataSpec));
+                source = PretrainImages.of(dataset, dataset.samples(), dataset.population(dataSpec));
                 dataFingerprint = Fingerprint.of(dataset);
             }
             stdout.printf("pretraining on %s%n", source.description());
@@ -200,29 +200,12 @@ final class PretrainCommand implements Callable<Integer> {
                 false, batchSize == null ? 16 : batchSize, classWeights, augment, d.roiShape(), d.roiMargin(),
                 d.noFindingClass(), d.unannotated(), seed, threads, loaderThreads, null, null).validated();
         String fingerprint = Fingerprint.of(dataset);
-        String description = describe(dataset, dataSpec);
+        String description = dataset.population(dataSpec);
         TrainRun.Provenance provenance = new TrainRun.Provenance(Json.MAPPER.valueToTree(config), fingerprint,
                 description, command);
         stdout.printf("supervised transfer: train %d, val %d, test %d images of %s%n", parts.train().size(),
                 parts.val().size(), parts.test().size(), description);
         stdout.flush();
         return SupervisedTransfer.run(config, dataset, parts, provenance, description, out, resume, log);
-    }
-
-    private static String describe(Dataset dataset, DataSpec spec) {
-        StringBuilder s = new StringBuilder();
-        s.append(dataset.samples().size()).append(" images of ")
-                .append(dataset.samples().stream().map(Sample::patientId).distinct().count()).append(" patients from ")
-                .append(spec.labelsFile());
-        if (!spec.rowFilter().isEmpty()) {
-            s.append(" where ").append(spec.rowFilter());
-        }
-        s.append("; classes ").append(dataset.classes());
-        List<String> sources = dataset.samples().stream().map(x -> x.attributes().get("source"))
-                .filter(v -> v != null && !v.isBlank()).distinct().sorted().toList();
-        if (!sources.isEmpty()) {
-            s.append("; sources ").append(sources);
-        }
-        return s.toString();
     }
 }

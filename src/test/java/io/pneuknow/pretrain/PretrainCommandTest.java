@@ -46,7 +46,7 @@ class PretrainCommandTest {
                 "--input-size", "64", "--epochs", "2", "--batch-size", "15", "--threads", "2", "--knn-probe",
                 "--out", contrastive.toString());
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(r.out()).contains("pretraining on 30 images of").contains("where {split=train}")
+        assertThat(r.out()).contains("pretraining on 30 images of").contains("where split = train")
                 .contains("contrastive backbone (tiny_cnn, 1 ch, 64 px");
         BackboneCard card = BackboneFile.readCard(contrastive);
         assertThat(card.images()).isEqualTo(30);
