@@ -1,7 +1,10 @@
 package io.pneuknow.cli;
 
 import io.pneuknow.BadInputException;
+import io.pneuknow.Json;
 import io.pneuknow.data.DataSpec;
+import io.pneuknow.model.ModelCard;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -102,6 +105,25 @@ final class DataOptions {
             spec = spec.withGuidanceRegionTypes(guidanceRegionTypes.toArray(String[]::new));
         }
         return spec;
+    }
+
+    /**
+     * The data set to score a saved model on: these options when --data is given, else the data settings
+     * recorded in the model's model.json.
+     */
+    DataSpec toSpec(Path model, ModelCard card) {
+        if (data != null) {
+            return toSpec(null);
+        }
+        if (card.configuration() == null || card.configuration().get("data") == null) {
+            throw new BadInputException(model + "/model.json records no data set; pass --data DIR and the data options");
+        }
+        try {
+            return Json.MAPPER.treeToValue(card.configuration(), RunConfig.class).data();
+        } catch (IOException e) {
+            throw new BadInputException(model + "/model.json: cannot read its data settings (" + e.getMessage()
+                    + "); pass --data DIR and the data options");
+        }
     }
 
     private static String or(String value, String fallback) {

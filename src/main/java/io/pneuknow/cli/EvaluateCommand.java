@@ -122,7 +122,7 @@ final class EvaluateCommand implements Callable<Integer> {
         part = named;
         EngineThreads.set(threads);
         ModelCard card = ModelBundle.readCard(model);
-        DataSpec dataSpec = dataSpec(card);
+        DataSpec dataSpec = dataOptions.toSpec(model, card);
         Dataset dataset = DatasetLoader.load(dataSpec);
         Split split = SplitCsv.read(splitFile != null ? splitFile : model.resolve("split.csv"), dataset);
         if (!split.parts().contains(Split.TRAIN)) {
@@ -294,21 +294,6 @@ final class EvaluateCommand implements Callable<Integer> {
             counts[s.classIndex()]++;
         }
         return PriorShift.frequencies(counts);
-    }
-
-    private DataSpec dataSpec(ModelCard card) {
-        if (dataOptions.data != null) {
-            return dataOptions.toSpec(null);
-        }
-        if (card.configuration() == null || card.configuration().get("data") == null) {
-            throw new BadInputException(model + "/model.json records no data set; pass --data DIR and the data options");
-        }
-        try {
-            return Json.MAPPER.treeToValue(card.configuration(), RunConfig.class).data();
-        } catch (IOException e) {
-            throw new BadInputException(model + "/model.json: cannot read its data settings (" + e.getMessage()
-                    + "); pass --data DIR and the data options");
-        }
     }
 
     private List<String> subgroupColumns(Dataset dataset) {

@@ -81,7 +81,7 @@ public final class GuardCheckCommand implements Callable<Integer> {
             throw new BadInputException(model + "/model.json records no input statistics; the guard can only check "
                     + "headers, size and confidence. Train the model again to measure its guard");
         }
-        DataSpec dataSpec = dataSpec(card);
+        DataSpec dataSpec = dataOptions.toSpec(model, card);
         Dataset dataset = DatasetLoader.load(dataSpec);
         Split split = SplitCsv.read(model.resolve("split.csv"), dataset);
         List<Sample> heldOut = split.samples(dataset, part);
@@ -172,20 +172,5 @@ public final class GuardCheckCommand implements Callable<Integer> {
             }
         }
         return GuardRate.of(set, warnings);
-    }
-
-    private DataSpec dataSpec(ModelCard card) {
-        if (dataOptions.data != null) {
-            return dataOptions.toSpec(null);
-        }
-        if (card.configuration() == null || card.configuration().get("data") == null) {
-            throw new BadInputException(model + "/model.json records no data set; pass --data DIR and the data options");
-        }
-        try {
-            return Json.MAPPER.treeToValue(card.configuration(), RunConfig.class).data();
-        } catch (IOException e) {
-            throw new BadInputException(model + "/model.json: cannot read its data settings (" + e.getMessage()
-                    + "); pass --data DIR and the data options");
-        }
     }
 }
