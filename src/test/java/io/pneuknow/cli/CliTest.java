@@ -102,7 +102,7 @@ class CliTest {
         Result e = cli("evaluate", "--model", out.toString(), "--replicates", "200", "--calibrate", "--out",
                 evaluation.toString());
         assertThat(e.code()).as(e.err()).isZero();
-        assertThat(e.out()).contains("balanced_accuracy").contains("report: ");
+        assertThat(e.out()).contains("balanced accuracy").contains("report: ");
         JsonNode report = Json.MAPPER.readTree(evaluation.resolve("evaluation.json").toFile());
         assertThat(report.get("part").asText()).isEqualTo("test");
         assertThat(report.get("images").asInt()).isEqualTo(12);
