@@ -50,7 +50,8 @@ record StudyEstimate(double seconds, List<String> basis) {
             return new StudyEstimate(Double.NaN, List.of("no finished cell yet"));
         }
         double total = 0;
-        Map<String, String> basis = new LinkedHashMap<>();
+        // what each architecture and method's estimate rests on; methods with the same basis are listed together
+        Map<String, String> reasons = new LinkedHashMap<>();
         for (StudyRunner.Cell cell : left) {
             String name = cell.method().name();
             String key = cell.architecture() + " " + name;
@@ -58,7 +59,7 @@ record StudyEstimate(double seconds, List<String> basis) {
                     .filter(r -> r.architecture().equals(cell.architecture()) && r.method().equals(name)).toList();
             if (!same.isEmpty()) {
                 total += same.stream().mapToDouble(CellResult::seconds).average().orElseThrow();
-                basis.putIfAbsent(key, key + ": mean of " + count(same.size()));
+                reasons.putIfAbsent(key, "the mean of its own finished cells");
                 continue;
             }
             List<CellResult> sameArchitecture = finished.stream()
@@ -67,16 +68,19 @@ record StudyEstimate(double seconds, List<String> basis) {
             double seconds = from.stream().mapToDouble(CellResult::seconds).sum();
             double done = from.stream().mapToDouble(r -> work.applyAsDouble(StudyMethod.parse(r.method()))).sum();
             total += seconds / done * work.applyAsDouble(cell.method());
-            String why = sameArchitecture.isEmpty() ? "no finished " + cell.architecture() + " cell yet" + ", so rough:"
-                    : "no finished " + name + " cell yet,";
-            basis.putIfAbsent(key, key + ": " + why + " scaled by stage epochs and input size from " + count(from.size())
-                    + (cell.method().method().equals("hkd")
-                    ? " (teacher epochs + student epochs with the teacher's forward pass)" : ""));
+            reasons.putIfAbsent(key, "scaled by stage epochs and input size from "
+                    + (sameArchitecture.isEmpty() ? count(from.size()) + " of other architectures (rough)"
+                    : count(from.size()).replace("finished", "finished " + cell.architecture())));
         }
-        return new StudyEstimate(total, new ArrayList<>(basis.values()));
+        Map<String, List<String>> byReason = new LinkedHashMap<>();
+        reasons.forEach((key, reason) -> byReason.computeIfAbsent(reason, r -> new ArrayList<>()).add(key));
+        List<String> basis = new ArrayList<>();
+        byReason.forEach((reason, keys) -> basis.add(String.join(", ", keys) + ": "
+                + (keys.size() > 1 ? reason.replace("its own", "their own") : reason)));
+        return new StudyEstimate(total, basis);
     }
 
-    /** "12 min (baseline: ...; hkd: ...)", or "? min (no finished cell yet)". */
+    /** "12 min (tiny_cnn baseline, tiny_cnn hkd: the mean of their own finished cells; ...)", or "? min (no finished cell yet)". */
     String text() {
         String time = Double.isNaN(seconds) ? "?" : Long.toString(Math.round(seconds / 60));
         return time + " min (" + String.join("; ", basis) + ")";

@@ -22,8 +22,8 @@ class StudyEstimateTest {
 
         // 2 s per baseline epoch, 100 baseline-epoch equivalents: 200 s, not the baseline's 120 s
         assertThat(estimate.seconds()).isCloseTo(200, within(1e-9));
-        assertThat(estimate.text()).startsWith("3 min").contains("tiny_cnn hkd: no finished hkd cell yet",
-                "scaled by stage epochs and input size from 2 finished cells", "teacher");
+        assertThat(estimate.text()).isEqualTo(
+                "3 min (tiny_cnn hkd: scaled by stage epochs and input size from 2 finished tiny_cnn cells)");
     }
 
     @Test
@@ -38,9 +38,9 @@ class StudyEstimateTest {
         // 120 + 210 measured; the other two scaled: 450 s over 60 + 60 + 100 equivalents, times 100
         double scaled = 450.0 / 220 * 100;
         assertThat(estimate.seconds()).isCloseTo(120 + 210 + 2 * scaled, within(1e-9));
-        assertThat(estimate.text()).startsWith("12 min").contains("tiny_cnn baseline: mean of 2 finished cells",
-                "tiny_cnn hkd: mean of 1 finished cell", "tiny_cnn hkd-raw-teacher: no finished hkd-raw-teacher cell yet",
-                "resnet18 hkd: no finished resnet18 cell yet");
+        assertThat(estimate.text()).isEqualTo("12 min (tiny_cnn baseline, tiny_cnn hkd: the mean of their own finished cells; "
+                + "tiny_cnn hkd-raw-teacher: scaled by stage epochs and input size from 3 finished tiny_cnn cells; "
+                + "resnet18 hkd: scaled by stage epochs and input size from 3 finished cells of other architectures (rough))");
     }
 
     @Test
@@ -54,7 +54,7 @@ class StudyEstimateTest {
                 List.of(cell("tiny_cnn", "baseline", 120)), work);
 
         assertThat(estimate.seconds()).isCloseTo(120 * (224.0 * 224) / (128 * 128), within(1e-9));
-        assertThat(estimate.text()).contains("tiny_cnn baseline+px224: no finished baseline+px224 cell yet");
+        assertThat(estimate.text()).contains("tiny_cnn baseline+px224: scaled by stage epochs and input size from 1 finished tiny_cnn cell)");
     }
 
     @Test
