@@ -6,7 +6,7 @@ import io.pneuknow.data.Dataset;
 import io.pneuknow.data.DatasetLoader;
 import io.pneuknow.data.DatasetSummary;
 import io.pneuknow.data.Fingerprint;
-import io.pneuknow.data.ImageFiles;
+import io.pneuknow.image.ImageFiles;
 import io.pneuknow.data.Sample;
 import io.pneuknow.data.Split;
 import io.pneuknow.data.SplitSpec;

@@ -5,7 +5,7 @@ import io.pneuknow.Json;
 import io.pneuknow.data.DataSpec;
 import io.pneuknow.data.Dataset;
 import io.pneuknow.data.DatasetLoader;
-import io.pneuknow.data.GreyImage;
+import io.pneuknow.image.GreyImage;
 import io.pneuknow.data.Sample;
 import io.pneuknow.data.Split;
 import io.pneuknow.data.SplitCsv;

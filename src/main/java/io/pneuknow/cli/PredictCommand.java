@@ -3,7 +3,7 @@ package io.pneuknow.cli;
 import io.pneuknow.BadInputException;
 import io.pneuknow.Json;
 import io.pneuknow.data.AtomicFiles;
-import io.pneuknow.data.GreyImage;
+import io.pneuknow.image.GreyImage;
 import io.pneuknow.data.ImageList;
 import io.pneuknow.explain.HeatMaps;
 import io.pneuknow.explain.Overlays;

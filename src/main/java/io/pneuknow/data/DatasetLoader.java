@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pneuknow.BadInputException;
+import io.pneuknow.image.ImageFiles;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;

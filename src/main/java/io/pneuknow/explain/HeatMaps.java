@@ -15,7 +15,7 @@ import ai.djl.nn.norm.Dropout;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
-import io.pneuknow.data.GreyImage;
+import io.pneuknow.image.GreyImage;
 import io.pneuknow.model.ClassifierNet;
 import io.pneuknow.model.NoGrad;
 import io.pneuknow.model.ModelBundle;

@@ -1,7 +1,7 @@
 package io.pneuknow.explain;
 
-import io.pneuknow.data.GreyImage;
-import io.pneuknow.data.ImageFiles;
+import io.pneuknow.image.GreyImage;
+import io.pneuknow.image.ImageFiles;
 import io.pneuknow.data.Sample;
 import io.pneuknow.model.ModelBundle;
 import io.pneuknow.transform.RoiMask;

@@ -1,11 +1,11 @@
 package io.pneuknow.guard;
 
 import io.pneuknow.BadInputException;
-import io.pneuknow.data.GreyImage;
-import io.pneuknow.data.ImageFiles;
-import io.pneuknow.dicom.DicomFiles;
-import io.pneuknow.dicom.DicomHeader;
-import io.pneuknow.dicom.DicomImage;
+import io.pneuknow.image.GreyImage;
+import io.pneuknow.image.ImageFiles;
+import io.pneuknow.image.dicom.DicomFiles;
+import io.pneuknow.image.dicom.DicomHeader;
+import io.pneuknow.image.dicom.DicomImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

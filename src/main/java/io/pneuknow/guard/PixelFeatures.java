@@ -1,6 +1,6 @@
 package io.pneuknow.guard;
 
-import io.pneuknow.data.GreyImage;
+import io.pneuknow.image.GreyImage;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package io.pneuknow.serve;
 
-import io.pneuknow.data.GreyImage;
+import io.pneuknow.image.GreyImage;
 import io.pneuknow.explain.HeatMaps;
 import io.pneuknow.model.ModelBundle;
 import io.pneuknow.model.ModelCard;

@@ -2,7 +2,7 @@ package io.pneuknow.transform;
 
 import io.pneuknow.BadInputException;
 import io.pneuknow.data.Box;
-import io.pneuknow.data.GreyImage;
+import io.pneuknow.image.GreyImage;
 import io.pneuknow.data.Region;
 import io.pneuknow.data.Sample;
 import java.nio.file.Path;

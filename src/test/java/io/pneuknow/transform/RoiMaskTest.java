@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pneuknow.BadInputException;
 import io.pneuknow.data.Box;
-import io.pneuknow.data.GreyImage;
+import io.pneuknow.image.GreyImage;
 import io.pneuknow.data.Region;
 import java.awt.image.BufferedImage;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package io.pneuknow.transform;
 
 import io.pneuknow.data.Box;
-import io.pneuknow.data.GreyImage;
+import io.pneuknow.image.GreyImage;
 import io.pneuknow.data.Region;
 import io.pneuknow.data.Sample;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package io.pneuknow.spark;
 
 import io.pneuknow.BadInputException;
-import io.pneuknow.data.GreyImage;
+import io.pneuknow.image.GreyImage;
 import io.pneuknow.guard.InputImage;
 import io.pneuknow.model.ModelBundle;
 import io.pneuknow.model.ModelCard;

@@ -1,4 +1,4 @@
-package io.pneuknow.data;
+package io.pneuknow.image;
 
 /**
  * A single-channel image, row-major, values in [0, 1]. Floats keep the full precision of 16-bit

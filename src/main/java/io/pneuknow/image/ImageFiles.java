@@ -1,8 +1,8 @@
-package io.pneuknow.data;
+package io.pneuknow.image;
 
 import io.pneuknow.BadInputException;
-import io.pneuknow.dicom.DicomFiles;
-import io.pneuknow.dicom.DicomHeader;
+import io.pneuknow.image.dicom.DicomFiles;
+import io.pneuknow.image.dicom.DicomHeader;
 
 import java.awt.image.BufferedImage;
 import java.awt.image.ComponentSampleModel;
@@ -134,7 +134,7 @@ public final class ImageFiles {
     }
 
     /** Decodes without converting; enough to check that a file is a readable image and get its size. */
-    static BufferedImage decode(Path file) {
+    public static BufferedImage decode(Path file) {
         requireFile(file);
         if (DicomFiles.isDicom(file)) { // decoded fully, so that a data check finds every unreadable file
             GreyImage grey = DicomFiles.read(file).image();

@@ -1,6 +1,6 @@
-package io.pneuknow.dicom;
+package io.pneuknow.image.dicom;
 
-import io.pneuknow.data.ImageFiles;
+import io.pneuknow.image.ImageFiles;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBuffer;
 import java.awt.image.Raster;

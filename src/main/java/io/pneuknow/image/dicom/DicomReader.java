@@ -1,7 +1,7 @@
-package io.pneuknow.dicom;
+package io.pneuknow.image.dicom;
 
-import io.pneuknow.data.GreyImage;
-import io.pneuknow.data.ImageFiles;
+import io.pneuknow.image.GreyImage;
+import io.pneuknow.image.ImageFiles;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
