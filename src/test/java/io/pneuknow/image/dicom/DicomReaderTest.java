@@ -8,9 +8,9 @@ import io.pneuknow.BadInputException;
 import io.pneuknow.data.DataSpec;
 import io.pneuknow.data.Dataset;
 import io.pneuknow.data.DatasetLoader;
+import io.pneuknow.data.Sample;
 import io.pneuknow.image.GreyImage;
 import io.pneuknow.image.ImageFiles;
-import io.pneuknow.data.Sample;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
