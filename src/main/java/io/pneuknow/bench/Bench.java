@@ -1,9 +1,9 @@
 package io.pneuknow.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.pneuknow.data.GreyImage;
-import io.pneuknow.data.ImageFiles;
 import io.pneuknow.explain.HeatMaps;
+import io.pneuknow.image.GreyImage;
+import io.pneuknow.image.ImageFiles;
 import io.pneuknow.model.Architecture;
 import io.pneuknow.model.Architectures;
 import io.pneuknow.model.ModelBundle;

@@ -1,18 +1,18 @@
 package io.pneuknow.cli;
 
-import io.pneuknow.train.EngineThreads;
 import io.pneuknow.data.DataSpec;
 import io.pneuknow.data.Dataset;
 import io.pneuknow.data.DatasetLoader;
 import io.pneuknow.data.DatasetSummary;
 import io.pneuknow.data.Fingerprint;
-import io.pneuknow.data.ImageFiles;
 import io.pneuknow.data.Sample;
 import io.pneuknow.data.Split;
 import io.pneuknow.data.SplitSpec;
 import io.pneuknow.data.SyntheticChestXrays;
+import io.pneuknow.image.ImageFiles;
 import io.pneuknow.model.ModelBundle;
 import io.pneuknow.model.Predictor;
+import io.pneuknow.train.EngineThreads;
 import io.pneuknow.train.TrainConfig;
 import io.pneuknow.train.TrainRun;
 import java.io.IOException;

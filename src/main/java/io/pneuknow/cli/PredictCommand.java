@@ -3,13 +3,14 @@ package io.pneuknow.cli;
 import io.pneuknow.BadInputException;
 import io.pneuknow.Json;
 import io.pneuknow.data.AtomicFiles;
-import io.pneuknow.data.GreyImage;
 import io.pneuknow.data.ImageList;
 import io.pneuknow.explain.HeatMaps;
 import io.pneuknow.explain.Overlays;
 import io.pneuknow.guard.GuardWarning;
 import io.pneuknow.guard.InputGuard;
 import io.pneuknow.guard.InputImage;
+import io.pneuknow.image.GreyImage;
+import io.pneuknow.image.ImageFormats;
 import io.pneuknow.model.ModelBundle;
 import io.pneuknow.model.ModelCard;
 import io.pneuknow.model.Predictor;
@@ -349,7 +350,7 @@ final class PredictCommand implements Callable<Integer> {
         for (Path p : paths) {
             if (Files.isDirectory(p)) {
                 try (Stream<Path> walk = Files.walk(p)) {
-                    walk.filter(Files::isRegularFile).filter(PredictCommand::isImage).sorted().forEach(files::add);
+                    walk.filter(Files::isRegularFile).filter(ImageFormats::named).sorted().forEach(files::add);
                 }
             } else if (Files.isRegularFile(p)) {
                 files.add(p);
@@ -362,11 +363,5 @@ final class PredictCommand implements Callable<Integer> {
                     + "; pass image files or folders holding them");
         }
         return files;
-    }
-
-    private static boolean isImage(Path p) {
-        String name = p.getFileName().toString().toLowerCase(Locale.ROOT);
-        return name.endsWith(".png") || name.endsWith(".jpg") || name.endsWith(".jpeg") || name.endsWith(".dcm")
-                || name.endsWith(".dicom");
     }
 }

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pneuknow.BadInputException;
+import io.pneuknow.image.ImageFiles;
 
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -454,8 +454,7 @@ public final class DatasetLoader {
 
     private static Decoded decode(Path file) {
         try {
-            BufferedImage image = ImageFiles.decode(file);
-            return new Decoded(new ImageFiles.Dimensions(image.getWidth(), image.getHeight()), null);
+            return new Decoded(ImageFiles.verify(file), null);
         } catch (BadInputException e) {
             return new Decoded(null, e.getMessage());
         }

@@ -1,2 +1,2 @@
-/** Reads what is on disk and owns the data set's invariants: labels, patients, regions, images and splits. */
+/** Reads a data set from disk and owns its invariants: labels, patients, regions and splits (its images are decoded by {@link io.pneuknow.image}). */
 package io.pneuknow.data;

@@ -1,8 +1,8 @@
 package io.pneuknow.explain;
 
-import io.pneuknow.data.GreyImage;
-import io.pneuknow.data.ImageFiles;
 import io.pneuknow.data.Sample;
+import io.pneuknow.image.GreyImage;
+import io.pneuknow.image.ImageFiles;
 import io.pneuknow.model.ModelBundle;
 import io.pneuknow.transform.RoiMask;
 import io.pneuknow.transform.RoiShape;

@@ -1,7 +1,7 @@
 package io.pneuknow.explain;
 
 import io.pneuknow.data.AtomicFiles;
-import io.pneuknow.data.GreyImage;
+import io.pneuknow.image.GreyImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

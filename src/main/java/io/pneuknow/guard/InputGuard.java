@@ -1,7 +1,7 @@
 package io.pneuknow.guard;
 
-import io.pneuknow.data.GreyImage;
-import io.pneuknow.dicom.DicomHeader;
+import io.pneuknow.image.GreyImage;
+import io.pneuknow.image.dicom.DicomHeader;
 import io.pneuknow.model.ModelCard;
 import io.pneuknow.transform.Preprocessor;
 import java.nio.file.Path;

@@ -1,11 +1,11 @@
 package io.pneuknow.guard;
 
 import io.pneuknow.BadInputException;
-import io.pneuknow.data.GreyImage;
-import io.pneuknow.data.ImageFiles;
-import io.pneuknow.dicom.DicomFiles;
-import io.pneuknow.dicom.DicomHeader;
-import io.pneuknow.dicom.DicomImage;
+import io.pneuknow.image.GreyImage;
+import io.pneuknow.image.ImageFiles;
+import io.pneuknow.image.ImageFormats;
+import io.pneuknow.image.dicom.DicomHeader;
+import io.pneuknow.image.dicom.DicomImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -26,8 +26,8 @@ public record InputImage(GreyImage image, DicomHeader header, double colour) {
 
     /** Reads PNG, JPEG or DICOM from a file; a {@link BadInputException} names the file and the problem. */
     public static InputImage read(Path file) {
-        if (DicomFiles.isDicom(file)) {
-            DicomImage dicom = DicomFiles.read(file);
+        if (ImageFormats.forFile(file) == ImageFormats.DICOM) {
+            DicomImage dicom = ImageFormats.DICOM.readWithHeader(file);
             return new InputImage(dicom.image(), dicom.header(), 0);
         }
         GreyImage image = ImageFiles.read(file);
@@ -40,8 +40,8 @@ public record InputImage(GreyImage image, DicomHeader header, double colour) {
 
     /** Decodes bytes held in memory (an upload), PNG, JPEG or DICOM by content; {@code name} starts every message. */
     public static InputImage decode(byte[] bytes, String name) {
-        if (DicomFiles.isDicom(bytes)) {
-            DicomImage dicom = DicomFiles.read(bytes, name);
+        if (ImageFormats.forBytes(bytes) == ImageFormats.DICOM) {
+            DicomImage dicom = ImageFormats.DICOM.decodeWithHeader(bytes, name);
             return new InputImage(dicom.image(), dicom.header(), 0);
         }
         return new InputImage(ImageFiles.decode(bytes, name), null, PixelFeatures.colour(bytes));

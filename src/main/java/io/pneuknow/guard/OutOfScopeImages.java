@@ -1,6 +1,6 @@
 package io.pneuknow.guard;
 
-import io.pneuknow.data.GreyImage;
+import io.pneuknow.image.GreyImage;
 import io.pneuknow.transform.Resize;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;

@@ -1,7 +1,7 @@
 package io.pneuknow.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.pneuknow.data.GreyImage;
+import io.pneuknow.image.GreyImage;
 import io.pneuknow.transform.Preprocessor;
 import java.util.Arrays;
 import java.util.List;

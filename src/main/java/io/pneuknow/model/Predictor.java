@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-import io.pneuknow.data.GreyImage;
+import io.pneuknow.image.GreyImage;
 import io.pneuknow.transform.Preprocessor;
 import java.util.List;
 
@@ -60,7 +60,7 @@ public final class Predictor {
         double[][] out = new double[files.size()][];
         for (int start = 0; start < files.size(); start += 16) {
             List<java.nio.file.Path> chunk = files.subList(start, Math.min(files.size(), start + 16));
-            List<GreyImage> images = chunk.parallelStream().map(io.pneuknow.data.ImageFiles::read).toList();
+            List<GreyImage> images = chunk.parallelStream().map(io.pneuknow.image.ImageFiles::read).toList();
             float[][] z = logits(images);
             for (int i = 0; i < chunk.size(); i++) {
                 out[start + i] = new double[z[i].length];

@@ -1,6 +1,6 @@
 package io.pneuknow.pretrain;
 
-import io.pneuknow.data.GreyImage;
+import io.pneuknow.image.GreyImage;
 import java.util.SplittableRandom;
 import org.opencv.core.Core;
 import org.opencv.core.CvType;

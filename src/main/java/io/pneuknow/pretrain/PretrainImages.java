@@ -3,6 +3,8 @@ package io.pneuknow.pretrain;
 import io.pneuknow.BadInputException;
 import io.pneuknow.data.Dataset;
 import io.pneuknow.data.Sample;
+import io.pneuknow.image.ImageFormat;
+import io.pneuknow.image.ImageFormats;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -12,7 +14,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Locale;
 import java.util.stream.Stream;
 
 /**
@@ -24,6 +25,9 @@ import java.util.stream.Stream;
  * @param description where the images came from, for the provenance record
  */
 public record PretrainImages(Path root, List<Path> files, String description) {
+    /** The formats a folder scan takes: PNG and JPEG (not DICOM, which pretraining has never listed from a folder). */
+    private static final List<ImageFormat> FORMATS = List.of(ImageFormats.PNG, ImageFormats.JPEG);
+
     public PretrainImages {
         files = List.copyOf(files);
     }
@@ -38,10 +42,7 @@ public record PretrainImages(Path root, List<Path> files, String description) {
         try (Stream<Path> walk = Files.walk(root)) {
             files = walk.filter(Files::isRegularFile)
                     .filter(p -> !hidden(root.relativize(p)))
-                    .filter(p -> {
-                        String name = p.getFileName().toString().toLowerCase(Locale.ROOT);
-                        return name.endsWith(".png") || name.endsWith(".jpg") || name.endsWith(".jpeg");
-                    })
+                    .filter(p -> FORMATS.stream().anyMatch(f -> f.named(p)))
                     .sorted((a, b) -> relative(root, a).compareTo(relative(root, b)))
                     .toList();
         } catch (IOException e) {

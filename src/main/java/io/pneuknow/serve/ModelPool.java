@@ -1,7 +1,7 @@
 package io.pneuknow.serve;
 
-import io.pneuknow.data.GreyImage;
 import io.pneuknow.explain.HeatMaps;
+import io.pneuknow.image.GreyImage;
 import io.pneuknow.model.ModelBundle;
 import io.pneuknow.model.ModelCard;
 import io.pneuknow.model.Predictor;

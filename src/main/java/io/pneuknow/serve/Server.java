@@ -1,18 +1,19 @@
 package io.pneuknow.serve;
 
 import io.javalin.Javalin;
+import io.javalin.config.SizeUnit;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.javalin.http.UploadedFile;
-import io.javalin.config.SizeUnit;
 import io.pneuknow.BadInputException;
 import io.pneuknow.Json;
-import io.pneuknow.data.GreyImage;
-import io.pneuknow.data.ImageFiles;
 import io.pneuknow.explain.Overlays;
 import io.pneuknow.guard.GuardWarning;
 import io.pneuknow.guard.InputGuard;
 import io.pneuknow.guard.InputImage;
+import io.pneuknow.image.GreyImage;
+import io.pneuknow.image.ImageFiles;
+import io.pneuknow.image.ImageFormats;
 import io.pneuknow.model.ModelBundle;
 import io.pneuknow.model.ModelCard;
 import io.pneuknow.model.Predictor;
@@ -403,7 +404,7 @@ public final class Server implements AutoCloseable {
         if (bytes.length == 0) {
             throw new ApiException(400, "empty_image", "the upload is empty; send a PNG, JPEG or DICOM image");
         }
-        if (ImageFiles.sniff(bytes) == null) {
+        if (ImageFormats.sniff(bytes).isEmpty()) {
             throw new ApiException(415, "unsupported_media_type", "the upload is not a PNG, JPEG or DICOM image by its "
                     + "content (its first bytes); send one of those");
         }

@@ -1,6 +1,6 @@
 package io.pneuknow.train;
 
-import io.pneuknow.data.GreyImage;
+import io.pneuknow.image.GreyImage;
 import io.pneuknow.transform.AugmentedPair;
 import io.pneuknow.transform.PairedAugmenter;
 import io.pneuknow.transform.Preprocessor;

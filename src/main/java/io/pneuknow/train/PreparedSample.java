@@ -1,7 +1,7 @@
 package io.pneuknow.train;
 
-import io.pneuknow.data.GreyImage;
 import io.pneuknow.data.Sample;
+import io.pneuknow.image.GreyImage;
 
 /**
  * A sample decoded and resized once to the network's input size, kept in memory for every epoch.

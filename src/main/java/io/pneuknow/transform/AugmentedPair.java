@@ -1,6 +1,6 @@
 package io.pneuknow.transform;
 
-import io.pneuknow.data.GreyImage;
+import io.pneuknow.image.GreyImage;
 
 /** An image and its ROI mask after the same geometric augmentation (mask stays 0/1). */
 public record AugmentedPair(GreyImage image, GreyImage mask) {

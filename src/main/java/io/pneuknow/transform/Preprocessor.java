@@ -1,6 +1,6 @@
 package io.pneuknow.transform;
 
-import io.pneuknow.data.GreyImage;
+import io.pneuknow.image.GreyImage;
 import java.util.Arrays;
 
 /**

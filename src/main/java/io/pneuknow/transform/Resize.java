@@ -1,6 +1,6 @@
 package io.pneuknow.transform;
 
-import io.pneuknow.data.GreyImage;
+import io.pneuknow.image.GreyImage;
 import org.opencv.core.Core;
 import org.opencv.core.CvType;
 import org.opencv.core.Mat;

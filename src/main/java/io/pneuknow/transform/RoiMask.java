@@ -2,9 +2,9 @@ package io.pneuknow.transform;
 
 import io.pneuknow.BadInputException;
 import io.pneuknow.data.Box;
-import io.pneuknow.data.GreyImage;
 import io.pneuknow.data.Region;
 import io.pneuknow.data.Sample;
+import io.pneuknow.image.GreyImage;
 import java.nio.file.Path;
 import java.util.function.Function;
 import org.opencv.core.Core;

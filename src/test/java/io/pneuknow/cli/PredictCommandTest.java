@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pneuknow.Json;
-import io.pneuknow.data.ImageFiles;
+import io.pneuknow.image.ImageFiles;
 import io.pneuknow.model.ModelBundle;
 import io.pneuknow.model.Predictor;
 import io.pneuknow.serve.TestDicom;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import io.pneuknow.data.GreyImage;
+import io.pneuknow.image.GreyImage;
 import org.junit.jupiter.api.Test;
 
 class AgreementTest {

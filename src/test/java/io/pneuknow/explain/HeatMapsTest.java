@@ -9,21 +9,21 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
-import io.pneuknow.data.GreyImage;
+import io.pneuknow.image.GreyImage;
 import io.pneuknow.model.Architecture;
 import io.pneuknow.model.Architectures;
 import io.pneuknow.model.ClassifierNet;
-import io.pneuknow.transform.Preprocessor;
 import io.pneuknow.model.ModelBundle;
 import io.pneuknow.model.ModelCard;
+import io.pneuknow.transform.Preprocessor;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class HeatMapsTest {
 

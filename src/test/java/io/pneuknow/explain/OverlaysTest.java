@@ -3,7 +3,7 @@ package io.pneuknow.explain;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.pneuknow.data.GreyImage;
+import io.pneuknow.image.GreyImage;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;

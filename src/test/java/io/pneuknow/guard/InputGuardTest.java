@@ -3,8 +3,8 @@ package io.pneuknow.guard;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pneuknow.Json;
-import io.pneuknow.data.GreyImage;
-import io.pneuknow.dicom.DicomHeader;
+import io.pneuknow.image.GreyImage;
+import io.pneuknow.image.dicom.DicomHeader;
 import io.pneuknow.model.ModelCard;
 import io.pneuknow.transform.Preprocessor;
 import java.util.Arrays;

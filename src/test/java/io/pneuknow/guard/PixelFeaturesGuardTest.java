@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.pneuknow.Json;
-import io.pneuknow.data.GreyImage;
+import io.pneuknow.image.GreyImage;
 import io.pneuknow.model.ModelCard;
 import io.pneuknow.transform.Preprocessor;
 import java.awt.image.BufferedImage;

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDManager;
 import io.pneuknow.BadInputException;
-import io.pneuknow.data.GreyImage;
-import io.pneuknow.data.ImageFiles;
 import io.pneuknow.data.SyntheticChestXrays;
+import io.pneuknow.image.GreyImage;
+import io.pneuknow.image.ImageFiles;
 import io.pneuknow.model.Architecture;
 import io.pneuknow.model.Architectures;
 import io.pneuknow.model.BackboneCard;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pneuknow.Json;
-import io.pneuknow.data.ImageFiles;
+import io.pneuknow.image.ImageFiles;
 import io.pneuknow.model.ModelBundle;
 import io.pneuknow.model.Predictor;
 import java.awt.image.BufferedImage;

@@ -2,9 +2,9 @@ package io.pneuknow.serve;
 
 import static org.assertj.core.api.Assertions.fail;
 
-import io.pneuknow.data.GreyImage;
-import io.pneuknow.data.ImageFiles;
-import io.pneuknow.dicom.Dcmtk;
+import io.pneuknow.image.GreyImage;
+import io.pneuknow.image.ImageFiles;
+import io.pneuknow.image.dicom.Dcmtk;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 import java.io.IOException;

@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.pneuknow.BadInputException;
-import io.pneuknow.data.GreyImage;
+import io.pneuknow.image.GreyImage;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;

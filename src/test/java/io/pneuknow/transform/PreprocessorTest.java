@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.pneuknow.data.GreyImage;
+import io.pneuknow.image.GreyImage;
 import org.junit.jupiter.api.Test;
 
 class PreprocessorTest {

@@ -3,7 +3,7 @@ package io.pneuknow.transform;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import io.pneuknow.data.GreyImage;
+import io.pneuknow.image.GreyImage;
 import org.junit.jupiter.api.Test;
 
 class ResizeTest {

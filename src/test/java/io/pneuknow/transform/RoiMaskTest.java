@@ -7,8 +7,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pneuknow.BadInputException;
 import io.pneuknow.data.Box;
-import io.pneuknow.data.GreyImage;
 import io.pneuknow.data.Region;
+import io.pneuknow.image.GreyImage;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,9 +1,9 @@
 package io.pneuknow.transform;
 
 import io.pneuknow.data.Box;
-import io.pneuknow.data.GreyImage;
 import io.pneuknow.data.Region;
 import io.pneuknow.data.Sample;
+import io.pneuknow.image.GreyImage;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package io.pneuknow.spark;
 
-import io.pneuknow.data.GreyImage;
+import io.pneuknow.image.GreyImage;
 import io.pneuknow.model.ModelBundle;
 import io.pneuknow.model.Predictor;
 import io.pneuknow.train.EngineThreads;

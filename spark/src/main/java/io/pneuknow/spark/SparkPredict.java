@@ -1,8 +1,8 @@
 package io.pneuknow.spark;
 
 import io.pneuknow.BadInputException;
-import io.pneuknow.data.GreyImage;
 import io.pneuknow.guard.InputImage;
+import io.pneuknow.image.GreyImage;
 import io.pneuknow.model.ModelBundle;
 import io.pneuknow.model.ModelCard;
 import java.io.IOException;

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.pneuknow.cli.Main;
-import io.pneuknow.data.GreyImage;
-import io.pneuknow.data.ImageFiles;
 import io.pneuknow.data.SyntheticChestXrays;
+import io.pneuknow.image.GreyImage;
+import io.pneuknow.image.ImageFiles;
 import io.pneuknow.model.ModelBundle;
 import io.pneuknow.model.Predictor;
 import java.io.PrintWriter;

@@ -1,4 +1,4 @@
-package io.pneuknow.dicom;
+package io.pneuknow.image.dicom;
 
 import java.io.ByteArrayOutputStream;
 

@@ -1,4 +1,4 @@
-package io.pneuknow.dicom;
+package io.pneuknow.image.dicom;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

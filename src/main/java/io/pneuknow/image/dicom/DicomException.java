@@ -1,4 +1,4 @@
-package io.pneuknow.dicom;
+package io.pneuknow.image.dicom;
 
 /**
  * A problem with a DICOM file's content, before the file's name is known; {@link DicomFiles} turns it

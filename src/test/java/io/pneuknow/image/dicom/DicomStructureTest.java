@@ -1,10 +1,10 @@
-package io.pneuknow.dicom;
+package io.pneuknow.image.dicom;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pneuknow.BadInputException;
-import io.pneuknow.data.GreyImage;
+import io.pneuknow.image.GreyImage;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package io.pneuknow.dicom;
+package io.pneuknow.image.dicom;
 
 import io.pneuknow.BadInputException;
 
@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -31,6 +32,8 @@ public final class DicomFiles {
     public static final int MAX_SIDE = DicomReader.MAX_SIDE;
     /** The largest number of pixels read (64 Mi, e.g. 8192 x 8192), against decompression bombs. */
     public static final long MAX_PIXELS = DicomReader.MAX_PIXELS;
+    /** The file name endings that mark a DICOM file, whatever its first bytes. */
+    public static final List<String> EXTENSIONS = List.of(".dcm", ".dicom");
 
     private DicomFiles() {
     }
@@ -38,7 +41,7 @@ public final class DicomFiles {
     /** Whether a file is to be read as DICOM: its name ends in .dcm or .dicom, or it has the Part 10 preamble. */
     public static boolean isDicom(Path file) {
         String name = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
-        if (name.endsWith(".dcm") || name.endsWith(".dicom")) {
+        if (EXTENSIONS.stream().anyMatch(name::endsWith)) {
             return true;
         }
         try (InputStream in = Files.newInputStream(file)) {

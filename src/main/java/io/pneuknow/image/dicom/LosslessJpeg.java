@@ -1,4 +1,4 @@
-package io.pneuknow.dicom;
+package io.pneuknow.image.dicom;
 
 /**
  * A decoder for lossless JPEG (ITU-T T.81 process 14, SOF3) with one component: Huffman-coded

@@ -1,7 +1,7 @@
-package io.pneuknow.dicom;
+package io.pneuknow.image.dicom;
 
 import io.pneuknow.BadInputException;
-import io.pneuknow.data.GreyImage;
+import io.pneuknow.image.GreyImage;
 
 import java.util.Arrays;
 import java.util.Random;

@@ -1,11 +1,11 @@
-package io.pneuknow.dicom;
+package io.pneuknow.image.dicom;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pneuknow.BadInputException;
-import io.pneuknow.data.GreyImage;
-import io.pneuknow.data.ImageFiles;
+import io.pneuknow.image.GreyImage;
+import io.pneuknow.image.ImageFiles;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;

@@ -1,10 +1,10 @@
-package io.pneuknow.dicom;
+package io.pneuknow.image.dicom;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.pneuknow.BadInputException;
-import io.pneuknow.data.ImageFiles;
+import io.pneuknow.image.ImageFiles;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

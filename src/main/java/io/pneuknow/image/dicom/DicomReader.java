@@ -1,7 +1,6 @@
-package io.pneuknow.dicom;
+package io.pneuknow.image.dicom;
 
-import io.pneuknow.data.GreyImage;
-import io.pneuknow.data.ImageFiles;
+import io.pneuknow.image.GreyImage;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -17,7 +16,7 @@ import java.util.Map;
  * otherwise the full range of the rescaled values in the image, minimum to 0 and maximum to 1 →
  * MONOCHROME1 inverted (1 - y). Colour (3 samples per pixel: RGB or YBR_FULL, either planar
  * configuration; RGB, YBR_FULL or YBR_FULL_422 in JPEG baseline) becomes grey as an RGB PNG does: the
- * luminance {@link ImageFiles#luminance} divided by the largest stored value (YBR_FULL's Y channel is
+ * luminance {@link GreyImage#luminance} divided by the largest stored value (YBR_FULL's Y channel is
  * that luminance already); colour images have no rescale or VOI window to apply.
  */
 final class DicomReader {
@@ -207,7 +206,7 @@ final class DicomReader {
                 rgb[k] = storedValue(raw >>> shift, format.bitsStored(), false);
             }
             double luminance = format.photometric().equals("YBR_FULL") ? rgb[0]
-                    : ImageFiles.luminance(rgb[0], rgb[1], rgb[2]);
+                    : GreyImage.luminance(rgb[0], rgb[1], rgb[2]);
             grey[i] = (float) (luminance / max);
         }
         return grey;

@@ -1,4 +1,4 @@
-package io.pneuknow.dicom;
+package io.pneuknow.image.dicom;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -8,9 +8,9 @@ import io.pneuknow.BadInputException;
 import io.pneuknow.data.DataSpec;
 import io.pneuknow.data.Dataset;
 import io.pneuknow.data.DatasetLoader;
-import io.pneuknow.data.GreyImage;
-import io.pneuknow.data.ImageFiles;
 import io.pneuknow.data.Sample;
+import io.pneuknow.image.GreyImage;
+import io.pneuknow.image.ImageFiles;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

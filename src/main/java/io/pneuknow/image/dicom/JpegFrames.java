@@ -1,6 +1,6 @@
-package io.pneuknow.dicom;
+package io.pneuknow.image.dicom;
 
-import io.pneuknow.data.ImageFiles;
+import io.pneuknow.image.GreyImage;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBuffer;
 import java.awt.image.Raster;
@@ -47,7 +47,7 @@ final class JpegFrames {
         int[] blue = raster.getSamples(0, 0, columns, rows, 2, (int[]) null);
         float[] grey = new float[red.length];
         for (int i = 0; i < grey.length; i++) {
-            grey[i] = (float) (ImageFiles.luminance(red[i], green[i], blue[i]) / 255.0);
+            grey[i] = (float) (GreyImage.luminance(red[i], green[i], blue[i]) / 255.0);
         }
         return grey;
     }
