@@ -152,10 +152,10 @@ class StudyRunnerTest {
         Path cellDir = dir.resolve("study/cells/tiny_cnn/baseline+balanced/fold-0/seed-1");
         var cardTrain = io.pneuknow.Json.MAPPER.readTree(cellDir.resolve("model.json").toFile()).get("configuration")
                 .get("train");
-        assertThat(cardTrain.get("sampling").asText()).isEqualTo("class-balanced");
+        assertThat(cardTrain.get("imbalance").get("sampling").asText()).isEqualTo("class-balanced");
         var plainTrain = io.pneuknow.Json.MAPPER.readTree(dir.resolve("study/cells/tiny_cnn/baseline/fold-0/seed-1/model.json")
                 .toFile()).get("configuration").get("train");
-        assertThat(plainTrain.get("sampling").asText()).isEqualTo("shuffle");
+        assertThat(plainTrain.get("imbalance").get("sampling").asText()).isEqualTo("shuffle");
         StudyTables tables = io.pneuknow.Json.MAPPER.readValue(dir.resolve("study/summary.json").toFile(), StudyTables.class);
         assertThat(tables.comparisons()).singleElement().satisfies(c -> {
             assertThat(c.method()).isEqualTo("baseline+balanced");

@@ -48,12 +48,12 @@ class ImbalanceFlagsTest {
         JsonNode saved = Json.MAPPER.readTree(out.resolve("config.json").toFile()).get("train");
         JsonNode card = Json.MAPPER.readTree(out.resolve("model.json").toFile());
         for (JsonNode train : List.of(saved, card.get("configuration").get("train"))) {
-            assertThat(train.get("sampling").asText()).isEqualTo("class-balanced");
-            assertThat(train.get("loss").asText()).isEqualTo("focal");
-            assertThat(train.get("focalGamma").asDouble()).isEqualTo(1.5);
-            assertThat(train.get("classWeights").asBoolean()).isTrue();
-            assertThat(train.get("selectBy").asText()).isEqualTo("macro-f1");
-            assertThat(train.get("patience").asInt()).isEqualTo(1);
+            assertThat(train.get("imbalance").get("sampling").asText()).isEqualTo("class-balanced");
+            assertThat(train.get("imbalance").get("loss").asText()).isEqualTo("focal");
+            assertThat(train.get("imbalance").get("focalGamma").asDouble()).isEqualTo(1.5);
+            assertThat(train.get("imbalance").get("classWeights").asBoolean()).isTrue();
+            assertThat(train.get("optimisation").get("selectBy").asText()).isEqualTo("macro-f1");
+            assertThat(train.get("optimisation").get("patience").asInt()).isEqualTo(1);
         }
 
         List<String> lines = Files.readAllLines(out.resolve("history-student.csv"));
