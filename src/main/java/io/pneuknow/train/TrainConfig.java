@@ -23,7 +23,7 @@ import java.util.function.Consumer;
  * the defaults) or {@link #toBuilder()}; checked with {@link #validated()}, which names the field of
  * each problem ({@code train.optimisation.batchSize 0: must be at least 1}).
  *
- * <p>Defaults ({@link #defaults()}, the one place they live) follow Schaudt et al. (2023) where they
+ * <p>Defaults (the initial values of {@link Builder}, the one place they live; {@link #defaults()}) follow Schaudt et al. (2023) where they
  * apply (alpha0 0.5, E_kd 40, student 60 epochs, teacher 20, Adam lr 1e-4, batch 8, dropout 0.5,
  * strong augmentation); the input is one grey channel by default (the reference replicated grey to
  * three channels for ImageNet weights, which we do not have).
@@ -177,24 +177,20 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
         return f;
     }
 
-    /** The defaults: the command line's when a flag is not given, and a JSON file's when a field is left out. */
+    /** The defaults (the initial values of {@link Builder}): the command line's when a flag is not given, and a JSON file's when a field is left out. */
     public static TrainConfig defaults() {
-        return new TrainConfig(
-                new Model("resnet18", 224, 1, 0.5f, null),
-                new Optimisation(60, null, 20, 1e-4f, null, false, 8, 0, 0, BY_LOSS, 42, 0, 1, false),
-                new Imbalance(false, SHUFFLE, CROSS_ENTROPY, DEFAULT_FOCAL_GAMMA),
-                new Augmentation("strong"),
-                new Method("baseline", "roi", 0.5f, 40, "mask", 0, "healthy", "exclude", 1.0));
+        return builder().build();
     }
 
     /** A builder starting from {@link #defaults()}. */
     public static Builder builder() {
-        return defaults().toBuilder();
+        return new Builder();
     }
 
     /** A builder starting from these settings. */
     public Builder toBuilder() {
-        return new Builder(this);
+        return new Builder().model(model).optimisation(optimisation).imbalance(imbalance).augmentation(augmentation)
+                .method(method);
     }
 
     /**
@@ -681,48 +677,46 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
         return new RoiPolicy(none == null || none.isBlank() ? null : none, RoiPolicy.Unannotated.parse(method.unannotated()));
     }
 
-    /** One setter per field; {@link #build()} gives the settings (unchecked: see {@link #validated()}). */
+    /**
+     * One setter per field, starting from the defaults, which live here (Schaudt et al. 2023 where they
+     * apply); {@link #build()} gives the settings (unchecked: see {@link #validated()}).
+     */
     public static final class Builder {
-        private String architecture;
-        private int inputSize;
-        private int channels;
-        private float dropout;
-        private String pretrained;
-        private int epochs;
-        private Integer studentEpochs;
-        private int teacherEpochs;
-        private float learningRate;
-        private Double backboneLearningRate;
-        private boolean perBatchSchedule;
-        private int batchSize;
-        private int freezeBackboneEpochs;
-        private int patience;
-        private String selectBy;
-        private long seed;
-        private int threads;
-        private int loaderThreads;
-        private boolean allowNoValidation;
-        private boolean classWeights;
-        private String sampling;
-        private String loss;
-        private double focalGamma;
-        private String augment;
-        private String method;
-        private String teacherInput;
-        private float alpha0;
-        private int kdEpochs;
-        private String roiShape;
-        private int roiMargin;
-        private String noFindingClass;
-        private String unannotated;
-        private double annotationFraction;
+        private String architecture = "resnet18";
+        private int inputSize = 224;
+        private int channels = 1;
+        private float dropout = 0.5f;
+        private String pretrained = null;
+        private int epochs = 60;
+        private Integer studentEpochs = null;
+        private int teacherEpochs = 20;
+        private float learningRate = 1e-4f;
+        private Double backboneLearningRate = null;
+        private boolean perBatchSchedule = false;
+        private int batchSize = 8;
+        private int freezeBackboneEpochs = 0;
+        private int patience = 0;
+        private String selectBy = BY_LOSS;
+        private long seed = 42;
+        private int threads = 0;
+        private int loaderThreads = 1;
+        private boolean allowNoValidation = false;
+        private boolean classWeights = false;
+        private String sampling = SHUFFLE;
+        private String loss = CROSS_ENTROPY;
+        private double focalGamma = DEFAULT_FOCAL_GAMMA;
+        private String augment = "strong";
+        private String method = "baseline";
+        private String teacherInput = "roi";
+        private float alpha0 = 0.5f;
+        private int kdEpochs = 40;
+        private String roiShape = "mask";
+        private int roiMargin = 0;
+        private String noFindingClass = "healthy";
+        private String unannotated = "exclude";
+        private double annotationFraction = 1.0;
 
-        private Builder(TrainConfig c) {
-            model(c.model);
-            optimisation(c.optimisation);
-            imbalance(c.imbalance);
-            augmentation(c.augmentation);
-            method(c.method);
+        private Builder() {
         }
 
         public Builder model(Model m) {

@@ -23,33 +23,43 @@ class TrainConfigTest {
         return flat;
     }
 
+    /** The settings as written, read back as plain JSON (numbers compare by value, whatever their Java type). */
+    static JsonNode written(TrainConfig config) throws Exception {
+        return Json.MAPPER.readTree(Json.MAPPER.writeValueAsString(config));
+    }
+
     @Test
-    void theBuilderStartsFromTheDocumentedDefaults() {
+    void theBuilderStartsFromTheDocumentedDefaults() throws Exception {
         TrainConfig d = TrainConfig.builder().build();
 
-        assertThat(d.model()).isEqualTo(new TrainConfig.Model("resnet18", 224, 1, 0.5f, null));
-        assertThat(d.optimisation()).isEqualTo(new TrainConfig.Optimisation(60, null, 20, 1e-4f, null, false, 8, 0, 0,
-                "loss", 42L, 0, 1, false));
-        assertThat(d.imbalance()).isEqualTo(new TrainConfig.Imbalance(false, "shuffle", "cross-entropy", 2.0));
-        assertThat(d.augmentation()).isEqualTo(new TrainConfig.Augmentation("strong"));
-        assertThat(d.method()).isEqualTo(new TrainConfig.Method("baseline", "roi", 0.5f, 40, "mask", 0, "healthy",
-                "exclude", 1.0));
+        assertThat(written(d)).isEqualTo(Json.MAPPER.readTree("""
+                {"model": {"architecture": "resnet18", "inputSize": 224, "channels": 1, "dropout": 0.5, "pretrained": null},
+                 "optimisation": {"epochs": 60, "studentEpochs": null, "teacherEpochs": 20, "learningRate": 0.0001,
+                                  "backboneLearningRate": null, "perBatchSchedule": false, "batchSize": 8,
+                                  "freezeBackboneEpochs": 0, "patience": 0, "selectBy": "loss", "seed": 42, "threads": 0,
+                                  "loaderThreads": 1, "allowNoValidation": false},
+                 "imbalance": {"classWeights": false, "sampling": "shuffle", "loss": "cross-entropy", "focalGamma": 2.0},
+                 "augmentation": {"augment": "strong"},
+                 "method": {"name": "baseline", "teacherInput": "roi", "alpha0": 0.5, "kdEpochs": 40, "roiShape": "mask",
+                            "roiMargin": 0, "noFindingClass": "healthy", "unannotated": "exclude",
+                            "annotationFraction": 1.0}}
+                """));
+        assertThat(d.learningRate()).isEqualTo(1e-4f);
         assertThat(d).isEqualTo(TrainConfig.defaults()).isSameAs(d.validated());
     }
 
     @Test
-    void eachSetterSetsItsFieldAndNoOther() {
+    void eachSetterSetsItsFieldAndNoOther() throws Exception {
         TrainConfig d = TrainConfig.defaults();
         TrainConfig c = d.toBuilder().batchSize(3).method("hkd").alpha0(0.25f).sampling("class-balanced").augment("weak")
                 .pretrained("  ").studentEpochs(7).build();
 
-        assertThat(c.optimisation()).isEqualTo(new TrainConfig.Optimisation(60, 7, 20, 1e-4f, null, false, 3, 0, 0,
-                "loss", 42L, 0, 1, false));
-        assertThat(c.method()).isEqualTo(new TrainConfig.Method("hkd", "roi", 0.25f, 40, "mask", 0, "healthy",
-                "exclude", 1.0));
-        assertThat(c.imbalance().sampling()).isEqualTo("class-balanced");
-        assertThat(c.augment()).isEqualTo("weak");
-        assertThat(c.model()).isEqualTo(d.model()); // a blank pretrained file is none
+        ObjectNode expected = (ObjectNode) written(d);
+        ((ObjectNode) expected.get("optimisation")).put("batchSize", 3).put("studentEpochs", 7);
+        ((ObjectNode) expected.get("method")).put("name", "hkd").put("alpha0", 0.25);
+        ((ObjectNode) expected.get("imbalance")).put("sampling", "class-balanced");
+        ((ObjectNode) expected.get("augmentation")).put("augment", "weak");
+        assertThat(written(c)).isEqualTo(expected); // a blank pretrained file is none
         assertThat(c.distills()).isTrue();
         assertThat(c.toBuilder().build()).isEqualTo(c);
         assertThat(c.with("baseline", "raw", "tiny_cnn", 5, 0.5)).satisfies(w -> {
@@ -94,13 +104,20 @@ class TrainConfigTest {
 
         TrainConfig read = TrainConfig.fromJson(old, "config.json: train", notes::add);
 
-        assertThat(read.model()).isEqualTo(new TrainConfig.Model("resnet18_half", 128, 1, 0.25f, null));
-        assertThat(read.optimisation()).isEqualTo(new TrainConfig.Optimisation(20, 30, 10, 0.001f, 0.0001, true, 16, 2,
-                4, "macro-f1", 3L, 2, 2, true));
-        assertThat(read.imbalance()).isEqualTo(new TrainConfig.Imbalance(true, "class-balanced", "focal", 1.5));
-        assertThat(read.augmentation()).isEqualTo(new TrainConfig.Augmentation("weak"));
-        assertThat(read.method()).isEqualTo(new TrainConfig.Method("hkd", "raw", 0.7f, 15, "box", 4, "", "whole-image",
-                0.5));
+        assertThat(written(read)).isEqualTo(Json.MAPPER.readTree("""
+                {"model": {"architecture": "resnet18_half", "inputSize": 128, "channels": 1, "dropout": 0.25,
+                           "pretrained": null},
+                 "optimisation": {"epochs": 20, "studentEpochs": 30, "teacherEpochs": 10, "learningRate": 0.001,
+                                  "backboneLearningRate": 0.0001, "perBatchSchedule": true, "batchSize": 16,
+                                  "freezeBackboneEpochs": 2, "patience": 4, "selectBy": "macro-f1", "seed": 3,
+                                  "threads": 2, "loaderThreads": 2, "allowNoValidation": true},
+                 "imbalance": {"classWeights": true, "sampling": "class-balanced", "loss": "focal", "focalGamma": 1.5},
+                 "augmentation": {"augment": "weak"},
+                 "method": {"name": "hkd", "teacherInput": "raw", "alpha0": 0.7, "kdEpochs": 15, "roiShape": "box",
+                            "roiMargin": 4, "noFindingClass": "", "unannotated": "whole-image",
+                            "annotationFraction": 0.5}}
+                """));
+        assertThat(read.alpha0()).isEqualTo(0.7f);
         assertThat(notes).containsExactly("config.json: train uses the flat settings of PneuKnow 0.2; read as the nested"
                 + " settings (model, optimisation, imbalance, augmentation, method); method is now method.name."
                 + " A run writes the nested form");
