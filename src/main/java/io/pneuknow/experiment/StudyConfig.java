@@ -161,9 +161,9 @@ public record StudyConfig(String name, DataSpec data, int folds, long foldSeed, 
                 }
                 ObjectNode training = settings.deepCopy();
                 training.remove(GUIDANCE);
-                TrainConfig.givenPaths(training, "").forEach((path, written) -> {
+                TrainConfig.givenPaths(training).forEach((path, written) -> {
                     if (GRID_FIELDS.contains(path)) {
-                        problems.append(file).append(": variant '").append(v).append("' sets ").append(written.substring(1))
+                        problems.append(file).append(": variant '").append(v).append("' sets ").append(written)
                                 .append(", which the grid sets per cell; remove it (use methods, architectures or seeds)\n");
                     }
                 });

@@ -234,11 +234,6 @@ public final class StudyRunner {
     }
 
     /**
-     * A study folder may gain architectures, methods, folds and seeds, but its finished cells were
-     * trained with one set of training settings and fold assignment; mixing others in would make the
-     * tables compare unlike things.
-     */
-/**
      * Whether two spellings of a variant give the same settings: its guidance region types, and its
      * training settings whether nested or flat (as PneuKnow 0.2 wrote them).
      */
@@ -253,6 +248,11 @@ public final class StudyRunner {
         return copy;
     }
 
+    /**
+     * A study folder may gain architectures, methods, folds and seeds, but its finished cells were
+     * trained with one set of training settings and fold assignment; mixing others in would make the
+     * tables compare unlike things.
+     */
     static void requireSameSettings(StudyConfig config, Path studyFile) throws IOException {
         if (!Files.exists(studyFile)) {
             return;

@@ -244,7 +244,7 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
                 "does not exist; give a backbone folder from 'pneuknow pretrain' or a .safetensors file");
         check(problems, "model.architecture", m.architecture(),
                 !TorchScriptBackbone.named(m.architecture()) || m.pretrained() != null,
-                "needs --pretrained FILE: the TorchScript backbone to train (see README)");
+                "needs --pretrained FILE, the TorchScript backbone to train (see README)");
         check(problems, "optimisation.freezeBackboneEpochs", o.freezeBackboneEpochs(), o.freezeBackboneEpochs() >= 0,
                 "must be 0 (never) or more");
         check(problems, "optimisation.backboneLearningRate", o.backboneLearningRate(), o.backboneLearningRate() == null
@@ -333,10 +333,10 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
     }
 
     /**
-     * The settings that JSON (nested or flat) gives a value, each by its nested path, as
-     * {@code where.path} in the nested form and {@code where.name} in the flat one; unknown fields are left out.
+     * The settings that JSON (nested or flat) gives a value, each by its nested path, with its name as
+     * written ({@code method.name} in the nested form, {@code method} in the flat one); unknown fields are left out.
      */
-    public static Map<String, String> givenPaths(JsonNode node, String where) {
+    public static Map<String, String> givenPaths(JsonNode node) {
         Map<String, String> given = new LinkedHashMap<>();
         if (node == null || !node.isObject()) {
             return given;
@@ -344,11 +344,11 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
         boolean flat = isFlat(node);
         node.fields().forEachRemaining(f -> {
             if (flat && FLAT.containsKey(f.getKey())) {
-                given.put(FLAT.get(f.getKey()), where + "." + f.getKey());
+                given.put(FLAT.get(f.getKey()), f.getKey());
             } else if (!flat && f.getValue().isObject()) {
                 f.getValue().fieldNames().forEachRemaining(g -> {
                     if (TYPES.containsKey(f.getKey() + "." + g)) {
-                        given.put(f.getKey() + "." + g, where + "." + f.getKey() + "." + g);
+                        given.put(f.getKey() + "." + g, f.getKey() + "." + g);
                     }
                 });
             }
@@ -362,9 +362,8 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
      */
     public static ObjectNode givenNested(JsonNode node) {
         ObjectNode nested = Json.MAPPER.createObjectNode();
-        givenPaths(node, "").forEach((path, written) -> {
-            JsonNode value = node.isObject() && isFlat(node) ? node.get(written.substring(1))
-                    : node.get(concern(path)).get(field(path));
+        givenPaths(node).forEach((path, written) -> {
+            JsonNode value = isFlat(node) ? node.get(written) : node.get(concern(path)).get(field(path));
             nested.withObjectProperty(concern(path)).set(field(path), value);
         });
         return nested;

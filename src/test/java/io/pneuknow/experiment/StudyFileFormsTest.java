@@ -129,4 +129,17 @@ class StudyFileFormsTest {
         assertThat(Json.MAPPER.readValue(stored.toFile(), StudyConfig.class).train()).isEqualTo(config.train());
         StudyRunner.requireSameSettings(config, stored);
     }
+
+    @Test
+    void aVariantMayNotSetWhatTheGridSetsInEitherForm(@TempDir Path dir) throws Exception {
+        for (String variant : List.of("{\"method\": {\"name\": \"hkd\"}}", "{\"method\": \"hkd\"}")) {
+            ObjectNode study = (ObjectNode) Json.MAPPER.readTree(Path.of("docs/examples/study-cxr-imbalance.json").toFile());
+            ((ObjectNode) study.get("variants")).set("imbalance", Json.MAPPER.readTree(variant));
+            Path file = dir.resolve("study.json");
+            Json.MAPPER.writeValue(file.toFile(), study);
+            String written = variant.contains("name") ? "method.name" : "method";
+            assertThatThrownBy(() -> StudyConfig.read(file)).isInstanceOf(BadInputException.class)
+                    .hasMessageContaining("variant 'imbalance' sets " + written + ", which the grid sets per cell");
+        }
+    }
 }

@@ -85,7 +85,7 @@ class TrainConfigTest {
                 "train.augmentation.augment 'medium': unknown; use none, weak or strong",
                 "train.method.annotationFraction 0.0: must be in (0, 1]"));
         assertThatThrownBy(() -> TrainConfig.builder().architecture("torchscript").build().validated())
-                .hasMessage("train.model.architecture torchscript: needs --pretrained FILE: the TorchScript backbone"
+                .hasMessage("train.model.architecture torchscript: needs --pretrained FILE, the TorchScript backbone"
                         + " to train (see README)");
     }
 
@@ -190,7 +190,9 @@ class TrainConfigTest {
         assertThat(base.with(nestedOverrides)).isEqualTo(expected);
         assertThat(TrainConfig.givenNested(flatOverrides)).isEqualTo(TrainConfig.givenNested(nestedOverrides))
                 .isEqualTo(nestedOverrides);
-        assertThat(TrainConfig.givenPaths(flatOverrides, "v")).containsEntry("imbalance.sampling", "v.sampling")
-                .containsEntry("optimisation.selectBy", "v.selectBy").hasSize(2);
+        assertThat(TrainConfig.givenPaths(flatOverrides)).containsEntry("imbalance.sampling", "sampling")
+                .containsEntry("optimisation.selectBy", "selectBy").hasSize(2);
+        assertThat(TrainConfig.givenPaths(nestedOverrides)).containsEntry("imbalance.sampling", "imbalance.sampling")
+                .containsEntry("optimisation.selectBy", "optimisation.selectBy").hasSize(2);
     }
 }
