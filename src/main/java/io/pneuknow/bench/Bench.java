@@ -72,8 +72,9 @@ public final class Bench {
 
     /** The training settings of every bench run: Adam lr 1e-4, batch 16, weak augmentation, no dropout, 1 channel, one loader thread. */
     static TrainConfig trainConfig(String method, String arch, int size, int threads, int epochs) {
-        return new TrainConfig(method, "roi", arch, size, 1, 0f, epochs, 1, 0.5f, 1000, 1e-4f, false,
-                BenchData.BATCH, false, "weak", "mask", 0, "healthy", "exclude", 1L, threads, 1, 1.0, null);
+        return TrainConfig.builder().method(method).architecture(arch).inputSize(size).dropout(0f).epochs(epochs)
+                .teacherEpochs(1).kdEpochs(1000).learningRate(1e-4f).batchSize(BenchData.BATCH).augment("weak").seed(1L)
+                .threads(threads).loaderThreads(1).build();
     }
 
     /** The peer script: the one given, else bench/peer_train.py of the working directory or of the jar's repository. */

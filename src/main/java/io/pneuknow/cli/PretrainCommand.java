@@ -192,11 +192,10 @@ final class PretrainCommand implements Callable<Integer> {
             throw new BadInputException("the split leaves " + parts.train().size() + " training and " + parts.val().size()
                     + " validation images; both need images, check the split options");
         }
-        TrainConfig d = TrainConfig.defaults();
-        TrainConfig config = new TrainConfig("baseline", d.teacherInput(), architecture, inputSize, channels, d.dropout(),
-                epochs, d.teacherEpochs(), d.alpha0(), d.kdEpochs(), learningRate == null ? d.learningRate() : learningRate,
-                false, batchSize == null ? 16 : batchSize, classWeights, augment, d.roiShape(), d.roiMargin(),
-                d.noFindingClass(), d.unannotated(), seed, threads, loaderThreads, null, null).validated();
+        TrainConfig config = TrainConfig.builder().architecture(architecture).inputSize(inputSize).channels(channels)
+                .epochs(epochs).learningRate(learningRate == null ? TrainConfig.defaults().learningRate() : learningRate)
+                .batchSize(batchSize == null ? 16 : batchSize).classWeights(classWeights).augment(augment).seed(seed)
+                .threads(threads).loaderThreads(loaderThreads).build().validated();
         String fingerprint = Fingerprint.of(dataset);
         String description = dataset.population(dataSpec);
         TrainRun.Provenance provenance = new TrainRun.Provenance(Json.MAPPER.valueToTree(config), fingerprint,

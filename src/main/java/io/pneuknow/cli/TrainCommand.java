@@ -72,7 +72,7 @@ final class TrainCommand implements Callable<Integer> {
                     + parts.test().size() + " test); check the split options");
         }
         out.printf("train %d, val %d, test %d images; method %s, %s at %d px%n", parts.train().size(),
-                parts.val().size(), parts.test().size(), run.train().method(), run.train().architecture(),
+                parts.val().size(), parts.test().size(), run.train().method().name(), run.train().architecture(),
                 run.train().inputSize());
         out.flush();
         String fingerprint = Fingerprint.of(dataset);

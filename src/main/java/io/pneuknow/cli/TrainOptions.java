@@ -77,23 +77,48 @@ final class TrainOptions {
     @Option(names = "--allow-no-validation", arity = "0..1", description = "Train even when the split leaves no validation images: every stage then keeps its last epoch (without it such a run is refused).")
     Boolean allowNoValidation;
 
+    /** The settings of {@code c} with each flag that is given set on top. */
     TrainConfig apply(TrainConfig c) {
-        return new TrainConfig(or(method, c.method()), or(teacherInput, c.teacherInput()),
-                or(architecture, c.architecture()), or(inputSize, c.inputSize()), or(channels, c.channels()),
-                or(dropout, c.dropout()), or(epochs, c.epochs()), or(teacherEpochs, c.teacherEpochs()),
-                or(alpha0, c.alpha0()), or(kdEpochs, c.kdEpochs()), or(learningRate, c.learningRate()),
-                or(perBatchSchedule, c.perBatchSchedule()), or(batchSize, c.batchSize()),
-                or(classWeights, c.classWeights()), or(augment, c.augment()), or(roiShape, c.roiShape()),
-                or(roiMargin, c.roiMargin()), or(noFindingClass, c.noFindingClass()), or(unannotated, c.unannotated()),
-                or(seed, c.seed()), or(threads, c.threads()), or(loaderThreads, c.loaderThreads()),
-                or(annotationFraction, c.annotationFraction()), or(studentEpochs, c.studentEpochs()),
-                or(sampling, c.sampling()), or(loss, c.loss()), or(focalGamma, c.focalGamma()),
-                or(selectBy, c.selectBy()), or(patience, c.patience()), or(pretrained, c.pretrained()),
-                or(freezeBackboneEpochs, c.freezeBackboneEpochs()), or(backboneLearningRate, c.backboneLearningRate()),
-                or(allowNoValidation, c.allowNoValidation()));
+        TrainConfig.Builder b = c.toBuilder();
+        set(method, b::method);
+        set(teacherInput, b::teacherInput);
+        set(architecture, b::architecture);
+        set(inputSize, b::inputSize);
+        set(channels, b::channels);
+        set(dropout, b::dropout);
+        set(epochs, b::epochs);
+        set(studentEpochs, b::studentEpochs);
+        set(teacherEpochs, b::teacherEpochs);
+        set(alpha0, b::alpha0);
+        set(kdEpochs, b::kdEpochs);
+        set(learningRate, b::learningRate);
+        set(perBatchSchedule, b::perBatchSchedule);
+        set(batchSize, b::batchSize);
+        set(classWeights, b::classWeights);
+        set(augment, b::augment);
+        set(roiShape, b::roiShape);
+        set(roiMargin, b::roiMargin);
+        set(noFindingClass, b::noFindingClass);
+        set(unannotated, b::unannotated);
+        set(seed, b::seed);
+        set(threads, b::threads);
+        set(loaderThreads, b::loaderThreads);
+        set(annotationFraction, b::annotationFraction);
+        set(sampling, b::sampling);
+        set(loss, b::loss);
+        set(focalGamma, b::focalGamma);
+        set(selectBy, b::selectBy);
+        set(patience, b::patience);
+        set(pretrained, b::pretrained);
+        set(freezeBackboneEpochs, b::freezeBackboneEpochs);
+        set(backboneLearningRate, b::backboneLearningRate);
+        set(allowNoValidation, b::allowNoValidation);
+        return b.build();
     }
 
-    private static <T> T or(T value, T fallback) {
-        return value != null ? value : fallback;
+    private static <T> void set(T value, java.util.function.Consumer<T> setter) {
+        if (value != null) {
+            setter.accept(value);
+        }
     }
 }

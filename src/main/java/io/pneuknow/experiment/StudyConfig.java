@@ -42,8 +42,8 @@ public record StudyConfig(String name, DataSpec data, int folds, long foldSeed, 
                           List<String> architectures, List<String> methods, List<Long> seeds, TrainConfig train,
                           int replicates, Map<String, ObjectNode> variants, List<List<String>> comparisons) {
     /** Training settings a variant may not set: the grid sets them per cell. */
-    static final Set<String> GRID_FIELDS = Set.of("method", "teacherInput", "architecture", "seed",
-            "annotationFraction");
+    static final Set<String> GRID_FIELDS = Set.of("method.name", "method.teacherInput", "model.architecture",
+            "optimisation.seed", "method.annotationFraction");
     /** The data setting a variant may set: region types used as guidance where no expert region is drawn. */
     static final String GUIDANCE = "guidanceRegionTypes";
 
@@ -154,16 +154,20 @@ public record StudyConfig(String name, DataSpec data, int folds, long foldSeed, 
             }
         }
         if (variants != null) {
-            variants.forEach((v, settings) -> settings.fieldNames().forEachRemaining(f -> {
-                if (f.equals(GUIDANCE) && (!settings.get(f).isArray() || settings.get(f).isEmpty())) {
+            variants.forEach((v, settings) -> {
+                if (settings.has(GUIDANCE) && (!settings.get(GUIDANCE).isArray() || settings.get(GUIDANCE).isEmpty())) {
                     problems.append(file).append(": variant '").append(v).append("' gives ").append(GUIDANCE)
-                            .append(" as ").append(settings.get(f)).append("; give a list of region types, e.g. [\"anatomy\"]\n");
+                            .append(" as ").append(settings.get(GUIDANCE)).append("; give a list of region types, e.g. [\"anatomy\"]\n");
                 }
-                if (GRID_FIELDS.contains(f)) {
-                    problems.append(file).append(": variant '").append(v).append("' sets ").append(f)
-                            .append(", which the grid sets per cell; remove it (use methods, architectures or seeds)\n");
-                }
-            }));
+                ObjectNode training = settings.deepCopy();
+                training.remove(GUIDANCE);
+                TrainConfig.givenPaths(training).forEach((path, written) -> {
+                    if (GRID_FIELDS.contains(path)) {
+                        problems.append(file).append(": variant '").append(v).append("' sets ").append(written)
+                                .append(", which the grid sets per cell; remove it (use methods, architectures or seeds)\n");
+                    }
+                });
+            });
         }
         if (!problems.isEmpty()) {
             throw new BadInputException(problems.toString().strip());
@@ -182,18 +186,19 @@ public record StudyConfig(String name, DataSpec data, int folds, long foldSeed, 
         if (method.variants().isEmpty()) {
             return train;
         }
-        ObjectNode merged = Json.MAPPER.valueToTree(train);
+        TrainConfig merged = train;
         for (String v : method.variants()) {
-            merged.setAll(variants.get(v).deepCopy());
+            ObjectNode settings = variants.get(v).deepCopy();
+            settings.remove(GUIDANCE);
+            try {
+                merged = merged.with(settings);
+            } catch (BadInputException e) {
+                throw new BadInputException("method '" + method.name() + "': its variants do not give valid training"
+                        + " settings (" + e.getMessage().lines().findFirst().orElse("") + "); check the names and values"
+                        + " under \"variants\"");
+            }
         }
-        merged.remove(GUIDANCE);
-        try {
-            return Json.MAPPER.treeToValue(merged, TrainConfig.class);
-        } catch (IOException e) {
-            String first = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
-            throw new BadInputException("method '" + method.name() + "': its variants do not give valid training"
-                    + " settings (" + first + "); check the names and values under \"variants\"");
-        }
+        return merged;
     }
 
     /** The data settings of a method's cells: the study's, with guidance region types from its variants (the last wins). */

@@ -1,5 +1,6 @@
 package io.pneuknow.experiment;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pneuknow.BadInputException;
 import io.pneuknow.Json;
 import io.pneuknow.data.AtomicFiles;
@@ -233,11 +234,26 @@ public final class StudyRunner {
     }
 
     /**
+     * Whether two spellings of a variant give the same settings: its guidance region types, and its
+     * training settings whether nested or flat (as PneuKnow 0.2 wrote them).
+     */
+    private static boolean sameVariant(ObjectNode a, ObjectNode b) {
+        return java.util.Objects.equals(a.get(StudyConfig.GUIDANCE), b.get(StudyConfig.GUIDANCE))
+                && TrainConfig.givenNested(withoutGuidance(a)).equals(TrainConfig.givenNested(withoutGuidance(b)));
+    }
+
+    private static ObjectNode withoutGuidance(ObjectNode settings) {
+        ObjectNode copy = settings.deepCopy();
+        copy.remove(StudyConfig.GUIDANCE);
+        return copy;
+    }
+
+    /**
      * A study folder may gain architectures, methods, folds and seeds, but its finished cells were
      * trained with one set of training settings and fold assignment; mixing others in would make the
      * tables compare unlike things.
      */
-    private static void requireSameSettings(StudyConfig config, Path studyFile) throws IOException {
+    static void requireSameSettings(StudyConfig config, Path studyFile) throws IOException {
         if (!Files.exists(studyFile)) {
             return;
         }
@@ -246,17 +262,18 @@ public final class StudyRunner {
         if (!earlier.train().equals(config.train())) {
             var before = Json.MAPPER.valueToTree(earlier.train());
             var now = Json.MAPPER.valueToTree(config.train());
-            now.fieldNames().forEachRemaining(f -> {
-                if (!now.get(f).equals(before.get(f))) {
-                    changed.add("train." + f + " " + before.get(f) + " -> " + now.get(f));
+            now.fieldNames().forEachRemaining(concern -> now.get(concern).fieldNames().forEachRemaining(f -> {
+                if (!now.get(concern).get(f).equals(before.get(concern).get(f))) {
+                    changed.add("train." + concern + "." + f + " " + before.get(concern).get(f) + " -> "
+                            + now.get(concern).get(f));
                 }
-            });
+            }));
         }
         if (earlier.variants() != null) {
             // a variant may be added, but one that finished cells may have used must stay as it was
             earlier.variants().forEach((name, settings) -> {
                 var now = config.variants() == null ? null : config.variants().get(name);
-                if (now != null && !now.equals(settings)) {
+                if (now != null && !sameVariant(now, settings)) {
                     changed.add("variants." + name + " " + settings + " -> " + now);
                 }
             });

@@ -141,11 +141,11 @@ class CliHelpTest {
             assertThat(r.err().lines().filter(l -> l.startsWith("warning:"))).containsExactlyInAnyOrder(
                     "warning: --arch is deprecated since 0.2.0, use --architecture; it will be removed in 0.4.0",
                     "warning: --size is deprecated since 0.2.0, use --input-size; it will be removed in 0.4.0");
-            assertThat(r.err()).contains("input size 33 must be a positive multiple of 32");
+            assertThat(r.err()).contains("train.model.inputSize 33: must be a positive multiple of 32");
         }
         Result batch = cli("train", "--data", data.toString(), "--out", run, "--epochs", "1", "--batch", "0");
         assertThat(batch.code()).isEqualTo(1);
-        assertThat(batch.err()).contains("use --batch-size").contains("batch size 0 must be at least 1");
+        assertThat(batch.err()).contains("use --batch-size").contains("train.optimisation.batchSize 0: must be at least 1");
     }
 
     @Test

@@ -82,7 +82,7 @@ class CliTest {
                 .isEqualTo(Json.MAPPER.readTree(out.resolve("teacher/model.json").toFile()).get("weightsSha256").asText());
         assertThat(card.get("dataFingerprint").asText()).hasSize(64);
         assertThat(card.get("intendedUse").asText()).contains("not for diagnosis");
-        assertThat(card.get("configuration").get("train").get("epochs").asInt()).isEqualTo(2);
+        assertThat(card.get("configuration").get("train").get("optimisation").get("epochs").asInt()).isEqualTo(2);
         assertThat(card.get("checkpoint").get("epochsTrained").asInt()).isEqualTo(2);
         assertThat(Files.readAllLines(out.resolve("history-student.csv"))).hasSize(3);
 
@@ -240,7 +240,7 @@ class CliTest {
         assertThat(card.get("pretrained").get("file").asText()).isEqualTo("resnet18_half.safetensors");
         assertThat(card.get("pretrained").get("sha256").asText())
                 .isEqualTo(ModelBundle.sha256(Files.readAllBytes(weights)));
-        assertThat(card.get("configuration").get("train").get("freezeBackboneEpochs").asInt()).isEqualTo(1);
+        assertThat(card.get("configuration").get("train").get("optimisation").get("freezeBackboneEpochs").asInt()).isEqualTo(1);
         // frozen for its only epoch: the trained backbone is the file's
         try (ModelBundle.Loaded model = ModelBundle.load(out); NDManager manager = NDManager.newBaseManager()) {
             ClassifierNet fromFile = Architectures.initialize(Architecture.resnet18_half.build(3, 1, 0f), manager, 64);
@@ -284,7 +284,7 @@ class CliTest {
         Result badValue = cli(concat(concat(new String[] {"train"}, dataArgs()), "--method", "magic", "--out",
                 dir.resolve("x").toString()));
         assertThat(badValue.code()).isEqualTo(1);
-        assertThat(badValue.err()).contains("method 'magic' is unknown; use baseline or hkd").doesNotContain("\tat ");
+        assertThat(badValue.err()).contains("train.method.name 'magic': unknown; use baseline or hkd").doesNotContain("\tat ");
 
         Result badWhere = cli(concat(new String[] {"data", "check", "--where", "nonsense"}, dataArgs()));
         assertThat(badWhere.code()).isEqualTo(1);

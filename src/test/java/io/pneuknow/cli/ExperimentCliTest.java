@@ -42,8 +42,8 @@ class ExperimentCliTest {
         assertThat(again.code()).isEqualTo(1);
         assertThat(again.err()).contains("not an empty folder");
 
-        TrainConfig train = new TrainConfig("baseline", "roi", "tiny_cnn", 64, 1, 0f, 2, 1, 0.5f, 2, 1e-3f, false, 8, false,
-                "weak", "mask", 0, "healthy", "exclude", 1, 2, 1, 1.0, null);
+        TrainConfig train = TrainConfig.builder().architecture("tiny_cnn").inputSize(64).dropout(0f).epochs(2).teacherEpochs(1)
+                .kdEpochs(2).learningRate(1e-3f).augment("weak").seed(1).threads(2).build();
         DataSpec spec = DataSpec.of(data).withRegionsCsv(Path.of("regions.csv")).withRegionTypes("lesion")
                 .withSplitColumn("split");
         Path studyFile = dir.resolve("study.json");

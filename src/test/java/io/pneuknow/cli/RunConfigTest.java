@@ -20,11 +20,11 @@ class RunConfigTest {
         TrainConfig train = RunConfig.read(file).train();
 
         TrainConfig d = TrainConfig.defaults();
-        assertThat(train.method()).isEqualTo("hkd");
+        assertThat(train.method().name()).isEqualTo("hkd");
         assertThat(train.allowNoValidation()).isTrue();
         assertThat(train.unannotated()).isEqualTo(d.unannotated());
         assertThat(train.epochs()).isEqualTo(60);
-        assertThat(train.with("baseline", d.teacherInput(), d.architecture(), d.seed(), 1.0).withAllowNoValidation(false))
+        assertThat(train.with("baseline", d.teacherInput(), d.architecture(), d.seed(), 1.0).toBuilder().allowNoValidation(false).build())
                 .isEqualTo(d);
         Files.writeString(file, "{\"data\": {\"root\": \"x\"}}");
         assertThat(RunConfig.read(file).train()).isEqualTo(d);

@@ -118,7 +118,7 @@ class TorchScriptCliTest {
                 "torchscript", "--input-size", "64", "--out", dir.resolve("no-file").toString());
         assertThat(noFile.code()).isEqualTo(1);
         assertThat(noFile.err().strip().lines()).hasSize(1);
-        assertThat(noFile.err()).contains("torchscript needs --pretrained FILE");
+        assertThat(noFile.err()).contains("train.model.architecture torchscript: needs --pretrained FILE");
 
         CliTest.Result notAFeatureMap = cli(train(fixtures.resolve("pooled-scripted.pt"), dir.resolve("pooled")));
         assertThat(notAFeatureMap.code()).isEqualTo(1);

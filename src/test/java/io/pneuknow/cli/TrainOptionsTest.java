@@ -20,6 +20,6 @@ class TrainOptionsTest {
         // a config file's setting stays unless the flag says otherwise
         TrainCommand fromFile = new TrainCommand();
         new CommandLine(fromFile).parseArgs("--out", "x");
-        assertThat(fromFile.trainOptions.apply(TrainConfig.defaults().withAllowNoValidation(true)).allowNoValidation()).isTrue();
+        assertThat(fromFile.trainOptions.apply(TrainConfig.builder().allowNoValidation(true).build()).allowNoValidation()).isTrue();
     }
 }

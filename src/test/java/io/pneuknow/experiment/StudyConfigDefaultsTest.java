@@ -36,10 +36,7 @@ class StudyConfigDefaultsTest {
         assertThat(t.seed()).isEqualTo(42);
         assertThat(t.allowNoValidation()).isFalse();
         // apart from the two given, exactly the defaults
-        assertThat(new TrainConfig(d.method(), d.teacherInput(), d.architecture(), d.inputSize(), d.channels(), d.dropout(),
-                5, d.teacherEpochs(), d.alpha0(), d.kdEpochs(), d.learningRate(), d.perBatchSchedule(), d.batchSize(),
-                d.classWeights(), d.augment(), d.roiShape(), d.roiMargin(), d.noFindingClass(), "whole-image", d.seed(),
-                d.threads(), d.loaderThreads(), d.annotationFraction(), d.studentEpochs())).isEqualTo(t);
+        assertThat(d.toBuilder().epochs(5).unannotated("whole-image").build()).isEqualTo(t);
         assertThat(config.trainFor(StudyMethod.parse("hkd")).validated()).isEqualTo(t);
     }
 

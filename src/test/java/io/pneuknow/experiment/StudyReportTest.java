@@ -45,8 +45,8 @@ class StudyReportTest {
         Path chromium = HeadlessChromium.binary(); // skips (or fails under pneuknow.requireHeavy) before training
         Path data = SyntheticChestXrays.generate(dir.resolve("data"), new SyntheticChestXrays.Spec(64, 6, 2, 2, 0.25, 0.7, 4));
         DataSpec spec = DataSpec.of(data).withRegionsCsv(Path.of("regions.csv")).withRegionTypes("lesion");
-        TrainConfig train = new TrainConfig("baseline", "roi", "tiny_cnn", 64, 1, 0f, 2, 1, 0.5f, 2, 1e-3f, false, 8, false, "weak",
-                "mask", 0, "healthy", "exclude", 1, 2, 1, 1.0, 2);
+        TrainConfig train = TrainConfig.builder().architecture("tiny_cnn").inputSize(64).dropout(0f).epochs(2).teacherEpochs(1)
+                .kdEpochs(2).learningRate(1e-3f).augment("weak").seed(1).threads(2).studentEpochs(2).build();
         StudyConfig config = new StudyConfig("tiny <report> & co", spec, 3, 7, null, List.of("tiny_cnn"), METHODS,
                 List.of(1L), train, 200);
         Path study = dir.resolve("study");

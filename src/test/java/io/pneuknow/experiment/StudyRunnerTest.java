@@ -27,8 +27,8 @@ class StudyRunnerTest {
     void tinyStudyTabulatesEveryCellAndNeverTrainsAFinishedCellAgain(@TempDir Path dir) throws Exception {
         Path data = SyntheticChestXrays.generate(dir.resolve("data"), new SyntheticChestXrays.Spec(64, 6, 2, 2, 0.25, 0.7, 4));
         DataSpec spec = DataSpec.of(data).withRegionsCsv(Path.of("regions.csv")).withRegionTypes("lesion");
-        TrainConfig train = new TrainConfig("baseline", "roi", "tiny_cnn", 64, 1, 0f, 2, 1, 0.5f, 2, 1e-3f, false, 8, false, "weak",
-                "mask", 0, "healthy", "exclude", 1, 2, 1, 1.0, 3);
+        TrainConfig train = TrainConfig.builder().architecture("tiny_cnn").inputSize(64).dropout(0f).epochs(2).teacherEpochs(1)
+                .kdEpochs(2).learningRate(1e-3f).augment("weak").seed(1).threads(2).studentEpochs(3).build();
         StudyConfig config = new StudyConfig("tiny", spec, 3, 7, null, List.of("tiny_cnn"),
                 List.of("baseline", "hkd", "hkd-fraction-0.5"), List.of(1L), train, 200);
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
@@ -100,7 +100,7 @@ class StudyRunnerTest {
                 List.of(1L, 2L), train.with("baseline", "roi", "tiny_cnn", 1, 0.5), 200);
         assertThatThrownBy(() -> StudyRunner.run(changed, dir.resolve("study"), quiet))
                 .isInstanceOf(io.pneuknow.BadInputException.class)
-                .hasMessageContaining("train.annotationFraction 1.0 -> 0.5").hasMessageContaining("new study folder");
+                .hasMessageContaining("train.method.annotationFraction 1.0 -> 0.5").hasMessageContaining("new study folder");
         assertThat(dir.resolve("study/cells/tiny_cnn/baseline/fold-0/seed-2")).doesNotExist();
     }
 
@@ -142,8 +142,8 @@ class StudyRunnerTest {
     void aVariantMethodTrainsWithItsSettingsAndIsComparedWithItsReference(@TempDir Path dir) throws Exception {
         Path data = SyntheticChestXrays.generate(dir.resolve("data"), new SyntheticChestXrays.Spec(64, 6, 2, 2, 0.25, 0.7, 4));
         DataSpec spec = DataSpec.of(data).withRegionsCsv(Path.of("regions.csv")).withRegionTypes("lesion");
-        TrainConfig train = new TrainConfig("baseline", "roi", "tiny_cnn", 64, 1, 0f, 1, 1, 0.5f, 1, 1e-3f, false, 8, false,
-                "weak", "mask", 0, "healthy", "exclude", 1, 2, 1, 1.0, null);
+        TrainConfig train = TrainConfig.builder().architecture("tiny_cnn").inputSize(64).dropout(0f).epochs(1).teacherEpochs(1)
+                .kdEpochs(1).learningRate(1e-3f).augment("weak").seed(1).threads(2).build();
         var balanced = io.pneuknow.Json.MAPPER.createObjectNode().put("sampling", "class-balanced");
         StudyConfig config = new StudyConfig("variants", spec, 3, 7, List.of(0), List.of("tiny_cnn"),
                 List.of("baseline", "baseline+balanced"), List.of(1L), train, 100, java.util.Map.of("balanced", balanced));
@@ -152,10 +152,10 @@ class StudyRunnerTest {
         Path cellDir = dir.resolve("study/cells/tiny_cnn/baseline+balanced/fold-0/seed-1");
         var cardTrain = io.pneuknow.Json.MAPPER.readTree(cellDir.resolve("model.json").toFile()).get("configuration")
                 .get("train");
-        assertThat(cardTrain.get("sampling").asText()).isEqualTo("class-balanced");
+        assertThat(cardTrain.get("imbalance").get("sampling").asText()).isEqualTo("class-balanced");
         var plainTrain = io.pneuknow.Json.MAPPER.readTree(dir.resolve("study/cells/tiny_cnn/baseline/fold-0/seed-1/model.json")
                 .toFile()).get("configuration").get("train");
-        assertThat(plainTrain.get("sampling").asText()).isEqualTo("shuffle");
+        assertThat(plainTrain.get("imbalance").get("sampling").asText()).isEqualTo("shuffle");
         StudyTables tables = io.pneuknow.Json.MAPPER.readValue(dir.resolve("study/summary.json").toFile(), StudyTables.class);
         assertThat(tables.comparisons()).singleElement().satisfies(c -> {
             assertThat(c.method()).isEqualTo("baseline+balanced");
@@ -195,8 +195,8 @@ class StudyRunnerTest {
             rows.append(s.imageId()).append(',').append(data.relativize(s.file())).append(",anatomy,lung,8,8,48,48,\n");
         }
         Files.writeString(data.resolve("regions.csv"), rows, java.nio.file.StandardOpenOption.APPEND);
-        TrainConfig train = new TrainConfig("baseline", "roi", "tiny_cnn", 64, 1, 0f, 1, 1, 0.5f, 1, 1e-3f, false, 8, false,
-                "weak", "mask", 0, "healthy", "exclude", 1, 2, 1, 1.0, null);
+        TrainConfig train = TrainConfig.builder().architecture("tiny_cnn").inputSize(64).dropout(0f).epochs(1).teacherEpochs(1)
+                .kdEpochs(1).learningRate(1e-3f).augment("weak").seed(1).threads(2).build();
         var lungs = io.pneuknow.Json.MAPPER.createObjectNode();
         lungs.putArray("guidanceRegionTypes").add("anatomy");
         StudyConfig config = new StudyConfig("guidance", spec, 3, 7, List.of(0), List.of("tiny_cnn"),

@@ -93,10 +93,7 @@ class HeatMapMechanismTest {
 
     static TrainConfig config(String method, long seed) {
         TrainConfig t = TrainConfig.shortcutTask(method, "roi", seed, 2);
-        return new TrainConfig(t.method(), t.teacherInput(), t.architecture(), SIZE, t.channels(), t.dropout(), EPOCHS,
-                TEACHER_EPOCHS, ALPHA0, EPOCHS, t.learningRate(), t.perBatchSchedule(), t.batchSize(), t.classWeights(),
-                t.augment(), t.roiShape(), t.roiMargin(), t.noFindingClass(), t.unannotated(), t.seed(), t.threads(),
-                t.loaderThreads(), t.annotationFraction(), t.studentEpochs());
+        return t.toBuilder().inputSize(SIZE).epochs(EPOCHS).teacherEpochs(TEACHER_EPOCHS).alpha0(ALPHA0).kdEpochs(EPOCHS).build();
     }
 
     /** Images with a lesion, and how often a model's maximum was in the lesion and on the marker. */

@@ -59,9 +59,9 @@ class FineTuningTest {
     }
 
     private static TrainConfig config(int epochs, String pretrained, int freeze, Double backboneLearningRate) {
-        return new TrainConfig("baseline", "roi", "tiny_cnn", 64, 1, 0f, epochs, 1, 0.5f, 0, 4e-3f, false, 8, false,
-                "weak", "mask", 0, "healthy", "exclude", SEED, 2, 1, 1.0, null, null, null, null, null, null,
-                pretrained, freeze, backboneLearningRate);
+        return TrainConfig.builder().architecture("tiny_cnn").inputSize(64).dropout(0f).epochs(epochs).teacherEpochs(1)
+                .kdEpochs(0).learningRate(4e-3f).augment("weak").seed(SEED).threads(2).pretrained(pretrained)
+                .freezeBackboneEpochs(freeze).backboneLearningRate(backboneLearningRate).build();
     }
 
     /** A pretrained tiny_cnn backbone (BatchNorm statistics moved off their initial values), saved as pretrain does. */

@@ -56,11 +56,7 @@ class GuidanceTrainingTest {
     private static int teacherRoiImages(Dataset dataset, Path out) throws Exception {
         Split split = Split.fromColumn(dataset, "split");
         TrainConfig config = TrainConfig.shortcutTask("hkd", "roi", 1, 2).with("hkd", "roi", "tiny_cnn", 1, 1.0);
-        config = new TrainConfig(config.method(), config.teacherInput(), config.architecture(), config.inputSize(),
-                config.channels(), config.dropout(), 1, 1, config.alpha0(), 1, config.learningRate(),
-                config.perBatchSchedule(), config.batchSize(), config.classWeights(), config.augment(), config.roiShape(),
-                config.roiMargin(), config.noFindingClass(), config.unannotated(), config.seed(), config.threads(),
-                config.loaderThreads(), 1.0, null);
+        config = config.toBuilder().epochs(1).teacherEpochs(1).kdEpochs(1).build();
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         TrainRun.Parts parts = new TrainRun.Parts(split.samples(dataset, Split.TRAIN), split.samples(dataset, Split.VAL),
                 List.of());

@@ -48,12 +48,12 @@ class ImbalanceFlagsTest {
         JsonNode saved = Json.MAPPER.readTree(out.resolve("config.json").toFile()).get("train");
         JsonNode card = Json.MAPPER.readTree(out.resolve("model.json").toFile());
         for (JsonNode train : List.of(saved, card.get("configuration").get("train"))) {
-            assertThat(train.get("sampling").asText()).isEqualTo("class-balanced");
-            assertThat(train.get("loss").asText()).isEqualTo("focal");
-            assertThat(train.get("focalGamma").asDouble()).isEqualTo(1.5);
-            assertThat(train.get("classWeights").asBoolean()).isTrue();
-            assertThat(train.get("selectBy").asText()).isEqualTo("macro-f1");
-            assertThat(train.get("patience").asInt()).isEqualTo(1);
+            assertThat(train.get("imbalance").get("sampling").asText()).isEqualTo("class-balanced");
+            assertThat(train.get("imbalance").get("loss").asText()).isEqualTo("focal");
+            assertThat(train.get("imbalance").get("focalGamma").asDouble()).isEqualTo(1.5);
+            assertThat(train.get("imbalance").get("classWeights").asBoolean()).isTrue();
+            assertThat(train.get("optimisation").get("selectBy").asText()).isEqualTo("macro-f1");
+            assertThat(train.get("optimisation").get("patience").asInt()).isEqualTo(1);
         }
 
         List<String> lines = Files.readAllLines(out.resolve("history-student.csv"));
@@ -91,11 +91,11 @@ class ImbalanceFlagsTest {
         Result r = cli(args(data, "--sampling", "oversample", "--loss", "dice", "--focal-gamma", "-1",
                 "--select-by", "auc", "--patience", "-3", "--out", dir.resolve("run").toString()));
         assertThat(r.code()).isNotZero();
-        assertThat(r.err()).contains("sampling 'oversample' is unknown; use shuffle or class-balanced")
-                .contains("loss 'dice' is unknown; use cross-entropy or focal")
-                .contains("focal gamma -1.0 must be a number of 0 or more")
-                .contains("select-by 'auc' is unknown; use loss, balanced-accuracy or macro-f1")
-                .contains("patience -3 must be 0 (no early stopping) or more");
+        assertThat(r.err()).contains("train.imbalance.sampling 'oversample': unknown; use shuffle or class-balanced")
+                .contains("train.imbalance.loss 'dice': unknown; use cross-entropy or focal")
+                .contains("train.imbalance.focalGamma -1.0: must be a number of 0 or more")
+                .contains("train.optimisation.selectBy 'auc': unknown; use loss, balanced-accuracy or macro-f1")
+                .contains("train.optimisation.patience -3: must be 0 (no early stopping) or more");
         assertThat(dir.resolve("run/model.json")).doesNotExist();
     }
 }

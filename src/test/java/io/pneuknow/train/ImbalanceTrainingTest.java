@@ -34,9 +34,9 @@ class ImbalanceTrainingTest {
     static final int MINORITY = 6;
 
     static TrainConfig config(String sampling, String selectBy, long seed) {
-        return new TrainConfig("baseline", "roi", "tiny_cnn", 64, 1, 0f, 12, 1, 0.5f, 0, 4e-3f, false, 4, false,
-                "weak", "mask", 0, "healthy", "exclude", seed, 2, 1, 1.0, null, sampling, "cross-entropy", 2.0,
-                selectBy, 0);
+        return TrainConfig.builder().architecture("tiny_cnn").inputSize(64).dropout(0f).epochs(12).teacherEpochs(1)
+                .kdEpochs(0).learningRate(4e-3f).batchSize(4).augment("weak").seed(seed).threads(2).sampling(sampling)
+                .selectBy(selectBy).build();
     }
 
     @Test

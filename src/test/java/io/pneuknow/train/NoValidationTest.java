@@ -27,11 +27,7 @@ class NoValidationTest {
         TrainRun.Parts noVal = new TrainRun.Parts(split.samples(dataset, Split.TRAIN), List.of(),
                 split.samples(dataset, Split.TEST));
         TrainConfig config = TrainConfig.shortcutTask("baseline", "roi", 1, 2).with("baseline", "roi", "tiny_cnn", 1, 1.0);
-        config = new TrainConfig(config.method(), config.teacherInput(), config.architecture(), config.inputSize(),
-                config.channels(), config.dropout(), 2, 1, config.alpha0(), 1, config.learningRate(),
-                config.perBatchSchedule(), config.batchSize(), config.classWeights(), config.augment(), config.roiShape(),
-                config.roiMargin(), config.noFindingClass(), config.unannotated(), config.seed(), config.threads(),
-                config.loaderThreads(), 1.0, null);
+        config = config.toBuilder().epochs(2).teacherEpochs(1).kdEpochs(1).build();
         TrainRun.Provenance provenance = new TrainRun.Provenance(null, "synthetic", "synthetic", "test");
         assertThat(config.allowNoValidation()).isFalse();
 
@@ -43,7 +39,7 @@ class NoValidationTest {
         assertThat(dir.resolve("refused/model.json")).doesNotExist();
 
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        TrainRun.Outcome outcome = new TrainRun(config.withAllowNoValidation(true), new PrintStream(log, true,
+        TrainRun.Outcome outcome = new TrainRun(config.toBuilder().allowNoValidation(true).build(), new PrintStream(log, true,
                 StandardCharsets.UTF_8)).run(dataset, noVal, provenance, dir.resolve("allowed"), false);
         String text = log.toString(StandardCharsets.UTF_8);
         assertThat(outcome.model().checkpoint().epoch()).isEqualTo(1);

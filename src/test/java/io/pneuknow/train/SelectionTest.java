@@ -153,20 +153,17 @@ class SelectionTest {
         assertThat(defaults.selectBy()).isEqualTo("loss");
         assertThat(defaults.patience()).isZero();
         assertThat(defaults.lossGamma()).isZero();
-        // the constructor from before these settings existed gives the same defaults
-        assertThat(new TrainConfig("baseline", "roi", "resnet18", 224, 1, 0.5f, 60, 20, 0.5f, 40, 1e-4f, false, 8,
-                false, "strong", "mask", 0, "healthy", "exclude", 42, 0, 1, 1.0, null)).isEqualTo(defaults);
-        // a config.json written before these settings existed
-        ObjectNode old = Json.MAPPER.valueToTree(defaults);
+        // a config.json written before these settings existed (the flat form of PneuKnow 0.2)
+        ObjectNode old = TrainConfigTest.flat(defaults);
         for (String f : List.of("sampling", "loss", "focalGamma", "selectBy", "patience")) {
             old.remove(f);
         }
         TrainConfig read = Json.MAPPER.treeToValue(old, TrainConfig.class);
         assertThat(read).isEqualTo(defaults);
         // written back in full
-        assertThat(Json.MAPPER.valueToTree(read).get("selectBy").asText()).isEqualTo("loss");
+        assertThat(Json.MAPPER.valueToTree(read).get("optimisation").get("selectBy").asText()).isEqualTo("loss");
 
-        ObjectNode focal = Json.MAPPER.valueToTree(defaults);
+        ObjectNode focal = TrainConfigTest.flat(defaults);
         focal.put("loss", "focal").put("focalGamma", 1.5).put("sampling", "class-balanced")
                 .put("selectBy", "macro-f1").put("patience", 7);
         TrainConfig set = Json.MAPPER.treeToValue(focal, TrainConfig.class).validated();
@@ -182,10 +179,10 @@ class SelectionTest {
                 .put("patience", -2);
         TrainConfig bad = Json.MAPPER.treeToValue(focal, TrainConfig.class);
         assertThatThrownBy(bad::validated).isInstanceOf(BadInputException.class)
-                .hasMessageContaining("sampling 'oversample' is unknown; use shuffle or class-balanced")
-                .hasMessageContaining("loss 'dice' is unknown; use cross-entropy or focal")
-                .hasMessageContaining("focal gamma -1.0 must be a number of 0 or more")
-                .hasMessageContaining("select-by 'auc' is unknown; use loss, balanced-accuracy or macro-f1")
-                .hasMessageContaining("patience -2 must be 0 (no early stopping) or more");
+                .hasMessageContaining("train.imbalance.sampling 'oversample': unknown; use shuffle or class-balanced")
+                .hasMessageContaining("train.imbalance.loss 'dice': unknown; use cross-entropy or focal")
+                .hasMessageContaining("train.imbalance.focalGamma -1.0: must be a number of 0 or more")
+                .hasMessageContaining("train.optimisation.selectBy 'auc': unknown; use loss, balanced-accuracy or macro-f1")
+                .hasMessageContaining("train.optimisation.patience -2: must be 0 (no early stopping) or more");
     }
 }

@@ -29,8 +29,8 @@ class StageTrainerTest {
     static final int SIZE = 64;
 
     static TrainConfig config() {
-        return new TrainConfig("hkd", "roi", "tiny_cnn", SIZE, 1, 0.5f, 1, 1, 0.5f, 1, 1e-3f, false, 4, false,
-                "weak", "mask", 0, "healthy", "exclude", 3, 2, 1, 1.0, null, "shuffle", "cross-entropy", 2.0, "loss", 0);
+        return TrainConfig.builder().method("hkd").architecture("tiny_cnn").inputSize(SIZE).epochs(1).teacherEpochs(1)
+                .kdEpochs(1).learningRate(1e-3f).batchSize(4).augment("weak").seed(3).threads(2).build();
     }
 
     static List<PreparedSample> samples(int n, boolean withRoi) {
@@ -187,9 +187,9 @@ class StageTrainerTest {
     void earlyStoppingEndsPatienceEpochsAfterTheKeptEpochAndAKilledRunResumesToTheSameResult(@TempDir Path dir)
             throws Exception {
         EngineThreads.set(1);
-        TrainConfig config = new TrainConfig("baseline", "roi", "tiny_cnn", SIZE, 1, 0f, 12, 1, 0.5f, 0, 1e-2f, false,
-                4, false, "weak", "mask", 0, "healthy", "exclude", 3, 1, 1, 1.0, null, "class-balanced", "focal", 2.0,
-                "balanced-accuracy", 2);
+        TrainConfig config = TrainConfig.builder().architecture("tiny_cnn").inputSize(SIZE).dropout(0f).epochs(12)
+                .teacherEpochs(1).kdEpochs(0).learningRate(1e-2f).batchSize(4).augment("weak").seed(3).threads(1)
+                .sampling("class-balanced").loss("focal").focalGamma(2.0).selectBy("balanced-accuracy").patience(2).build();
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
         Trained whole = train(config, dir.resolve("whole"), false, quiet);
         List<EpochRecord> history = whole.result().history();

@@ -29,8 +29,8 @@ class SparkStudyTest {
     private static StudyConfig tinyStudy(Path dir, List<String> methods, List<Integer> testFolds, List<Long> seeds) {
         Path data = SyntheticChestXrays.generate(dir.resolve("data"), new SyntheticChestXrays.Spec(64, 6, 2, 2, 0.25, 0.7, 4));
         DataSpec spec = DataSpec.of(data).withRegionsCsv(Path.of("regions.csv")).withRegionTypes("lesion");
-        TrainConfig train = new TrainConfig("baseline", "roi", "tiny_cnn", 64, 1, 0f, 2, 1, 0.5f, 2, 1e-3f, false, 8, false,
-                "weak", "mask", 0, "healthy", "exclude", 1, 1, 1, 1.0, 2);
+        TrainConfig train = TrainConfig.builder().architecture("tiny_cnn").inputSize(64).dropout(0f).epochs(2).teacherEpochs(1)
+                .kdEpochs(2).learningRate(1e-3f).augment("weak").seed(1).threads(1).studentEpochs(2).build();
         return new StudyConfig("tiny", spec, 3, 7, testFolds, List.of("tiny_cnn"), methods, seeds, train, 200);
     }
 
