@@ -115,31 +115,35 @@ public final class TrainRun {
              NDManager manager = NDManager.newBaseManager()) {
             StageTrainer trainer = new StageTrainer(config, loader, classWeights, log);
             int classes = dataset.classes().size();
-            if (!config.distills()) {
+            TrainingMethod method = TrainingMethods.of(config.method().name());
+            if (!method.distills()) {
+                String name = method.finalStage();
                 ClassifierNet net = newNet(architecture, classes, manager, 0);
-                StageTrainer.Stage stage = new StageTrainer.Stage("baseline", 0, StageTrainer.Input.RAW,
-                        config.epochs(), items(train, false), items(val, false), null);
-                StageTrainer.Result result = trainer.run(stage, net, manager, out.resolve("checkpoints/baseline"), resume);
-                writeHistory(out.resolve("history-baseline.csv"), result);
-                ModelCard card = ModelBundle.save(out, net, card(dataset, preprocessor, provenance, "baseline", null,
+                StageTrainer.Stage stage = new StageTrainer.Stage(name, 0, StageTrainer.Input.RAW,
+                        config.epochs(), items(train, false), items(val, false), null, method.loss(name));
+                StageTrainer.Result result = trainer.run(stage, net, manager, out.resolve("checkpoints/" + name), resume);
+                writeHistory(out.resolve(method.historyFile()), result);
+                ModelCard card = ModelBundle.save(out, net, card(dataset, preprocessor, provenance, method.name(), null,
                         result, stage.epochs()));
                 double acc = accuracy(net, loader, items(test, false), StageTrainer.Input.RAW, manager);
                 return new Outcome(card, acc, null, Double.NaN, test.size(), 0, Double.NaN);
             }
             // stage 1: the teacher, on ROI images (raw images or other images' regions in the controls)
+            String teacherName = method.stages().get(0);
+            String studentName = method.stages().get(1);
             boolean rawTeacher = config.teacherInput().equals("raw");
             StageTrainer.Input teacherInput = rawTeacher ? StageTrainer.Input.RAW : StageTrainer.Input.ROI;
             ClassifierNet teacher = newNet(architecture, classes, manager, 1);
             List<BatchLoader.Item> trainViews = roiViews(train, 3);
             log.printf("teacher: %d of %d training images have an ROI%n", withRoi(train).size(), train.size());
-            StageTrainer.Stage teacherStage = new StageTrainer.Stage("teacher", 1, teacherInput, config.teacherEpochs(),
+            StageTrainer.Stage teacherStage = new StageTrainer.Stage(teacherName, 1, teacherInput, config.teacherEpochs(),
                     rawTeacher ? items(train, false) : withRoiView(trainViews),
-                    rawTeacher ? items(val, false) : withRoiView(roiViews(val, 4)), null);
+                    rawTeacher ? items(val, false) : withRoiView(roiViews(val, 4)), null, method.loss(teacherName));
             StageTrainer.Result teacherResult = trainer.run(teacherStage, teacher, manager,
-                    out.resolve("checkpoints/teacher"), resume);
-            writeHistory(out.resolve("history-teacher.csv"), teacherResult);
-            ModelCard teacherCard = ModelBundle.save(out.resolve("teacher"), teacher, card(dataset, preprocessor,
-                    provenance, "teacher-" + config.teacherInput(), null, teacherResult, teacherStage.epochs()));
+                    out.resolve("checkpoints/" + teacherName), resume);
+            writeHistory(out.resolve("history-" + teacherName + ".csv"), teacherResult);
+            ModelCard teacherCard = ModelBundle.save(out.resolve(teacherName), teacher, card(dataset, preprocessor,
+                    provenance, teacherName + "-" + config.teacherInput(), null, teacherResult, teacherStage.epochs()));
             List<BatchLoader.Item> teacherTest = rawTeacher ? items(test, false) : withRoiView(roiViews(test, 5));
             double teacherAcc = accuracy(teacher, loader, teacherTest, teacherInput, manager);
             // the no-finding class's black ROI makes the teacher trivially right there
@@ -151,14 +155,14 @@ public final class TrainRun {
             ClassifierNet student = newNet(architecture, classes, manager, 2);
             List<BatchLoader.Item> studentItems = trainViews;
             StageTrainer.Teacher frozen = new StageTrainer.Teacher(teacher, teacherInput, config.alpha0(), config.kdEpochs());
-            StageTrainer.Stage studentStage = new StageTrainer.Stage("student", 2, StageTrainer.Input.RAW,
-                    config.finalStageEpochs(), studentItems, items(val, false), frozen);
+            StageTrainer.Stage studentStage = new StageTrainer.Stage(studentName, 2, StageTrainer.Input.RAW,
+                    config.finalStageEpochs(), studentItems, items(val, false), frozen, method.loss(studentName));
             StageTrainer.Result result = trainer.run(studentStage, student, manager,
-                    out.resolve("checkpoints/student"), resume);
-            writeHistory(out.resolve("history-student.csv"), result);
-            ModelCard.TeacherInfo teacherInfo = new ModelCard.TeacherInfo("teacher", teacherCard.weightsSha256(),
+                    out.resolve("checkpoints/" + studentName), resume);
+            writeHistory(out.resolve(method.historyFile()), result);
+            ModelCard.TeacherInfo teacherInfo = new ModelCard.TeacherInfo(teacherName, teacherCard.weightsSha256(),
                     config.teacherInput(), teacherCard.checkpoint());
-            ModelCard card = ModelBundle.save(out, student, card(dataset, preprocessor, provenance, "hkd",
+            ModelCard card = ModelBundle.save(out, student, card(dataset, preprocessor, provenance, method.name(),
                     teacherInfo, result, studentStage.epochs()));
             double acc = accuracy(student, loader, items(test, false), StageTrainer.Input.RAW, manager);
             return new Outcome(card, acc, teacherCard, teacherAcc, test.size(), teacherTest.size(), teacherAccPathological);
