@@ -1,6 +1,7 @@
 package io.pneuknow.train;
 
 import ai.djl.ndarray.NDArray;
+import java.io.IOException;
 import java.util.List;
 
 /**
@@ -33,6 +34,12 @@ public interface TrainingMethod {
     default String historyFile() {
         return "history-" + finalStage() + ".csv";
     }
+
+    /**
+     * Trains the method's stages in order with what the run prepared, saves the model (and any
+     * teacher) in the run's directory and scores it on the test part.
+     */
+    TrainRun.Outcome train(TrainRun.Stages run) throws IOException;
 
     /** How the loss of a batch of the named stage is made of its terms. */
     StageLoss loss(String stage);
