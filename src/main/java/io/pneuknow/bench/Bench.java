@@ -10,6 +10,7 @@ import io.pneuknow.model.ModelBundle;
 import io.pneuknow.model.Predictor;
 import io.pneuknow.train.EngineThreads;
 import io.pneuknow.train.TrainConfig;
+import io.pneuknow.train.TrainingMethods;
 import io.pneuknow.train.Versions;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -165,8 +166,8 @@ public final class Bench {
             for (boolean oursTurn : round % 2 == 0 ? new boolean[] {true, false} : new boolean[] {false, true}) {
                 if (oursTurn) {
                     say("training throughput: ours, " + model + " at " + s.size() + " px (round " + (round + 1) + ")");
-                    TrainTimer.StageTimes ours = TrainTimer.run(trainConfig("baseline", model, s.size(), s.threads(),
-                            1 + s.repeats()), data, s.work().resolve("ours-" + model + suffix), null).get("baseline");
+                    TrainTimer.StageTimes ours = TrainTimer.run(trainConfig(TrainingMethods.BASELINE.name(), model, s.size(), s.threads(),
+                            1 + s.repeats()), data, s.work().resolve("ours-" + model + suffix), null).get(TrainingMethods.BASELINE.finalStage());
                     double[] seconds = ours.after(1);
                     source = ours.source();
                     for (double x : seconds) {
@@ -176,9 +177,9 @@ public final class Bench {
                     oursMedian = Stats.median(seconds);
                     if (first) {
                         say("HKD student step: ours, " + model + " (round " + (round + 1) + ")");
-                        TrainTimer.StageTimes student = TrainTimer.run(trainConfig("hkd", model, s.size(),
+                        TrainTimer.StageTimes student = TrainTimer.run(trainConfig(TrainingMethods.HKD.name(), model, s.size(),
                                 s.threads(), 1 + s.repeats()), data, s.work().resolve("ours-hkd-" + model + suffix),
-                                null).get("student");
+                                null).get(TrainingMethods.HKD.finalStage());
                         double[] studentSeconds = student.after(1);
                         studentSource = student.source();
                         for (double x : studentSeconds) {
@@ -188,7 +189,7 @@ public final class Bench {
                     }
                 } else if (peer != null) {
                     say("training throughput: peer, " + model + " (round " + (round + 1) + ")");
-                    JsonNode p = peer.run(peerArgs(data, model, "baseline", classes), timeout());
+                    JsonNode p = peer.run(peerArgs(data, model, TrainingMethods.BASELINE.name(), classes), timeout());
                     peerRuns.put(model, p);
                     double[] rates = doubles(p.path("images_per_s"));
                     for (double x : rates) {
@@ -197,7 +198,7 @@ public final class Bench {
                     peerMedian = Stats.median(rates);
                     if (first) {
                         say("HKD student step: peer, " + model + " (round " + (round + 1) + ")");
-                        double[] hkdRates = doubles(peer.run(peerArgs(data, model, "hkd", classes), timeout())
+                        double[] hkdRates = doubles(peer.run(peerArgs(data, model, TrainingMethods.HKD.name(), classes), timeout())
                                 .path("images_per_s"));
                         for (double x : hkdRates) {
                             peerHkdRates.add(x);
@@ -357,7 +358,7 @@ public final class Bench {
                 "MiB", hwm / 1024.0, "VmHWM of a child JVM running one epoch of TrainRun");
         if (peer != null && peerSupports(model)) {
             JsonNode r = size == s.size() && peerRuns.containsKey(model) ? peerRuns.get(model)
-                    : peer.run(peerArgs(data, model, "baseline", classes, size, 0, 1), timeout());
+                    : peer.run(peerArgs(data, model, TrainingMethods.BASELINE.name(), classes, size, 0, 1), timeout());
             report.row("memory.peak." + model + ".peer", "peak resident memory, training " + model + " " + size
                     + " px batch 16: peer (main process)", "MiB", r.path("max_rss_kb").asDouble() / 1024.0,
                     String.format(Locale.ROOT, "ru_maxrss; its DataLoader worker: %.0f MiB",

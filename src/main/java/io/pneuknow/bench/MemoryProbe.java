@@ -1,6 +1,7 @@
 package io.pneuknow.bench;
 
 import io.pneuknow.train.TrainConfig;
+import io.pneuknow.train.TrainingMethods;
 import java.nio.file.Path;
 
 /**
@@ -28,12 +29,12 @@ public final class MemoryProbe {
         Path out = Path.of(args[6]);
         BenchData bench = BenchData.load(data, size);
         if (mode.equals("peak")) {
-            TrainTimer.run(Bench.trainConfig("baseline", arch, size, threads, epochs), bench, out, null);
+            TrainTimer.run(Bench.trainConfig(TrainingMethods.BASELINE.name(), arch, size, threads, epochs), bench, out, null);
             System.out.println("VmHWM_kB " + ProcMemory.peakRssKb());
         } else if (mode.equals("leak")) {
-            TrainConfig config = Bench.trainConfig("hkd", arch, size, threads, epochs);
+            TrainConfig config = Bench.trainConfig(TrainingMethods.HKD.name(), arch, size, threads, epochs);
             TrainTimer.run(config, bench, out, (stage, epoch) -> {
-                if (stage.equals("student")) {
+                if (stage.equals(TrainingMethods.HKD.finalStage())) {
                     long heap = ProcMemory.heapAfterGc();
                     System.out.println("epoch " + epoch + " rss_kB " + ProcMemory.rssKb() + " heap_bytes " + heap);
                     System.out.flush();

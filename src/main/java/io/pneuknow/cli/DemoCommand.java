@@ -66,7 +66,7 @@ final class DemoCommand implements Callable<Integer> {
                 split.samples(dataset, Split.TEST));
         String fingerprint = Fingerprint.of(dataset);
         StringBuilder summary = new StringBuilder();
-        for (String method : List.of("baseline", "hkd")) {
+        for (String method : io.pneuknow.train.TrainingMethods.names()) {
             TrainConfig config = TrainConfig.shortcutTask(method, "roi", seed, threads);
             Path runDir = out.resolve(method);
             RunConfig run = new RunConfig(dataSpec, new SplitSpec(null, "split", null, 0, 0, 0, seed), config);

@@ -1,6 +1,8 @@
 package io.pneuknow.experiment;
 
 import io.pneuknow.BadInputException;
+import io.pneuknow.train.TrainingMethod;
+import io.pneuknow.train.TrainingMethods;
 import java.util.Arrays;
 import java.util.List;
 
@@ -23,30 +25,17 @@ public record StudyMethod(String name, String method, String teacherInput, doubl
                     + " hkd+imbalance");
         }
         String base = parts[0];
-        switch (base) {
-            case "baseline":
-                return new StudyMethod(name, "baseline", "roi", 1, variants);
-            case "hkd":
-                return new StudyMethod(name, "hkd", "roi", 1, variants);
-            case "hkd-raw-teacher":
-                return new StudyMethod(name, "hkd", "raw", 1, variants);
-            case "hkd-shuffled-roi":
-                return new StudyMethod(name, "hkd", "shuffled-roi", 1, variants);
-            default:
-                if (base.startsWith("hkd-fraction-")) {
-                    try {
-                        double f = Double.parseDouble(base.substring("hkd-fraction-".length()));
-                        if (f > 0 && f <= 1) {
-                            return new StudyMethod(name, "hkd", "roi", f, variants);
-                        }
-                    } catch (NumberFormatException ignored) {
-                        // reported below
-                    }
-                }
-                throw new BadInputException("method '" + name + "' is unknown; use baseline, hkd, hkd-raw-teacher, "
-                        + "hkd-shuffled-roi or hkd-fraction-F with F in (0, 1], each optionally followed by"
-                        + " +VARIANT names defined under \"variants\"");
+        TrainingMethod.StudyForm form = TrainingMethods.studyForm(base);
+        if (form == null) {
+            throw new BadInputException("method '" + name + "' is unknown; use " + TrainingMethods.studyNames()
+                    + ", each optionally followed by +VARIANT names defined under \"variants\"");
         }
+        return new StudyMethod(name, form.method().name(), form.teacherInput(), form.annotationFraction(), variants);
+    }
+
+    /** The training method this study method trains with. */
+    public TrainingMethod trainingMethod() {
+        return TrainingMethods.of(method);
     }
 
     /** The base method's name, without variants ({@code hkd} for {@code hkd+imbalance}). */
@@ -66,9 +55,10 @@ public record StudyMethod(String name, String method, String teacherInput, doubl
      * own effect); null for the plain baseline.
      */
     String reference() {
-        if (!baseName().equals("baseline")) {
-            return "baseline" + variantSuffix();
+        String reference = TrainingMethods.reference().name();
+        if (!baseName().equals(reference)) {
+            return reference + variantSuffix();
         }
-        return variants.isEmpty() ? null : "baseline";
+        return variants.isEmpty() ? null : reference;
     }
 }

@@ -22,6 +22,7 @@ import io.pneuknow.report.HtmlPage;
 import io.pneuknow.report.LineChart;
 import io.pneuknow.report.ReliabilityChart;
 import io.pneuknow.report.RocCurve;
+import io.pneuknow.train.TrainingMethods;
 import io.pneuknow.transform.Resize;
 import io.pneuknow.transform.RoiMask;
 import io.pneuknow.transform.RoiShape;
@@ -135,7 +136,7 @@ public final class StudyReport {
         List<String> methods = new ArrayList<>();
         for (String m : config.methods()) {
             StudyMethod method = StudyMethod.parse(m);
-            methods.add(m + (method.method().equals("hkd") ? " (teacher input " + method.teacherInput()
+            methods.add(m + (method.trainingMethod().distills() ? " (teacher input " + method.teacherInput()
                     + ", annotation fraction " + num(method.annotationFraction()) + ")" : ""));
         }
         h.append(esc(String.join("; ", methods))).append("</td></tr>");
@@ -319,10 +320,10 @@ public final class StudyReport {
                     "mean over cells").xRange(0, 1)
                     .series("HKD balanced accuracy", x, points.stream().mapToDouble(StudyTables.FractionPoint::balancedAccuracyMean).toArray())
                     .series("HKD heat inside regions", x, points.stream().mapToDouble(StudyTables.FractionPoint::energyMean).toArray());
-            double baselineBa = t.rows().stream().filter(r -> r.architecture().equals(architecture) && r.method().equals("baseline"))
+            double baselineBa = t.rows().stream().filter(r -> r.architecture().equals(architecture) && r.method().equals(TrainingMethods.reference().name()))
                     .mapToDouble(StudyTables.Row::balancedAccuracyMean).findFirst().orElse(Double.NaN);
             double baselineEnergy = t.localisation().stream()
-                    .filter(l -> l.architecture().equals(architecture) && l.method().equals("baseline"))
+                    .filter(l -> l.architecture().equals(architecture) && l.method().equals(TrainingMethods.reference().name()))
                     .mapToDouble(StudyTables.LocalisationRow::energyMean).findFirst().orElse(Double.NaN);
             chart.reference("baseline balanced accuracy" + (Double.isNaN(baselineBa) ? " (not available)" : ""), baselineBa);
             chart.reference("baseline heat inside regions" + (Double.isNaN(baselineEnergy) ? " (not available)" : ""), baselineEnergy);

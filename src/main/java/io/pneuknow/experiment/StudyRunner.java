@@ -304,7 +304,7 @@ public final class StudyRunner {
         // resume=true continues an interrupted cell from its checkpoints, and starts afresh when there are none
         TrainRun.Outcome outcome = new TrainRun(train, log).run(dataset, parts, provenance, dir, true);
         List<Prediction> predictions = predict(dir, test);
-        String history = cell.method().method().equals("hkd") ? "history-student.csv" : "history-baseline.csv";
+        String history = cell.method().trainingMethod().historyFile();
         List<Double> valLoss = Files.readAllLines(dir.resolve(history)).stream().skip(1)
                 .map(line -> Double.parseDouble(line.split(",")[7])).toList();
         return new CellResult(cell.architecture(), cell.method().name(), cell.fold(), cell.seed(), predictions,

@@ -10,6 +10,8 @@ import io.pneuknow.evaluate.MetricSet;
 import io.pneuknow.evaluate.Metrics;
 import io.pneuknow.evaluate.Prediction;
 import io.pneuknow.evaluate.PriorShift;
+import io.pneuknow.train.TrainingMethod;
+import io.pneuknow.train.TrainingMethods;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -290,10 +292,13 @@ public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<Stri
         List<FractionPoint> points = new ArrayList<>();
         for (Row r : rows) {
             double fraction;
-            if (r.method().equals("hkd")) {
+            // the plain distilling method (all annotations), and the forms that set an annotation fraction
+            int plus = r.method().indexOf(StudyMethod.SEPARATOR);
+            TrainingMethod.StudyForm form = TrainingMethods.studyForm(plus < 0 ? r.method() : r.method().substring(0, plus));
+            if (form != null && form.method().distills() && r.method().equals(form.method().name())) {
                 fraction = 1.0;
-            } else if (r.method().startsWith("hkd-fraction-")) {
-                fraction = StudyMethod.parse(r.method()).annotationFraction();
+            } else if (form != null && form.fractionForm()) {
+                fraction = form.annotationFraction();
             } else {
                 continue;
             }

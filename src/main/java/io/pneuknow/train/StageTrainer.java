@@ -56,9 +56,18 @@ public final class StageTrainer {
     public record Teacher(Block net, Input input, float alpha0, int kdEpochs) {
     }
 
-    /** Everything a stage needs. {@code stageId} keeps the random streams of stages apart. */
+    /**
+     * Everything a stage needs. {@code stageId} keeps the random streams of stages apart; {@code loss}
+     * (from the {@link TrainingMethod}) makes the batch loss of the classification and feature terms.
+     */
     public record Stage(String name, int stageId, Input input, int epochs, List<BatchLoader.Item> train,
-                        List<BatchLoader.Item> val, Teacher teacher) {
+                        List<BatchLoader.Item> val, Teacher teacher, TrainingMethod.StageLoss loss) {
+        /** A stage whose loss is the distillation loss with a teacher, the classification term without. */
+        public Stage(String name, int stageId, Input input, int epochs, List<BatchLoader.Item> train,
+                     List<BatchLoader.Item> val, Teacher teacher) {
+            this(name, stageId, input, epochs, train, val, teacher, teacher == null
+                    ? TrainingMethod.StageLoss.CLASSIFICATION : TrainingMethod.StageLoss.DISTILLATION);
+        }
     }
 
     /**
@@ -236,7 +245,7 @@ public final class StageTrainer {
                 NDArray loss = ce;
                 if (teacherFeatures != null) {
                     NDArray feature = Losses.featureMse(out.get(1), teacherFeatures, roiWeights);
-                    loss = feature.mul(alpha).add(ce.mul(1 - alpha));
+                    loss = stage.loss().combine(ce, feature, alpha);
                     totals.feature += feature.getFloat();
                     totals.batchesWithFeatures++;
                 }

@@ -45,7 +45,7 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
     public static final double DEFAULT_FOCAL_GAMMA = 2.0;
     /** The settings that take one of a few names, by nested path, with those names (augment in any case). */
     public static final Map<String, List<String>> CHOICES = Map.of(
-            "method.name", List.of("baseline", "hkd"),
+            "method.name", TrainingMethods.names(),
             "method.teacherInput", List.of("roi", "raw", "shuffled-roi"),
             "augmentation.augment", List.of("none", "weak", "strong"),
             "method.roiShape", List.of("mask", "box"),
@@ -668,7 +668,7 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
     }
 
     public boolean distills() {
-        return method.name().equals("hkd");
+        return TrainingMethods.find(method.name()).map(TrainingMethod::distills).orElse(false);
     }
 
     public RoiPolicy roiPolicy() {
@@ -705,7 +705,7 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
         private String loss = CROSS_ENTROPY;
         private double focalGamma = DEFAULT_FOCAL_GAMMA;
         private String augment = "strong";
-        private String method = "baseline";
+        private String method = TrainingMethods.reference().name();
         private String teacherInput = "roi";
         private float alpha0 = 0.5f;
         private int kdEpochs = 40;

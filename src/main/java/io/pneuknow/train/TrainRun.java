@@ -41,8 +41,9 @@ import java.util.Random;
 import java.util.stream.IntStream;
 
 /**
- * A whole training run into one output directory: the baseline, or for HKD the teacher (stage 1,
- * saved in {@code out/teacher}) and then the student (stage 2). Writes the model bundle, a history
+ * A whole training run into one output directory: prepares the images, then the configured
+ * {@link TrainingMethod} trains its stages ({@link Stages}): the baseline, or for HKD the teacher
+ * (stage 1, saved in {@code out/teacher}) and then the student (stage 2). Writes the model bundle, a history
  * CSV per stage and per-stage checkpoints; with {@code resume} it continues from them.
  */
 public final class TrainRun {
@@ -115,53 +116,102 @@ public final class TrainRun {
              NDManager manager = NDManager.newBaseManager()) {
             StageTrainer trainer = new StageTrainer(config, loader, classWeights, log);
             int classes = dataset.classes().size();
-            if (!config.distills()) {
-                ClassifierNet net = newNet(architecture, classes, manager, 0);
-                StageTrainer.Stage stage = new StageTrainer.Stage("baseline", 0, StageTrainer.Input.RAW,
-                        config.epochs(), items(train, false), items(val, false), null);
-                StageTrainer.Result result = trainer.run(stage, net, manager, out.resolve("checkpoints/baseline"), resume);
-                writeHistory(out.resolve("history-baseline.csv"), result);
-                ModelCard card = ModelBundle.save(out, net, card(dataset, preprocessor, provenance, "baseline", null,
-                        result, stage.epochs()));
-                double acc = accuracy(net, loader, items(test, false), StageTrainer.Input.RAW, manager);
-                return new Outcome(card, acc, null, Double.NaN, test.size(), 0, Double.NaN);
-            }
-            // stage 1: the teacher, on ROI images (raw images or other images' regions in the controls)
-            boolean rawTeacher = config.teacherInput().equals("raw");
-            StageTrainer.Input teacherInput = rawTeacher ? StageTrainer.Input.RAW : StageTrainer.Input.ROI;
-            ClassifierNet teacher = newNet(architecture, classes, manager, 1);
-            List<BatchLoader.Item> trainViews = roiViews(train, 3);
-            log.printf("teacher: %d of %d training images have an ROI%n", withRoi(train).size(), train.size());
-            StageTrainer.Stage teacherStage = new StageTrainer.Stage("teacher", 1, teacherInput, config.teacherEpochs(),
-                    rawTeacher ? items(train, false) : withRoiView(trainViews),
-                    rawTeacher ? items(val, false) : withRoiView(roiViews(val, 4)), null);
-            StageTrainer.Result teacherResult = trainer.run(teacherStage, teacher, manager,
-                    out.resolve("checkpoints/teacher"), resume);
-            writeHistory(out.resolve("history-teacher.csv"), teacherResult);
-            ModelCard teacherCard = ModelBundle.save(out.resolve("teacher"), teacher, card(dataset, preprocessor,
-                    provenance, "teacher-" + config.teacherInput(), null, teacherResult, teacherStage.epochs()));
-            List<BatchLoader.Item> teacherTest = rawTeacher ? items(test, false) : withRoiView(roiViews(test, 5));
-            double teacherAcc = accuracy(teacher, loader, teacherTest, teacherInput, manager);
-            // the no-finding class's black ROI makes the teacher trivially right there
-            double teacherAccPathological = accuracy(teacher, loader, teacherTest.stream()
-                    .filter(item -> !item.sample().sample().className().equals(config.noFindingClass())).toList(),
-                    teacherInput, manager);
+            TrainingMethod method = TrainingMethods.of(config.method().name());
+            return method.train(new Stages(dataset, preprocessor, provenance, out, resume, train, val, test, architecture,
+                    classes, manager, loader, trainer));
+        }
+    }
 
-            // stage 2: a freshly initialised student on raw images, matching the frozen teacher's features
-            ClassifierNet student = newNet(architecture, classes, manager, 2);
-            List<BatchLoader.Item> studentItems = trainViews;
-            StageTrainer.Teacher frozen = new StageTrainer.Teacher(teacher, teacherInput, config.alpha0(), config.kdEpochs());
-            StageTrainer.Stage studentStage = new StageTrainer.Stage("student", 2, StageTrainer.Input.RAW,
-                    config.finalStageEpochs(), studentItems, items(val, false), frozen);
-            StageTrainer.Result result = trainer.run(studentStage, student, manager,
-                    out.resolve("checkpoints/student"), resume);
-            writeHistory(out.resolve("history-student.csv"), result);
-            ModelCard.TeacherInfo teacherInfo = new ModelCard.TeacherInfo("teacher", teacherCard.weightsSha256(),
-                    config.teacherInput(), teacherCard.checkpoint());
-            ModelCard card = ModelBundle.save(out, student, card(dataset, preprocessor, provenance, "hkd",
-                    teacherInfo, result, studentStage.epochs()));
-            double acc = accuracy(student, loader, items(test, false), StageTrainer.Input.RAW, manager);
-            return new Outcome(card, acc, teacherCard, teacherAcc, test.size(), teacherTest.size(), teacherAccPathological);
+    /**
+     * What a {@link TrainingMethod} trains its stages with: the prepared parts of the split, fresh
+     * networks, the stage trainer, and the saving and scoring of a stage's network, in the run's
+     * directory. A stage named {@code NAME} checkpoints in {@code checkpoints/NAME} and writes
+     * {@code history-NAME.csv}.
+     */
+    public final class Stages {
+        private final Dataset dataset;
+        private final Preprocessor preprocessor;
+        private final Provenance provenance;
+        private final Path out;
+        private final boolean resume;
+        private final List<PreparedSample> train;
+        private final List<PreparedSample> val;
+        private final List<PreparedSample> test;
+        private final Architecture architecture;
+        private final int classes;
+        private final NDManager manager;
+        private final BatchLoader loader;
+        private final StageTrainer trainer;
+
+        private Stages(Dataset dataset, Preprocessor preprocessor, Provenance provenance, Path out, boolean resume,
+                       List<PreparedSample> train, List<PreparedSample> val, List<PreparedSample> test,
+                       Architecture architecture, int classes, NDManager manager, BatchLoader loader,
+                       StageTrainer trainer) {
+            this.dataset = dataset;
+            this.preprocessor = preprocessor;
+            this.provenance = provenance;
+            this.out = out;
+            this.resume = resume;
+            this.train = train;
+            this.val = val;
+            this.test = test;
+            this.architecture = architecture;
+            this.classes = classes;
+            this.manager = manager;
+            this.loader = loader;
+            this.trainer = trainer;
+        }
+
+        TrainConfig config() {
+            return config;
+        }
+
+        PrintStream log() {
+            return log;
+        }
+
+        Path out() {
+            return out;
+        }
+
+        List<PreparedSample> train() {
+            return train;
+        }
+
+        List<PreparedSample> val() {
+            return val;
+        }
+
+        List<PreparedSample> test() {
+            return test;
+        }
+
+        /** A freshly initialised network for the stage (its own seed). */
+        ClassifierNet newNet(int stageId) {
+            return TrainRun.this.newNet(architecture, classes, manager, stageId);
+        }
+
+        /** Trains the stage (resuming from its checkpoints when the run resumes) and writes its history. */
+        StageTrainer.Result run(StageTrainer.Stage stage, ClassifierNet net) throws IOException {
+            StageTrainer.Result result = trainer.run(stage, net, manager, out.resolve("checkpoints/" + stage.name()), resume);
+            writeHistory(out.resolve("history-" + stage.name() + ".csv"), result);
+            return result;
+        }
+
+        /** Saves the network as a model bundle in {@code dir}, its card naming {@code method}. */
+        ModelCard save(Path dir, ClassifierNet net, String method, ModelCard.TeacherInfo teacher,
+                       StageTrainer.Result result, int epochs) throws IOException {
+            return ModelBundle.save(dir, net, card(dataset, preprocessor, provenance, method, teacher, result, epochs));
+        }
+
+        /** Accuracy of the net on the items (no augmentation); NaN when there are none. */
+        double accuracy(ClassifierNet net, List<BatchLoader.Item> items, StageTrainer.Input input) {
+            return TrainRun.this.accuracy(net, loader, items, input, manager);
+        }
+
+        /** See {@link TrainRun#roiViews}. */
+        List<BatchLoader.Item> roiViews(List<PreparedSample> samples, int stream) {
+            return TrainRun.this.roiViews(samples, stream);
         }
     }
 
@@ -218,15 +268,15 @@ public final class TrainRun {
     }
 
     /** The items whose ROI source has a region (the teacher trains and is scored on those only). */
-    private static List<BatchLoader.Item> withRoiView(List<BatchLoader.Item> items) {
+    static List<BatchLoader.Item> withRoiView(List<BatchLoader.Item> items) {
         return items.stream().filter(item -> item.roiSource().hasRoi()).toList();
     }
 
-    private static List<BatchLoader.Item> items(List<PreparedSample> samples, boolean withRoiView) {
+    static List<BatchLoader.Item> items(List<PreparedSample> samples, boolean withRoiView) {
         return samples.stream().map(s -> new BatchLoader.Item(s, withRoiView ? s : null)).toList();
     }
 
-    private static List<PreparedSample> withRoi(List<PreparedSample> samples) {
+    static List<PreparedSample> withRoi(List<PreparedSample> samples) {
         return samples.stream().filter(PreparedSample::hasRoi).toList();
     }
 

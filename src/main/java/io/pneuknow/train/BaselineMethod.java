@@ -1,0 +1,52 @@
+package io.pneuknow.train;
+
+import io.pneuknow.model.ClassifierNet;
+import io.pneuknow.model.ModelCard;
+import java.io.IOException;
+import java.util.List;
+
+/** The baseline: one stage, cross-entropy (or focal loss) on the full images; the expert's regions are not used. */
+final class BaselineMethod implements TrainingMethod {
+    static final String NAME = "baseline";
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public boolean distills() {
+        return false;
+    }
+
+    @Override
+    public List<String> stages() {
+        return List.of(NAME);
+    }
+
+    @Override
+    public TrainRun.Outcome train(TrainRun.Stages run) throws IOException {
+        ClassifierNet net = run.newNet(0);
+        StageTrainer.Stage stage = new StageTrainer.Stage(NAME, 0, StageTrainer.Input.RAW, run.config().epochs(),
+                TrainRun.items(run.train(), false), TrainRun.items(run.val(), false), null, loss(NAME));
+        StageTrainer.Result result = run.run(stage, net);
+        ModelCard card = run.save(run.out(), net, NAME, null, result, stage.epochs());
+        double acc = run.accuracy(net, TrainRun.items(run.test(), false), StageTrainer.Input.RAW);
+        return new TrainRun.Outcome(card, acc, null, Double.NaN, run.test().size(), 0, Double.NaN);
+    }
+
+    @Override
+    public StageLoss loss(String stage) {
+        return StageLoss.CLASSIFICATION;
+    }
+
+    @Override
+    public StudyForm studyForm(String base) {
+        return base.equals(NAME) ? new StudyForm(this, "roi", 1, false) : null;
+    }
+
+    @Override
+    public List<String> studyNames() {
+        return List.of(NAME);
+    }
+}

@@ -1,0 +1,107 @@
+package io.pneuknow.train;
+
+import io.pneuknow.model.ClassifierNet;
+import io.pneuknow.model.ModelCard;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * Human Knowledge Distillation (Schaudt et al. 2023): a teacher trained on ROI images (its input
+ * {@code method.teacherInput}: roi, or the controls raw and shuffled-roi; with
+ * {@code method.annotationFraction}, on a share of the annotations), then a fresh student on the
+ * full images with {@code alpha(e) * MSE(F_teacher, F_student) + (1 - alpha(e)) * CE}.
+ */
+final class HkdMethod implements TrainingMethod {
+    static final String NAME = "hkd";
+    static final String TEACHER = "teacher";
+    static final String STUDENT = "student";
+    private static final String FRACTION_PREFIX = NAME + "-fraction-";
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public boolean distills() {
+        return true;
+    }
+
+    @Override
+    public List<String> stages() {
+        return List.of(TEACHER, STUDENT);
+    }
+
+    @Override
+    public TrainRun.Outcome train(TrainRun.Stages run) throws IOException {
+        TrainConfig config = run.config();
+        // stage 1: the teacher, on ROI images (raw images or other images' regions in the controls)
+        boolean rawTeacher = config.teacherInput().equals("raw");
+        StageTrainer.Input teacherInput = rawTeacher ? StageTrainer.Input.RAW : StageTrainer.Input.ROI;
+        ClassifierNet teacher = run.newNet(1);
+        List<BatchLoader.Item> trainViews = run.roiViews(run.train(), 3);
+        run.log().printf("teacher: %d of %d training images have an ROI%n", TrainRun.withRoi(run.train()).size(),
+                run.train().size());
+        StageTrainer.Stage teacherStage = new StageTrainer.Stage(TEACHER, 1, teacherInput, config.teacherEpochs(),
+                rawTeacher ? TrainRun.items(run.train(), false) : TrainRun.withRoiView(trainViews),
+                rawTeacher ? TrainRun.items(run.val(), false) : TrainRun.withRoiView(run.roiViews(run.val(), 4)), null,
+                loss(TEACHER));
+        StageTrainer.Result teacherResult = run.run(teacherStage, teacher);
+        ModelCard teacherCard = run.save(run.out().resolve(TEACHER), teacher, TEACHER + "-" + config.teacherInput(),
+                null, teacherResult, teacherStage.epochs());
+        List<BatchLoader.Item> teacherTest = rawTeacher ? TrainRun.items(run.test(), false)
+                : TrainRun.withRoiView(run.roiViews(run.test(), 5));
+        double teacherAcc = run.accuracy(teacher, teacherTest, teacherInput);
+        // the no-finding class's black ROI makes the teacher trivially right there
+        double teacherAccPathological = run.accuracy(teacher, teacherTest.stream()
+                .filter(item -> !item.sample().sample().className().equals(config.noFindingClass())).toList(),
+                teacherInput);
+
+        // stage 2: a freshly initialised student on raw images, matching the frozen teacher's features
+        ClassifierNet student = run.newNet(2);
+        StageTrainer.Teacher frozen = new StageTrainer.Teacher(teacher, teacherInput, config.alpha0(), config.kdEpochs());
+        StageTrainer.Stage studentStage = new StageTrainer.Stage(STUDENT, 2, StageTrainer.Input.RAW,
+                config.finalStageEpochs(), trainViews, TrainRun.items(run.val(), false), frozen, loss(STUDENT));
+        StageTrainer.Result result = run.run(studentStage, student);
+        ModelCard.TeacherInfo teacherInfo = new ModelCard.TeacherInfo(TEACHER, teacherCard.weightsSha256(),
+                config.teacherInput(), teacherCard.checkpoint());
+        ModelCard card = run.save(run.out(), student, NAME, teacherInfo, result, studentStage.epochs());
+        double acc = run.accuracy(student, TrainRun.items(run.test(), false), StageTrainer.Input.RAW);
+        return new TrainRun.Outcome(card, acc, teacherCard, teacherAcc, run.test().size(), teacherTest.size(),
+                teacherAccPathological);
+    }
+
+    @Override
+    public StageLoss loss(String stage) {
+        return stage.equals(STUDENT) ? StageLoss.DISTILLATION : StageLoss.CLASSIFICATION;
+    }
+
+    @Override
+    public StudyForm studyForm(String base) {
+        if (base.equals(NAME)) {
+            return new StudyForm(this, "roi", 1, false);
+        }
+        if (base.equals(NAME + "-raw-teacher")) {
+            return new StudyForm(this, "raw", 1, false);
+        }
+        if (base.equals(NAME + "-shuffled-roi")) {
+            return new StudyForm(this, "shuffled-roi", 1, false);
+        }
+        if (base.startsWith(FRACTION_PREFIX)) {
+            try {
+                double f = Double.parseDouble(base.substring(FRACTION_PREFIX.length()));
+                if (f > 0 && f <= 1) {
+                    return new StudyForm(this, "roi", f, true);
+                }
+            } catch (NumberFormatException ignored) {
+                // not one of this method's names
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public List<String> studyNames() {
+        return List.of(NAME, NAME + "-raw-teacher", NAME + "-shuffled-roi", FRACTION_PREFIX + "F with F in (0, 1]");
+    }
+}

@@ -1,0 +1,106 @@
+package io.pneuknow.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.pneuknow.BadInputException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+class TrainingMethodsTest {
+    @Test
+    void knowsTheMethodsByTheirNames() {
+        assertThat(TrainingMethods.names()).containsExactly("baseline", "hkd");
+        assertThat(TrainingMethods.of("baseline")).isSameAs(TrainingMethods.BASELINE);
+        assertThat(TrainingMethods.of("hkd")).isSameAs(TrainingMethods.HKD);
+        assertThat(TrainingMethods.reference()).isSameAs(TrainingMethods.BASELINE);
+        assertThat(TrainConfig.builder().build().method().name()).isEqualTo("baseline");
+        assertThat(TrainConfig.CHOICES.get("method.name")).isEqualTo(TrainingMethods.names());
+    }
+
+    @Test
+    void refusesAnUnknownNameNamingTheKnownOnes() {
+        assertThatThrownBy(() -> TrainingMethods.of("kd")).isInstanceOf(BadInputException.class)
+                .hasMessageContaining("'kd' is unknown").hasMessageContaining("baseline or hkd");
+        assertThat(TrainingMethods.find("HKD")).isEmpty();
+    }
+
+    @Test
+    void eachMethodOwnsItsStagesAndLosses() {
+        TrainingMethod baseline = TrainingMethods.BASELINE;
+        assertThat(baseline.distills()).isFalse();
+        assertThat(baseline.stages()).containsExactly("baseline");
+        assertThat(baseline.historyFile()).isEqualTo("history-baseline.csv");
+        assertThat(baseline.loss("baseline")).isSameAs(TrainingMethod.StageLoss.CLASSIFICATION);
+
+        TrainingMethod hkd = TrainingMethods.HKD;
+        assertThat(hkd.distills()).isTrue();
+        assertThat(hkd.stages()).containsExactly("teacher", "student");
+        assertThat(hkd.finalStage()).isEqualTo("student");
+        assertThat(hkd.historyFile()).isEqualTo("history-student.csv");
+        assertThat(hkd.loss("teacher")).isSameAs(TrainingMethod.StageLoss.CLASSIFICATION);
+        assertThat(hkd.loss("student")).isSameAs(TrainingMethod.StageLoss.DISTILLATION);
+
+        assertThat(TrainConfig.builder().method("hkd").build().distills()).isTrue();
+        assertThat(TrainConfig.builder().method("baseline").build().distills()).isFalse();
+    }
+
+    @Test
+    void studyNamesAreOptionsOfTheirMethod() {
+        assertThat(TrainingMethods.studyForm("baseline").method()).isSameAs(TrainingMethods.BASELINE);
+        TrainingMethod.StudyForm raw = TrainingMethods.studyForm("hkd-raw-teacher");
+        assertThat(raw.method()).isSameAs(TrainingMethods.HKD);
+        assertThat(raw.teacherInput()).isEqualTo("raw");
+        assertThat(TrainingMethods.studyForm("hkd-shuffled-roi").teacherInput()).isEqualTo("shuffled-roi");
+        TrainingMethod.StudyForm fraction = TrainingMethods.studyForm("hkd-fraction-0.25");
+        assertThat(fraction.annotationFraction()).isEqualTo(0.25);
+        assertThat(fraction.fractionForm()).isTrue();
+        assertThat(TrainingMethods.studyForm("hkd-fraction-0")).isNull();
+        assertThat(TrainingMethods.studyForm("hkd-fraction-x")).isNull();
+        assertThat(TrainingMethods.studyForm("nope")).isNull();
+        assertThat(TrainingMethods.studyNames()).isEqualTo(
+                "baseline, hkd, hkd-raw-teacher, hkd-shuffled-roi or hkd-fraction-F with F in (0, 1]");
+    }
+
+    /**
+     * Only the registry and the methods themselves spell a method's name; everything else asks
+     * {@link TrainingMethods} or the method. Comment lines (Javadoc examples of the file formats)
+     * are not code and are skipped.
+     */
+    @Test
+    void noMainSourceOutsideTheRegistryComparesAMethodName() throws IOException {
+        Set<String> allowed = Set.of("TrainingMethods.java", "BaselineMethod.java", "HkdMethod.java");
+        Pattern literal = Pattern.compile("\"(hkd|baseline)\"");
+        List<String> found = new ArrayList<>();
+        for (Path root : List.of(Path.of("src/main/java"), Path.of("spark/src/main/java"))) {
+            if (!Files.isDirectory(root)) {
+                continue;
+            }
+            try (Stream<Path> files = Files.walk(root)) {
+                for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+                    if (allowed.contains(file.getFileName().toString())) {
+                        continue;
+                    }
+                    List<String> lines = Files.readAllLines(file);
+                    for (int i = 0; i < lines.size(); i++) {
+                        String line = lines.get(i).trim();
+                        if (line.startsWith("*") || line.startsWith("/*") || line.startsWith("//")) {
+                            continue;
+                        }
+                        if (literal.matcher(line).find()) {
+                            found.add(file + ":" + (i + 1) + ": " + line);
+                        }
+                    }
+                }
+            }
+        }
+        assertThat(found).as("method names spelled outside the registry").isEmpty();
+    }
+}
