@@ -32,17 +32,23 @@ public final class TorchLogLevel {
     static final String SYMBOL = "FLAGS_caffe2_log_level";
     static final int ERROR = 2;
     private static String status = "not applied";
-    private static boolean applied;
+    private static volatile boolean applied;
 
     private TorchLogLevel() {
     }
 
     /** Loads the engine if needed and sets libtorch's log level once per process; later calls do nothing. */
-    public static synchronized void apply() {
+    public static void apply() {
+        if (applied) {
+            return; // every forward pass outside a tape comes here (NoGrad): no lock once done
+        }
+        applyOnce();
+    }
+
+    private static synchronized void applyOnce() {
         if (applied) {
             return;
         }
-        applied = true;
         Engine.getInstance();
         try {
             int level = level(System.getenv(ENVIRONMENT));
@@ -50,6 +56,7 @@ public final class TorchLogLevel {
         } catch (IOException | RuntimeException | ReflectiveOperationException e) {
             status = "left at libtorch's default: " + e.getMessage();
         }
+        applied = true;
     }
 
     /** What {@link #apply()} did, for diagnostics and tests. */
