@@ -138,19 +138,9 @@ final class DicomParser {
             if (explicit && vr == null) {
                 throw corrupt("element " + tagText(tag) + " has no valid explicit VR", pos);
             }
-            int header;
-            long length;
-            if (explicit && LONG_VRS.contains(vr)) {
-                need(pos, 12, bytes.length, "an element header");
-                header = 12;
-                length = u32(pos + 8);
-            } else if (explicit) {
-                header = 8;
-                length = u16(pos + 6);
-            } else {
-                header = 8;
-                length = u32(pos + 4);
-            }
+            ElementHeader element = elementHeader(pos, explicit, vr);
+            int header = element.size();
+            long length = element.length();
             int value = pos + header;
             if (tag == PIXEL_DATA) {
                 if (length == UNDEFINED) {
@@ -176,6 +166,19 @@ final class DicomParser {
             pos = value + (int) length;
         }
         return new Parsed(bytes, syntax, values, null, null);
+    }
+
+    /** An element header's size in bytes (8, or 12 for explicit VRs with a 32-bit length) and its value length. */
+    private record ElementHeader(int size, long length) {
+    }
+
+    /** The header of the element at {@code pos}: explicit VR with a 16- or 32-bit length, or implicit VR. */
+    private ElementHeader elementHeader(int pos, boolean explicit, String vr) {
+        if (explicit && LONG_VRS.contains(vr)) {
+            need(pos, 12, bytes.length, "an element header");
+            return new ElementHeader(12, u32(pos + 8));
+        }
+        return explicit ? new ElementHeader(8, u16(pos + 6)) : new ElementHeader(8, u32(pos + 4));
     }
 
     /** Skips the items of an undefined-length sequence starting at {@code pos}; returns the position after its end. */
@@ -216,19 +219,9 @@ final class DicomParser {
             if (explicit && vr == null) {
                 throw corrupt("element " + tagText(tag) + " in a sequence item has no valid explicit VR", pos);
             }
-            int header;
-            long length;
-            if (explicit && LONG_VRS.contains(vr)) {
-                need(pos, 12, bytes.length, "an element header");
-                header = 12;
-                length = u32(pos + 8);
-            } else if (explicit) {
-                header = 8;
-                length = u16(pos + 6);
-            } else {
-                header = 8;
-                length = u32(pos + 4);
-            }
+            ElementHeader element = elementHeader(pos, explicit, vr);
+            int header = element.size();
+            long length = element.length();
             if (length == UNDEFINED) {
                 pos = skipSequence(pos + header, explicit && !"UN".equals(vr), depth + 1);
             } else {
