@@ -1,5 +1,6 @@
 package io.pneuknow.cli;
 
+import static io.pneuknow.cli.CliTest.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -7,8 +8,6 @@ import io.pneuknow.Json;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStreamReader;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -33,20 +32,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("quickstart")
 class ReadmeQuickStartTest {
-    record Result(int code, String out, String err) {
-    }
-
-    static Result cli(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Result(code, out.toString(), err.toString());
-    }
-
     @Test
     void readmeQuickStartRunsEndToEnd(@TempDir Path dir) throws Exception {
         Path data = dir.resolve("synthetic");
-        Result synthetic = cli("data", "synthetic", "--out", data.toString(), "--train", "8", "--val", "3", "--test", "6",
+        CliTest.Result synthetic = cli("data", "synthetic", "--out", data.toString(), "--train", "8", "--val", "3", "--test", "6",
                 "--seed", "2");
         assertThat(synthetic.code()).as(synthetic.err()).isZero();
         assertThat(synthetic.out()).contains("wrote 51 images");
@@ -59,12 +48,12 @@ class ReadmeQuickStartTest {
         String[] where = {"--data", data.toString(), "--where", "cue_agrees=1", "--regions", "regions.csv",
                 "--region-type", "lesion"};
 
-        Result check = cli(args(List.of("data", "check"), where));
+        CliTest.Result check = cli(args(List.of("data", "check"), where));
         assertThat(check.code()).as(check.err()).isZero();
         assertThat(check.out()).containsPattern("total\\s+" + rows.size() + "\\s");
 
         Path model = dir.resolve("runs/base");
-        Result train = cli(args(List.of("train"), where, "--split-column", "split", "--architecture", "tiny_cnn",
+        CliTest.Result train = cli(args(List.of("train"), where, "--split-column", "split", "--architecture", "tiny_cnn",
                 "--input-size", "64", "--epochs", "1", "--batch-size", "8", "--threads", "2", "--out", model.toString()));
         assertThat(train.code()).as(train.err()).isZero();
         assertThat(train.out()).contains("train 24, val 9, test " + test + " images; method baseline, tiny_cnn at 64 px");
@@ -75,7 +64,7 @@ class ReadmeQuickStartTest {
         assertThat(Files.readAllLines(model.resolve("history-baseline.csv"))).hasSize(2);
 
         Path evaluation = dir.resolve("evaluation");
-        Result evaluate = cli("evaluate", "--model", model.toString(), "--replicates", "50", "--max-heat-maps", "2",
+        CliTest.Result evaluate = cli("evaluate", "--model", model.toString(), "--replicates", "50", "--max-heat-maps", "2",
                 "--threads", "2", "--out", evaluation.toString());
         assertThat(evaluate.code()).as(evaluate.err()).isZero();
         JsonNode report = Json.MAPPER.readTree(evaluation.resolve("evaluation.json").toFile());
@@ -88,7 +77,7 @@ class ReadmeQuickStartTest {
                 .contains("Cohen's kappa").doesNotContain("balanced_accuracy");
 
         Path predictions = dir.resolve("preds");
-        Result predict = cli("predict", "--model", model.toString(), "--out", predictions.toString(), "--threads", "2",
+        CliTest.Result predict = cli("predict", "--model", model.toString(), "--out", predictions.toString(), "--threads", "2",
                 data.resolve("images").toString());
         assertThat(predict.code()).as(predict.err()).isZero();
         List<String> lines = Files.readAllLines(predictions.resolve("predictions.csv"));
