@@ -1,6 +1,7 @@
 package io.pneuknow.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pneuknow.Json;
@@ -45,9 +46,11 @@ class GuardCheckCommandTest {
         assertThat(colour.get("codes").get("colour").asInt()).isEqualTo(10);
         // the 16-48 px images are smaller than the model's 64 px input
         assertThat(rates.get("out-of-scope: tiny").get("codes").get("small_image").asInt()).isEqualTo(8);
-        JsonNode all = rates.get("out-of-scope set, all");
-        assertThat(all.get("anyWarning").asInt()).isGreaterThanOrEqualTo(all.get("outOfScope").asInt());
-        assertThat(all.get("outOfScopeInterval").get(0).asDouble()).isLessThanOrEqualTo(all.get("outOfScopeRate").asDouble());
+        // 2 of 2 flagged: Wilson 95 % interval by hand, centre (1 + z^2/4) / (1 + z^2/2) = 0.6712, half-width
+        // z * sqrt(z^2/16) / (1 + z^2/2) = 0.3288 with z = 1.96
+        assertThat(lateral.get("outOfScopeRate").asDouble()).isEqualTo(1.0);
+        assertThat(lateral.get("outOfScopeInterval").get(0).asDouble()).isCloseTo(0.3424, within(1e-3));
+        assertThat(lateral.get("outOfScopeInterval").get(1).asDouble()).isCloseTo(1.0, within(1e-9));
         assertThat(out.toString()).contains("| held-out test part (" + testImages + " images) | " + testImages + " |")
                 .contains("guard: widening ");
     }
