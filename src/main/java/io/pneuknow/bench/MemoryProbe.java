@@ -2,7 +2,13 @@ package io.pneuknow.bench;
 
 import io.pneuknow.train.TrainConfig;
 import io.pneuknow.train.TrainingMethods;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Run in a child JVM by the bench, so that its memory figures belong to one training run alone
@@ -14,6 +20,8 @@ import java.nio.file.Path;
  *   <li>{@code leak}: HKD (one teacher epoch, then the student for the epochs); after each student
  *       epoch prints {@code epoch <i> rss_kB <n> heap_bytes <n>} (heap in use after a GC request).</li>
  * </ul>
+ *
+ * <p>{@link #inChildJvm} is the bench's side: it starts this class and returns its output lines.
  */
 public final class MemoryProbe {
     private MemoryProbe() {
@@ -45,5 +53,40 @@ public final class MemoryProbe {
         }
         System.out.flush();
         System.exit(0);
+    }
+
+    /**
+     * Runs the probe in a child JVM with this JVM's class path and heap settings, at the run's thread count, its log
+     * in the work folder ({@code probe-MODE.log}); its output lines.
+     */
+    static List<String> inChildJvm(BenchRun run, String mode, Path dataDir, String model, int size, int epochs)
+            throws IOException, InterruptedException {
+        Bench.Settings s = run.settings();
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (arg.startsWith("-Xm") || arg.startsWith("-Dai.djl")) {
+                command.add(arg);
+            }
+        }
+        command.addAll(List.of("-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"),
+                MemoryProbe.class.getName(), mode, dataDir.toString(), model, Integer.toString(size),
+                Integer.toString(s.threads()), Integer.toString(epochs), s.work().resolve("probe-" + mode).toString()));
+        Path log = s.work().resolve("probe-" + mode + ".log");
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putIfAbsent("OMP_WAIT_POLICY", "PASSIVE");
+        Process p = pb.start();
+        if (!p.waitFor(run.timeout(), TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            p.waitFor();
+            throw new IOException("the " + mode + " probe timed out; log in " + log);
+        }
+        List<String> lines = Files.readAllLines(log);
+        if (p.exitValue() != 0) {
+            throw new IOException("the " + mode + " probe failed (exit " + p.exitValue() + "): "
+                    + String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size())));
+        }
+        return lines;
     }
 }

@@ -9,6 +9,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.pneuknow.data.Sample;
 import io.pneuknow.image.GreyImage;
 import io.pneuknow.model.Architecture;
@@ -45,9 +46,13 @@ import java.util.concurrent.Future;
  * train.Adam.step) with a loader thread one batch ahead (as BatchLoader with one loader thread, the
  * default), or fed ready-made tensors (the same batches, built before the epoch's clock starts).
  * Real and ready epochs alternate after one warm-up epoch; the bench also reports this loop's
- * throughput against the TrainRun's so that a drift between the two shows.
+ * throughput against the TrainRun's so that a drift between the two shows. {@link #report} measures all of it
+ * for a bench run and holds issue 7's pipeline target.
  */
 final class PipelineBench {
+    /** Target: an epoch with the data pipeline / fed ready-made tensors at most this. */
+    static final double MAX_PIPELINE_RATIO = 1.05;
+
     private final List<BenchData.Prepared> prepared;
     private final Preprocessor preprocessor;
     private final PairedAugmenter augmenter = new PairedAugmenter(AugmentPreset.WEAK);
@@ -56,6 +61,57 @@ final class PipelineBench {
     PipelineBench(List<BenchData.Prepared> prepared, int size) {
         this.prepared = prepared;
         this.preprocessor = Preprocessor.defaults(size, 1);
+    }
+
+    /**
+     * Measures the pipeline's rates and the training loop of {@code model} with and without it; reports the rows and
+     * issue 7's pipeline target.
+     *
+     * @param trainRunSeconds our TrainRun's epoch seconds for the model, to compare the bench loop with
+     * @param peerRun the peer's run of the model (its data wait share); null when none
+     */
+    static void report(BenchRun run, BenchData data, String model, int classes, double[] trainRunSeconds,
+                       JsonNode peerRun) {
+        Bench.Settings s = run.settings();
+        BenchReport.Builder report = run.report();
+        run.say("data pipeline");
+        List<BenchData.Prepared> prepared = data.train().stream().map(data::prepare).toList();
+        PipelineBench bench = new PipelineBench(prepared, s.size());
+        int passes = Math.max(1, s.repeats());
+        report.row("pipeline.decode", "decode + ROI mask + resize (once per image in ours), 1 thread", "images/s",
+                PipelineBench.decodeRate(data, passes), null);
+        report.row("pipeline.augment", "augment + preprocess, 1 thread", "images/s", bench.augmentRate(false, passes),
+                "per epoch; paired weak augmentation, normalisation to CHW floats");
+        report.row("pipeline.augment_roi", "augment + preprocess with ROI view (HKD), 1 thread", "images/s",
+                bench.augmentRate(true, passes), null);
+        report.row("pipeline.full_chain", "decode + augment + preprocess (the peer's per-image work), 1 thread",
+                "images/s", bench.fullChainRate(data, false), null);
+        run.say("data pipeline in the training loop: " + model);
+        LoopResult loop = bench.loop(Architecture.fromCliName(model), classes, s.repeats());
+        int n = loop.realSeconds().length;
+        double[] share = new double[n];
+        double[] ratio = new double[n];
+        for (int i = 0; i < n; i++) {
+            share[i] = 100 * loop.waitSeconds()[i] / loop.realSeconds()[i];
+            ratio[i] = loop.realSeconds()[i] / loop.readySeconds()[i];
+        }
+        report.row("pipeline.wait_share", "share of a training step waiting for data: ours, " + model, "%", share,
+                "bench loop (the StageTrainer step from public pieces), loader thread one batch ahead");
+        report.row("pipeline.real_vs_ready", "epoch with the data pipeline / fed ready-made tensors: ours, " + model,
+                "ratio", ratio, "alternating epochs, same batches");
+        report.target("target.pipeline", "epoch with data pipeline / ready tensors (" + model + ", " + s.threads()
+                + " threads)", Stats.median(ratio), "<=", MAX_PIPELINE_RATIO, null);
+        report.row("pipeline.loop_vs_trainrun", "bench loop / TrainRun throughput: " + model, "ratio",
+                Stats.median(trainRunSeconds) / Stats.median(loop.realSeconds()),
+                "near 1 when the bench loop still matches train.StageTrainer");
+        if (peerRun != null) {
+            double[] peerShare = BenchRun.doubles(peerRun.path("data_wait_share"));
+            for (int i = 0; i < peerShare.length; i++) {
+                peerShare[i] *= 100;
+            }
+            report.row("pipeline.peer_wait_share", "share of a training step waiting for data: peer, " + model, "%",
+                    peerShare, "time in next(DataLoader iterator)");
+        }
     }
 
     /** Images/s of decode + ROI mask + resize on one thread. */

@@ -1,0 +1,105 @@
+package io.pneuknow.serve;
+
+import io.javalin.http.Context;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The limits on image requests: the upload's declared length (413), the requests in flight (503 {@code busy}
+ * with Retry-After) and the time per request (503 {@code timeout}), whose decoding and model work runs on a
+ * thread of its own while the request thread waits.
+ */
+final class RequestLimits {
+    private final long maxUploadBytes;
+    private final int maxInFlight;
+    private final Duration requestTimeout;
+    private final Semaphore inFlight;
+    private final Runnable beforeModel;
+    private final ExecutorService work = Executors.newCachedThreadPool(runnable -> {
+        Thread thread = new Thread(runnable, "pneuknow-request");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    /**
+     * @param beforeModel run before each image request's model work (tests: a slow or blocked step)
+     */
+    RequestLimits(long maxUploadBytes, int maxInFlight, Duration requestTimeout, Runnable beforeModel) {
+        this.maxUploadBytes = maxUploadBytes;
+        this.maxInFlight = maxInFlight;
+        this.requestTimeout = requestTimeout;
+        this.beforeModel = beforeModel;
+        this.inFlight = new Semaphore(maxInFlight);
+    }
+
+    /**
+     * Lets an image request in: refuses one whose declared length is over the upload limit (with room for the
+     * form's other parts) or that finds every in-flight permit taken; otherwise it holds a permit until
+     * {@link #release(Context)}.
+     */
+    void admit(Context ctx) {
+        if (ctx.contentLength() > maxUploadBytes + (1 << 16)) {
+            throw new ApiException(413, "too_large", "upload of " + ctx.contentLength()
+                    + " bytes exceeds the limit of " + maxUploadBytes + " bytes; send a smaller image");
+        }
+        if (!inFlight.tryAcquire()) {
+            ctx.header("Retry-After", "1");
+            throw new ApiException(503, "busy", "the service is busy (" + maxInFlight
+                    + " image requests in flight); retry in a second");
+        }
+        RequestAttributes.holdPermit(ctx);
+    }
+
+    /** Gives back the request's in-flight permit, if it holds one. */
+    void release(Context ctx) {
+        if (RequestAttributes.takePermit(ctx)) {
+            inFlight.release();
+        }
+    }
+
+    /**
+     * Runs an image request's decoding and model work off the request thread and waits for it until the
+     * request's time is up, then answers 503 {@code timeout}; the work is interrupted, but a forward pass
+     * already running finishes (the engine cannot stop it) and only then returns its model copy.
+     */
+    <T> T withinTime(Context ctx, Callable<T> task) {
+        Long started = RequestAttributes.started(ctx);
+        long left = requestTimeout.toNanos() - (System.nanoTime() - (started == null ? System.nanoTime() : started));
+        Future<T> future = work.submit(() -> {
+            beforeModel.run();
+            return task.call();
+        });
+        try {
+            return future.get(Math.max(0, left), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            future.cancel(true);
+            throw new ApiException(503, "timeout", "the request took longer than the limit of "
+                    + seconds(requestTimeout) + "; retry later, or with a smaller image");
+        } catch (InterruptedException e) {
+            future.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new ApiException(503, "interrupted", "the server is stopping; retry later");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** Interrupts the work still running (the server is stopping). */
+    void stop() {
+        work.shutdownNow();
+    }
+
+    private static String seconds(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
+    }
+}

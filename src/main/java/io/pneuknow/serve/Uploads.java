@@ -1,0 +1,59 @@
+package io.pneuknow.serve;
+
+import io.javalin.http.Context;
+import io.javalin.http.UploadedFile;
+import io.pneuknow.image.ImageFiles;
+import io.pneuknow.image.ImageFormats;
+import io.pneuknow.model.ModelBundle;
+import java.io.IOException;
+import java.io.InputStream;
+
+/** Reads an image request's upload (multipart field {@code image}) and checks it by content, size and declared pixels. */
+final class Uploads {
+    private final long maxUploadBytes;
+    private final long maxPixels;
+
+    /**
+     * @param maxUploadBytes largest accepted upload
+     * @param maxPixels largest accepted width x height, checked from the header before decoding
+     */
+    Uploads(long maxUploadBytes, long maxPixels) {
+        this.maxUploadBytes = maxUploadBytes;
+        this.maxPixels = maxPixels;
+    }
+
+    /** The upload's bytes (their SHA-256 noted for the logs); throws {@link ApiException} with the right status otherwise. */
+    byte[] read(Context ctx) {
+        if (!ctx.isMultipartFormData()) {
+            throw new ApiException(415, "not_multipart", "send the image as multipart/form-data in the field 'image'");
+        }
+        UploadedFile file = ctx.uploadedFile("image");
+        if (file == null) {
+            throw new ApiException(400, "missing_image", "no field 'image' in the form; send the image as field 'image'");
+        }
+        if (file.size() > maxUploadBytes) {
+            throw new ApiException(413, "too_large", "upload of " + file.size() + " bytes exceeds the limit of "
+                    + maxUploadBytes + " bytes; send a smaller image");
+        }
+        byte[] bytes;
+        try (InputStream in = file.content()) {
+            bytes = in.readAllBytes();
+        } catch (IOException e) {
+            throw new ApiException(400, "unreadable_upload", "the upload could not be read; send it again");
+        }
+        RequestAttributes.uploadSha256(ctx, ModelBundle.sha256(bytes));
+        if (bytes.length == 0) {
+            throw new ApiException(400, "empty_image", "the upload is empty; send a PNG, JPEG or DICOM image");
+        }
+        if (ImageFormats.sniff(bytes).isEmpty()) {
+            throw new ApiException(415, "unsupported_media_type", "the upload is not a PNG, JPEG or DICOM image by its "
+                    + "content (its first bytes); send one of those");
+        }
+        ImageFiles.Dimensions size = ImageFiles.dimensions(bytes, "upload");
+        if ((long) size.width() * size.height() > maxPixels || size.width() <= 0 || size.height() <= 0) {
+            throw new ApiException(413, "too_many_pixels", "upload: " + size.width() + "x" + size.height()
+                    + " pixels exceeds the limit of " + maxPixels + " pixels; downscale the image");
+        }
+        return bytes;
+    }
+}
