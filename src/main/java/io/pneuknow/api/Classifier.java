@@ -8,6 +8,7 @@ import io.pneuknow.image.GreyImage;
 import io.pneuknow.model.ModelBundle;
 import io.pneuknow.model.ModelCard;
 import io.pneuknow.model.Predictor;
+import io.pneuknow.train.EngineThreads;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +24,8 @@ import java.util.function.Consumer;
  * Holds the model's native memory until closed. Not thread-safe: one per thread (a server lends copies,
  * as {@code serve.ModelPool} does). Prediction records no autograd graph on any thread and draws
  * nothing from the engine's random generator, but runs at the engine's process-wide thread count
- * ({@code train.EngineThreads#set}).
+ * ({@code train.EngineThreads#set}). Heat maps need the JVM's one gradient tape: while a training runs
+ * in this JVM, a classifier computing heat maps waits for it ({@code EngineThreads#gradientTape}).
  */
 public final class Classifier implements AutoCloseable {
     /**
@@ -106,11 +108,18 @@ public final class Classifier implements AutoCloseable {
             return List.of();
         }
         float[][] p = predictor.probabilities(images.stream().map(InputImage::image).toList());
+        GreyImage[] heat = new GreyImage[images.size()];
+        if (heatMaps != null) {
+            // Grad-CAM needs the JVM's one gradient tape: it waits while a training (or another heat map) uses it
+            try (EngineThreads.Lease tape = EngineThreads.gradientTape()) {
+                for (int k = 0; k < images.size(); k++) {
+                    heat[k] = heatMaps.gradCam(images.get(k).image(), Predictor.argmax(p[k]));
+                }
+            }
+        }
         List<ImagePrediction> out = new ArrayList<>(images.size());
         for (int k = 0; k < images.size(); k++) {
-            int best = Predictor.argmax(p[k]);
-            GreyImage heat = heatMaps == null ? null : heatMaps.gradCam(images.get(k).image(), best);
-            out.add(new ImagePrediction(classes(), p[k], best, guard.check(images.get(k), p[k]), heat));
+            out.add(new ImagePrediction(classes(), p[k], Predictor.argmax(p[k]), guard.check(images.get(k), p[k]), heat[k]));
         }
         return out;
     }

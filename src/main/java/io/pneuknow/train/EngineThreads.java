@@ -16,8 +16,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * the other instead of silently reseeding each other's generator and resetting each other's thread count.
  */
 public final class EngineThreads {
-    /** Held by the training that uses the engine's random generator and thread count now (reentrant). */
-    private static final ReentrantLock TRAINING = new ReentrantLock(true);
+    /**
+     * Held by the training that uses the engine's random generator, thread count and gradient tape now,
+     * or by other work on the tape (reentrant).
+     */
+    private static final ReentrantLock ENGINE = new ReentrantLock(true);
 
     private EngineThreads() {
     }
@@ -49,22 +52,36 @@ public final class EngineThreads {
      * again (nested runs); close the lease on the thread that took it, to hand it on.
      */
     public static Lease exclusive(int threads, PrintStream log) {
-        if (!TRAINING.tryLock()) {
+        if (!ENGINE.tryLock()) {
             log.println("waiting for another training in this JVM to finish (the engine's random generator and"
                     + " thread count are process-wide)");
             log.flush();
-            TRAINING.lock();
+            ENGINE.lock();
         }
         try {
             set(threads);
             return new Lease(NoGrad.start());
         } catch (RuntimeException | Error e) {
-            TRAINING.unlock();
+            ENGINE.unlock();
             throw e;
         }
     }
 
-    /** The engine lease of {@link #exclusive}: closing it lets the next waiting training start. */
+    /**
+     * Takes the engine lease for work that needs the gradient tape outside a training (Grad-CAM),
+     * waiting while a training runs; leaves the thread count as it is. Close it on the same thread.
+     */
+    public static Lease gradientTape() {
+        ENGINE.lock();
+        try {
+            return new Lease(NoGrad.start());
+        } catch (RuntimeException | Error e) {
+            ENGINE.unlock();
+            throw e;
+        }
+    }
+
+    /** The engine lease of {@link #exclusive} and {@link #gradientTape}: closing it lets the next waiting training start. */
     public static final class Lease implements AutoCloseable {
         private final NoGrad noGrad;
         private boolean open = true;
@@ -79,7 +96,7 @@ public final class EngineThreads {
             if (open) {
                 open = false;
                 noGrad.close();
-                TRAINING.unlock();
+                ENGINE.unlock();
             }
         }
     }
