@@ -100,6 +100,24 @@ class TrainerClassifierTest {
     }
 
     @Test
+    void heatMapsWaitWhileATrainingHoldsTheEngine() throws Exception {
+        java.util.concurrent.ExecutorService thread = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try (Classifier classifier = Classifier.open(model.directory(), Classifier.Options.DEFAULTS.withHeatMaps(true))) {
+            var image = ImageFiles.read(dataset.samples().get(2).file());
+            java.util.concurrent.Future<ImagePrediction> heat;
+            try (var training = io.pneuknow.train.EngineThreads.exclusive(1,
+                    new java.io.PrintStream(java.io.OutputStream.nullOutputStream()))) {
+                heat = thread.submit(() -> classifier.predict(image));
+                Thread.sleep(500);
+                assertThat(heat.isDone()).as("Grad-CAM ran while a training held the engine").isFalse();
+            }
+            assertThat(heat.get().heatMap().width()).isEqualTo(32);
+        } finally {
+            thread.shutdownNow();
+        }
+    }
+
+    @Test
     void refusals() {
         Split noTraining = Splitter.holdOut(dataset, 0, 0.5, 0.5, 1);
         assertThatThrownBy(() -> Trainer.parts(dataset, noTraining)).isInstanceOf(BadInputException.class)
