@@ -4,14 +4,13 @@ import io.pneuknow.BadInputException;
 import io.pneuknow.Json;
 import io.pneuknow.data.AtomicFiles;
 import io.pneuknow.data.ImageList;
-import io.pneuknow.explain.HeatMaps;
+import io.pneuknow.api.Classifier;
+import io.pneuknow.api.FilePrediction;
+import io.pneuknow.api.ImagePrediction;
 import io.pneuknow.explain.Overlays;
 import io.pneuknow.guard.GuardWarning;
-import io.pneuknow.guard.InputGuard;
-import io.pneuknow.guard.InputImage;
 import io.pneuknow.image.GreyImage;
 import io.pneuknow.image.ImageFormats;
-import io.pneuknow.model.ModelBundle;
 import io.pneuknow.model.ModelCard;
 import io.pneuknow.model.Predictor;
 import io.pneuknow.train.EngineThreads;
@@ -19,6 +18,7 @@ import io.pneuknow.train.Progress;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,10 +27,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVPrinter;
@@ -122,16 +118,9 @@ final class PredictCommand implements Callable<Integer> {
         List<Row> rows;
         ModelCard card;
         int threadCount = loaderThreads != null ? Math.max(1, loaderThreads) : Math.min(4, Runtime.getRuntime().availableProcessors());
-        ExecutorService pool = Executors.newFixedThreadPool(threadCount, r -> {
-            Thread t = new Thread(r, "decode");
-            t.setDaemon(true);
-            return t;
-        });
-        try (ModelBundle.Loaded loaded = ModelBundle.load(model)) {
-            card = loaded.card();
-            rows = predict(items, loaded, pool, err);
-        } finally {
-            pool.shutdownNow();
+        try (Classifier classifier = Classifier.open(model, new Classifier.Options(heatMaps, minConfidence))) {
+            card = classifier.card();
+            rows = predict(items, classifier, threadCount, err);
         }
         long unreadable = rows.stream().filter(r -> r.error() != null).count();
         for (Row r : rows) {
@@ -160,76 +149,64 @@ final class PredictCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Decodes on {@code pool}, one batch ahead of the batch being predicted; reports progress on standard error. */
-    private List<Row> predict(List<Item> items, ModelBundle.Loaded loaded, ExecutorService pool, PrintWriter err)
+    /**
+     * Predicts with the classifier (decoding on {@code decodeThreads} one batch ahead), writes the heat-map
+     * overlays as each batch is done; reports unreadable files and progress on standard error.
+     */
+    private List<Row> predict(List<Item> items, Classifier classifier, int decodeThreads, PrintWriter err)
             throws InterruptedException, IOException {
-        Predictor predictor = new Predictor(loaded);
-        InputGuard guard = new InputGuard(loaded.card(), minConfidence);
-        HeatMaps heat = heatMaps ? new HeatMaps(loaded) : null;
-        List<String> labels = loaded.card().labels();
-        List<Future<InputImage>> decoded = new ArrayList<>();
         List<Row> rows = new ArrayList<>();
         boolean terminal = Progress.onTerminal();
         long started = System.nanoTime();
-        long lastLine = 0;
-        int unreadable = 0;
-        for (int start = 0; start < items.size(); start += batchSize) {
-            int end = Math.min(items.size(), start + batchSize);
-            while (decoded.size() < Math.min(items.size(), end + batchSize)) {
-                Path file = items.get(decoded.size()).file();
-                decoded.add(pool.submit(() -> InputImage.read(file)));
-            }
-            List<Integer> readable = new ArrayList<>();
-            List<InputImage> images = new ArrayList<>();
-            Row[] batchRows = new Row[end - start];
-            for (int i = start; i < end; i++) {
-                try {
-                    images.add(decoded.get(i).get());
-                    readable.add(i);
-                } catch (ExecutionException e) {
-                    Throwable cause = e.getCause();
-                    String reason = cause instanceof BadInputException ? firstLine(cause.getMessage())
-                            : items.get(i).file() + ": cannot read (" + cause + ")";
-                    err.println("skipped: " + reason);
-                    batchRows[i - start] = new Row(items.get(i), null, null, List.of(), reason, null);
-                    unreadable++;
+        long[] lastLine = {0};
+        int[] unreadable = {0};
+        try {
+            classifier.predictFiles(items.stream().map(Item::file).toList(), batchSize, decodeThreads, batch -> {
+                for (FilePrediction f : batch) {
+                    int i = rows.size();
+                    Item item = items.get(i);
+                    if (!f.readable()) {
+                        err.println("skipped: " + f.error());
+                        rows.add(new Row(item, null, null, List.of(), f.error(), null));
+                        unreadable[0]++;
+                        continue;
+                    }
+                    ImagePrediction p = f.prediction();
+                    String overlay = p.heatMap() == null ? null : writeOverlay(f.image().image(), p.heatMap(), i, item);
+                    rows.add(new Row(item, rounded(p.probabilities()), p.predictedClass(), p.warnings(), null, overlay));
                 }
-                decoded.set(i, null); // let the pixels go
-            }
-            if (!images.isEmpty()) {
-                float[][] p = predictor.probabilities(images.stream().map(InputImage::image).toList());
-                for (int k = 0; k < images.size(); k++) {
-                    int i = readable.get(k);
-                    int best = Predictor.argmax(p[k]);
-                    String overlay = heat == null ? null : writeOverlay(heat, images.get(k).image(), best, i, items.get(i));
-                    batchRows[i - start] = new Row(items.get(i), rounded(p[k]), labels.get(best),
-                            guard.check(images.get(k), p[k]), null, overlay);
+                int end = rows.size();
+                long now = System.nanoTime();
+                if (terminal || end == items.size() || now - lastLine[0] > 5_000_000_000L) {
+                    lastLine[0] = now;
+                    double fraction = (double) end / items.size();
+                    long left = (long) ((now - started) / 1e9 / fraction * (1 - fraction));
+                    int filled = (int) Math.round(fraction * 24);
+                    String line = String.format(Locale.ROOT, "predict [%s%s] %d/%d images, %d unreadable, eta %d:%02d",
+                            "#".repeat(filled), ".".repeat(24 - filled), end, items.size(), unreadable[0], left / 60,
+                            left % 60);
+                    if (terminal) {
+                        err.print("\r" + line + (end == items.size() ? "\n" : ""));
+                    } else {
+                        err.println(line);
+                    }
+                    err.flush();
                 }
-            }
-            rows.addAll(List.of(batchRows));
-            long now = System.nanoTime();
-            if (terminal || end == items.size() || now - lastLine > 5_000_000_000L) {
-                lastLine = now;
-                double fraction = (double) end / items.size();
-                long left = (long) ((now - started) / 1e9 / fraction * (1 - fraction));
-                int filled = (int) Math.round(fraction * 24);
-                String line = String.format(Locale.ROOT, "predict [%s%s] %d/%d images, %d unreadable, eta %d:%02d",
-                        "#".repeat(filled), ".".repeat(24 - filled), end, items.size(), unreadable, left / 60, left % 60);
-                if (terminal) {
-                    err.print("\r" + line + (end == items.size() ? "\n" : ""));
-                } else {
-                    err.println(line);
-                }
-                err.flush();
-            }
+            });
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
         }
         return rows;
     }
 
-    private String writeOverlay(HeatMaps heat, GreyImage image, int classIndex, int index, Item item) throws IOException {
+    private String writeOverlay(GreyImage image, GreyImage heatMap, int index, Item item) {
         String stem = item.file().getFileName().toString().replaceFirst("\\.[^.]*$", "").replaceAll("[^A-Za-z0-9._-]", "_");
         String name = String.format(Locale.ROOT, "%05d-%s.png", index + 1, stem);
-        Overlays.write(out.resolve("heatmaps").resolve(name), image, heat.gradCam(image, classIndex), null);
+        try {
+            Overlays.write(out.resolve("heatmaps").resolve(name), image, heatMap, null);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         return "heatmaps/" + name;
     }
 
@@ -239,10 +216,6 @@ final class PredictCommand implements Callable<Integer> {
             r[c] = Math.round(p[c] * 1e6) / 1e6;
         }
         return r;
-    }
-
-    private static String firstLine(String message) {
-        return message == null ? "" : message.lines().findFirst().orElse("");
     }
 
     /** The CSV of earlier versions on standard output (image, label, p_ per class); unreadable files only on standard error. */

@@ -4,6 +4,7 @@ import io.pneuknow.train.EngineThreads;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pneuknow.BadInputException;
 import io.pneuknow.Json;
+import io.pneuknow.api.Trainer;
 import io.pneuknow.data.AtomicFiles;
 import io.pneuknow.data.Dataset;
 import io.pneuknow.data.DatasetLoader;
@@ -64,22 +65,16 @@ final class TrainCommand implements Callable<Integer> {
         JsonNode resolved = Json.MAPPER.valueToTree(run);
         Files.createDirectories(this.out);
         AtomicFiles.write(this.out.resolve("config.json"), o -> Json.MAPPER.writeValue(o, run));
-        io.pneuknow.data.SplitCsv.write(split, dataset, this.out.resolve("split.csv"));
-        TrainRun.Parts parts = new TrainRun.Parts(split.samples(dataset, "train"), split.samples(dataset, "val"),
-                split.samples(dataset, "test"));
-        if (parts.train().isEmpty()) {
-            throw new BadInputException("the split leaves no training images (" + parts.val().size() + " validation, "
-                    + parts.test().size() + " test); check the split options");
-        }
+        TrainRun.Parts parts = Trainer.parts(dataset, split);
         out.printf("train %d, val %d, test %d images; method %s, %s at %d px%n", parts.train().size(),
                 parts.val().size(), parts.test().size(), run.train().method().name(), run.train().architecture(),
                 run.train().inputSize());
         out.flush();
-        String fingerprint = Fingerprint.of(dataset);
-        TrainRun.Provenance provenance = new TrainRun.Provenance(resolved, fingerprint, dataset.population(run.data()),
+        TrainRun.Provenance provenance = new TrainRun.Provenance(resolved, Fingerprint.of(dataset),
+                dataset.population(run.data()),
                 "pneuknow " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
-        TrainRun.Outcome outcome = new TrainRun(run.train(), new PrintStream(System.err, true))
-                .run(dataset, parts, provenance, this.out, resume);
+        TrainRun.Outcome outcome = new Trainer(run.train(), new PrintStream(System.err, true))
+                .train(dataset, split, this.out, provenance, resume).outcome();
         printOutcome(out, outcome);
         return 0;
     }

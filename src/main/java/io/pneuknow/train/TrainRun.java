@@ -79,6 +79,8 @@ public final class TrainRun {
     /**
      * Trains into {@code out}. Refuses (before anything is prepared) a split without validation
      * images unless the settings allow it ({@code allowNoValidation}): the kept epoch would be chosen by nothing.
+     * Holds the JVM-wide engine lease ({@link EngineThreads#exclusive}) while it trains: a second
+     * training started meanwhile in this JVM waits, saying so on the log.
      */
     public Outcome run(Dataset dataset, Parts parts, Provenance provenance, Path out, boolean resume) throws IOException {
         if (parts.val().isEmpty() && !config.allowNoValidation()) {
@@ -87,7 +89,14 @@ public final class TrainRun {
                     + " split a val part (val, valid, validation or dev), or train without one with --allow-no-validation"
                     + " (\"allowNoValidation\": true in a config or study file), which keeps each stage's last epoch");
         }
-        EngineThreads.set(config.threads());
+        // the engine's random generator and thread count are process-wide: one training at a time per JVM
+        try (EngineThreads.Lease ignored = EngineThreads.exclusive(config.threads(), log)) {
+            return runAlone(dataset, parts, provenance, out, resume);
+        }
+    }
+
+    private Outcome runAlone(Dataset dataset, Parts parts, Provenance provenance, Path out, boolean resume)
+            throws IOException {
         Preprocessor preprocessor = Preprocessor.defaults(config.inputSize(), config.channels());
         RoiPolicy policy = config.roiPolicy();
         log.printf("preparing %d images at %d px%n", parts.train().size() + parts.val().size() + parts.test().size(),
