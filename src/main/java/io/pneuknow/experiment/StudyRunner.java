@@ -227,9 +227,9 @@ public final class StudyRunner {
     public static void finish(Study study, List<CellResult> results) throws IOException {
         Path dir = study.dir;
         StudyTables tables = StudyTables.of(study.config, study.dataset, study.folds, results);
-        AtomicFiles.write(dir.resolve("summary.json"), out -> Json.MAPPER.writeValue(out, tables));
-        AtomicFiles.writeString(dir.resolve("summary.md"), tables.markdown());
-        AtomicFiles.writeString(dir.resolve("learning-curves.csv"), tables.learningCurvesCsv());
+        AtomicFiles.write(dir.resolve(StudyTables.FILE), out -> Json.MAPPER.writeValue(out, tables));
+        AtomicFiles.writeString(dir.resolve(SummaryMarkdown.FILE), SummaryMarkdown.of(tables));
+        AtomicFiles.writeString(dir.resolve(LearningCurvesCsv.FILE), LearningCurvesCsv.of(tables));
         StudyReport.write(study.config, study.dataset, study.folds, tables, results, dir);
     }
 
