@@ -36,6 +36,11 @@ import java.util.Map;
 public final class StudyRunner {
     /** A cell of the grid. */
     public record Cell(String architecture, StudyMethod method, int fold, long seed) {
+        /** The cell a finished result came from. */
+        public static Cell of(CellResult result) {
+            return new Cell(result.architecture(), StudyMethod.parse(result.method()), result.fold(), result.seed());
+        }
+
         /** The cell's folder in the study folder. */
         public Path dir(Path study) {
             return study.resolve("cells").resolve(architecture).resolve(method.name()).resolve("fold-" + fold)
@@ -223,14 +228,19 @@ public final class StudyRunner {
         return result;
     }
 
-    /** Writes the study's tables and report from the results of its cells (in the order of {@link Study#cells}). */
+    /**
+     * Writes the study's tables and report from the results of its cells (in the order of {@link Study#cells}):
+     * computes the tables and the report's figures (the heat-map gallery loads the cells' models), then renders
+     * them as summary.json, summary.md, learning-curves.csv and report.html.
+     */
     public static void finish(Study study, List<CellResult> results) throws IOException {
         Path dir = study.dir;
         StudyTables tables = StudyTables.of(study.config, study.dataset, study.folds, results);
         AtomicFiles.write(dir.resolve(StudyTables.FILE), out -> Json.MAPPER.writeValue(out, tables));
         AtomicFiles.writeString(dir.resolve(SummaryMarkdown.FILE), SummaryMarkdown.of(tables));
         AtomicFiles.writeString(dir.resolve(LearningCurvesCsv.FILE), LearningCurvesCsv.of(tables));
-        StudyReport.write(study.config, study.dataset, study.folds, tables, results, dir);
+        StudyFigures figures = StudyFigures.of(study.config, study.dataset, results, dir);
+        StudyReport.write(study.config, study.dataset, study.folds, tables, figures, results, dir);
     }
 
     /**
