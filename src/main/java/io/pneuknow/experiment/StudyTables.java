@@ -322,7 +322,6 @@ public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<Stri
         return points;
     }
 
-    /** One prediction per test image: probabilities averaged over the seeds (each image is tested in one fold). */
     /** {@code method} against {@code reference} on the same pooled images; empty when the images differ. */
     private static java.util.Optional<Comparison> compare(String architecture, String method, String reference,
                                                           List<CellResult> cells, List<CellResult> baseline,
@@ -393,6 +392,7 @@ public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<Stri
         return out;
     }
 
+    /** One prediction per test image: probabilities averaged over the seeds (each image is tested in one fold). */
     static List<Prediction> pooled(List<CellResult> cells) {
         Map<String, List<Prediction>> byImage = new TreeMap<>();
         for (CellResult c : cells) {
