@@ -5,16 +5,11 @@ import io.pneuknow.Json;
 import io.pneuknow.data.AtomicFiles;
 import io.pneuknow.data.Dataset;
 import io.pneuknow.data.DatasetSummary;
-import io.pneuknow.data.Sample;
 import io.pneuknow.data.Split;
 import io.pneuknow.evaluate.Interval;
 import io.pneuknow.evaluate.MetricSet;
 import io.pneuknow.evaluate.Metrics;
-import io.pneuknow.evaluate.Prediction;
-import io.pneuknow.explain.HeatMaps;
 import io.pneuknow.explain.Overlays;
-import io.pneuknow.image.GreyImage;
-import io.pneuknow.image.ImageFiles;
 import io.pneuknow.model.ModelBundle;
 import io.pneuknow.model.ModelCard;
 import io.pneuknow.report.ConfusionMatrixChart;
@@ -23,20 +18,14 @@ import io.pneuknow.report.LineChart;
 import io.pneuknow.report.ReliabilityChart;
 import io.pneuknow.report.RocCurve;
 import io.pneuknow.train.TrainingMethods;
-import io.pneuknow.transform.Resize;
-import io.pneuknow.transform.RoiMask;
-import io.pneuknow.transform.RoiShape;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 
 /**
  * The study's report.html: one self-contained page (CSS inline, plots as inline SVG, images as data:
@@ -45,38 +34,29 @@ import java.util.TreeMap;
  * pooled out-of-fold predictions, the annotation-fraction curve, a gallery of Grad-CAM overlays of
  * every method side by side over the expert's regions, and the provenance of every cell's model.
  *
- * <p>Gallery: up to {@value #GALLERY_IMAGES} annotated images, taken in turn from each class (image ids
- * in order), among those tested by every method of the architecture; each method's overlay comes from
- * the model of the fold that tested the image (its first seed), Grad-CAM of the true class on the last
- * feature map, as the localisation tables score it.
+ * <p>A renderer: it draws results computed before it ({@link StudyTables}, {@link StudyFigures} with the
+ * {@link HeatMapGallery}) and reads the study folder's data-fingerprint.txt and each cell's model.json for
+ * the provenance; it loads no model and runs no Grad-CAM.
  */
 public final class StudyReport {
     /** File name in the study folder. */
     public static final String FILE = "report.html";
-    /** Most images in the heat-map gallery (per architecture). */
-    static final int GALLERY_IMAGES = 8;
-    /** Overlays are shrunk to this longest side (px) to keep the page small. */
-    static final int OVERLAY_MAX_SIDE = 256;
 
     private StudyReport() {
     }
 
     /** Writes report.html into the study folder, atomically; returns its path. */
-    public static Path write(StudyConfig config, Dataset dataset, Split folds, StudyTables tables, List<CellResult> results,
-                             Path dir) throws IOException {
+    public static Path write(StudyConfig config, Dataset dataset, Split folds, StudyTables tables, StudyFigures figures,
+                             List<CellResult> results, Path dir) throws IOException {
         Path file = dir.resolve(FILE);
-        String html = html(config, dataset, folds, tables, results, dir);
+        String html = html(config, dataset, folds, tables, figures, results, dir);
         AtomicFiles.writeString(file, html);
         return file;
     }
 
-    static String html(StudyConfig config, Dataset dataset, Split folds, StudyTables tables, List<CellResult> results,
-                       Path dir) throws IOException {
+    static String html(StudyConfig config, Dataset dataset, Split folds, StudyTables tables, StudyFigures figures,
+                       List<CellResult> results, Path dir) throws IOException {
         List<String> classes = dataset.classes();
-        Map<String, List<CellResult>> byModel = new LinkedHashMap<>();
-        for (CellResult r : results) {
-            byModel.computeIfAbsent(r.architecture() + " " + r.method(), k -> new ArrayList<>()).add(r);
-        }
         String name = config.name() == null || config.name().isBlank() ? dir.getFileName().toString() : config.name();
         StringBuilder h = new StringBuilder();
         h.append("<h1>Study ").append(esc(name)).append("</h1>");
@@ -92,11 +72,11 @@ public final class StudyReport {
         dataSection(h, config, dataset, folds, results, dir);
         settingsSection(h, config);
         resultsSection(h, tables);
-        curvesSection(h, config, tables, byModel);
-        modelsSection(h, classes, byModel);
+        curvesSection(h, config, tables, figures.models().stream().map(StudyFigures.ModelFigures::model).toList());
+        modelsSection(h, classes, figures.models());
         localisationSection(h, tables);
         fractionSection(h, config, tables);
-        gallerySection(h, config, dataset, results, dir);
+        gallerySection(h, figures.gallery());
         provenanceSection(h, results, dir);
         return HtmlPage.document("PneuKnow study " + name, h.toString());
     }
@@ -215,7 +195,7 @@ public final class StudyReport {
         h.append("</table>");
     }
 
-    private static void curvesSection(StringBuilder h, StudyConfig config, StudyTables t, Map<String, List<CellResult>> byModel) {
+    private static void curvesSection(StringBuilder h, StudyConfig config, StudyTables t, List<String> models) {
         h.append("<h2 id=\"curves\">Learning curves</h2><p class=\"note\">Validation loss per epoch (epochs from 0, as in ")
                 .append("learning-curves.csv), mean over the cells of each model; for HKD methods the student stage's. ")
                 .append("The kept checkpoint of each cell is listed under provenance.</p><div class=\"plots\">");
@@ -224,7 +204,7 @@ public final class StudyReport {
             int series = 0;
             for (String method : config.methods()) {
                 List<Double> curve = t.meanValLoss().get(architecture + " " + method);
-                if (curve == null || !byModel.containsKey(architecture + " " + method)) {
+                if (curve == null || !models.contains(architecture + " " + method)) {
                     continue;
                 }
                 double[] x = new double[curve.size()];
@@ -243,21 +223,20 @@ public final class StudyReport {
         h.append("</div>");
     }
 
-    private static void modelsSection(StringBuilder h, List<String> classes, Map<String, List<CellResult>> byModel) {
+    private static void modelsSection(StringBuilder h, List<String> classes, List<StudyFigures.ModelFigures> models) {
         h.append("<h2 id=\"models\">ROC curves, confusion matrices and calibration</h2><p class=\"note\">Per model, on the pooled ")
                 .append("out-of-fold test predictions. ROC: one class against the rest, by the class's probability. Confusion ")
                 .append("matrix: counts, shaded by their share of the true class's images. Reliability: top-class confidence in ")
                 .append(Metrics.CALIBRATION_BINS).append(" equal bins, bar height = accuracy in the bin, image count above.</p>");
-        for (var entry : byModel.entrySet()) {
-            List<Prediction> pooled = StudyTables.pooled(entry.getValue());
-            MetricSet m = Metrics.of(pooled, classes);
-            h.append("<h3>").append(esc(entry.getKey())).append("</h3><p>").append(pooled.size())
+        for (StudyFigures.ModelFigures model : models) {
+            MetricSet m = model.metrics();
+            h.append("<h3>").append(esc(model.model())).append("</h3><p>").append(m.images())
                     .append(" images: accuracy ").append(num(m.accuracy())).append(", balanced accuracy ")
                     .append(num(m.balancedAccuracy())).append(", macro AUC ").append(num(m.macroAuc())).append(", ECE ")
                     .append(num(m.ece())).append(".</p><div class=\"plots\">");
-            h.append(RocCurve.chart("ROC, " + entry.getKey(), RocCurve.oneVsRest(pooled, classes)));
-            h.append(ConfusionMatrixChart.svg("Confusion, " + entry.getKey(), classes, m.confusion()));
-            h.append(ReliabilityChart.svg("Reliability, " + entry.getKey() + " (ECE " + num(m.ece()) + ")", m.reliability()));
+            h.append(RocCurve.chart("ROC, " + model.model(), model.roc()));
+            h.append(ConfusionMatrixChart.svg("Confusion, " + model.model(), classes, m.confusion()));
+            h.append(ReliabilityChart.svg("Reliability, " + model.model() + " (ECE " + num(m.ece()) + ")", m.reliability()));
             h.append("</div>");
         }
     }
@@ -332,139 +311,40 @@ public final class StudyReport {
         h.append("</div>");
     }
 
-    /** The gallery's images: annotated, tested by every method given, taken in turn from each class. */
-    static List<Sample> galleryImages(Dataset dataset, Map<String, Map<String, CellResult>> testedBy, int max) {
-        Map<Integer, List<Sample>> perClass = new TreeMap<>();
-        dataset.samples().stream().filter(Sample::annotated)
-                .filter(s -> testedBy.values().stream().allMatch(m -> m.containsKey(s.imageId())))
-                .sorted(Comparator.comparing(Sample::imageId))
-                .forEach(s -> perClass.computeIfAbsent(s.classIndex(), k -> new ArrayList<>()).add(s));
-        List<Sample> out = new ArrayList<>();
-        for (int round = 0; out.size() < max; round++) {
-            boolean any = false;
-            for (List<Sample> ofClass : perClass.values()) {
-                if (round < ofClass.size() && out.size() < max) {
-                    out.add(ofClass.get(round));
-                    any = true;
-                }
-            }
-            if (!any) {
-                break;
-            }
-        }
-        return out;
-    }
-
-    private static void gallerySection(StringBuilder h, StudyConfig config, Dataset dataset, List<CellResult> results, Path dir) {
+    private static void gallerySection(StringBuilder h, HeatMapGallery gallery) {
         h.append("<h2 id=\"gallery\">Heat maps over the expert's regions</h2><p class=\"note\">Grad-CAM of the true class at ")
                 .append("the last feature map (as scored above), blended over the X-ray where above ")
                 .append(num(Overlays.MIN_HEAT)).append(" of its maximum; the expert's region outlined in green. Each method's ")
-                .append("map comes from the model of the fold that tested the image (first seed). Up to ").append(GALLERY_IMAGES)
+                .append("map comes from the model of the fold that tested the image (first seed). Up to ")
+                .append(HeatMapGallery.GALLERY_IMAGES)
                 .append(" annotated images per architecture, taken in turn from each class.</p>");
-        List<String> classes = dataset.classes();
-        for (String architecture : config.architectures()) {
-            // method -> image -> the cell (first seed) that tested it
-            Map<String, Map<String, CellResult>> testedBy = new LinkedHashMap<>();
-            for (String method : config.methods()) {
-                Map<String, CellResult> byImage = new TreeMap<>();
-                for (long seed : config.seeds()) {
-                    for (CellResult c : results) {
-                        if (c.architecture().equals(architecture) && c.method().equals(method) && c.seed() == seed) {
-                            c.test().forEach(p -> byImage.putIfAbsent(p.imageId(), c));
-                        }
-                    }
-                }
-                if (!byImage.isEmpty()) {
-                    testedBy.put(method, byImage);
-                }
-            }
-            if (testedBy.isEmpty()) {
-                continue;
-            }
-            List<Sample> images = galleryImages(dataset, testedBy, GALLERY_IMAGES);
-            h.append("<h3>").append(esc(architecture)).append("</h3>");
-            if (images.isEmpty()) {
+        for (HeatMapGallery.Architecture architecture : gallery.architectures()) {
+            h.append("<h3>").append(esc(architecture.name())).append("</h3>");
+            if (architecture.rows().isEmpty()) {
                 h.append("<p>No annotated image was tested by every method.</p>");
                 continue;
             }
-            // overlays, loading each cell's model once
-            Map<String, Map<String, String>> shown = new LinkedHashMap<>(); // method -> image -> html
-            for (var entry : testedBy.entrySet()) {
-                Map<CellResult, List<Sample>> perCell = new LinkedHashMap<>();
-                for (Sample s : images) {
-                    perCell.computeIfAbsent(entry.getValue().get(s.imageId()), k -> new ArrayList<>()).add(s);
-                }
-                Map<String, String> html = new LinkedHashMap<>();
-                for (var cell : perCell.entrySet()) {
-                    CellResult c = cell.getKey();
-                    Path modelDir = cellDir(c, dir);
-                    try (ModelBundle.Loaded loaded = ModelBundle.load(modelDir)) {
-                        HeatMaps heat = new HeatMaps(loaded);
-                        for (Sample s : cell.getValue()) {
-                            GreyImage xray = ImageFiles.read(s.file());
-                            byte[] png = overlay(xray, heat.gradCam(xray, s.classIndex()), mask(s, xray));
-                            html.put(s.imageId(), HtmlPage.png(png, architecture + " " + entry.getKey() + " " + s.imageId())
-                                    + "<div class=\"caption\">" + esc(caption(c, s, classes)) + "</div>");
-                        }
-                    } catch (BadInputException e) {
-                        for (Sample s : cell.getValue()) {
-                            html.put(s.imageId(), "<div class=\"caption\">model of " + esc(label(c)) + " not loaded: "
-                                    + esc(e.getMessage()) + "</div>");
-                        }
-                    }
-                }
-                shown.put(entry.getKey(), html);
-            }
             h.append("<table class=\"gallery\"><tr><th>image</th><th>expert's region</th>");
-            testedBy.keySet().forEach(m -> h.append("<th>").append(esc(m)).append("</th>"));
+            architecture.methods().forEach(m -> h.append("<th>").append(esc(m)).append("</th>"));
             h.append("</tr>");
-            for (Sample s : images) {
-                CellResult any = testedBy.values().iterator().next().get(s.imageId());
-                h.append("<tr><td>").append(esc(s.imageId())).append("<br>class ").append(esc(s.className()))
-                        .append("<br>patient ").append(esc(s.patientId())).append("<br>test fold ").append(any.fold())
+            for (HeatMapGallery.Row row : architecture.rows()) {
+                h.append("<tr><td>").append(esc(row.imageId())).append("<br>class ").append(esc(row.className()))
+                        .append("<br>patient ").append(esc(row.patientId())).append("<br>test fold ").append(row.testFold())
                         .append("</td><td>");
-                GreyImage xray = ImageFiles.read(s.file());
-                h.append(HtmlPage.png(overlay(xray, GreyImage.blank(xray.width(), xray.height()), mask(s, xray)),
-                        "expert's region " + s.imageId()));
-                h.append("<div class=\"caption\">").append(s.regions().size()).append(s.regions().size() == 1 ? " region" : " regions")
+                h.append(HtmlPage.png(row.expertRegionPng(), "expert's region " + row.imageId()));
+                h.append("<div class=\"caption\">").append(row.regions()).append(row.regions() == 1 ? " region" : " regions")
                         .append("</div></td>");
-                for (String method : testedBy.keySet()) {
-                    h.append("<td>").append(shown.get(method).get(s.imageId())).append("</td>");
+                for (HeatMapGallery.Panel panel : row.panels()) {
+                    h.append("<td>");
+                    if (panel.overlayPng() != null) {
+                        h.append(HtmlPage.png(panel.overlayPng(), architecture.name() + " " + panel.method() + " " + row.imageId()));
+                    }
+                    h.append("<div class=\"caption\">").append(esc(panel.caption())).append("</div></td>");
                 }
                 h.append("</tr>");
             }
             h.append("</table>");
         }
-    }
-
-    private static GreyImage mask(Sample s, GreyImage xray) {
-        return RoiMask.build(s, xray.width(), xray.height(), 0, RoiShape.MASK, ImageFiles::readMask);
-    }
-
-    /** The overlay's PNG, shrunk so that its longest side is at most {@link #OVERLAY_MAX_SIDE}. */
-    static byte[] overlay(GreyImage xray, GreyImage heat, GreyImage mask) {
-        int longest = Math.max(xray.width(), xray.height());
-        if (longest <= OVERLAY_MAX_SIDE) {
-            return Overlays.encode(xray, heat, mask);
-        }
-        double f = (double) OVERLAY_MAX_SIDE / longest;
-        int w = Math.max(1, (int) Math.round(xray.width() * f));
-        int hgt = Math.max(1, (int) Math.round(xray.height() * f));
-        return Overlays.encode(Resize.to(xray, w, hgt), Resize.to(heat, w, hgt), Resize.maskTo(mask, w, hgt));
-    }
-
-    private static String caption(CellResult c, Sample s, List<String> classes) {
-        Prediction p = c.test().stream().filter(x -> x.imageId().equals(s.imageId())).findFirst().orElse(null);
-        StringBuilder out = new StringBuilder();
-        if (p != null) {
-            out.append("predicted ").append(classes.get(p.predictedClass())).append(", p(true) ")
-                    .append(num(p.probabilities()[s.classIndex()]));
-        }
-        if (c.localisation() != null) {
-            c.localisation().stream().filter(a -> a.imageId().equals(s.imageId())).findFirst().ifPresent(a -> out
-                    .append(out.isEmpty() ? "" : "; ").append(a.defined() ? "heat inside " + num(a.energy()) : "undefined: " + a.undefined()));
-        }
-        return out.toString();
     }
 
     private static void provenanceSection(StringBuilder h, List<CellResult> results, Path dir) throws IOException {
@@ -478,7 +358,7 @@ public final class StudyReport {
                 .append("<th>HKD teacher: weights sha256 (input)</th><th>kept epoch / trained</th>")
                 .append("<th>validation loss at kept epoch</th><th>seconds</th><th>created</th><th>data</th><th>versions</th></tr>");
         for (CellResult c : results) {
-            Path modelDir = cellDir(c, dir);
+            Path modelDir = StudyRunner.Cell.of(c).dir(dir);
             h.append("<tr><td class=\"nowrap\">").append(esc(label(c))).append("</td>");
             ModelCard card;
             try {
@@ -522,10 +402,6 @@ public final class StudyReport {
             h.append("<p>V").append(i + 1).append(": <span class=\"mono\">").append(esc(String.join(", ", parts)))
                     .append("</span></p>");
         }
-    }
-
-    private static Path cellDir(CellResult c, Path dir) {
-        return new StudyRunner.Cell(c.architecture(), StudyMethod.parse(c.method()), c.fold(), c.seed()).dir(dir);
     }
 
     private static String label(CellResult c) {

@@ -1,6 +1,5 @@
 package io.pneuknow.experiment;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pneuknow.BadInputException;
 import io.pneuknow.Json;
 import io.pneuknow.data.AtomicFiles;
@@ -36,6 +35,11 @@ import java.util.Map;
 public final class StudyRunner {
     /** A cell of the grid. */
     public record Cell(String architecture, StudyMethod method, int fold, long seed) {
+        /** The cell a finished result came from. */
+        public static Cell of(CellResult result) {
+            return new Cell(result.architecture(), StudyMethod.parse(result.method()), result.fold(), result.seed());
+        }
+
         /** The cell's folder in the study folder. */
         public Path dir(Path study) {
             return study.resolve("cells").resolve(architecture).resolve(method.name()).resolve("fold-" + fold)
@@ -141,7 +145,7 @@ public final class StudyRunner {
                     + ", now " + fingerprint + "); use a new study folder");
         }
         AtomicFiles.writeString(marker, fingerprint + "\n");
-        requireSameSettings(config, dir.resolve("study.json"));
+        StudySettingsCheck.requireSame(config, dir.resolve("study.json"));
         AtomicFiles.write(dir.resolve("study.json"), out -> Json.MAPPER.writeValue(out, config));
         Study study = grid(config, dir, dataset, fingerprint);
         SplitCsv.write(study.folds, dataset, dir.resolve("folds.csv"));
@@ -223,69 +227,19 @@ public final class StudyRunner {
         return result;
     }
 
-    /** Writes the study's tables and report from the results of its cells (in the order of {@link Study#cells}). */
+    /**
+     * Writes the study's tables and report from the results of its cells (in the order of {@link Study#cells}):
+     * computes the tables and the report's figures (the heat-map gallery loads the cells' models), then renders
+     * them as summary.json, summary.md, learning-curves.csv and report.html.
+     */
     public static void finish(Study study, List<CellResult> results) throws IOException {
         Path dir = study.dir;
         StudyTables tables = StudyTables.of(study.config, study.dataset, study.folds, results);
-        AtomicFiles.write(dir.resolve("summary.json"), out -> Json.MAPPER.writeValue(out, tables));
-        AtomicFiles.writeString(dir.resolve("summary.md"), tables.markdown());
-        AtomicFiles.writeString(dir.resolve("learning-curves.csv"), tables.learningCurvesCsv());
-        StudyReport.write(study.config, study.dataset, study.folds, tables, results, dir);
-    }
-
-    /**
-     * Whether two spellings of a variant give the same settings: its guidance region types, and its
-     * training settings whether nested or flat (as PneuKnow 0.2 wrote them).
-     */
-    private static boolean sameVariant(ObjectNode a, ObjectNode b) {
-        return java.util.Objects.equals(a.get(StudyConfig.GUIDANCE), b.get(StudyConfig.GUIDANCE))
-                && TrainConfig.givenNested(withoutGuidance(a)).equals(TrainConfig.givenNested(withoutGuidance(b)));
-    }
-
-    private static ObjectNode withoutGuidance(ObjectNode settings) {
-        ObjectNode copy = settings.deepCopy();
-        copy.remove(StudyConfig.GUIDANCE);
-        return copy;
-    }
-
-    /**
-     * A study folder may gain architectures, methods, folds and seeds, but its finished cells were
-     * trained with one set of training settings and fold assignment; mixing others in would make the
-     * tables compare unlike things.
-     */
-    static void requireSameSettings(StudyConfig config, Path studyFile) throws IOException {
-        if (!Files.exists(studyFile)) {
-            return;
-        }
-        StudyConfig earlier = Json.MAPPER.readValue(studyFile.toFile(), StudyConfig.class);
-        List<String> changed = new ArrayList<>();
-        if (!earlier.train().equals(config.train())) {
-            var before = Json.MAPPER.valueToTree(earlier.train());
-            var now = Json.MAPPER.valueToTree(config.train());
-            now.fieldNames().forEachRemaining(concern -> now.get(concern).fieldNames().forEachRemaining(f -> {
-                if (!now.get(concern).get(f).equals(before.get(concern).get(f))) {
-                    changed.add("train." + concern + "." + f + " " + before.get(concern).get(f) + " -> "
-                            + now.get(concern).get(f));
-                }
-            }));
-        }
-        if (earlier.variants() != null) {
-            // a variant may be added, but one that finished cells may have used must stay as it was
-            earlier.variants().forEach((name, settings) -> {
-                var now = config.variants() == null ? null : config.variants().get(name);
-                if (now != null && !sameVariant(now, settings)) {
-                    changed.add("variants." + name + " " + settings + " -> " + now);
-                }
-            });
-        }
-        if (earlier.folds() != config.folds() || earlier.foldSeed() != config.foldSeed()) {
-            changed.add("folds/foldSeed " + earlier.folds() + "/" + earlier.foldSeed() + " -> " + config.folds() + "/"
-                    + config.foldSeed());
-        }
-        if (!changed.isEmpty()) {
-            throw new BadInputException(studyFile.getParent() + " holds a study trained with other settings ("
-                    + String.join(", ", changed) + "); use a new study folder, or restore the settings to extend it");
-        }
+        AtomicFiles.write(dir.resolve(StudyTables.FILE), out -> Json.MAPPER.writeValue(out, tables));
+        AtomicFiles.writeString(dir.resolve(SummaryMarkdown.FILE), SummaryMarkdown.of(tables));
+        AtomicFiles.writeString(dir.resolve(LearningCurvesCsv.FILE), LearningCurvesCsv.of(tables));
+        StudyFigures figures = StudyFigures.of(study.config, study.dataset, results, dir);
+        StudyReport.write(study.config, study.dataset, study.folds, tables, figures, results, dir);
     }
 
     private static CellResult runCell(StudyConfig config, Dataset dataset, Split folds, String fingerprint, Cell cell,

@@ -15,7 +15,6 @@ import io.pneuknow.train.TrainingMethods;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -27,6 +26,10 @@ import java.util.TreeMap;
  * patient-level paired bootstrap of the difference in balanced accuracy and accuracy. For models that
  * learned a uniform class prior (class-balanced sampling or class weights, not both), the pooled figures once more
  * with each cell's probabilities moved to its training part's class frequencies ({@link PriorShift}).
+ *
+ * <p>The typed result of a study's cells, computed by {@link #of}; it renders nothing. summary.json is this
+ * record as JSON (its component names are the file's keys); {@link SummaryMarkdown}, {@link LearningCurvesCsv}
+ * and {@link StudyReport} render it as summary.md, learning-curves.csv and report.html.
  */
 public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<String, Map<String, Double>> perClassF1,
                           Map<String, List<Double>> meanValLoss, List<LocalisationRow> localisation,
@@ -82,6 +85,10 @@ public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<Stri
                              Interval accuracyDifference, int localisedImages, Interval energyDifference) {
     }
 
+    /** File name in the study folder of the tables as JSON. */
+    public static final String FILE = "summary.json";
+
+    /** Computes the tables from the results of a study's cells (on its data set and folds). */
     static StudyTables of(StudyConfig config, Dataset dataset, Split folds, List<CellResult> results) {
         List<String> classes = dataset.classes();
         Map<String, List<CellResult>> byModel = new LinkedHashMap<>();
@@ -315,7 +322,6 @@ public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<Stri
         return points;
     }
 
-    /** One prediction per test image: probabilities averaged over the seeds (each image is tested in one fold). */
     /** {@code method} against {@code reference} on the same pooled images; empty when the images differ. */
     private static java.util.Optional<Comparison> compare(String architecture, String method, String reference,
                                                           List<CellResult> cells, List<CellResult> baseline,
@@ -386,6 +392,7 @@ public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<Stri
         return out;
     }
 
+    /** One prediction per test image: probabilities averaged over the seeds (each image is tested in one fold). */
     static List<Prediction> pooled(List<CellResult> cells) {
         Map<String, List<Prediction>> byImage = new TreeMap<>();
         for (CellResult c : cells) {
@@ -409,133 +416,6 @@ public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<Stri
 
     private static boolean sameImages(List<Prediction> a, List<Prediction> b) {
         return a.stream().map(Prediction::imageId).toList().equals(b.stream().map(Prediction::imageId).toList());
-    }
-
-    /** The tables as Markdown. */
-    String markdown() {
-        StringBuilder s = new StringBuilder("# Study summary\n\n");
-        s.append("Mean ± standard deviation over cells (folds x seeds); descriptive. Minutes: mean wall time of a")
-                .append(" cell (training, testing and its heat maps) as run, on whatever else the machine was doing; a")
-                .append(" resumed cell counts only the time after its resume.\n\n");
-        s.append("| architecture | method | cells | accuracy | balanced accuracy | macro-F1 | teacher (ROI) | teacher without no-finding | minutes per cell |\n");
-        s.append("|---|---|---|---|---|---|---|---|---|\n");
-        for (Row r : rows) {
-            s.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %s | %s | %s | %.1f |%n", r.architecture(),
-                    r.method(), r.cells(), pm(r.accuracyMean(), r.accuracySd()),
-                    pm(r.balancedAccuracyMean(), r.balancedAccuracySd()), pm(r.macroF1Mean(), r.macroF1Sd()),
-                    pm(r.teacherAccuracyMean(), r.teacherAccuracySd()),
-                    pm(r.teacherWithoutNoFindingMean(), r.teacherWithoutNoFindingSd()), r.minutesMean()));
-        }
-        s.append("\n## Primary comparison: method minus its reference, pooled out-of-fold predictions\n\n");
-        s.append("Patient-level paired bootstrap, 95% intervals. The reference is the baseline with the same variants;")
-                .append(" for a baseline with variants, the plain baseline; or as the study file's \"comparisons\" pair them.\n\n");
-        s.append("| architecture | method | reference | images | balanced accuracy reference → method | difference (95% CI) | accuracy difference (95% CI) | heat inside regions, difference (95% CI; annotated images) |\n");
-        s.append("|---|---|---|---|---|---|---|---|\n");
-        for (Comparison c : comparisons) {
-            s.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %.3f → %.3f | %s | %s | %s |%n", c.architecture(), c.method(),
-                    c.reference(), c.images(), c.baselineBalancedAccuracy(), c.methodBalancedAccuracy(),
-                    ci(c.balancedAccuracyDifference()), ci(c.accuracyDifference()),
-                    c.energyDifference() == null ? "–" : ci(c.energyDifference()) + " (" + c.localisedImages() + ")"));
-        }
-        if (!pooled.isEmpty()) {
-            s.append("\n## Pooled out-of-fold figures with 95% intervals\n\n");
-            s.append("Probabilities averaged over seeds per image; patient-level bootstrap. Chance recall is 1/classes.\n\n");
-            pooledTable(s, pooled);
-        }
-        if (priorShifted != null && !priorShifted.isEmpty()) {
-            s.append("\n## Moved to the training prior\n\n");
-            s.append("Models trained with class-balanced sampling or class weights (one of them) learned a uniform class prior. Here")
-                    .append(" each cell's test probabilities are multiplied by its training part's class frequencies and")
-                    .append(" renormalised (Bayes' rule), as a model would predict where the classes occur as often as in")
-                    .append(" training; then pooled as above.\n\n");
-            pooledTable(s, priorShifted);
-        }
-        s.append("\n## Per-class F1 (mean over cells)\n\n| model |");
-        List<String> classes = perClassF1.values().stream().findFirst().map(m -> List.copyOf(m.keySet())).orElse(List.of());
-        classes.forEach(c -> s.append(' ').append(c).append(" |"));
-        s.append("\n|---|").append("---|".repeat(classes.size())).append('\n');
-        perClassF1.forEach((model, f1) -> {
-            s.append("| ").append(model).append(" |");
-            f1.values().forEach(v -> s.append(String.format(Locale.ROOT, " %.3f |", v)));
-            s.append('\n');
-        });
-        if (!localisation.isEmpty()) {
-            s.append("\n## Localisation: Grad-CAM of the true class against the expert's regions\n\n");
-            s.append("Annotated test images only. Mean ± sd over cells; pooled: scores averaged over seeds per image,")
-                    .append(" patient-level 95% intervals. Energy: share of the heat inside the regions; hit: hottest")
-                    .append(" pixel inside; IoU of the map thresholded at half its maximum; AUPRC of heat for region pixels.\n\n");
-            s.append("| architecture | method | images | energy | hit rate | IoU | AUPRC | pooled energy (95% CI) | pooled hit rate (95% CI) |\n");
-            s.append("|---|---|---|---|---|---|---|---|---|\n");
-            for (LocalisationRow l : localisation) {
-                s.append(String.format(Locale.ROOT, "| %s | %s | %d%s | %s | %s | %s | %s | %s | %s |%n", l.architecture(),
-                        l.method(), l.images(), l.undefined() > 0 ? " (+" + l.undefined() + " undefined)" : "",
-                        pm(l.energyMean(), l.energySd()), pm(l.hitRateMean(), l.hitRateSd()), pm(l.iouMean(), l.iouSd()),
-                        pm(l.auprcMean(), l.auprcSd()), interval(l.energy()), interval(l.hitRate())));
-            }
-            s.append("\n### Localisation per class (pooled energy, 95% CI)\n\n");
-            for (LocalisationRow l : localisation) {
-                s.append("- ").append(l.architecture()).append(' ').append(l.method()).append(": ");
-                List<String> parts = new ArrayList<>();
-                l.perClass().forEach((cls, v) -> parts.add(cls + " " + (v instanceof Map<?, ?> m
-                        ? interval((Interval) m.get("energy")) + " (" + m.get("images") + " images)" : v)));
-                s.append(parts.isEmpty() ? "no annotated images" : String.join("; ", parts)).append('\n');
-            }
-        }
-        if (!annotationFraction.isEmpty()) {
-            s.append("\n## Annotation-fraction curve\n\n");
-            s.append("HKD whose teacher used the regions of a share of the annotated training images; mean ± sd over cells.\n\n");
-            s.append("| architecture | fraction | cells | balanced accuracy | accuracy | heat inside regions |\n|---|---|---|---|---|---|\n");
-            for (FractionPoint f : annotationFraction) {
-                s.append(String.format(Locale.ROOT, "| %s | %.2f | %d | %s | %s | %s |%n", f.architecture(), f.fraction(),
-                        f.cells(), pm(f.balancedAccuracyMean(), f.balancedAccuracySd()), pm(f.accuracyMean(), f.accuracySd()),
-                        Double.isNaN(f.energyMean()) ? "–" : String.format(Locale.ROOT, "%.3f", f.energyMean())));
-            }
-        }
-        return s.toString();
-    }
-
-    private static void pooledTable(StringBuilder s, List<PooledRow> rows) {
-        List<String> names = List.copyOf(rows.get(0).recall().keySet());
-        s.append("| architecture | method | images | balanced accuracy | macro-F1 | accuracy |");
-        names.forEach(c -> s.append(" recall ").append(c).append(" |"));
-        s.append("\n|---|---|---|---|---|---|").append("---|".repeat(names.size())).append('\n');
-        for (PooledRow r : rows) {
-            s.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %s |", r.architecture(), r.method(), r.images(),
-                    estimateWithCi(r.balancedAccuracy()), estimateWithCi(r.macroF1()), estimateWithCi(r.accuracy())));
-            r.recall().values().forEach(i -> s.append(' ').append(estimateWithCi(i)).append(" |"));
-            s.append('\n');
-        }
-    }
-
-    private static String interval(Interval i) {
-        return i == null ? "–" : String.format(Locale.ROOT, "%.3f (%.3f, %.3f)", i.estimate(), i.lower(), i.upper());
-    }
-
-    /** Mean validation loss per epoch for each model, as CSV. */
-    String learningCurvesCsv() {
-        StringBuilder s = new StringBuilder("model,epoch,mean_val_loss\n");
-        meanValLoss.forEach((model, curve) -> {
-            for (int e = 0; e < curve.size(); e++) {
-                s.append(model).append(',').append(e).append(',').append(curve.get(e)).append('\n');
-            }
-        });
-        return s.toString();
-    }
-
-    private static String pm(double mean, double sd) {
-        return Double.isNaN(mean) ? "–" : String.format(Locale.ROOT, "%.3f ± %.3f", mean, sd);
-    }
-
-    private static String estimateWithCi(Interval i) {
-        if (i == null) {
-            return "–";
-        }
-        return Double.isNaN(i.estimate()) ? "–"
-                : String.format(Locale.ROOT, "%.3f (%.3f, %.3f)", i.estimate(), i.lower(), i.upper());
-    }
-
-    private static String ci(Interval i) {
-        return String.format(Locale.ROOT, "%+.3f (%+.3f, %+.3f)", i.estimate(), i.lower(), i.upper());
     }
 
     static double mean(double[] values) {

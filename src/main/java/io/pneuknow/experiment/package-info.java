@@ -1,2 +1,2 @@
-/** Runs study grids (architectures x methods x patient folds x seeds), resumably, and tabulates them. */
+/** Runs study grids (architectures x methods x patient folds x seeds), resumably; computes their tables and figures, then renders them. */
 package io.pneuknow.experiment;

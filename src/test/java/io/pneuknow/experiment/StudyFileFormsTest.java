@@ -108,12 +108,12 @@ class StudyFileFormsTest {
 
         assertThat(Json.MAPPER.readValue(stored.toFile(), StudyConfig.class).train()).isEqualTo(nested.train())
                 .isEqualTo(flat.train());
-        StudyRunner.requireSameSettings(nested, stored);
-        StudyRunner.requireSameSettings(flat, stored);
+        StudySettingsCheck.requireSame(nested, stored);
+        StudySettingsCheck.requireSame(flat, stored);
 
         // other settings are still refused, named by their nested field
         Json.MAPPER.writeValue(stored.toFile(), studyJsonOf02(21, "shuffle"));
-        assertThatThrownBy(() -> StudyRunner.requireSameSettings(nested, stored)).isInstanceOf(BadInputException.class)
+        assertThatThrownBy(() -> StudySettingsCheck.requireSame(nested, stored)).isInstanceOf(BadInputException.class)
                 .hasMessageContaining("train.optimisation.epochs 21 -> 20")
                 .hasMessageContaining("variants.imbalance");
     }
@@ -127,7 +127,7 @@ class StudyFileFormsTest {
         assertThat(Json.MAPPER.readTree(stored.toFile()).get("train").get("optimisation").get("epochs").asInt())
                 .isEqualTo(20);
         assertThat(Json.MAPPER.readValue(stored.toFile(), StudyConfig.class).train()).isEqualTo(config.train());
-        StudyRunner.requireSameSettings(config, stored);
+        StudySettingsCheck.requireSame(config, stored);
     }
 
     @Test

@@ -87,7 +87,7 @@ class StudyReportTest {
         Dataset dataset = DatasetLoader.load(spec);
         Map<String, Long> annotatedPerClass = dataset.samples().stream().filter(Sample::annotated)
                 .collect(Collectors.groupingBy(Sample::className, TreeMap::new, Collectors.counting()));
-        int galleryRows = (int) Math.min(StudyReport.GALLERY_IMAGES, annotatedPerClass.values().stream().mapToLong(Long::longValue).sum());
+        int galleryRows = (int) Math.min(HeatMapGallery.GALLERY_IMAGES, annotatedPerClass.values().stream().mapToLong(Long::longValue).sum());
         assertThat(annotatedPerClass.keySet()).containsExactly("cavity", "opacity");
         assertThat(annotatedPerClass.values()).allMatch(n -> n >= 4);
         List<String> regionAlts = new ArrayList<>();
