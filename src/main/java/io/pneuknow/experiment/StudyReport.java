@@ -7,6 +7,7 @@ import io.pneuknow.data.Dataset;
 import io.pneuknow.data.DatasetSummary;
 import io.pneuknow.data.Sample;
 import io.pneuknow.data.Split;
+import io.pneuknow.evaluate.ClassLocalisation;
 import io.pneuknow.evaluate.Interval;
 import io.pneuknow.evaluate.MetricSet;
 import io.pneuknow.evaluate.Metrics;
@@ -284,8 +285,8 @@ public final class StudyReport {
         h.append("</table><h3>Per class (pooled energy, 95% CI)</h3><ul>");
         for (StudyTables.LocalisationRow l : t.localisation()) {
             List<String> parts = new ArrayList<>();
-            l.perClass().forEach((cls, v) -> parts.add(cls + " " + (v instanceof Map<?, ?> m
-                    ? intervalText(m.get("energy")) + " (" + m.get("images") + " images)" : v)));
+            l.perClass().forEach((cls, v) -> parts.add(cls + " " + (v instanceof ClassLocalisation.Scored m
+                    ? interval(m.energy()) + " (" + m.images() + " images)" : ((ClassLocalisation.TooFew) v).reason())));
             h.append("<li>").append(esc(l.architecture() + " " + l.method())).append(": ")
                     .append(esc(parts.isEmpty() ? "no annotated images" : String.join("; ", parts))).append("</li>");
         }
@@ -567,16 +568,5 @@ public final class StudyReport {
 
     private static String interval(Interval i) {
         return i == null ? "–" : String.format(Locale.ROOT, "%.3f (%.3f, %.3f)", i.estimate(), i.lower(), i.upper());
-    }
-
-    private static String intervalText(Object value) {
-        if (value instanceof Interval i) {
-            return interval(i);
-        }
-        if (value instanceof Map<?, ?> m && m.get("estimate") instanceof Number e) {
-            // read back from summary.json as a map
-            return String.format(Locale.ROOT, "%.3f (%s, %s)", e.doubleValue(), m.get("lower"), m.get("upper"));
-        }
-        return String.valueOf(value);
     }
 }
