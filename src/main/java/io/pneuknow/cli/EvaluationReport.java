@@ -13,6 +13,7 @@ import io.pneuknow.evaluate.TemperatureScaling;
 import io.pneuknow.explain.Overlays;
 import io.pneuknow.model.ModelCard;
 import io.pneuknow.report.HtmlPage;
+import io.pneuknow.report.Numbers;
 import io.pneuknow.report.ReliabilityChart;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -249,11 +250,11 @@ final class EvaluationReport {
     }
 
     private static String interval(Interval i) {
-        return Double.isNaN(i.lower()) ? "n/a" : num(i.lower()) + " to " + num(i.upper());
+        return Numbers.range(i);
     }
 
     /** Three decimals; "n/a" for an undefined value (the notes say why). */
     private static String num(double v) {
-        return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.3f", v);
+        return Numbers.three(v, "n/a");
     }
 }

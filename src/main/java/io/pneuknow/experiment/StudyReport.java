@@ -13,6 +13,7 @@ import io.pneuknow.evaluate.MetricSet;
 import io.pneuknow.evaluate.Metrics;
 import io.pneuknow.evaluate.Prediction;
 import io.pneuknow.explain.HeatMaps;
+import io.pneuknow.explain.ImageAgreement;
 import io.pneuknow.explain.Overlays;
 import io.pneuknow.image.GreyImage;
 import io.pneuknow.image.ImageFiles;
@@ -21,12 +22,11 @@ import io.pneuknow.model.ModelCard;
 import io.pneuknow.report.ConfusionMatrixChart;
 import io.pneuknow.report.HtmlPage;
 import io.pneuknow.report.LineChart;
+import io.pneuknow.report.Numbers;
 import io.pneuknow.report.ReliabilityChart;
 import io.pneuknow.report.RocCurve;
 import io.pneuknow.train.TrainingMethods;
 import io.pneuknow.transform.Resize;
-import io.pneuknow.transform.RoiMask;
-import io.pneuknow.transform.RoiShape;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -439,7 +439,7 @@ public final class StudyReport {
     }
 
     private static GreyImage mask(Sample s, GreyImage xray) {
-        return RoiMask.build(s, xray.width(), xray.height(), 0, RoiShape.MASK, ImageFiles::readMask);
+        return ImageAgreement.regionMask(s, xray);
     }
 
     /** The overlay's PNG, shrunk so that its longest side is at most {@link #OVERLAY_MAX_SIDE}. */
@@ -538,15 +538,15 @@ public final class StudyReport {
     }
 
     private static String num(double v) {
-        return Double.isNaN(v) ? "–" : String.format(Locale.ROOT, "%.3f", v);
+        return Numbers.three(v, "–");
     }
 
     private static String pm(double mean, double sd) {
-        return Double.isNaN(mean) ? "–" : Double.isNaN(sd) ? num(mean) : num(mean) + " ± " + num(sd);
+        return Numbers.meanSd(mean, sd, "–");
     }
 
     private static String signed(Interval i) {
-        return i == null ? "–" : String.format(Locale.ROOT, "%+.3f (%+.3f, %+.3f)", i.estimate(), i.lower(), i.upper());
+        return Numbers.signed(i, "–");
     }
 
     private static void pooledTable(StringBuilder h, List<StudyTables.PooledRow> rows) {
@@ -567,6 +567,6 @@ public final class StudyReport {
     }
 
     private static String interval(Interval i) {
-        return i == null ? "–" : String.format(Locale.ROOT, "%.3f (%.3f, %.3f)", i.estimate(), i.lower(), i.upper());
+        return Numbers.withInterval(i, "–");
     }
 }

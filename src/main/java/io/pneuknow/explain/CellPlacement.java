@@ -42,13 +42,7 @@ public final class CellPlacement {
     public GreyImage toImage(float[][] map, int stage, int width, int height) {
         int h = map.length;
         int w = map[0].length;
-        float[] cells = new float[h * w];
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                float v = map[y][x];
-                cells[y * w + x] = v > 0 ? v : 0f; // also turns NaN into 0
-            }
-        }
+        float[] cells = relu(map);
         if (!normaliseByMax(cells)) {
             return GreyImage.blank(width, height);
         }
@@ -183,13 +177,7 @@ public final class CellPlacement {
     public static GreyImage alignedToImage(float[][] map, int width, int height) {
         int h = map.length;
         int w = map[0].length;
-        float[] pixels = new float[h * w];
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                float v = map[y][x];
-                pixels[y * w + x] = v > 0 ? v : 0f; // also turns NaN into 0
-            }
-        }
+        float[] pixels = relu(map);
         if (!normaliseByMax(pixels)) {
             return GreyImage.blank(width, height);
         }
@@ -199,6 +187,20 @@ public final class CellPlacement {
             return GreyImage.blank(width, height);
         }
         return up;
+    }
+
+    /** The map's values row by row, negative ones (and NaN) set to 0. */
+    private static float[] relu(float[][] map) {
+        int h = map.length;
+        int w = map[0].length;
+        float[] out = new float[h * w];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                float v = map[y][x];
+                out[y * w + x] = v > 0 ? v : 0f; // also turns NaN into 0
+            }
+        }
+        return out;
     }
 
     private static boolean normaliseByMax(float[] pixels) {
