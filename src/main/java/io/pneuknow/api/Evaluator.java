@@ -45,7 +45,9 @@ import java.util.Map;
  * was refused), the prior shift of a uniform-prior model, operating points chosen on validation,
  * per-patient figures, subgroups, and Grad-CAM of the true class against the expert's regions
  * (heat-map overlays written where asked). Options are set on a {@link Builder}; an evaluator holds
- * no state between calls. It sets the engine's thread count, which is process-wide.
+ * no state between calls. It leaves the engine's thread count (process-wide) as it is unless
+ * {@link Builder#threads} names one. Grad-CAM uses the engine's one gradient tape: do not evaluate
+ * while a training runs in the same JVM.
  *
  * <pre>{@code
  * Evaluation e = Evaluator.builder().part(Split.TEST).replicates(1000).calibrate(true).build()
@@ -67,7 +69,7 @@ public final class Evaluator {
     private final Path overlayDir;
     private final int maxHeatMaps;
     private final int heatStage;
-    private final int threads;
+    private final Integer threads;
 
     private Evaluator(Builder b) {
         this.part = b.part;
@@ -83,7 +85,10 @@ public final class Evaluator {
         this.threads = b.threads;
     }
 
-    /** A builder with the defaults: test part, 1000 replicates, seed 1, no calibration, no prior shift, no overlays. */
+    /**
+     * A builder with the defaults: test part, 1000 replicates, seed 1, no calibration, no prior shift,
+     * specificity 0.9, the default subgroups, no overlays, the last feature map, the engine's threads as they are.
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -103,7 +108,7 @@ public final class Evaluator {
         private Path overlayDir;
         private int maxHeatMaps;
         private int heatStage;
-        private int threads;
+        private Integer threads;
 
         private Builder() {
         }
@@ -177,7 +182,10 @@ public final class Evaluator {
             return this;
         }
 
-        /** Engine threads, 0 for all cores (default); process-wide, see {@link EngineThreads}. */
+        /**
+         * Engine threads to set before scoring, 0 for all cores; process-wide ({@link EngineThreads}), so
+         * it changes the thread count of anything else running in this JVM. Default: left as it is.
+         */
         public Builder threads(int threads) {
             this.threads = threads;
             return this;
@@ -198,7 +206,7 @@ public final class Evaluator {
                 throw new BadInputException("overlays: " + maxHeatMaps + " heat maps need a folder to be written to;"
                         + " give one, or 0 heat maps");
             }
-            if (threads < 0) {
+            if (threads != null && threads < 0) {
                 throw new BadInputException("threads " + threads + " must be 0 (all cores) or more");
             }
             return new Evaluator(this);
@@ -214,7 +222,9 @@ public final class Evaluator {
      *                           lacks, a subgroup column the labels lack, or a prior shift that does not apply
      */
     public Evaluation evaluate(Path modelDir, Dataset dataset, Split split) {
-        EngineThreads.set(threads);
+        if (threads != null) {
+            EngineThreads.set(threads);
+        }
         ModelCard card = ModelBundle.readCard(modelDir);
         List<String> labels = card.labels();
         if (!labels.equals(dataset.classes())) {
