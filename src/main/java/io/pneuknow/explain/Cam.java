@@ -19,7 +19,7 @@ import java.util.List;
  * linear it equals Grad-CAM times {@code h * w}. With a LayerNorm in the head (ConvNeXt) it is not the
  * model's evidence, so {@link #raw} refuses such heads ({@link #isExact()} is false): use {@link GradCam}.
  */
-public final class Cam {
+final class Cam {
     private final FeatureMaps maps;
     private final boolean exact;
 
@@ -29,12 +29,12 @@ public final class Cam {
     }
 
     /** Whether CAM is available: the head is global pooling, dropout and linear only (no LayerNorm). */
-    public boolean isExact() {
+    boolean isExact() {
         return exact;
     }
 
     /** CAM at feature resolution, [h][w], signed (before ReLU and normalisation), without the bias. */
-    public float[][] raw(GreyImage raw, int classIndex) {
+    float[][] raw(GreyImage raw, int classIndex) {
         maps.checkClass(classIndex);
         if (!exact) {
             throw new IllegalStateException("the head has more than pooling, dropout and linear (e.g. ConvNeXt's "

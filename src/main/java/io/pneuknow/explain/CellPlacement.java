@@ -21,7 +21,7 @@ import java.util.Map;
  * ConvNeXt, but (s - 1) / 2 = 15.5 input pixels right of and below the evidence at stride 32 for
  * tiny_cnn and the ResNets.) Not thread-safe (the measurement uses the engine's gradient tape).
  */
-public final class CellPlacement {
+final class CellPlacement {
     /** Side of the probe image of {@link #geometry}: large enough to hold most of a cell's receptive field. */
     static final int PROBE_SIZE = 512;
 
@@ -39,7 +39,7 @@ public final class CellPlacement {
      * centre ({@link #geometry}) and interpolated bilinearly between cell centres (constant beyond the
      * outer ones), normalised again; all zero when no value is positive.
      */
-    public GreyImage toImage(float[][] map, int stage, int width, int height) {
+    GreyImage toImage(float[][] map, int stage, int width, int height) {
         int h = map.length;
         int w = map[0].length;
         float[] cells = relu(map);
@@ -75,7 +75,7 @@ public final class CellPlacement {
      * {@code n} output pixels: the pixel coordinate (fractional; pixel centres are integers) at which
      * cell j has its full value. The inverse of {@link #cellCoordinates}.
      */
-    public double[] cellCentres(int stage, int n, int cells) {
+    double[] cellCentres(int stage, int n, int cells) {
         return cellCentres(n, maps.preprocessor.inputSize(), geometry(stage), cells);
     }
 
@@ -113,7 +113,7 @@ public final class CellPlacement {
      * aligned placement when the map has a single cell or no gradient reaches the input (a TorchScript
      * backbone, whose inference runs without autograd).
      */
-    public CellGeometry geometry(int stage) {
+    CellGeometry geometry(int stage) {
         return geometries.computeIfAbsent(stage, this::probeGeometry);
     }
 
@@ -174,7 +174,7 @@ public final class CellPlacement {
      * is positive. It places cell j at the middle of the block [s j, s j + s), which is not where every
      * net's cell looks: for a known net use {@link #toImage}.
      */
-    public static GreyImage alignedToImage(float[][] map, int width, int height) {
+    static GreyImage alignedToImage(float[][] map, int width, int height) {
         int h = map.length;
         int w = map[0].length;
         float[] pixels = relu(map);

@@ -21,7 +21,7 @@ import java.util.List;
  * the gradient of a non-leaf activation, hence the detach.) Signed, before ReLU and normalisation:
  * {@link CellPlacement#toImage} makes a heat map of it. Not thread-safe (one gradient tape per engine).
  */
-public final class GradCam {
+final class GradCam {
     private final FeatureMaps maps;
 
     GradCam(FeatureMaps maps) {
@@ -29,7 +29,7 @@ public final class GradCam {
     }
 
     /** Grad-CAM at the resolution of backbone child {@code stage - 1}'s output, [h][w], signed. */
-    public float[][] raw(GreyImage raw, int classIndex, int stage) {
+    float[][] raw(GreyImage raw, int classIndex, int stage) {
         maps.checkClass(classIndex);
         int stages = maps.backboneStages();
         if (stage < 1 || stage > stages) {
