@@ -2,14 +2,18 @@ package io.pneuknow.cli;
 
 import static io.pneuknow.report.HtmlPage.esc;
 
+import io.pneuknow.evaluate.ClassLocalisation;
 import io.pneuknow.evaluate.ClassMetrics;
+import io.pneuknow.evaluate.ClassOperatingPoints;
 import io.pneuknow.evaluate.Interval;
+import io.pneuknow.evaluate.Localisation;
 import io.pneuknow.evaluate.MetricIntervals;
 import io.pneuknow.evaluate.MetricSet;
 import io.pneuknow.evaluate.TemperatureScaling;
 import io.pneuknow.explain.Overlays;
 import io.pneuknow.model.ModelCard;
 import io.pneuknow.report.HtmlPage;
+import io.pneuknow.report.Numbers;
 import io.pneuknow.report.ReliabilityChart;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -42,8 +46,8 @@ final class EvaluationReport {
     }
 
     static String html(ModelCard card, String part, MetricIntervals metrics, MetricSet perPatient,
-                       Map<String, Map<String, MetricSet>> subgroups, Map<String, Object> operatingPoints,
-                       EvaluateCommand.Localisation loc, TemperatureScaling.Calibration calibration, Path outDir)
+                       Map<String, Map<String, MetricSet>> subgroups,
+                       Map<String, ClassOperatingPoints> operatingPoints, Localisation loc, TemperatureScaling.Calibration calibration, Path outDir)
             throws IOException {
         MetricSet m = metrics.metrics();
         StringBuilder h = new StringBuilder();
@@ -131,33 +135,33 @@ final class EvaluationReport {
                 + esc(calibration.notApplied()) + ".</p>";
     }
 
-    private static void operatingPointsSection(StringBuilder h, String part, Map<String, Object> operatingPoints) {
-        Object target = operatingPoints.values().stream().map(p -> ((Map<?, ?>) p).get("targetSpecificity"))
+    private static void operatingPointsSection(StringBuilder h, String part,
+                                               Map<String, ClassOperatingPoints> operatingPoints) {
+        Double target = operatingPoints.values().stream().map(ClassOperatingPoints::targetSpecificity)
                 .filter(t -> t != null).findFirst().orElse(null);
         h.append("<h2>Operating points</h2><p class=\"note\">Per class, the lowest threshold on p(class) that "
-                + "reaches ").append(target == null ? "the target specificity" : "specificity " + num((Double) target))
+                + "reaches ").append(target == null ? "the target specificity" : "specificity " + num(target))
                 .append(" on the validation part; an image is called positive above it. Sensitivity and specificity: "
                         + "what it gives on the ").append(esc(part)).append(" part.</p>");
         boolean notes = operatingPoints.values().stream()
-                .anyMatch(p -> ((Map<?, ?>) p).containsKey("note") || ((Map<?, ?>) p).containsKey("thresholdNote"));
+                .anyMatch(p -> p.note() != null || p.thresholdNote() != null);
         h.append("<div class=\"wide\"><table><tr><th>class</th><th>threshold</th><th>sensitivity</th><th>specificity</th>")
                 .append(notes ? "<th>note</th>" : "").append("</tr>");
         for (var entry : operatingPoints.entrySet()) {
-            Map<?, ?> point = (Map<?, ?>) entry.getValue();
+            ClassOperatingPoints point = entry.getValue();
             h.append("<tr><td>").append(esc(entry.getKey())).append("</td>");
-            if (point.containsKey("note")) {
-                h.append("<td colspan=\"4\" class=\"note\">").append(esc(String.valueOf(point.get("note"))))
-                        .append("</td></tr>");
+            if (point.note() != null) {
+                h.append("<td colspan=\"4\" class=\"note\">").append(esc(point.note())).append("</td></tr>");
                 continue;
             }
-            double threshold = (Double) point.get("thresholdForSpecificity");
+            double threshold = point.thresholdForSpecificity();
             String shown = threshold < 0.001 ? "< 0.001" : threshold > 0.999 ? "> 0.999" : num(threshold);
-            Object note = point.get("thresholdNote");
+            String note = point.thresholdNote();
             h.append("<td class=\"nowrap\">").append(esc(shown)).append("</td><td class=\"nowrap\">")
-                    .append(withInterval((Interval) point.get("sensitivity"))).append("</td><td class=\"nowrap\">")
-                    .append(withInterval((Interval) point.get("specificity"))).append("</td>");
+                    .append(withInterval(point.sensitivity())).append("</td><td class=\"nowrap\">")
+                    .append(withInterval(point.specificity())).append("</td>");
             if (notes) {
-                h.append("<td class=\"note\">").append(note == null ? "" : esc(note.toString())).append("</td>");
+                h.append("<td class=\"note\">").append(note == null ? "" : esc(note)).append("</td>");
             }
             h.append("</tr>");
         }
@@ -183,7 +187,7 @@ final class EvaluationReport {
         }
     }
 
-    private static void heatMapsSection(StringBuilder h, EvaluateCommand.Localisation loc, Path outDir)
+    private static void heatMapsSection(StringBuilder h, Localisation loc, Path outDir)
             throws IOException {
         h.append("<h2>Heat maps against the expert's regions</h2>");
         if (loc.annotatedImages() == 0) {
@@ -201,14 +205,15 @@ final class EvaluationReport {
                         + "<th>pointing-game hit rate</th><th>IoU</th><th>AUPRC</th></tr>");
                 for (var entry : loc.perClass().entrySet()) {
                     h.append("<tr><td>").append(esc(entry.getKey())).append("</td>");
-                    if (!(entry.getValue() instanceof Map<?, ?> scores)) {
-                        h.append("<td colspan=\"5\" class=\"note\">").append(esc(String.valueOf(entry.getValue())))
+                    if (entry.getValue() instanceof ClassLocalisation.TooFew tooFew) {
+                        h.append("<td colspan=\"5\" class=\"note\">").append(esc(tooFew.reason()))
                                 .append("</td></tr>");
                         continue;
                     }
-                    h.append("<td>").append(scores.get("images")).append("</td>");
-                    for (String key : List.of("energy", "hitRate", "iou", "auprc")) {
-                        h.append("<td class=\"nowrap\">").append(withInterval((Interval) scores.get(key))).append("</td>");
+                    ClassLocalisation.Scored scores = (ClassLocalisation.Scored) entry.getValue();
+                    h.append("<td>").append(scores.images()).append("</td>");
+                    for (Interval i : List.of(scores.energy(), scores.hitRate(), scores.iou(), scores.auprc())) {
+                        h.append("<td class=\"nowrap\">").append(withInterval(i)).append("</td>");
                     }
                     h.append("</tr>");
                 }
@@ -245,11 +250,11 @@ final class EvaluationReport {
     }
 
     private static String interval(Interval i) {
-        return Double.isNaN(i.lower()) ? "n/a" : num(i.lower()) + " to " + num(i.upper());
+        return Numbers.range(i);
     }
 
     /** Three decimals; "n/a" for an undefined value (the notes say why). */
     private static String num(double v) {
-        return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.3f", v);
+        return Numbers.three(v, "n/a");
     }
 }

@@ -1,6 +1,7 @@
 package io.pneuknow.evaluate;
 
 import io.pneuknow.BadInputException;
+import java.util.List;
 
 /**
  * Moves a model's probabilities from the class prior it learned to another one by Bayes' rule
@@ -37,6 +38,17 @@ public final class PriorShift {
         double[] out = new double[k];
         java.util.Arrays.fill(out, 1.0 / k);
         return out;
+    }
+
+    /**
+     * The predictions of a model that learned a uniform class prior (class-balanced sampling or class
+     * weights) moved to the class frequencies of {@code trainingCounts} (images per class in its
+     * training part), in the same order; each one as {@link #shift} moves it.
+     */
+    public static List<Prediction> fromUniformToCounts(List<Prediction> predictions, int[] trainingCounts) {
+        double[] target = frequencies(trainingCounts);
+        double[] learned = uniform(trainingCounts.length);
+        return predictions.stream().map(p -> shift(p, learned, target)).toList();
     }
 
     /**

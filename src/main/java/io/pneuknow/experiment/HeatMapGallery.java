@@ -5,19 +5,18 @@ import io.pneuknow.data.Dataset;
 import io.pneuknow.data.Sample;
 import io.pneuknow.evaluate.Prediction;
 import io.pneuknow.explain.HeatMaps;
+import io.pneuknow.explain.ImageAgreement;
 import io.pneuknow.explain.Overlays;
 import io.pneuknow.image.GreyImage;
 import io.pneuknow.image.ImageFiles;
 import io.pneuknow.model.ModelBundle;
+import io.pneuknow.report.Numbers;
 import io.pneuknow.transform.Resize;
-import io.pneuknow.transform.RoiMask;
-import io.pneuknow.transform.RoiShape;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -153,7 +152,7 @@ public record HeatMapGallery(List<Architecture> architectures) {
     }
 
     private static GreyImage mask(Sample s, GreyImage xray) {
-        return RoiMask.build(s, xray.width(), xray.height(), 0, RoiShape.MASK, ImageFiles::readMask);
+        return ImageAgreement.regionMask(s, xray);
     }
 
     /** The overlay's PNG, shrunk so that its longest side is at most {@link #OVERLAY_MAX_SIDE}. */
@@ -184,6 +183,6 @@ public record HeatMapGallery(List<Architecture> architectures) {
     }
 
     private static String num(double v) {
-        return Double.isNaN(v) ? "–" : String.format(Locale.ROOT, "%.3f", v);
+        return Numbers.three(v, "–");
     }
 }

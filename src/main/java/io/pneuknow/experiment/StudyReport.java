@@ -6,6 +6,7 @@ import io.pneuknow.data.AtomicFiles;
 import io.pneuknow.data.Dataset;
 import io.pneuknow.data.DatasetSummary;
 import io.pneuknow.data.Split;
+import io.pneuknow.evaluate.ClassLocalisation;
 import io.pneuknow.evaluate.Interval;
 import io.pneuknow.evaluate.MetricSet;
 import io.pneuknow.evaluate.Metrics;
@@ -15,6 +16,7 @@ import io.pneuknow.model.ModelCard;
 import io.pneuknow.report.ConfusionMatrixChart;
 import io.pneuknow.report.HtmlPage;
 import io.pneuknow.report.LineChart;
+import io.pneuknow.report.Numbers;
 import io.pneuknow.report.ReliabilityChart;
 import io.pneuknow.report.RocCurve;
 import io.pneuknow.train.TrainingMethods;
@@ -263,8 +265,8 @@ public final class StudyReport {
         h.append("</table><h3>Per class (pooled energy, 95% CI)</h3><ul>");
         for (StudyTables.LocalisationRow l : t.localisation()) {
             List<String> parts = new ArrayList<>();
-            l.perClass().forEach((cls, v) -> parts.add(cls + " " + (v instanceof Map<?, ?> m
-                    ? intervalText(m.get("energy")) + " (" + m.get("images") + " images)" : v)));
+            l.perClass().forEach((cls, v) -> parts.add(cls + " " + (v instanceof ClassLocalisation.Scored m
+                    ? interval(m.energy()) + " (" + m.images() + " images)" : ((ClassLocalisation.TooFew) v).reason())));
             h.append("<li>").append(esc(l.architecture() + " " + l.method())).append(": ")
                     .append(esc(parts.isEmpty() ? "no annotated images" : String.join("; ", parts))).append("</li>");
         }
@@ -413,15 +415,15 @@ public final class StudyReport {
     }
 
     private static String num(double v) {
-        return Double.isNaN(v) ? "–" : String.format(Locale.ROOT, "%.3f", v);
+        return Numbers.three(v, "–");
     }
 
     private static String pm(double mean, double sd) {
-        return Double.isNaN(mean) ? "–" : Double.isNaN(sd) ? num(mean) : num(mean) + " ± " + num(sd);
+        return Numbers.meanSd(mean, sd, "–");
     }
 
     private static String signed(Interval i) {
-        return i == null ? "–" : String.format(Locale.ROOT, "%+.3f (%+.3f, %+.3f)", i.estimate(), i.lower(), i.upper());
+        return Numbers.signed(i, "–");
     }
 
     private static void pooledTable(StringBuilder h, List<StudyTables.PooledRow> rows) {
@@ -442,17 +444,6 @@ public final class StudyReport {
     }
 
     private static String interval(Interval i) {
-        return i == null ? "–" : String.format(Locale.ROOT, "%.3f (%.3f, %.3f)", i.estimate(), i.lower(), i.upper());
-    }
-
-    private static String intervalText(Object value) {
-        if (value instanceof Interval i) {
-            return interval(i);
-        }
-        if (value instanceof Map<?, ?> m && m.get("estimate") instanceof Number e) {
-            // read back from summary.json as a map
-            return String.format(Locale.ROOT, "%.3f (%s, %s)", e.doubleValue(), m.get("lower"), m.get("upper"));
-        }
-        return String.valueOf(value);
+        return Numbers.withInterval(i, "–");
     }
 }

@@ -4,8 +4,11 @@ import io.pneuknow.data.Dataset;
 import io.pneuknow.data.Sample;
 import io.pneuknow.data.Split;
 import io.pneuknow.evaluate.Bootstrap;
+import io.pneuknow.evaluate.ClassLocalisation;
 import io.pneuknow.evaluate.ClassMetrics;
 import io.pneuknow.evaluate.Interval;
+import io.pneuknow.evaluate.LocalisationScores;
+import io.pneuknow.evaluate.LocalisationSummary;
 import io.pneuknow.evaluate.MetricSet;
 import io.pneuknow.evaluate.Metrics;
 import io.pneuknow.evaluate.Prediction;
@@ -44,19 +47,18 @@ public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<Stri
                             Interval macroF1, Interval accuracy, Map<String, Interval> recall) {
     }
 
-    /** Classes with fewer annotated test images than this get no per-class localisation figures. */
-    static final int MIN_IMAGES_PER_CLASS = 10;
-
     /**
      * Grad-CAM (true class, last feature map) against the expert's regions on the annotated test
      * images of one architecture and method: mean ± sd over cells, and on the pooled images (scores
      * averaged over seeds per image) with patient-level 95% intervals; per class only where at least
-     * {@value #MIN_IMAGES_PER_CLASS} annotated images exist, otherwise the reason.
+     * {@value LocalisationSummary#MIN_IMAGES_PER_CLASS} annotated images exist, otherwise the reason
+     * ({@link LocalisationSummary}).
      */
     public record LocalisationRow(String architecture, String method, int cells, int images, int undefined,
                                   double energyMean, double energySd, double hitRateMean, double hitRateSd,
                                   double iouMean, double iouSd, double auprcMean, double auprcSd, Interval energy,
-                                  Interval hitRate, Interval iou, Interval auprc, Map<String, Object> perClass) {
+                                  Interval hitRate, Interval iou, Interval auprc,
+                                  Map<String, ClassLocalisation> perClass) {
     }
 
     /**
@@ -192,9 +194,7 @@ public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<Stri
 
     /** The cell's test predictions moved from the uniform prior to its training part's class frequencies. */
     static CellResult shiftedToTrainingPrior(CellResult cell, int[] trainingCounts) {
-        double[] target = PriorShift.frequencies(trainingCounts);
-        double[] learned = PriorShift.uniform(trainingCounts.length);
-        return cell.withTest(cell.test().stream().map(p -> PriorShift.shift(p, learned, target)).toList());
+        return cell.withTest(PriorShift.fromUniformToCounts(cell.test(), trainingCounts));
     }
 
     private static java.util.Optional<LocalisationRow> localisationRow(List<CellResult> cells, List<String> classes,
@@ -202,52 +202,23 @@ public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<Stri
         if (cells.stream().anyMatch(c -> c.localisation() == null)) {
             return java.util.Optional.empty();
         }
-        Map<String, double[]> scores = pooledScores(cells);
+        Map<String, LocalisationScores> scores = pooledScores(cells);
         List<Prediction> images = pooled(cells).stream().filter(p -> scores.containsKey(p.imageId())).toList();
         int undefined = (int) cells.stream().flatMap(c -> c.localisation().stream()).filter(a -> !a.defined()).count();
-        double[][] perCell = new double[4][cells.size()];
-        for (int i = 0; i < cells.size(); i++) {
-            double[] m = cellMeans(cells.get(i).localisation());
-            for (int k = 0; k < 4; k++) {
-                perCell[k][i] = m[k];
-            }
-        }
+        List<LocalisationScores> perCell = cells.stream().map(c -> cellMeans(c.localisation())).toList();
+        double[] energy = perCell.stream().mapToDouble(LocalisationScores::energy).toArray();
+        double[] hit = perCell.stream().mapToDouble(LocalisationScores::hit).toArray();
+        double[] iou = perCell.stream().mapToDouble(LocalisationScores::iou).toArray();
+        double[] auprc = perCell.stream().mapToDouble(LocalisationScores::auprc).toArray();
         CellResult first = cells.get(0);
-        Interval[] pooled = new Interval[4];
-        Map<String, Object> perClass = new LinkedHashMap<>();
-        if (!images.isEmpty()) {
-            List<Interval> all = Bootstrap.patientLevelAll(images, replicates, 4, p -> meanScores(p, scores));
-            for (int k = 0; k < 4; k++) {
-                pooled[k] = all.get(k);
-            }
-            for (int c = 0; c < classes.size(); c++) {
-                int cls = c;
-                List<Prediction> ofClass = images.stream().filter(p -> p.trueClass() == cls).toList();
-                if (ofClass.isEmpty()) {
-                    continue;
-                }
-                if (ofClass.size() < MIN_IMAGES_PER_CLASS) {
-                    perClass.put(classes.get(c), "too few annotated images (" + ofClass.size() + " < "
-                            + MIN_IMAGES_PER_CLASS + ")");
-                    continue;
-                }
-                List<Interval> ci = Bootstrap.patientLevelAll(ofClass, replicates, 4, p -> meanScores(p, scores));
-                Map<String, Object> values = new LinkedHashMap<>();
-                values.put("images", ofClass.size());
-                values.put("energy", ci.get(0));
-                values.put("hitRate", ci.get(1));
-                values.put("iou", ci.get(2));
-                values.put("auprc", ci.get(3));
-                perClass.put(classes.get(c), values);
-            }
-        }
+        LocalisationSummary pooled = LocalisationSummary.of(images, scores, classes, replicates, 4);
         return java.util.Optional.of(new LocalisationRow(first.architecture(), first.method(), cells.size(), images.size(),
-                undefined, mean(perCell[0]), sd(perCell[0]), mean(perCell[1]), sd(perCell[1]), mean(perCell[2]),
-                sd(perCell[2]), mean(perCell[3]), sd(perCell[3]), pooled[0], pooled[1], pooled[2], pooled[3], perClass));
+                undefined, mean(energy), sd(energy), mean(hit), sd(hit), mean(iou), sd(iou), mean(auprc), sd(auprc),
+                pooled.energy(), pooled.hitRate(), pooled.iou(), pooled.auprc(), pooled.perClass()));
     }
 
-    /** Per image (defined scores only), energy, hit, IoU and AUPRC averaged over the cells (seeds) that scored it. */
-    static Map<String, double[]> pooledScores(List<CellResult> cells) {
+    /** Per image (defined scores only), its scores averaged over the cells (seeds) that scored it. */
+    static Map<String, LocalisationScores> pooledScores(List<CellResult> cells) {
         Map<String, double[]> sums = new TreeMap<>();
         Map<String, Integer> counts = new TreeMap<>();
         for (CellResult c : cells) {
@@ -259,39 +230,28 @@ public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<Stri
                     continue;
                 }
                 double[] sum = sums.computeIfAbsent(a.imageId(), k -> new double[4]);
-                sum[0] += a.energy();
-                sum[1] += a.hit();
-                sum[2] += a.iou();
-                sum[3] += a.auprc();
+                double[] values = a.scores().values();
+                for (int k = 0; k < 4; k++) {
+                    sum[k] += values[k];
+                }
                 counts.merge(a.imageId(), 1, Integer::sum);
             }
         }
+        Map<String, LocalisationScores> out = new TreeMap<>();
         sums.forEach((id, sum) -> {
-            for (int k = 0; k < 4; k++) {
-                sum[k] /= counts.get(id);
-            }
+            int n = counts.get(id);
+            out.put(id, new LocalisationScores(sum[0] / n, sum[1] / n, sum[2] / n, sum[3] / n));
         });
-        return sums;
-    }
-
-    private static double[] cellMeans(List<io.pneuknow.explain.ImageAgreement> scores) {
-        double[][] columns = new double[4][];
-        columns[0] = scores.stream().mapToDouble(io.pneuknow.explain.ImageAgreement::energy).toArray();
-        columns[1] = scores.stream().mapToDouble(io.pneuknow.explain.ImageAgreement::hit).toArray();
-        columns[2] = scores.stream().mapToDouble(io.pneuknow.explain.ImageAgreement::iou).toArray();
-        columns[3] = scores.stream().mapToDouble(io.pneuknow.explain.ImageAgreement::auprc).toArray();
-        return new double[] {mean(columns[0]), mean(columns[1]), mean(columns[2]), mean(columns[3])};
-    }
-
-    private static double[] meanScores(List<Prediction> images, Map<String, double[]> scores) {
-        double[] out = new double[4];
-        for (Prediction p : images) {
-            double[] s = scores.get(p.imageId());
-            for (int k = 0; k < 4; k++) {
-                out[k] += s[k] / images.size();
-            }
-        }
         return out;
+    }
+
+    /** A cell's mean of each score over its defined images (NaN, from undefined images, left out). */
+    private static LocalisationScores cellMeans(List<io.pneuknow.explain.ImageAgreement> scores) {
+        return new LocalisationScores(
+                mean(scores.stream().mapToDouble(io.pneuknow.explain.ImageAgreement::energy).toArray()),
+                mean(scores.stream().mapToDouble(io.pneuknow.explain.ImageAgreement::hit).toArray()),
+                mean(scores.stream().mapToDouble(io.pneuknow.explain.ImageAgreement::iou).toArray()),
+                mean(scores.stream().mapToDouble(io.pneuknow.explain.ImageAgreement::auprc).toArray()));
     }
 
     private static List<FractionPoint> fractionCurve(StudyConfig config, Map<String, List<CellResult>> byModel,
@@ -331,8 +291,8 @@ public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<Stri
         if (!sameImages(pooledBaseline, pooledMethod)) {
             return java.util.Optional.empty();
         }
-        Map<String, double[]> baselineScores = pooledScores(baseline);
-        Map<String, double[]> methodScores = pooledScores(cells);
+        Map<String, LocalisationScores> baselineScores = pooledScores(baseline);
+        Map<String, LocalisationScores> methodScores = pooledScores(cells);
         // a difference of means over the same images is the mean of per-image differences, so a
         // patient-level bootstrap of that mean is the paired bootstrap of the difference
         List<Prediction> localisedMethod = pooledMethod.stream()
@@ -340,7 +300,7 @@ public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<Stri
                 .toList();
         Interval energyDifference = localisedMethod.isEmpty() ? null
                 : Bootstrap.patientLevel(localisedMethod, replicates, 3, list -> list.stream()
-                        .mapToDouble(p -> methodScores.get(p.imageId())[0] - baselineScores.get(p.imageId())[0])
+                        .mapToDouble(p -> methodScores.get(p.imageId()).energy() - baselineScores.get(p.imageId()).energy())
                         .average().orElse(Double.NaN));
         return java.util.Optional.of(new Comparison(architecture, method, reference, pooledMethod.size(),
                 Metrics.of(pooledBaseline, classes).balancedAccuracy(),

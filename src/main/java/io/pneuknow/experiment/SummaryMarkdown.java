@@ -1,6 +1,8 @@
 package io.pneuknow.experiment;
 
+import io.pneuknow.evaluate.ClassLocalisation;
 import io.pneuknow.evaluate.Interval;
+import io.pneuknow.report.Numbers;
 import io.pneuknow.experiment.StudyTables.Comparison;
 import io.pneuknow.experiment.StudyTables.FractionPoint;
 import io.pneuknow.experiment.StudyTables.LocalisationRow;
@@ -9,7 +11,6 @@ import io.pneuknow.experiment.StudyTables.Row;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * Renders {@link StudyTables} as Markdown (the study folder's summary.md, also printed by {@code pneuknow
@@ -88,8 +89,8 @@ public final class SummaryMarkdown {
             for (LocalisationRow l : tables.localisation()) {
                 s.append("- ").append(l.architecture()).append(' ').append(l.method()).append(": ");
                 List<String> parts = new ArrayList<>();
-                l.perClass().forEach((cls, v) -> parts.add(cls + " " + (v instanceof Map<?, ?> m
-                        ? interval((Interval) m.get("energy")) + " (" + m.get("images") + " images)" : v)));
+                l.perClass().forEach((cls, v) -> parts.add(cls + " " + (v instanceof ClassLocalisation.Scored m
+                        ? interval(m.energy()) + " (" + m.images() + " images)" : ((ClassLocalisation.TooFew) v).reason())));
                 s.append(parts.isEmpty() ? "no annotated images" : String.join("; ", parts)).append('\n');
             }
         }
@@ -120,7 +121,7 @@ public final class SummaryMarkdown {
     }
 
     private static String interval(Interval i) {
-        return i == null ? "–" : String.format(Locale.ROOT, "%.3f (%.3f, %.3f)", i.estimate(), i.lower(), i.upper());
+        return Numbers.withInterval(i, "–");
     }
 
     private static String pm(double mean, double sd) {
@@ -136,6 +137,6 @@ public final class SummaryMarkdown {
     }
 
     private static String ci(Interval i) {
-        return String.format(Locale.ROOT, "%+.3f (%+.3f, %+.3f)", i.estimate(), i.lower(), i.upper());
+        return Numbers.signed(i, "–");
     }
 }

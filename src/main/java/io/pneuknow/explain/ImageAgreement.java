@@ -1,6 +1,7 @@
 package io.pneuknow.explain;
 
 import io.pneuknow.data.Sample;
+import io.pneuknow.evaluate.LocalisationScores;
 import io.pneuknow.image.GreyImage;
 import io.pneuknow.image.ImageFiles;
 import io.pneuknow.model.ModelBundle;
@@ -28,23 +29,35 @@ public record ImageAgreement(String imageId, String patientId, int trueClass, do
                 continue;
             }
             GreyImage image = ImageFiles.read(s.file());
-            GreyImage mask = RoiMask.build(s, image.width(), image.height(), 0, RoiShape.MASK, ImageFiles::readMask);
-            GreyImage map = heat.gradCam(image, s.classIndex());
-            var reason = Agreement.undefined(map, mask);
-            if (reason.isPresent()) {
-                out.add(new ImageAgreement(s.imageId(), s.patientId(), s.classIndex(), Double.NaN, Double.NaN,
-                        Double.NaN, Double.NaN, reason.get()));
-            } else {
-                AgreementScores a = Agreement.scores(map, mask);
-                out.add(new ImageAgreement(s.imageId(), s.patientId(), s.classIndex(), a.energy(), a.hit() ? 1 : 0,
-                        a.iou(), a.auprc(), null));
-            }
+            out.add(of(s, heat.gradCam(image, s.classIndex()), regionMask(s, image)));
         }
         return out;
+    }
+
+    /** The expert's regions of {@code sample} as a mask at the size of its {@code image} (1 inside, 0 outside). */
+    public static GreyImage regionMask(Sample sample, GreyImage image) {
+        return RoiMask.build(sample, image.width(), image.height(), 0, RoiShape.MASK, ImageFiles::readMask);
+    }
+
+    /** How {@code heatMap} agrees with {@code regionMask} on the sample's image; undefined scores say why. */
+    public static ImageAgreement of(Sample sample, GreyImage heatMap, GreyImage regionMask) {
+        var reason = Agreement.undefined(heatMap, regionMask);
+        if (reason.isPresent()) {
+            return new ImageAgreement(sample.imageId(), sample.patientId(), sample.classIndex(), Double.NaN,
+                    Double.NaN, Double.NaN, Double.NaN, reason.get());
+        }
+        AgreementScores a = Agreement.scores(heatMap, regionMask);
+        return new ImageAgreement(sample.imageId(), sample.patientId(), sample.classIndex(), a.energy(),
+                a.hit() ? 1 : 0, a.iou(), a.auprc(), null);
     }
 
     /** Whether the scores are defined. */
     public boolean defined() {
         return undefined == null;
+    }
+
+    /** The four scores by name (NaN where undefined). */
+    public LocalisationScores scores() {
+        return new LocalisationScores(energy, hit, iou, auprc);
     }
 }

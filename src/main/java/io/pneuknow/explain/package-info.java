@@ -1,2 +1,2 @@
-/** Class activation maps and their agreement with expert regions. */
+/** Class activation maps (Grad-CAM, CAM, and where a feature cell lies on the image) and their agreement with expert regions. */
 package io.pneuknow.explain;

@@ -3,7 +3,10 @@ package io.pneuknow.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pneuknow.Json;
+import io.pneuknow.evaluate.ClassLocalisation;
+import io.pneuknow.evaluate.ClassOperatingPoints;
 import io.pneuknow.evaluate.Interval;
+import io.pneuknow.evaluate.Localisation;
 import io.pneuknow.evaluate.MetricIntervals;
 import io.pneuknow.evaluate.MetricSet;
 import io.pneuknow.evaluate.Metrics;
@@ -56,19 +59,20 @@ class EvaluationReportTest {
         return new Interval(estimate, estimate * 0.9 - 0.00123456, estimate * 1.1 + 0.00987654321, 100, 100);
     }
 
-    private String html(Map<String, Object> operatingPoints) throws Exception {
+    private String html(Map<String, ClassOperatingPoints> operatingPoints) throws Exception {
         return html(operatingPoints, null);
     }
 
-    private String html(Map<String, Object> operatingPoints, TemperatureScaling.Calibration calibration) throws Exception {
+    private String html(Map<String, ClassOperatingPoints> operatingPoints, TemperatureScaling.Calibration calibration)
+            throws Exception {
         List<Prediction> predictions = predictions();
         MetricIntervals metrics = MetricIntervals.of(predictions, LABELS, 50, 1);
         MetricSet perPatient = Metrics.of(PatientAggregation.meanProbabilities(predictions), LABELS);
-        Map<String, Object> perClass = new LinkedHashMap<>();
-        perClass.put("cavity", Map.of("images", 12, "energy", interval(0.0250293), "hitRate", interval(0),
-                "iou", interval(0.0247), "auprc", interval(0.0357575)));
-        perClass.put("opacity", "too few annotated images (3 < 10)");
-        EvaluateCommand.Localisation localisation = new EvaluateCommand.Localisation(15, "grad-cam of the true class at "
+        Map<String, ClassLocalisation> perClass = new LinkedHashMap<>();
+        perClass.put("cavity", new ClassLocalisation.Scored(12, interval(0.0250293), interval(0), interval(0.0247),
+                interval(0.0357575)));
+        perClass.put("opacity", new ClassLocalisation.TooFew("too few annotated images (3 < 10)"));
+        Localisation localisation = new Localisation(15, "grad-cam of the true class at "
                 + "the last feature map", 0, interval(0.024), interval(0), interval(0.024), interval(0.04), perClass,
                 List.of(), List.of("syn_00305: the heat map is all zero: energy is undefined"));
         return EvaluationReport.html(card(), "test", metrics, perPatient, Map.of(), operatingPoints, localisation,
@@ -80,14 +84,14 @@ class EvaluationReportTest {
      * outside cavity scores 0.0005 for cavity (a degenerate threshold), healthy's negatives spread
      * (an ordinary one) and opacity is absent (none).
      */
-    private static Map<String, Object> operatingPoints() {
+    private static Map<String, ClassOperatingPoints> operatingPoints() {
         List<Prediction> validation = new ArrayList<>();
         for (int i = 0; i < 15; i++) {
             double healthy = 0.01 * (i + 1);
             validation.add(new Prediction("val-c" + i, "val-c" + i, 0, 0.9999 - healthy, healthy, 0.0001));
             validation.add(new Prediction("val-h" + i, "val-h" + i, 1, 0.0005, 0.999, 0.0005));
         }
-        return EvaluateCommand.operatingPoints(validation, predictions(), LABELS, 0.9, 50, 1);
+        return ClassOperatingPoints.choose(validation, predictions(), LABELS, 0.9, 50, 1);
     }
 
     /** The page as a reader sees it: without style, script, tags and the embedded images. */
@@ -157,10 +161,9 @@ class EvaluationReportTest {
         assertThat(visibleText(row(html, "healthy", "Operating points"))).contains("0.140").doesNotContain("any threshold");
         assertThat(visibleText(row(html, "opacity", "Operating points")))
                 .contains("no threshold: the validation part has no images of class opacity");
-        @SuppressWarnings("unchecked")
-        Map<String, Object> cavityPoint = (Map<String, Object>) operatingPoints().get("cavity");
-        assertThat(cavityPoint.get("thresholdForSpecificity")).isEqualTo(0.0005);
-        assertThat((String) cavityPoint.get("thresholdNote")).contains("at almost any threshold"); // in evaluation.json too
+        var cavityPoint = Json.MAPPER.valueToTree(operatingPoints().get("cavity")); // as in evaluation.json
+        assertThat(cavityPoint.get("thresholdForSpecificity").asDouble()).isEqualTo(0.0005);
+        assertThat(cavityPoint.get("thresholdNote").asText()).contains("at almost any threshold");
     }
 
     @Test

@@ -39,6 +39,17 @@ class PriorShiftTest {
     }
 
     @Test
+    void movesAListFromTheUniformPriorToTrainingCounts() {
+        List<Prediction> moved = PriorShift.fromUniformToCounts(List.of(
+                new Prediction("a", "p1", 0, 0.5, 0.5), new Prediction("b", "p2", 1, 0.2, 0.8)), new int[] {3, 1});
+        // frequencies 0.75, 0.25 against 0.5, 0.5: a 0.75:0.25 -> 0.75, 0.25; b 0.3:0.4 -> 3/7, 4/7
+        assertThat(moved).extracting(Prediction::imageId).containsExactly("a", "b");
+        assertThat(moved.get(0).probabilities()[0]).isCloseTo(0.75, within(1e-12));
+        assertThat(moved.get(1).probabilities()[0]).isCloseTo(3.0 / 7, within(1e-12));
+        assertThat(moved.get(1).probabilities()[1]).isCloseTo(4.0 / 7, within(1e-12));
+    }
+
+    @Test
     void frequenciesAreSharesOfTheTotal() {
         assertThat(PriorShift.frequencies(new int[] {3, 1, 0})).containsExactly(0.75, 0.25, 0.0);
         assertThat(PriorShift.uniform(4)).containsExactly(0.25, 0.25, 0.25, 0.25);
