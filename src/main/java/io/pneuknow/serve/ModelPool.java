@@ -5,6 +5,7 @@ import io.pneuknow.image.GreyImage;
 import io.pneuknow.model.ModelBundle;
 import io.pneuknow.model.ModelCard;
 import io.pneuknow.model.Predictor;
+import io.pneuknow.train.EngineThreads;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,11 +16,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * Copies of one model bundle, each with its own weights in its own NDManager, lent to one thread at a
  * time, so that requests run in parallel without sharing a net. Grad-CAM runs under a gradient tape, of
- * which the engine allows one at a time, so heat maps are computed one at a time across the pool.
+ * which the engine allows one per JVM, so heat maps are computed one at a time across the pool, and
+ * wait for a training running in the same JVM ({@link EngineThreads#gradientTape()}).
  */
 public final class ModelPool implements AutoCloseable {
-    private static final Object TAPE = new Object();
-
     /** One copy of the model with what runs it. */
     private record Copy(ModelBundle.Loaded model, Predictor predictor, HeatMaps heatMaps) {
     }
@@ -80,7 +80,7 @@ public final class ModelPool implements AutoCloseable {
         Copy copy = borrow();
         try {
             float[][] map;
-            synchronized (TAPE) {
+            try (EngineThreads.Lease tape = EngineThreads.gradientTape()) {
                 map = copy.heatMaps().rawGradCam(image, classIndex);
             }
             float max = 0;
@@ -103,12 +103,12 @@ public final class ModelPool implements AutoCloseable {
     /**
      * A map from {@link #heatMap} at {@code width x height}, each cell drawn at its receptive field's
      * centre ({@link HeatMaps#toImage(float[][], int, int, int)}; the first call per copy measures
-     * where that is, with a gradient pass, so it holds the tape lock).
+     * where that is, with a gradient pass, so it holds the engine lease).
      */
     public GreyImage heatImage(float[][] map, int width, int height) {
         Copy copy = borrow();
         try {
-            synchronized (TAPE) {
+            try (EngineThreads.Lease tape = EngineThreads.gradientTape()) {
                 HeatMaps heat = copy.heatMaps();
                 return heat.toImage(map, heat.backboneStages(), width, height);
             }
@@ -124,7 +124,7 @@ public final class ModelPool implements AutoCloseable {
     public double[][] heatCentres(int rows, int columns, int width, int height) {
         Copy copy = borrow();
         try {
-            synchronized (TAPE) {
+            try (EngineThreads.Lease tape = EngineThreads.gradientTape()) {
                 HeatMaps heat = copy.heatMaps();
                 int stage = heat.backboneStages();
                 return new double[][] {heat.cellCentres(stage, width, columns), heat.cellCentres(stage, height, rows)};
