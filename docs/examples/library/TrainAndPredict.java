@@ -1,4 +1,5 @@
 import io.pneuknow.api.Classifier;
+import io.pneuknow.api.Evaluator;
 import io.pneuknow.api.ImagePrediction;
 import io.pneuknow.api.Trainer;
 import io.pneuknow.api.TrainedModel;
@@ -9,6 +10,9 @@ import io.pneuknow.data.Sample;
 import io.pneuknow.data.Split;
 import io.pneuknow.data.Splitter;
 import io.pneuknow.data.SyntheticChestXrays;
+import io.pneuknow.evaluate.Evaluation;
+import io.pneuknow.evaluate.Interval;
+import io.pneuknow.evaluate.Localisation;
 import io.pneuknow.explain.Overlays;
 import io.pneuknow.image.GreyImage;
 import io.pneuknow.image.ImageFiles;
@@ -23,7 +27,8 @@ import java.util.stream.Collectors;
 /**
  * PneuKnow as a library, end to end: generate a small synthetic chest X-ray data set with expert
  * regions, load it, split it by patient, train a baseline and an HKD model (the teacher sees the expert's
- * regions, the student learns from it), and predict test images with Grad-CAM heat maps.
+ * regions, the student learns from it), evaluate each into a typed Evaluation, and predict test images
+ * with Grad-CAM heat maps.
  *
  * <p>Run with the PneuKnow jar and its libraries on the class path:
  * {@code java -cp 'target/pneuknow.jar:target/lib/*' docs/examples/library/TrainAndPredict.java OUT [SIZE [PER_CLASS [EPOCHS]]]}
@@ -59,18 +64,31 @@ public final class TrainAndPredict {
                 .seed(seed).threads(1).build();
 
         PrintStream progress = System.err;
+        // 4. the evaluator: patient-level bootstrap intervals (200 replicates here; the CLI's default is 1000)
+        Evaluator evaluator = Evaluator.builder().part(Split.TEST).replicates(200).seed(seed).build();
         for (String method : List.of("baseline", "hkd")) {
             Trainer trainer = new Trainer(base.toBuilder().method(method).build(), progress);
             TrainedModel model = trainer.train(dataset, split, out.resolve(method),
                     trainer.provenance(dataset, spec, "docs/examples/library/TrainAndPredict.java"), false);
             System.out.printf(Locale.ROOT, "model %s: test accuracy %.3f on %d images, kept epoch %d, in %s%n", method,
                     model.testAccuracy(), model.testImages(), model.card().checkpoint().epoch() + 1, model.directory());
+
+            // 5. a typed evaluation of the saved model on the test part: metrics with intervals, calibration,
+            // Grad-CAM against the expert's regions, and where it all came from
+            Evaluation evaluation = evaluator.evaluate(model.directory(), dataset, split);
+            Interval accuracy = evaluation.metrics().get("accuracy");
+            Localisation localisation = evaluation.localisation();
+            System.out.printf(Locale.ROOT, "evaluate %s: %d test images, accuracy %.3f (95%% CI %.3f to %.3f), "
+                            + "heat inside the regions %s on %d annotated images; weights %s, data %s%n", method,
+                    evaluation.images(), accuracy.estimate(), accuracy.lower(), accuracy.upper(),
+                    localisation == null || localisation.energy() == null ? "n/a"
+                            : String.format(Locale.ROOT, "%.3f", localisation.energy().estimate()),
+                    localisation == null ? 0 : localisation.annotatedImages(),
+                    evaluation.provenance().modelSha256().substring(0, 12),
+                    evaluation.provenance().dataFingerprint());
         }
 
-        // EVALUATE: score each model on the test part (metrics with intervals, calibration, localisation,
-        // provenance) into a typed Evaluation here.
-
-        // 4. predictions with heat maps for the first test images, from the saved HKD model
+        // 6. predictions with heat maps for the first test images, from the saved HKD model
         List<Sample> test = split.samples(dataset, Split.TEST);
         Files.createDirectories(out.resolve("heatmaps"));
         try (Classifier hkd = Classifier.open(out.resolve("hkd"), Classifier.Options.DEFAULTS.withHeatMaps(true))) {

@@ -36,6 +36,13 @@ class LibraryExampleTest {
             "predict (\\S+): (\\w+) \\((\\w+) ([0-9.]+), (\\w+) ([0-9.]+), (\\w+) ([0-9.]+); true \\w+\\); "
                     + "heat map (\\d+)x(\\d+) on a (\\d+)x(\\d+) image; warnings: \\S+");
 
+    /** "model M: test accuracy A on N images, ..." (TrainRun's own count) */
+    private static final Pattern MODEL = Pattern.compile("model (\\w+): test accuracy ([0-9.]+) on (\\d+) images");
+    /** "evaluate M: N test images, accuracy A (95% CI L to U), heat inside the regions E on K annotated images; ..." */
+    private static final Pattern EVALUATION = Pattern.compile("evaluate (\\w+): (\\d+) test images, accuracy ([0-9.]+) "
+            + "\\(95% CI ([0-9.]+) to ([0-9.]+)\\), heat inside the regions (\\S+) on (\\d+) annotated images; "
+            + "weights ([0-9a-f]{12}), data (\\S+)");
+
     @Test
     void theExampleCompilesAndTrainsAndPredictsWithHeatMaps(@TempDir Path dir) throws Exception {
         Path classes = Files.createDirectories(dir.resolve("classes"));
@@ -61,6 +68,22 @@ class LibraryExampleTest {
             assertThat(card.get("population").asText()).startsWith("24 images of ").contains("from labels.csv");
         }
         assertThat(out.resolve("hkd/teacher/model.json")).isRegularFile();
+
+        // the typed evaluation agrees with the training run's own test accuracy (two separate computations)
+        Matcher trained = MODEL.matcher(printed);
+        Matcher evaluated = EVALUATION.matcher(printed);
+        for (String method : List.of("baseline", "hkd")) {
+            assertThat(trained.find()).as(printed).isTrue();
+            assertThat(evaluated.find()).as(printed).isTrue();
+            assertThat(trained.group(1)).isEqualTo(method);
+            assertThat(evaluated.group(1)).isEqualTo(method);
+            assertThat(evaluated.group(2)).isEqualTo(trained.group(3)).isEqualTo("6");
+            assertThat(evaluated.group(3)).isEqualTo(trained.group(2));
+            // the weights hash is the one model.json names; the annotated test images are the non-healthy ones
+            JsonNode card = Json.MAPPER.readTree(out.resolve(method).resolve("model.json").toFile());
+            assertThat(card.get("weightsSha256").asText()).startsWith(evaluated.group(8));
+            assertThat(Integer.parseInt(evaluated.group(7))).isBetween(1, 4);
+        }
 
         Matcher m = PREDICTION.matcher(printed);
         int predictions = 0;
