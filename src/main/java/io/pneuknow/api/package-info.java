@@ -1,9 +1,13 @@
 /**
  * The library's entry points, for a Java program that embeds PneuKnow without the command line:
- * {@link io.pneuknow.api.Trainer} (settings, data set and split to a trained model directory) and
+ * {@link io.pneuknow.api.Trainer} (settings, data set and split to a trained model directory),
+ * {@link io.pneuknow.api.Evaluator} (a model directory scored on a part of a split into a typed
+ * {@link io.pneuknow.evaluate.Evaluation}: metrics with patient-level intervals, calibration, operating
+ * points, subgroups, Grad-CAM against the expert's regions, provenance) and
  * {@link io.pneuknow.api.Classifier} (a model directory to per-image probabilities, predicted class,
  * input-guard warnings and Grad-CAM heat maps). {@code docs/examples/library/TrainAndPredict.java} shows
- * the whole path, from a generated data set to heat maps.
+ * the whole path, from a generated data set to evaluations and heat maps; the command line's train,
+ * evaluate and predict are thin layers over these three.
  *
  * <h2>Public API and internals</h2>
  *
@@ -13,7 +17,8 @@
  * ImageFiles); {@code transform} (Preprocessor, RoiMask, the augmentation presets); {@code model}
  * (ModelBundle, ModelCard, Predictor, the architectures); {@code train} (TrainConfig and its builder,
  * TrainRun's Parts, Provenance and Outcome, the TrainingMethod plug-in interface and its registry,
- * EngineThreads); {@code evaluate}; {@code explain} (HeatMaps, Agreement, Overlays); {@code guard}
+ * EngineThreads); {@code evaluate}; {@code explain} (HeatMaps, the facade over its Grad-CAM, CAM and cell-placement parts; Agreement,
+ * ImageAgreement, Overlays); {@code guard}
  * (InputGuard, InputImage, GuardWarning). Every public type of these packages has a javadoc comment
  * ({@code PublicApiJavadocTest}); the training machinery among them (StageTrainer, BatchLoader, Adam,
  * Losses, ...) is public for the method plug-ins, not for callers.
@@ -37,8 +42,8 @@
  * A training therefore holds a JVM-wide lease ({@code train.EngineThreads#exclusive}) while it runs: a
  * second training started meanwhile in the same JVM (another thread, another Trainer) waits for the
  * first, says so on its log, and then trains exactly as it would have alone. Heat maps take the same
- * lease ({@code EngineThreads#gradientTape}), so a classifier computing them waits while a training
- * runs. Plain prediction draws nothing from the generator, needs no tape and records no autograd graph
+ * lease ({@code EngineThreads#gradientTape}), so a classifier, an evaluator or the service computing them
+ * waits while a training runs. Plain prediction draws nothing from the generator, needs no tape and records no autograd graph
  * on any thread, so classifiers may predict (one per thread) while a training runs, at the thread count
  * the training set; calling
  * {@code EngineThreads.set} during a training changes that training's thread count and with it its
