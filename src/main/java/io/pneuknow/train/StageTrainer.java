@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -157,8 +158,8 @@ public final class StageTrainer {
                 Evaluation val = validate(stage, net, store, manager);
                 double seconds = (System.nanoTime() - start) / 1e9;
                 EpochRecord record = new EpochRecord(epoch, lr, alpha, totals.loss / totals.batches,
-                        totals.ce / totals.batches, totals.batchesWithFeatures == 0 ? Double.NaN
-                        : totals.feature / totals.batchesWithFeatures, (double) totals.correct / totals.seen,
+                        totals.ce / totals.batches, totals.mean(TrainingMethod.StageLoss.FEATURE_TERM),
+                        (double) totals.correct / totals.seen,
                         val.loss(), val.accuracy(), seconds, val.balancedAccuracy(), val.macroF1(), waitNanos / 1e9);
                 state = state.after(record, selection);
                 checkpoint.save(state, net, adam);
@@ -242,13 +243,11 @@ public final class StageTrainer {
                 NDArray logits = out.get(0);
                 NDArray ce = Losses.classification(logits, targets, sampleWeights(batch, host.labels()),
                         settings.lossGamma());
-                NDArray loss = ce;
-                if (teacherFeatures != null) {
-                    NDArray feature = Losses.featureMse(out.get(1), teacherFeatures, roiWeights);
-                    loss = stage.loss().combine(ce, feature, alpha);
-                    totals.feature += feature.getFloat();
-                    totals.batchesWithFeatures++;
-                }
+                TrainingMethod.StageLoss.BatchLoss batchLoss = stage.loss().of(new TrainingMethod.StageLoss.Step(ce,
+                        logits, out.get(1), net instanceof ClassifierNet classifier ? classifier : null, targets,
+                        null, null, 0, teacherFeatures, roiWeights, alpha));
+                NDArray loss = batchLoss.total();
+                batchLoss.terms().forEach((name, term) -> totals.addTerm(name, term.getFloat()));
                 tape.backward(loss);
                 totals.add(loss.getFloat(), ce.getFloat(), logits, host.labels());
                 return loss.getFloat();
@@ -339,11 +338,23 @@ public final class StageTrainer {
     private static final class Totals {
         double loss;
         double ce;
-        double feature;
         int batches;
-        int batchesWithFeatures;
+        /** Per named term of the stage's loss: its sum over the batches that had it, and their number. */
+        final Map<String, double[]> terms = new LinkedHashMap<>();
         long correct;
         long seen;
+
+        void addTerm(String name, float value) {
+            double[] sumAndCount = terms.computeIfAbsent(name, k -> new double[2]);
+            sumAndCount[0] += value;
+            sumAndCount[1]++;
+        }
+
+        /** The term's mean over the batches that had it; NaN when none had it. */
+        double mean(String name) {
+            double[] sumAndCount = terms.get(name);
+            return sumAndCount == null ? Double.NaN : sumAndCount[0] / sumAndCount[1];
+        }
 
         void add(float loss, float ce, NDArray logits, int[] labels) {
             this.loss += loss;
