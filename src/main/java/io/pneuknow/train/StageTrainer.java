@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
+import io.pneuknow.model.Architecture;
 import io.pneuknow.model.ClassifierNet;
 import io.pneuknow.model.Gradients;
 import io.pneuknow.model.NoGrad;
@@ -126,6 +127,8 @@ public final class StageTrainer {
             }
             // a resumed stage that had already stopped early stays stopped
             boolean stopped = selection.stopsAfter(state.history(), state.bestEpoch(), stage.epochs());
+            // the expert regions on the feature grid, when the stage's loss uses them
+            int shareGrid = stage.loss().needsRegionShares() ? settings.inputSize() / Architecture.FEATURE_STRIDE : 0;
             for (int epoch = state.epochsDone(); epoch < stage.epochs() && !stopped; epoch++) {
                 long start = System.nanoTime();
                 Engine.getInstance().setRandomSeed((int) Schedules.mix(settings.seed(), stage.stageId(), epoch, 7));
@@ -140,14 +143,15 @@ public final class StageTrainer {
                 boolean wantRaw = stage.input() == Input.RAW;
                 boolean wantRoi = stage.input() == Input.ROI
                         || (stage.teacher() != null && stage.teacher().input() == Input.ROI && alpha > 0);
-                CompletableFuture<BatchLoader.HostBatch> next = loader.load(batches.get(0), epoch, true, wantRaw, wantRoi);
+                CompletableFuture<BatchLoader.HostBatch> next = loader.load(batches.get(0), epoch, true, wantRaw, wantRoi,
+                        shareGrid);
                 long waitNanos = 0;
                 for (int b = 0; b < batches.size(); b++) {
                     long waitStart = System.nanoTime();
                     BatchLoader.HostBatch host = join(next);
                     waitNanos += System.nanoTime() - waitStart;
                     if (b + 1 < batches.size()) {
-                        next = loader.load(batches.get(b + 1), epoch, true, wantRaw, wantRoi);
+                        next = loader.load(batches.get(b + 1), epoch, true, wantRaw, wantRoi, shareGrid);
                     }
                     lr = Schedules.learningRate(settings.learningRate(), epoch, stage.epochs(),
                             (long) epoch * stepsPerEpoch + b, settings.perBatchSchedule());
@@ -237,6 +241,17 @@ public final class StageTrainer {
                 roiWeights = stage.teacher().input() == Input.ROI ? batch.create(host.roiWeights())
                         : batch.ones(new Shape(n));
             }
+            NDArray regionShares = null;
+            NDArray regionWeights = null;
+            int imagesWithRegion = 0;
+            if (host.regionShares() != null) {
+                int grid = (int) Math.round(Math.sqrt(host.regionShares().length / (double) n));
+                regionShares = batch.create(host.regionShares(), new Shape(n, grid, grid));
+                regionWeights = batch.create(host.regionWeights());
+                for (float w : host.regionWeights()) {
+                    imagesWithRegion += w > 0 ? 1 : 0;
+                }
+            }
             try (GradientCollector tape = Engine.getInstance().newGradientCollector()) {
                 Gradients.zero(net);
                 NDList out = trainingForward(net, store, x, frozen);
@@ -245,7 +260,7 @@ public final class StageTrainer {
                         settings.lossGamma());
                 TrainingMethod.StageLoss.BatchLoss batchLoss = stage.loss().of(new TrainingMethod.StageLoss.Step(ce,
                         logits, out.get(1), net instanceof ClassifierNet classifier ? classifier : null, targets,
-                        null, null, 0, teacherFeatures, roiWeights, alpha));
+                        regionShares, regionWeights, imagesWithRegion, teacherFeatures, roiWeights, alpha));
                 NDArray loss = batchLoss.total();
                 batchLoss.terms().forEach((name, term) -> totals.addTerm(name, term.getFloat()));
                 tape.backward(loss);

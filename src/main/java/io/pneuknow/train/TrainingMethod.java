@@ -3,6 +3,7 @@ package io.pneuknow.train;
 import ai.djl.ndarray.NDArray;
 import io.pneuknow.model.ClassifierNet;
 import java.io.IOException;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -101,6 +102,37 @@ public interface TrainingMethod {
             NDArray loss = feature.mul(step.alpha()).add(step.classification().mul(1 - step.alpha()));
             return new BatchLoss(loss, Map.of(FEATURE_TERM, feature));
         };
+
+        /**
+         * This loss plus {@code weight * energy}, the energy term of Rao et al. (2023) on the CAM of
+         * each image's true class ({@link Losses#energy}), over the images with a region; a batch
+         * without such an image gets this loss unchanged (no energy term, nothing recorded).
+         */
+        default StageLoss plusEnergy(float weight) {
+            StageLoss base = this;
+            return new StageLoss() {
+                @Override
+                public BatchLoss of(Step step) {
+                    BatchLoss loss = base.of(step);
+                    if (step.imagesWithRegion() == 0) {
+                        return loss;
+                    }
+                    if (step.net() == null) {
+                        throw new IllegalStateException("the energy term needs a ClassifierNet (its head gives the CAM)");
+                    }
+                    NDArray cam = step.net().classActivationMaps(step.features(), step.labels());
+                    NDArray energy = Losses.energy(cam, step.regionShares(), step.regionWeights());
+                    Map<String, NDArray> terms = new LinkedHashMap<>(loss.terms());
+                    terms.put(ENERGY_TERM, energy);
+                    return new BatchLoss(loss.total().add(energy.mul(weight)), terms);
+                }
+
+                @Override
+                public boolean needsRegionShares() {
+                    return true;
+                }
+            };
+        }
 
         /**
          * What one training step computed, for its {@link StageLoss}.
