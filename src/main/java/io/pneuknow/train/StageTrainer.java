@@ -164,7 +164,8 @@ public final class StageTrainer {
                 EpochRecord record = new EpochRecord(epoch, lr, alpha, totals.loss / totals.batches,
                         totals.ce / totals.batches, totals.mean(TrainingMethod.StageLoss.FEATURE_TERM),
                         (double) totals.correct / totals.seen,
-                        val.loss(), val.accuracy(), seconds, val.balancedAccuracy(), val.macroF1(), waitNanos / 1e9);
+                        val.loss(), val.accuracy(), seconds, val.balancedAccuracy(), val.macroF1(), waitNanos / 1e9,
+                        totals.mean(TrainingMethod.StageLoss.ENERGY_TERM));
                 state = state.after(record, selection);
                 checkpoint.save(state, net, adam);
                 progress.epoch(epoch, record.summary() + (state.bestEpoch() == epoch ? " *" : ""));

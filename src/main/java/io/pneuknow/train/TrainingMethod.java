@@ -44,8 +44,8 @@ public interface TrainingMethod {
      */
     TrainRun.Outcome train(TrainRun.Stages run) throws IOException;
 
-    /** How the loss of a batch of the named stage is made of its terms. */
-    StageLoss loss(String stage);
+    /** How the loss of a batch of the named stage is made of its terms, with the run's settings (e.g. a term's weight). */
+    StageLoss loss(String stage, TrainConfig config);
 
     /**
      * The settings a study method name stands for when it names this method (e.g. {@code hkd} or
