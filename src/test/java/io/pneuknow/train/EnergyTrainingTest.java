@@ -132,6 +132,36 @@ class EnergyTrainingTest {
         assertThat(outside[1]).as("outside share with the energy term, against without").isLessThan(outside[0] - 0.15);
     }
 
+    @Test
+    void hkdEnergyTrainsTheTeacherAsHkdAndAddsTheTermToTheStudentOnly(@TempDir Path dir) throws Exception {
+        Path data = SyntheticChestXrays.generate(dir.resolve("data"), new SyntheticChestXrays.Spec(SIZE, 8, 3, 2, 0,
+                1.0, 4));
+        Dataset dataset = DatasetLoader.load(DataSpec.of(data).withRegionsCsv(Path.of("regions.csv"))
+                .withRegionTypes("lesion"));
+        Split split = Split.fromColumn(dataset, "split");
+        TrainRun.Parts parts = new TrainRun.Parts(split.samples(dataset, Split.TRAIN), split.samples(dataset, Split.VAL),
+                split.samples(dataset, Split.TEST));
+        TrainConfig config = TrainConfig.shortcutTask("hkd-energy", "roi", 4, 1).toBuilder().epochs(2).teacherEpochs(1)
+                .kdEpochs(2).energyWeight(3f).build();
+        Path out = dir.resolve("run");
+        TrainRun.Outcome outcome = new TrainRun(config, new PrintStream(OutputStream.nullOutputStream()))
+                .run(dataset, parts, new TrainRun.Provenance(null, "synthetic", "synthetic", "test"), out, false);
+
+        assertThat(outcome.model().method()).isEqualTo("hkd-energy");
+        assertThat(outcome.teacher()).isNotNull();
+        assertThat(Files.readAllLines(out.resolve("history-teacher.csv")).get(0)).endsWith(",data_wait_seconds");
+        List<String> student = Files.readAllLines(out.resolve("history-student.csv"));
+        assertThat(student.get(0)).endsWith(",data_wait_seconds,train_energy");
+        String[] first = student.get(1).split(",");
+        double ce = Double.parseDouble(first[4]);
+        double feature = Double.parseDouble(first[5]);
+        double energy = Double.parseDouble(first[15]);
+        assertThat(energy).isBetween(0.0, 1.0);
+        // epoch 0: alpha 0.5; the batch means of the terms combine as the batch losses did
+        assertThat(Double.parseDouble(first[3])).isCloseTo(0.5 * feature + 0.5 * ce + 3 * energy,
+                org.assertj.core.api.Assertions.within(1e-3));
+    }
+
     /** The mean share of the true class's positive CAM outside the expert's region, over the images. */
     static double outsideShare(Path modelDir, List<Sample> samples) {
         int size = MECHANISM_SIZE;
