@@ -25,7 +25,8 @@ import java.util.List;
  * classifier), dropout and a linear layer to numClasses. {@link #forward} returns {@code NDList(logits,
  * featureMap)} from one pass, so training can use both (cross-entropy on the logits, a distillation loss
  * on the feature map). {@link #features} and {@link #headForward} run the two halves separately, e.g. to
- * run the head on a detached feature map for Grad-CAM.
+ * run the head on a detached feature map for Grad-CAM; {@link #classActivationMaps} gives the CAM of a
+ * feature map as a differentiable expression (for a loss on it, e.g. the energy term).
  *
  * <p>Randomness: dropout is DJL's {@link Dropout} block, which in training mode draws its mask from the
  * engine's global generator (so {@code Engine.getInstance().setRandomSeed(s)} makes it reproducible) and

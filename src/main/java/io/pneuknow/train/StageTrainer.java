@@ -35,9 +35,12 @@ import java.util.stream.IntStream;
 /**
  * Trains one network for one stage: the baseline or the teacher with cross-entropy, or the
  * student with the distillation loss of Schaudt et al. (2023),
- * {@code alpha(e) * MSE(F_teacher(roi), F_student(image)) + (1 - alpha(e)) * CE}. The teacher is
- * frozen: it runs in inference mode outside the gradient tape. One student forward pass gives both
- * logits and features. The feature term is averaged over the samples that have an ROI only.
+ * {@code alpha(e) * MSE(F_teacher(roi), F_student(image)) + (1 - alpha(e)) * CE}, or a stage whose
+ * loss adds a term of its own (the energy term). The step computes the classification term and, with
+ * a teacher, the teacher's features (the teacher is frozen: it runs in inference mode outside the
+ * gradient tape); the stage's {@link TrainingMethod.StageLoss} makes the batch loss of those, the
+ * logits and the feature map of the same forward pass (and, when it asks, the expert regions'
+ * shares of the feature grid), and names its terms for the history.
  *
  * <p>The classification term is cross-entropy or focal loss ({@link Losses#classification}),
  * class-weighted or not; the epoch's samples are shuffled or drawn class-balanced
@@ -60,7 +63,7 @@ public final class StageTrainer {
 
     /**
      * Everything a stage needs. {@code stageId} keeps the random streams of stages apart; {@code loss}
-     * (from the {@link TrainingMethod}) makes the batch loss of the classification and feature terms.
+     * (from the {@link TrainingMethod}) makes the batch loss from what the step computed.
      */
     public record Stage(String name, int stageId, Input input, int epochs, List<BatchLoader.Item> train,
                         List<BatchLoader.Item> val, Teacher teacher, TrainingMethod.StageLoss loss) {

@@ -121,6 +121,11 @@ public interface TrainingMethod {
                         throw new IllegalStateException("the energy term needs a ClassifierNet (its head gives the CAM)");
                     }
                     NDArray cam = step.net().classActivationMaps(step.features(), step.labels());
+                    if (!cam.getShape().equals(step.regionShares().getShape())) {
+                        throw new IllegalStateException("the feature map's grid " + cam.getShape() + " is not the"
+                                + " regions' grid " + step.regionShares().getShape() + " (input size / 32): the energy"
+                                + " term needs a backbone of stride 32");
+                    }
                     NDArray energy = Losses.energy(cam, step.regionShares(), step.regionWeights());
                     Map<String, NDArray> terms = new LinkedHashMap<>(loss.terms());
                     terms.put(ENERGY_TERM, energy);
