@@ -5,7 +5,7 @@ import picocli.CommandLine.Option;
 
 /** One flag per training setting; a flag that is not given keeps the value from the config file or the default. */
 final class TrainOptions {
-    @Option(names = "--method", description = "baseline or hkd (default: baseline).")
+    @Option(names = "--method", description = "baseline, hkd, energy (CE plus the CAM's energy outside the expert's regions) or hkd-energy (HKD whose student adds that term) (default: baseline).")
     String method;
     @Option(names = "--teacher-input", description = "HKD teacher input: roi (the method), raw (control: raw-image teacher) or shuffled-roi (control: this image inside another image's region).")
     String teacherInput;
@@ -55,6 +55,8 @@ final class TrainOptions {
     Integer threads;
     @Option(names = "--loader-threads", description = "Threads preparing batches (default 1).")
     Integer loaderThreads;
+    @Option(names = "--energy-weight", description = "Weight (lambda) of the energy term of --method energy and hkd-energy: the share of the class activation map's positive energy outside the expert's regions (Rao et al. 2023), 0 or more (default 1).")
+    Float energyWeight;
     @Option(names = "--annotation-fraction", description = "Share of annotated training images whose regions the teacher may use (default 1).")
     Double annotationFraction;
     @Option(names = "--sampling", description = "How each epoch draws its training images: shuffle (each once, default) or class-balanced (as many draws as images, with replacement, every class equally likely; with --class-weights as well the minority classes count twice over).")
@@ -104,6 +106,7 @@ final class TrainOptions {
         set(threads, b::threads);
         set(loaderThreads, b::loaderThreads);
         set(annotationFraction, b::annotationFraction);
+        set(energyWeight, b::energyWeight);
         set(sampling, b::sampling);
         set(loss, b::loss);
         set(focalGamma, b::focalGamma);

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
+import ai.djl.nn.LambdaBlock;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
@@ -14,6 +15,7 @@ import ai.djl.nn.norm.LayerNorm;
 import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import java.util.List;
 
 /**
  * An image classifier split into a backbone and a head.
@@ -23,7 +25,8 @@ import ai.djl.util.PairList;
  * classifier), dropout and a linear layer to numClasses. {@link #forward} returns {@code NDList(logits,
  * featureMap)} from one pass, so training can use both (cross-entropy on the logits, a distillation loss
  * on the feature map). {@link #features} and {@link #headForward} run the two halves separately, e.g. to
- * run the head on a detached feature map for Grad-CAM.
+ * run the head on a detached feature map for Grad-CAM; {@link #classActivationMaps} gives the CAM of a
+ * feature map as a differentiable expression (for a loss on it, e.g. the energy term).
  *
  * <p>Randomness: dropout is DJL's {@link Dropout} block, which in training mode draws its mask from the
  * engine's global generator (so {@code Engine.getInstance().setRandomSeed(s)} makes it reproducible) and
@@ -32,6 +35,8 @@ import ai.djl.util.PairList;
 public final class ClassifierNet extends AbstractBlock {
 
     private static final byte VERSION = 1;
+    /** The epsilon of the standard head's LayerNorm (torchvision's ConvNeXt classifier). */
+    static final float LAYER_NORM_EPSILON = 1e-6f;
 
     private final Block backbone;
     private final Block head;
@@ -63,7 +68,7 @@ public final class ClassifierNet extends AbstractBlock {
         SequentialBlock head = new SequentialBlock().add(Pool.globalAvgPool2dBlock());
         if (layerNorm) {
             // input is (N, C): the default axes (all but the batch) are exactly the channels
-            head.add(LayerNorm.builder().optEpsilon(1e-6f).build());
+            head.add(LayerNorm.builder().optEpsilon(LAYER_NORM_EPSILON).build());
         }
         if (dropout > 0) {
             head.add(Dropout.builder().optRate(dropout).build());
@@ -112,6 +117,59 @@ public final class ClassifierNet extends AbstractBlock {
     /** Runs the head only: a feature map (N, featureChannels, h, w) to logits (N, numClasses). */
     public NDArray headForward(ParameterStore ps, NDArray features, boolean training) {
         return head.forward(ps, new NDList(features), training).singletonOrThrow();
+    }
+
+    /**
+     * The class activation map of each sample's class on the feature grid, (N, h, w), computed with
+     * NDArray operations from a feature map the forward pass returned, so it is differentiable (inside
+     * a gradient tape the gradient reaches the head's weights and, unless detached, the features).
+     * For the pooling + linear head, {@code CAM_c(h, w) = sum_k W[c, k] F[k, h, w]}; with the LayerNorm
+     * head (ConvNeXt), the per-location decomposition
+     * {@code CAM_c(h, w) = sum_k W[c, k] gamma_k (F[k, h, w] - mu) / sigma}, with mu and sigma the mean
+     * and scale (sqrt of the biased variance plus epsilon) of the pooled vector and gamma the norm's
+     * scale. Either way the mean over (h, w) of {@code CAM_c} plus {@code W[c] . beta + b_c} (just
+     * {@code b_c} without the norm) is the logit of class c in inference mode. Dropout is left out: it is
+     * the identity in inference mode, and in training mode the map ignores its mask.
+     *
+     * @param features the feature map (N, featureChannels, h, w)
+     * @param classes the class of each sample (N), integers
+     * @throws IllegalStateException when the head is not the standard one (pooling, optional LayerNorm,
+     *     optional dropout, linear)
+     */
+    public NDArray classActivationMaps(NDArray features, NDArray classes) {
+        Linear linear = null;
+        LayerNorm norm = null;
+        List<Block> children = head instanceof SequentialBlock s ? s.getChildren().values() : List.of();
+        for (int i = 0; i < children.size(); i++) {
+            Block child = children.get(i);
+            boolean last = i == children.size() - 1;
+            if (last && child instanceof Linear l) {
+                linear = l;
+            } else if (child instanceof LayerNorm n && norm == null && i == 1) {
+                norm = n;
+            } else if (!(child instanceof Dropout) && !(i == 0 && child instanceof LambdaBlock)) {
+                linear = null;
+                break;
+            }
+        }
+        if (linear == null) {
+            throw new IllegalStateException("a class activation map needs the standard head (global pooling, optional"
+                    + " LayerNorm, optional dropout, linear); this head is " + head);
+        }
+        long n = features.getShape().get(0);
+        long channels = features.getShape().get(1);
+        NDArray weight = linear.getParameters().get("weight").getArray(); // (classes, C)
+        NDArray perSample = classes.toType(DataType.INT64, false).oneHot(numClasses, weight.getDataType())
+                .matMul(weight); // (N, C): each sample's row of W
+        NDArray map = features;
+        if (norm != null) {
+            perSample = perSample.mul(norm.getParameters().get("gamma").getArray());
+            NDArray pooled = features.reshape(n, channels, -1).mean(new int[] {2}); // (N, C)
+            NDArray mu = pooled.mean(new int[] {1}, true); // (N, 1)
+            NDArray sigma = pooled.sub(mu).square().mean(new int[] {1}, true).add(LAYER_NORM_EPSILON).sqrt();
+            map = features.sub(mu.reshape(n, 1, 1, 1)).div(sigma.reshape(n, 1, 1, 1));
+        }
+        return map.mul(perSample.reshape(n, channels, 1, 1)).sum(new int[] {1});
     }
 
     /** Returns {@code NDList(logits (N, numClasses), featureMap (N, featureChannels, H/32, W/32))}. */

@@ -26,17 +26,26 @@ final class BaselineMethod implements TrainingMethod {
 
     @Override
     public TrainRun.Outcome train(TrainRun.Stages run) throws IOException {
+        return trainOneStage(run, NAME, loss(NAME, run.config()));
+    }
+
+    /**
+     * Trains one stage named {@code name} on the full training images with {@code loss}, saves its network
+     * as the run's model (its card naming {@code name}) and scores it on the test part; the stage of
+     * the baseline and of every other one-stage method.
+     */
+    static TrainRun.Outcome trainOneStage(TrainRun.Stages run, String name, StageLoss loss) throws IOException {
         ClassifierNet net = run.newNet(0);
-        StageTrainer.Stage stage = new StageTrainer.Stage(NAME, 0, StageTrainer.Input.RAW, run.config().epochs(),
-                TrainRun.items(run.train(), false), TrainRun.items(run.val(), false), null, loss(NAME));
+        StageTrainer.Stage stage = new StageTrainer.Stage(name, 0, StageTrainer.Input.RAW, run.config().epochs(),
+                TrainRun.items(run.train(), false), TrainRun.items(run.val(), false), null, loss);
         StageTrainer.Result result = run.run(stage, net);
-        ModelCard card = run.save(run.out(), net, NAME, null, result, stage.epochs());
+        ModelCard card = run.save(run.out(), net, name, null, result, stage.epochs());
         double acc = run.accuracy(net, TrainRun.items(run.test(), false), StageTrainer.Input.RAW);
         return new TrainRun.Outcome(card, acc, null, Double.NaN, run.test().size(), 0, Double.NaN);
     }
 
     @Override
-    public StageLoss loss(String stage) {
+    public StageLoss loss(String stage, TrainConfig config) {
         return StageLoss.CLASSIFICATION;
     }
 

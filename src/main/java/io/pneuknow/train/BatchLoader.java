@@ -46,8 +46,15 @@ final class BatchLoader implements AutoCloseable {
      * A batch in host memory, CHW per sample; {@code raw} or {@code roi} is null when not asked for.
      * {@code blankRoi[i]}: sample i's ROI view is the all-black image (it has no region, or none of its
      * region is in this view), the same for every such sample; null when the ROI view was not asked for.
+     * {@code regionShares} (N x grid x grid, row-major per sample): the share of each feature-grid cell's
+     * area that sample i's own expert region covers in this view of it (the mask augmented with the
+     * image), in [0, 1]; {@code regionWeights[i]} is 1 when sample i has expert regions and some of them
+     * are in view, else 0 (and its shares are 0): no-finding images, unannotated ones (also with the
+     * whole-image policy) and those whose regions were dropped by the annotation fraction. Both null
+     * when the region shares were not asked for.
      */
-    record HostBatch(int size, float[] raw, float[] roi, float[] roiWeights, boolean[] blankRoi, int[] labels) {
+    record HostBatch(int size, float[] raw, float[] roi, float[] roiWeights, boolean[] blankRoi, int[] labels,
+                     float[] regionShares, float[] regionWeights) {
     }
 
     private final PairedAugmenter augmenter;
@@ -70,10 +77,23 @@ final class BatchLoader implements AutoCloseable {
 
     /** Starts loading a batch; {@code augment} false gives the prepared images unchanged (validation). */
     CompletableFuture<HostBatch> load(List<Item> items, int epoch, boolean augment, boolean wantRaw, boolean wantRoi) {
-        return CompletableFuture.supplyAsync(() -> build(items, epoch, augment, wantRaw, wantRoi), pool);
+        return load(items, epoch, augment, wantRaw, wantRoi, 0);
+    }
+
+    /**
+     * Starts loading a batch, with the expert regions' shares of a {@code shareGrid} x {@code shareGrid}
+     * feature grid (0 for none).
+     */
+    CompletableFuture<HostBatch> load(List<Item> items, int epoch, boolean augment, boolean wantRaw, boolean wantRoi,
+                                      int shareGrid) {
+        return CompletableFuture.supplyAsync(() -> build(items, epoch, augment, wantRaw, wantRoi, shareGrid), pool);
     }
 
     HostBatch build(List<Item> items, int epoch, boolean augment, boolean wantRaw, boolean wantRoi) {
+        return build(items, epoch, augment, wantRaw, wantRoi, 0);
+    }
+
+    HostBatch build(List<Item> items, int epoch, boolean augment, boolean wantRaw, boolean wantRoi, int shareGrid) {
         int n = items.size();
         int per = preprocessor.channels() * preprocessor.inputSize() * preprocessor.inputSize();
         float[] raw = wantRaw ? new float[n * per] : null;
@@ -81,6 +101,9 @@ final class BatchLoader implements AutoCloseable {
         float[] weights = new float[n];
         boolean[] blankRoi = wantRoi ? new boolean[n] : null;
         int[] labels = new int[n];
+        int cells = shareGrid * shareGrid;
+        float[] shares = shareGrid > 0 ? new float[n * cells] : null;
+        float[] shareWeights = shareGrid > 0 ? new float[n] : null;
         for (int i = 0; i < n; i++) {
             Item item = items.get(i);
             PreparedSample s = item.sample();
@@ -104,8 +127,42 @@ final class BatchLoader implements AutoCloseable {
                 System.arraycopy(blankTensor(), 0, roi, i * per, per);
                 blankRoi[i] = true;
             }
+            if (shareGrid > 0 && s.roiMask() != null && s.sample().annotated()) {
+                // the sample's own region, with the draw its raw view got
+                AugmentedPair own = rawPair != null ? rawPair : view(s.image(), s.roiMask(), epoch, item.drawIndex(),
+                        augment);
+                shareWeights[i] = regionShares(own.mask(), shareGrid, shares, i * cells) ? 1f : 0f;
+            }
         }
-        return new HostBatch(n, raw, roi, weights, blankRoi, labels);
+        return new HostBatch(n, raw, roi, weights, blankRoi, labels, shares, shareWeights);
+    }
+
+    /**
+     * Writes into {@code out} from {@code offset} the share of each cell of a {@code grid} x {@code grid}
+     * division of the mask (row-major) that the region covers: the mean of the mask's values, in [0, 1],
+     * over the cell's pixels (its area share for a 0/1 mask). Returns whether any cell has a share.
+     */
+    static boolean regionShares(GreyImage mask, int grid, float[] out, int offset) {
+        if (mask.width() % grid != 0 || mask.height() % grid != 0) {
+            throw new IllegalArgumentException("a " + mask.width() + "x" + mask.height() + " mask does not divide into "
+                    + grid + "x" + grid + " cells");
+        }
+        int cellWidth = mask.width() / grid;
+        int cellHeight = mask.height() / grid;
+        float[] px = mask.pixels();
+        double[] sums = new double[grid * grid];
+        for (int y = 0; y < mask.height(); y++) {
+            int row = (y / cellHeight) * grid;
+            for (int x = 0; x < mask.width(); x++) {
+                sums[row + x / cellWidth] += Math.min(1f, Math.max(0f, px[y * mask.width() + x]));
+            }
+        }
+        boolean any = false;
+        for (int c = 0; c < sums.length; c++) {
+            out[offset + c] = (float) (sums[c] / (cellWidth * cellHeight));
+            any |= sums[c] > 0;
+        }
+        return any;
     }
 
     private static boolean isBlack(GreyImage image) {

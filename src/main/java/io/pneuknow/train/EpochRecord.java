@@ -10,12 +10,14 @@ import java.util.Locale;
  * from {@link io.pneuknow.evaluate.Metrics}; they are NaN without validation images and in
  * histories written before they existed. {@code dataWaitSeconds} is the time the training thread
  * spent waiting for the loader's next batch (part of {@code seconds}; NaN in histories written
- * before it was recorded).
+ * before it was recorded). {@code trainEnergy} is the mean energy term over the epoch's batches that
+ * had one (a stage whose loss has the energy term, {@link TrainingMethod.StageLoss#plusEnergy}); NaN
+ * otherwise.
  */
 public record EpochRecord(int epoch, double learningRate, double alpha, double trainLoss, double trainCe,
                           double trainFeatureMse, double trainAccuracy, double valLoss, double valAccuracy,
                           double seconds, Double valBalancedAccuracy, Double valMacroF1,
-                          Double dataWaitSeconds) {
+                          Double dataWaitSeconds, Double trainEnergy) {
     /** The columns of {@link #toCsv}; new columns are only ever appended (readers index columns by position). */
     public static final String CSV_HEADER = "epoch,learning_rate,alpha,train_loss,train_ce,train_feature_mse,"
             + "train_accuracy,val_loss,val_accuracy,seconds,val_balanced_accuracy,val_macro_f1";
@@ -24,6 +26,15 @@ public record EpochRecord(int epoch, double learningRate, double alpha, double t
         valBalancedAccuracy = valBalancedAccuracy == null ? Double.NaN : valBalancedAccuracy;
         valMacroF1 = valMacroF1 == null ? Double.NaN : valMacroF1;
         dataWaitSeconds = dataWaitSeconds == null ? Double.NaN : dataWaitSeconds;
+        trainEnergy = trainEnergy == null ? Double.NaN : trainEnergy;
+    }
+
+    /** A row without an energy term. */
+    public EpochRecord(int epoch, double learningRate, double alpha, double trainLoss, double trainCe,
+                       double trainFeatureMse, double trainAccuracy, double valLoss, double valAccuracy,
+                       double seconds, Double valBalancedAccuracy, Double valMacroF1, Double dataWaitSeconds) {
+        this(epoch, learningRate, alpha, trainLoss, trainCe, trainFeatureMse, trainAccuracy, valLoss, valAccuracy,
+                seconds, valBalancedAccuracy, valMacroF1, dataWaitSeconds, Double.NaN);
     }
 
     public String toCsv() {
@@ -33,7 +44,8 @@ public record EpochRecord(int epoch, double learningRate, double alpha, double t
     }
 
     String summary() {
-        String feature = Double.isNaN(trainFeatureMse) ? "" : String.format(Locale.ROOT, " feat %.4f", trainFeatureMse);
+        String feature = (Double.isNaN(trainFeatureMse) ? "" : String.format(Locale.ROOT, " feat %.4f", trainFeatureMse))
+                + (Double.isNaN(trainEnergy) ? "" : String.format(Locale.ROOT, " energy %.4f", trainEnergy));
         String val = Double.isNaN(valAccuracy) ? "no validation"
                 : String.format(Locale.ROOT, "val loss %.4f acc %.3f bal-acc %.3f macro-F1 %.3f", valLoss, valAccuracy,
                 valBalancedAccuracy, valMacroF1);

@@ -9,17 +9,31 @@ import java.util.List;
  * Human Knowledge Distillation (Schaudt et al. 2023): a teacher trained on ROI images (its input
  * {@code method.teacherInput}: roi, or the controls raw and shuffled-roi; with
  * {@code method.annotationFraction}, on a share of the annotations), then a fresh student on the
- * full images with {@code alpha(e) * MSE(F_teacher, F_student) + (1 - alpha(e)) * CE}.
+ * full images with {@code alpha(e) * MSE(F_teacher, F_student) + (1 - alpha(e)) * CE}; in the form
+ * with the energy term ({@code hkd-energy}), the student's loss adds
+ * {@code method.energyWeight * energy} (the CAM's energy outside the student image's own expert
+ * regions, {@link TrainingMethod.StageLoss#plusEnergy}). Its study names are its name, with the
+ * controls {@code -raw-teacher}, {@code -shuffled-roi} and {@code -fraction-F}.
  */
 final class HkdMethod implements TrainingMethod {
     static final String NAME = "hkd";
     static final String TEACHER = "teacher";
     static final String STUDENT = "student";
-    private static final String FRACTION_PREFIX = NAME + "-fraction-";
+
+    private final String name;
+    private final boolean withEnergy;
+    private final String fractionPrefix;
+
+    /** HKD under {@code name}, its student's loss with the energy term when {@code withEnergy}. */
+    HkdMethod(String name, boolean withEnergy) {
+        this.name = name;
+        this.withEnergy = withEnergy;
+        this.fractionPrefix = name + "-fraction-";
+    }
 
     @Override
     public String name() {
-        return NAME;
+        return name;
     }
 
     @Override
@@ -45,7 +59,7 @@ final class HkdMethod implements TrainingMethod {
         StageTrainer.Stage teacherStage = new StageTrainer.Stage(TEACHER, 1, teacherInput, config.teacherEpochs(),
                 rawTeacher ? TrainRun.items(run.train(), false) : TrainRun.withRoiView(trainViews),
                 rawTeacher ? TrainRun.items(run.val(), false) : TrainRun.withRoiView(run.roiViews(run.val(), 4)), null,
-                loss(TEACHER));
+                loss(TEACHER, config));
         StageTrainer.Result teacherResult = run.run(teacherStage, teacher);
         ModelCard teacherCard = run.save(run.out().resolve(TEACHER), teacher, TEACHER + "-" + config.teacherInput(),
                 null, teacherResult, teacherStage.epochs());
@@ -61,35 +75,38 @@ final class HkdMethod implements TrainingMethod {
         ClassifierNet student = run.newNet(2);
         StageTrainer.Teacher frozen = new StageTrainer.Teacher(teacher, teacherInput, config.alpha0(), config.kdEpochs());
         StageTrainer.Stage studentStage = new StageTrainer.Stage(STUDENT, 2, StageTrainer.Input.RAW,
-                config.finalStageEpochs(), trainViews, TrainRun.items(run.val(), false), frozen, loss(STUDENT));
+                config.finalStageEpochs(), trainViews, TrainRun.items(run.val(), false), frozen, loss(STUDENT, config));
         StageTrainer.Result result = run.run(studentStage, student);
         ModelCard.TeacherInfo teacherInfo = new ModelCard.TeacherInfo(TEACHER, teacherCard.weightsSha256(),
                 config.teacherInput(), teacherCard.checkpoint());
-        ModelCard card = run.save(run.out(), student, NAME, teacherInfo, result, studentStage.epochs());
+        ModelCard card = run.save(run.out(), student, name, teacherInfo, result, studentStage.epochs());
         double acc = run.accuracy(student, TrainRun.items(run.test(), false), StageTrainer.Input.RAW);
         return new TrainRun.Outcome(card, acc, teacherCard, teacherAcc, run.test().size(), teacherTest.size(),
                 teacherAccPathological);
     }
 
     @Override
-    public StageLoss loss(String stage) {
-        return stage.equals(STUDENT) ? StageLoss.DISTILLATION : StageLoss.CLASSIFICATION;
+    public StageLoss loss(String stage, TrainConfig config) {
+        if (!stage.equals(STUDENT)) {
+            return StageLoss.CLASSIFICATION;
+        }
+        return withEnergy ? StageLoss.DISTILLATION.plusEnergy(config.energyWeight()) : StageLoss.DISTILLATION;
     }
 
     @Override
     public StudyForm studyForm(String base) {
-        if (base.equals(NAME)) {
+        if (base.equals(name)) {
             return new StudyForm(this, "roi", 1, false);
         }
-        if (base.equals(NAME + "-raw-teacher")) {
+        if (base.equals(name + "-raw-teacher")) {
             return new StudyForm(this, "raw", 1, false);
         }
-        if (base.equals(NAME + "-shuffled-roi")) {
+        if (base.equals(name + "-shuffled-roi")) {
             return new StudyForm(this, "shuffled-roi", 1, false);
         }
-        if (base.startsWith(FRACTION_PREFIX)) {
+        if (base.startsWith(fractionPrefix)) {
             try {
-                double f = Double.parseDouble(base.substring(FRACTION_PREFIX.length()));
+                double f = Double.parseDouble(base.substring(fractionPrefix.length()));
                 if (f > 0 && f <= 1) {
                     return new StudyForm(this, "roi", f, true);
                 }
@@ -102,6 +119,6 @@ final class HkdMethod implements TrainingMethod {
 
     @Override
     public List<String> studyNames() {
-        return List.of(NAME, NAME + "-raw-teacher", NAME + "-shuffled-roi", FRACTION_PREFIX + "F with F in (0, 1]");
+        return List.of(name, name + "-raw-teacher", name + "-shuffled-roi", fractionPrefix + "F with F in (0, 1]");
     }
 }

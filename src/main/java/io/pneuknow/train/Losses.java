@@ -2,6 +2,7 @@ package io.pneuknow.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Activation;
 
 /** The training losses, as differentiable NDArray expressions. */
 public final class Losses {
@@ -70,6 +71,30 @@ public final class Losses {
         NDArray perSample = student.sub(teacher).square().reshape(n, -1).mean(new int[] {1});
         NDArray weightSum = weights.sum().maximum(1f);
         return perSample.mul(weights).sum().div(weightSum);
+    }
+
+    /** The epsilon in the denominator of {@link #energy}'s inside share. */
+    static final float ENERGY_EPSILON = 1e-7f;
+
+    /**
+     * The energy term of Rao et al. (ICCV 2023, "Studying how to efficiently and effectively guide
+     * models with explanations"), on class activation maps: per image, with {@code A = ReLU(cam)},
+     * {@code energy_in = sum(A * shares) / (sum(A) + eps)} and the term {@code 1 - energy_in}, the
+     * share of the map's positive energy outside the region; then averaged over the images whose
+     * weight is 1 (those with a region). Zero, with zero gradient, when no image has a region.
+     *
+     * @param cam the class activation map of each image's true class (N, h, w)
+     * @param shares the share of each cell covered by the image's region (N, h, w), in [0, 1]
+     * @param weights 1 for an image with a region, 0 for one without (N)
+     */
+    public static NDArray energy(NDArray cam, NDArray shares, NDArray weights) {
+        long n = cam.getShape().get(0);
+        NDArray positive = Activation.relu(cam).reshape(n, -1);
+        NDArray inside = positive.mul(shares.reshape(n, -1)).sum(new int[] {1});
+        NDArray total = positive.sum(new int[] {1}).add(ENERGY_EPSILON);
+        NDArray outside = inside.div(total).neg().add(1f);
+        NDArray weightSum = weights.sum().maximum(1f);
+        return outside.mul(weights).sum().div(weightSum);
     }
 
     /** Index of the largest logit per row. */

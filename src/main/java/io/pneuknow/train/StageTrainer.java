@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
+import io.pneuknow.model.Architecture;
 import io.pneuknow.model.ClassifierNet;
 import io.pneuknow.model.Gradients;
 import io.pneuknow.model.NoGrad;
@@ -22,6 +23,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -33,9 +35,12 @@ import java.util.stream.IntStream;
 /**
  * Trains one network for one stage: the baseline or the teacher with cross-entropy, or the
  * student with the distillation loss of Schaudt et al. (2023),
- * {@code alpha(e) * MSE(F_teacher(roi), F_student(image)) + (1 - alpha(e)) * CE}. The teacher is
- * frozen: it runs in inference mode outside the gradient tape. One student forward pass gives both
- * logits and features. The feature term is averaged over the samples that have an ROI only.
+ * {@code alpha(e) * MSE(F_teacher(roi), F_student(image)) + (1 - alpha(e)) * CE}, or a stage whose
+ * loss adds a term of its own (the energy term). The step computes the classification term and, with
+ * a teacher, the teacher's features (the teacher is frozen: it runs in inference mode outside the
+ * gradient tape); the stage's {@link TrainingMethod.StageLoss} makes the batch loss of those, the
+ * logits and the feature map of the same forward pass (and, when it asks, the expert regions'
+ * shares of the feature grid), and names its terms for the history.
  *
  * <p>The classification term is cross-entropy or focal loss ({@link Losses#classification}),
  * class-weighted or not; the epoch's samples are shuffled or drawn class-balanced
@@ -58,7 +63,7 @@ public final class StageTrainer {
 
     /**
      * Everything a stage needs. {@code stageId} keeps the random streams of stages apart; {@code loss}
-     * (from the {@link TrainingMethod}) makes the batch loss of the classification and feature terms.
+     * (from the {@link TrainingMethod}) makes the batch loss from what the step computed.
      */
     public record Stage(String name, int stageId, Input input, int epochs, List<BatchLoader.Item> train,
                         List<BatchLoader.Item> val, Teacher teacher, TrainingMethod.StageLoss loss) {
@@ -125,6 +130,8 @@ public final class StageTrainer {
             }
             // a resumed stage that had already stopped early stays stopped
             boolean stopped = selection.stopsAfter(state.history(), state.bestEpoch(), stage.epochs());
+            // the expert regions on the feature grid, when the stage's loss uses them
+            int shareGrid = stage.loss().needsRegionShares() ? settings.inputSize() / Architecture.FEATURE_STRIDE : 0;
             for (int epoch = state.epochsDone(); epoch < stage.epochs() && !stopped; epoch++) {
                 long start = System.nanoTime();
                 Engine.getInstance().setRandomSeed((int) Schedules.mix(settings.seed(), stage.stageId(), epoch, 7));
@@ -139,14 +146,15 @@ public final class StageTrainer {
                 boolean wantRaw = stage.input() == Input.RAW;
                 boolean wantRoi = stage.input() == Input.ROI
                         || (stage.teacher() != null && stage.teacher().input() == Input.ROI && alpha > 0);
-                CompletableFuture<BatchLoader.HostBatch> next = loader.load(batches.get(0), epoch, true, wantRaw, wantRoi);
+                CompletableFuture<BatchLoader.HostBatch> next = loader.load(batches.get(0), epoch, true, wantRaw, wantRoi,
+                        shareGrid);
                 long waitNanos = 0;
                 for (int b = 0; b < batches.size(); b++) {
                     long waitStart = System.nanoTime();
                     BatchLoader.HostBatch host = join(next);
                     waitNanos += System.nanoTime() - waitStart;
                     if (b + 1 < batches.size()) {
-                        next = loader.load(batches.get(b + 1), epoch, true, wantRaw, wantRoi);
+                        next = loader.load(batches.get(b + 1), epoch, true, wantRaw, wantRoi, shareGrid);
                     }
                     lr = Schedules.learningRate(settings.learningRate(), epoch, stage.epochs(),
                             (long) epoch * stepsPerEpoch + b, settings.perBatchSchedule());
@@ -157,9 +165,10 @@ public final class StageTrainer {
                 Evaluation val = validate(stage, net, store, manager);
                 double seconds = (System.nanoTime() - start) / 1e9;
                 EpochRecord record = new EpochRecord(epoch, lr, alpha, totals.loss / totals.batches,
-                        totals.ce / totals.batches, totals.batchesWithFeatures == 0 ? Double.NaN
-                        : totals.feature / totals.batchesWithFeatures, (double) totals.correct / totals.seen,
-                        val.loss(), val.accuracy(), seconds, val.balancedAccuracy(), val.macroF1(), waitNanos / 1e9);
+                        totals.ce / totals.batches, totals.mean(TrainingMethod.StageLoss.FEATURE_TERM),
+                        (double) totals.correct / totals.seen,
+                        val.loss(), val.accuracy(), seconds, val.balancedAccuracy(), val.macroF1(), waitNanos / 1e9,
+                        totals.mean(TrainingMethod.StageLoss.ENERGY_TERM));
                 state = state.after(record, selection);
                 checkpoint.save(state, net, adam);
                 progress.epoch(epoch, record.summary() + (state.bestEpoch() == epoch ? " *" : ""));
@@ -236,19 +245,28 @@ public final class StageTrainer {
                 roiWeights = stage.teacher().input() == Input.ROI ? batch.create(host.roiWeights())
                         : batch.ones(new Shape(n));
             }
+            NDArray regionShares = null;
+            NDArray regionWeights = null;
+            int imagesWithRegion = 0;
+            if (host.regionShares() != null) {
+                int grid = (int) Math.round(Math.sqrt(host.regionShares().length / (double) n));
+                regionShares = batch.create(host.regionShares(), new Shape(n, grid, grid));
+                regionWeights = batch.create(host.regionWeights());
+                for (float w : host.regionWeights()) {
+                    imagesWithRegion += w > 0 ? 1 : 0;
+                }
+            }
             try (GradientCollector tape = Engine.getInstance().newGradientCollector()) {
                 Gradients.zero(net);
                 NDList out = trainingForward(net, store, x, frozen);
                 NDArray logits = out.get(0);
                 NDArray ce = Losses.classification(logits, targets, sampleWeights(batch, host.labels()),
                         settings.lossGamma());
-                NDArray loss = ce;
-                if (teacherFeatures != null) {
-                    NDArray feature = Losses.featureMse(out.get(1), teacherFeatures, roiWeights);
-                    loss = stage.loss().combine(ce, feature, alpha);
-                    totals.feature += feature.getFloat();
-                    totals.batchesWithFeatures++;
-                }
+                TrainingMethod.StageLoss.BatchLoss batchLoss = stage.loss().of(new TrainingMethod.StageLoss.Step(ce,
+                        logits, out.get(1), net instanceof ClassifierNet classifier ? classifier : null, targets,
+                        regionShares, regionWeights, imagesWithRegion, teacherFeatures, roiWeights, alpha));
+                NDArray loss = batchLoss.total();
+                batchLoss.terms().forEach((name, term) -> totals.addTerm(name, term.getFloat()));
                 tape.backward(loss);
                 totals.add(loss.getFloat(), ce.getFloat(), logits, host.labels());
                 return loss.getFloat();
@@ -339,11 +357,23 @@ public final class StageTrainer {
     private static final class Totals {
         double loss;
         double ce;
-        double feature;
         int batches;
-        int batchesWithFeatures;
+        /** Per named term of the stage's loss: its sum over the batches that had it, and their number. */
+        final Map<String, double[]> terms = new LinkedHashMap<>();
         long correct;
         long seen;
+
+        void addTerm(String name, float value) {
+            double[] sumAndCount = terms.computeIfAbsent(name, k -> new double[2]);
+            sumAndCount[0] += value;
+            sumAndCount[1]++;
+        }
+
+        /** The term's mean over the batches that had it; NaN when none had it. */
+        double mean(String name) {
+            double[] sumAndCount = terms.get(name);
+            return sumAndCount == null ? Double.NaN : sumAndCount[0] / sumAndCount[1];
+        }
 
         void add(float loss, float ce, NDArray logits, int[] labels) {
             this.loss += loss;

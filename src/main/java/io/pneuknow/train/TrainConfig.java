@@ -127,7 +127,7 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
     /**
      * The method and its options (the regions of interest and the distillation).
      *
-     * @param name baseline or hkd
+     * @param name the training method (see {@link TrainingMethods}): baseline, hkd, energy or hkd-energy
      * @param teacherInput what the HKD teacher sees: roi (the method), raw (the reference's control) or
      *     shuffled-roi (control: this image inside the region of another training image, a fixed pairing)
      * @param alpha0 the initial weight of the feature term (the paper's alpha0; {@code --alpha})
@@ -138,9 +138,12 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
      * @param unannotated exclude or whole-image, for pathological images without regions
      * @param annotationFraction the share of annotated training images whose regions the teacher may
      *     use (a seeded subset; the others count as unannotated); 1 for all
+     * @param energyWeight lambda, the weight of the energy term (the CAM's energy outside the expert's
+     *     regions, Rao et al. 2023) in the loss of the methods that have one ({@code energy},
+     *     {@code hkd-energy}); ignored by the others
      */
     public record Method(String name, String teacherInput, float alpha0, int kdEpochs, String roiShape, int roiMargin,
-                         String noFindingClass, String unannotated, double annotationFraction) {
+                         String noFindingClass, String unannotated, double annotationFraction, float energyWeight) {
     }
 
     /** The concerns, by their name in JSON. */
@@ -250,6 +253,8 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
         check(problems, "optimisation.backboneLearningRate", o.backboneLearningRate(), o.backboneLearningRate() == null
                         || (o.backboneLearningRate() >= 0 && !o.backboneLearningRate().isInfinite()),
                 "must be 0 or more (or left out for the head's)");
+        check(problems, "method.energyWeight", d.energyWeight(), d.energyWeight() >= 0 && !Float.isInfinite(d.energyWeight()),
+                "must be a number of 0 or more (the weight of the energy term; 0 leaves it out of the gradient)");
         if (!problems.isEmpty()) {
             throw new BadInputException(problems.toString().strip());
         }
@@ -634,6 +639,11 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
         return method.unannotated();
     }
 
+    /** The weight of the energy term, for the methods that have one. */
+    public float energyWeight() {
+        return method.energyWeight();
+    }
+
     /** The share of annotated training images the teacher may use. */
     public double fractionOfAnnotations() {
         return method.annotationFraction();
@@ -714,6 +724,7 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
         private String noFindingClass = "healthy";
         private String unannotated = "exclude";
         private double annotationFraction = 1.0;
+        private float energyWeight = 1.0f;
 
         private Builder() {
         }
@@ -768,6 +779,7 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
             noFindingClass = d.noFindingClass();
             unannotated = d.unannotated();
             annotationFraction = d.annotationFraction();
+            energyWeight = d.energyWeight();
             return this;
         }
 
@@ -891,7 +903,7 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
             return this;
         }
 
-        /** The method's name: baseline or hkd. */
+        /** The method's name, one of {@link TrainingMethods#names()}. */
         public Builder method(String v) {
             method = v;
             return this;
@@ -937,6 +949,12 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
             return this;
         }
 
+        /** The weight of the energy term (lambda), for the methods that have one. */
+        public Builder energyWeight(float v) {
+            energyWeight = v;
+            return this;
+        }
+
         public TrainConfig build() {
             return new TrainConfig(
                     new Model(architecture, inputSize, channels, dropout, pretrained),
@@ -946,7 +964,7 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
                     new Imbalance(classWeights, sampling, loss, focalGamma),
                     new Augmentation(augment),
                     new Method(method, teacherInput, alpha0, kdEpochs, roiShape, roiMargin, noFindingClass,
-                            unannotated, annotationFraction));
+                            unannotated, annotationFraction, energyWeight));
         }
     }
 }

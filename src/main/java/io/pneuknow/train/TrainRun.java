@@ -393,20 +393,30 @@ public final class TrainRun {
     /** The header of a history CSV: the epoch records' columns, then the stage's outcome per row. */
     static final String HISTORY_HEADER = EpochRecord.CSV_HEADER + ",kept,stopped_early,data_wait_seconds";
 
+    /** The last column of a history CSV whose stage has the energy term (absent otherwise). */
+    static final String ENERGY_COLUMN = "train_energy";
+
     /**
      * One row per epoch trained: the {@link EpochRecord} columns, then {@code kept} (1 on the
      * epoch whose weights were kept) and {@code stopped_early} (1 on the last row when early
      * stopping ended the stage there, before its planned epochs), then {@code data_wait_seconds}
-     * (of the epoch's {@code seconds}, the time training waited for the loader's next batch).
+     * (of the epoch's {@code seconds}, the time training waited for the loader's next batch), then,
+     * only for a stage whose loss has the energy term, {@code train_energy} (NaN in an epoch
+     * without an image with a region).
      */
     static String historyCsv(StageTrainer.Result result) {
-        StringBuilder csv = new StringBuilder(HISTORY_HEADER).append('\n');
         List<EpochRecord> history = result.history();
+        boolean energy = history.stream().anyMatch(r -> !Double.isNaN(r.trainEnergy()));
+        StringBuilder csv = new StringBuilder(HISTORY_HEADER).append(energy ? "," + ENERGY_COLUMN : "").append('\n');
         for (int e = 0; e < history.size(); e++) {
             boolean stoppedHere = result.stoppedEarly() && e == history.size() - 1;
             csv.append(history.get(e).toCsv()).append(',').append(e == result.bestEpoch() ? 1 : 0).append(',')
                     .append(stoppedHere ? 1 : 0).append(',')
-                    .append(String.format(Locale.ROOT, "%.2f", history.get(e).dataWaitSeconds())).append('\n');
+                    .append(String.format(Locale.ROOT, "%.2f", history.get(e).dataWaitSeconds()));
+            if (energy) {
+                csv.append(',').append(String.format(Locale.ROOT, "%.6f", history.get(e).trainEnergy()));
+            }
+            csv.append('\n');
         }
         return csv.toString();
     }

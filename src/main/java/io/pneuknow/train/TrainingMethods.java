@@ -13,12 +13,18 @@ public final class TrainingMethods {
     /** The baseline, also the reference every other method is compared against in a study. */
     public static final TrainingMethod BASELINE = new BaselineMethod();
     /** Human Knowledge Distillation. */
-    public static final TrainingMethod HKD = new HkdMethod();
+    public static final TrainingMethod HKD = new HkdMethod(HkdMethod.NAME, false);
+    /** The energy attribution prior (Rao et al. 2023) on the CAM, one stage. */
+    public static final TrainingMethod ENERGY = new EnergyMethod();
+    /** Human Knowledge Distillation whose student's loss adds the energy term. */
+    public static final TrainingMethod HKD_ENERGY = new HkdMethod(HkdMethod.NAME + "-" + EnergyMethod.NAME, true);
 
     /** Every method, in the order they are listed (the first is the default). */
     private static final List<TrainingMethod> ALL = List.of(
             BASELINE,
-            HKD);
+            HKD,
+            ENERGY,
+            HKD_ENERGY);
 
     private TrainingMethods() {
     }

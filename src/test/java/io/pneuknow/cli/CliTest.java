@@ -284,7 +284,7 @@ class CliTest {
         Result badValue = cli(concat(concat(new String[] {"train"}, dataArgs()), "--method", "magic", "--out",
                 dir.resolve("x").toString()));
         assertThat(badValue.code()).isEqualTo(1);
-        assertThat(badValue.err()).contains("train.method.name 'magic': unknown; use baseline or hkd").doesNotContain("\tat ");
+        assertThat(badValue.err()).contains("train.method.name 'magic': unknown; use baseline, hkd, energy or hkd-energy").doesNotContain("\tat ");
 
         Result badWhere = cli(concat(new String[] {"data", "check", "--where", "nonsense"}, dataArgs()));
         assertThat(badWhere.code()).isEqualTo(1);

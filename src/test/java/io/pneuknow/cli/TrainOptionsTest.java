@@ -22,4 +22,18 @@ class TrainOptionsTest {
         new CommandLine(fromFile).parseArgs("--out", "x");
         assertThat(fromFile.trainOptions.apply(TrainConfig.builder().allowNoValidation(true).build()).allowNoValidation()).isTrue();
     }
+
+    @Test
+    void energyWeightSetsTheMethodsLambda() {
+        TrainCommand command = new TrainCommand();
+        new CommandLine(command).parseArgs("--out", "x", "--method", "energy", "--energy-weight", "2.5");
+        TrainConfig config = command.trainOptions.apply(TrainConfig.defaults());
+        assertThat(config.method().name()).isEqualTo("energy");
+        assertThat(config.energyWeight()).isEqualTo(2.5f);
+        // left out: the config file's value stays
+        TrainCommand plain = new TrainCommand();
+        new CommandLine(plain).parseArgs("--out", "x");
+        assertThat(plain.trainOptions.apply(TrainConfig.builder().energyWeight(0.25f).build()).energyWeight())
+                .isEqualTo(0.25f);
+    }
 }

@@ -42,7 +42,7 @@ class TrainConfigTest {
                  "augmentation": {"augment": "strong"},
                  "method": {"name": "baseline", "teacherInput": "roi", "alpha0": 0.5, "kdEpochs": 40, "roiShape": "mask",
                             "roiMargin": 0, "noFindingClass": "healthy", "unannotated": "exclude",
-                            "annotationFraction": 1.0}}
+                            "annotationFraction": 1.0, "energyWeight": 1.0}}
                 """));
         assertThat(d.learningRate()).isEqualTo(1e-4f);
         assertThat(d).isEqualTo(TrainConfig.defaults()).isSameAs(d.validated());
@@ -75,15 +75,19 @@ class TrainConfigTest {
     @Test
     void validationNamesTheNestedFieldOfEachProblem() {
         TrainConfig bad = TrainConfig.builder().batchSize(0).channels(2).augment("medium").method("magic")
-                .annotationFraction(0).build();
+                .annotationFraction(0).energyWeight(-1f).build();
 
         assertThatThrownBy(bad::validated).isInstanceOf(BadInputException.class).satisfies(e -> assertThat(
                 e.getMessage().lines().toList()).containsExactly(
-                "train.method.name 'magic': unknown; use baseline or hkd",
+                "train.method.name 'magic': unknown; use baseline, hkd, energy or hkd-energy",
                 "train.model.channels 2: must be 1 or 3",
                 "train.optimisation.batchSize 0: must be at least 1",
                 "train.augmentation.augment 'medium': unknown; use none, weak or strong",
-                "train.method.annotationFraction 0.0: must be in (0, 1]"));
+                "train.method.annotationFraction 0.0: must be in (0, 1]",
+                "train.method.energyWeight -1.0: must be a number of 0 or more (the weight of the energy term; 0 leaves"
+                        + " it out of the gradient)"));
+        assertThatThrownBy(() -> TrainConfig.builder().energyWeight(Float.NaN).build().validated())
+                .hasMessageStartingWith("train.method.energyWeight NaN: must be a number of 0 or more");
         assertThatThrownBy(() -> TrainConfig.builder().architecture("torchscript").build().validated())
                 .hasMessage("train.model.architecture torchscript: needs --pretrained FILE, the TorchScript backbone"
                         + " to train (see README)");
@@ -115,7 +119,7 @@ class TrainConfigTest {
                  "augmentation": {"augment": "weak"},
                  "method": {"name": "hkd", "teacherInput": "raw", "alpha0": 0.7, "kdEpochs": 15, "roiShape": "box",
                             "roiMargin": 4, "noFindingClass": "", "unannotated": "whole-image",
-                            "annotationFraction": 0.5}}
+                            "annotationFraction": 0.5, "energyWeight": 1.0}}
                 """));
         assertThat(read.alpha0()).isEqualTo(0.7f);
         assertThat(notes).containsExactly("config.json: train uses the flat settings of PneuKnow 0.2; read as the nested"
@@ -136,7 +140,7 @@ class TrainConfigTest {
                 .freezeBackboneEpochs(1).patience(2).selectBy("balanced-accuracy").seed(9).threads(1).loaderThreads(3)
                 .allowNoValidation(true).classWeights(true).sampling("class-balanced").loss("focal").focalGamma(0.5)
                 .augment("none").alpha0(0.3f).kdEpochs(2).roiShape("box").roiMargin(2).noFindingClass("normal")
-                .unannotated("whole-image").annotationFraction(0.75).build();
+                .unannotated("whole-image").annotationFraction(0.75).energyWeight(2.5f).build();
         String written = Json.MAPPER.writeValueAsString(c);
         List<String> notes = new ArrayList<>();
 

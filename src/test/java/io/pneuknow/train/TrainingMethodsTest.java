@@ -17,7 +17,9 @@ import org.junit.jupiter.api.Test;
 class TrainingMethodsTest {
     @Test
     void knowsTheMethodsByTheirNames() {
-        assertThat(TrainingMethods.names()).containsExactly("baseline", "hkd");
+        assertThat(TrainingMethods.names()).containsExactly("baseline", "hkd", "energy", "hkd-energy");
+        assertThat(TrainingMethods.of("energy")).isSameAs(TrainingMethods.ENERGY);
+        assertThat(TrainingMethods.of("hkd-energy")).isSameAs(TrainingMethods.HKD_ENERGY);
         assertThat(TrainingMethods.of("baseline")).isSameAs(TrainingMethods.BASELINE);
         assertThat(TrainingMethods.of("hkd")).isSameAs(TrainingMethods.HKD);
         assertThat(TrainingMethods.reference()).isSameAs(TrainingMethods.BASELINE);
@@ -28,25 +30,26 @@ class TrainingMethodsTest {
     @Test
     void refusesAnUnknownNameNamingTheKnownOnes() {
         assertThatThrownBy(() -> TrainingMethods.of("kd")).isInstanceOf(BadInputException.class)
-                .hasMessageContaining("'kd' is unknown").hasMessageContaining("baseline or hkd");
+                .hasMessageContaining("'kd' is unknown").hasMessageContaining("baseline or hkd or energy or hkd-energy");
         assertThat(TrainingMethods.find("HKD")).isEmpty();
     }
 
     @Test
     void eachMethodOwnsItsStagesAndLosses() {
+        TrainConfig config = TrainConfig.defaults();
         TrainingMethod baseline = TrainingMethods.BASELINE;
         assertThat(baseline.distills()).isFalse();
         assertThat(baseline.stages()).containsExactly("baseline");
         assertThat(baseline.historyFile()).isEqualTo("history-baseline.csv");
-        assertThat(baseline.loss("baseline")).isSameAs(TrainingMethod.StageLoss.CLASSIFICATION);
+        assertThat(baseline.loss("baseline", config)).isSameAs(TrainingMethod.StageLoss.CLASSIFICATION);
 
         TrainingMethod hkd = TrainingMethods.HKD;
         assertThat(hkd.distills()).isTrue();
         assertThat(hkd.stages()).containsExactly("teacher", "student");
         assertThat(hkd.finalStage()).isEqualTo("student");
         assertThat(hkd.historyFile()).isEqualTo("history-student.csv");
-        assertThat(hkd.loss("teacher")).isSameAs(TrainingMethod.StageLoss.CLASSIFICATION);
-        assertThat(hkd.loss("student")).isSameAs(TrainingMethod.StageLoss.DISTILLATION);
+        assertThat(hkd.loss("teacher", config)).isSameAs(TrainingMethod.StageLoss.CLASSIFICATION);
+        assertThat(hkd.loss("student", config)).isSameAs(TrainingMethod.StageLoss.DISTILLATION);
 
         assertThat(TrainConfig.builder().method("hkd").build().distills()).isTrue();
         assertThat(TrainConfig.builder().method("baseline").build().distills()).isFalse();
@@ -66,7 +69,42 @@ class TrainingMethodsTest {
         assertThat(TrainingMethods.studyForm("hkd-fraction-x")).isNull();
         assertThat(TrainingMethods.studyForm("nope")).isNull();
         assertThat(TrainingMethods.studyNames()).isEqualTo(
-                "baseline, hkd, hkd-raw-teacher, hkd-shuffled-roi or hkd-fraction-F with F in (0, 1]");
+                "baseline, hkd, hkd-raw-teacher, hkd-shuffled-roi, hkd-fraction-F with F in (0, 1], energy, hkd-energy,"
+                        + " hkd-energy-raw-teacher, hkd-energy-shuffled-roi or hkd-energy-fraction-F with F in (0, 1]");
+    }
+
+    @Test
+    void theEnergyMethodsAddTheEnergyTermToTheirFinalStageOnly() {
+        TrainConfig config = TrainConfig.builder().energyWeight(2.5f).build();
+        TrainingMethod energy = TrainingMethods.ENERGY;
+        assertThat(energy.distills()).isFalse();
+        assertThat(energy.stages()).containsExactly("energy");
+        assertThat(energy.historyFile()).isEqualTo("history-energy.csv");
+        assertThat(energy.loss("energy", config).needsRegionShares()).isTrue();
+
+        TrainingMethod hkdEnergy = TrainingMethods.HKD_ENERGY;
+        assertThat(hkdEnergy.distills()).isTrue();
+        assertThat(hkdEnergy.stages()).containsExactly("teacher", "student");
+        assertThat(hkdEnergy.loss("teacher", config)).isSameAs(TrainingMethod.StageLoss.CLASSIFICATION);
+        assertThat(hkdEnergy.loss("student", config).needsRegionShares()).isTrue();
+        assertThat(TrainingMethods.HKD.loss("student", config).needsRegionShares()).isFalse();
+        assertThat(TrainConfig.builder().method("hkd-energy").build().distills()).isTrue();
+        assertThat(TrainConfig.builder().method("energy").build().distills()).isFalse();
+    }
+
+    @Test
+    void theEnergyMethodsStudyNamesIncludeTheHkdControls() {
+        assertThat(TrainingMethods.studyForm("energy").method()).isSameAs(TrainingMethods.ENERGY);
+        assertThat(TrainingMethods.studyForm("hkd-energy").method()).isSameAs(TrainingMethods.HKD_ENERGY);
+        TrainingMethod.StudyForm shuffled = TrainingMethods.studyForm("hkd-energy-shuffled-roi");
+        assertThat(shuffled.method()).isSameAs(TrainingMethods.HKD_ENERGY);
+        assertThat(shuffled.teacherInput()).isEqualTo("shuffled-roi");
+        TrainingMethod.StudyForm fraction = TrainingMethods.studyForm("hkd-energy-fraction-0.5");
+        assertThat(fraction.method()).isSameAs(TrainingMethods.HKD_ENERGY);
+        assertThat(fraction.annotationFraction()).isEqualTo(0.5);
+        // HKD's own names stay HKD's
+        assertThat(TrainingMethods.studyForm("hkd-fraction-0.5").method()).isSameAs(TrainingMethods.HKD);
+        assertThat(TrainingMethods.studyForm("energy-raw-teacher")).isNull();
     }
 
     /**
