@@ -43,7 +43,7 @@ public record StudyConfig(String name, DataSpec data, int folds, long foldSeed, 
                           int replicates, Map<String, ObjectNode> variants, List<List<String>> comparisons) {
     /** Training settings a variant may not set: the grid sets them per cell. */
     static final Set<String> GRID_FIELDS = Set.of("method.name", "method.teacherInput", "model.architecture",
-            "optimisation.seed", "method.annotationFraction");
+            "optimisation.seed", "method.teacherFraction", "method.regionsKeptFraction");
     /** The data setting a variant may set: region types used as guidance where no expert region is drawn. */
     static final String GUIDANCE = "guidanceRegionTypes";
 
@@ -77,7 +77,13 @@ public record StudyConfig(String name, DataSpec data, int folds, long foldSeed, 
             String first = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
             throw new BadInputException(file + ": not a valid study file (" + first + "); see README for an example");
         }
-        return config.validated(file, fieldProblems);
+        StudyConfig checked = config.validated(file, fieldProblems);
+        checked.methods().stream().map(StudyMethod::parse).filter(m -> m.teacherFraction() < 1).findFirst()
+                .ifPresent(m -> System.err.println(file + ": " + m.baseName() + " is the reference's annotation-fraction"
+                        + " control (the teacher on a share " + m.teacherFraction() + " of the training images, the"
+                        + " student on all); study files written before it named the regions-kept variant so, now "
+                        + m.baseName().replace("-fraction-", "-regions-kept-")));
+        return checked;
     }
 
     /**

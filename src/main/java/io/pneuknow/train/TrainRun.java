@@ -311,11 +311,14 @@ public final class TrainRun {
     }
 
     /**
-     * Keeps the regions of a seeded share ({@code annotationFraction}) of the annotated training
-     * images; the others are treated as unannotated (the reference's teacher-on-a-fraction control).
+     * Keeps the regions of a seeded share ({@code method.regionsKeptFraction}, study name
+     * {@code hkd-regions-kept-F}) of the annotated training images; the others are treated as
+     * unannotated by every stage (the teacher and the student's feature term). This is not the
+     * reference's annotation-fraction control, which trains the teacher on a share of the images
+     * ({@code method.teacherFraction}, {@link TeacherShare}).
      */
     private List<PreparedSample> keepAnnotations(List<PreparedSample> train, RoiPolicy policy) {
-        double fraction = config.fractionOfAnnotations();
+        double fraction = config.regionsKeptFraction();
         if (fraction >= 1) {
             return train;
         }
@@ -333,7 +336,8 @@ public final class TrainRun {
             PreparedSample s = train.get(i);
             out.add(dropped.contains(i) ? new PreparedSample(s.index(), s.sample(), s.image(), null) : s);
         }
-        log.printf("teacher: regions of %d of %d annotated training images kept (fraction %.2f)%n",
+        log.printf("regions of %d of %d annotated training images kept (method.regionsKeptFraction %.2f); the others"
+                        + " are region-less for the teacher and the student%n",
                 annotated.size() - dropped.size(), annotated.size(), fraction);
         return out;
     }

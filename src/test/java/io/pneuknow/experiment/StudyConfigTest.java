@@ -40,7 +40,10 @@ class StudyConfigTest {
                 .hasMessageContaining("folds 2 must be at least 3")
                 .hasMessageContaining("method 'magic' is unknown")
                 .hasMessageContaining("test fold 5 is outside 0..1");
-        assertThat(StudyMethod.parse("hkd-fraction-0.3").annotationFraction()).isEqualTo(0.3);
+        assertThat(StudyMethod.parse("hkd-fraction-0.3").teacherFraction()).isEqualTo(0.3);
+        assertThat(StudyMethod.parse("hkd-fraction-0.3").regionsKeptFraction()).isEqualTo(1.0);
+        assertThat(StudyMethod.parse("hkd-regions-kept-0.3").regionsKeptFraction()).isEqualTo(0.3);
+        assertThat(StudyMethod.parse("hkd-regions-kept-0.3").teacherFraction()).isEqualTo(1.0);
         assertThat(List.of("baseline", "hkd-raw-teacher", "hkd-shuffled-roi")).allSatisfy(StudyMethod::parse);
     }
 
@@ -76,7 +79,7 @@ class StudyConfigTest {
         assertThat(both.reference()).isEqualTo("baseline+imbalance+focal");
         assertThat(StudyMethod.parse("baseline+imbalance").reference()).isEqualTo("baseline");
         assertThat(StudyMethod.parse("baseline").reference()).isNull();
-        assertThat(StudyMethod.parse("hkd-fraction-0.5+imbalance").annotationFraction()).isEqualTo(0.5);
+        assertThat(StudyMethod.parse("hkd-fraction-0.5+imbalance").teacherFraction()).isEqualTo(0.5);
 
         String text = Files.readString(file);
         Files.writeString(file, text.replace("\"hkd+imbalance\",", "\"hkd+imbalanse\", \"hkd+\",")

@@ -97,10 +97,10 @@ class StudyRunnerTest {
 
         // other training settings in the same folder are refused before anything is trained
         StudyConfig changed = new StudyConfig("tiny", spec, 3, 7, null, List.of("tiny_cnn"), List.of("baseline"),
-                List.of(1L, 2L), train.with("baseline", "roi", "tiny_cnn", 1, 0.5), 200);
+                List.of(1L, 2L), train.with("baseline", "roi", "tiny_cnn", 1, 1, 0.5), 200);
         assertThatThrownBy(() -> StudyRunner.run(changed, dir.resolve("study"), quiet))
                 .isInstanceOf(io.pneuknow.BadInputException.class)
-                .hasMessageContaining("train.method.annotationFraction 1.0 -> 0.5").hasMessageContaining("new study folder");
+                .hasMessageContaining("train.method.regionsKeptFraction 1.0 -> 0.5").hasMessageContaining("new study folder");
         assertThat(dir.resolve("study/cells/tiny_cnn/baseline/fold-0/seed-2")).doesNotExist();
     }
 
