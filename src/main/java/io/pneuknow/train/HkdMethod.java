@@ -83,7 +83,7 @@ final class HkdMethod implements TrainingMethod {
                 teacherTrain, teacherVal, null, loss(TEACHER, config));
         StageTrainer.Result teacherResult = run.run(teacherStage, teacher);
         ModelCard teacherCard = run.save(run.out().resolve(TEACHER), teacher, TEACHER + "-" + config.teacherInput(),
-                null, teacherResult, teacherStage.epochs());
+                null, teacherResult, teacherStage.epochs(), teacherTrain, teacherVal);
         List<BatchLoader.Item> teacherTest = rawTeacher ? TrainRun.items(run.test(), false)
                 : TrainRun.withRoiView(run.roiViews(run.test(), 5));
         double teacherAcc = run.accuracy(teacher, teacherTest, teacherInput);
