@@ -59,7 +59,8 @@ final class TrainOptions {
     Float energyWeight;
     @Option(names = "--teacher-fraction", description = "The reference's annotation-fraction control: the HKD teacher trains on this share of the training images (a seeded, class-stratified draw) for its epochs / share; the student still distils on every image (default 1).")
     Double teacherFraction;
-    @Option(names = {"--regions-kept-fraction", "--annotation-fraction"}, description = "Share of annotated training images whose regions are kept; the others are region-less for the teacher and the student (default 1). --annotation-fraction is its earlier name.")
+    @FormerName(value = "--annotation-fraction", since = "0.2.0")
+    @Option(names = "--regions-kept-fraction", description = "Share of annotated training images whose regions are kept; the others are region-less for the teacher and the student (default 1). Not the reference's annotation-fraction control, which is --teacher-fraction.")
     Double regionsKeptFraction;
     @Option(names = "--sampling", description = "How each epoch draws its training images: shuffle (each once, default) or class-balanced (as many draws as images, with replacement, every class equally likely; with --class-weights as well the minority classes count twice over).")
     String sampling;
