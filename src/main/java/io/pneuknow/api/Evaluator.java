@@ -38,6 +38,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Scores a saved model on one part of a split into a typed {@link Evaluation}: metrics with
@@ -70,6 +71,7 @@ public final class Evaluator {
     private final int maxHeatMaps;
     private final int heatStage;
     private final Integer threads;
+    private final Consumer<String> notes;
 
     private Evaluator(Builder b) {
         this.part = b.part;
@@ -83,6 +85,7 @@ public final class Evaluator {
         this.maxHeatMaps = b.maxHeatMaps;
         this.heatStage = b.heatStage;
         this.threads = b.threads;
+        this.notes = b.notes;
     }
 
     /**
@@ -109,6 +112,7 @@ public final class Evaluator {
         private int maxHeatMaps;
         private int heatStage;
         private Integer threads;
+        private Consumer<String> notes = System.err::println;
 
         private Builder() {
         }
@@ -191,6 +195,15 @@ public final class Evaluator {
             return this;
         }
 
+        /**
+         * Where one-line notes go (default standard error), e.g. that an older model.json records no
+         * training and validation images, so the check that none is scored could not be made.
+         */
+        public Builder notes(Consumer<String> notes) {
+            this.notes = notes == null ? line -> { } : notes;
+            return this;
+        }
+
         /** The evaluator, after checking the options. */
         public Evaluator build() {
             if (replicates < 0) {
@@ -218,8 +231,13 @@ public final class Evaluator {
      * train/val/test parts (folds only) is read as fold 0 held out. The data set's classes must be
      * the model's, in its order.
      *
+     * <p>Refuses to score an image the model was trained or selected on: model.json records its training
+     * and validation images by content ({@link ModelCard.DataParts}), so a copy under another name is
+     * refused too. A model.json from before they were recorded is evaluated as it is, with a note.
+     *
      * @throws BadInputException for a part without images, other classes, a heat stage the backbone
-     *                           lacks, a subgroup column the labels lack, or a prior shift that does not apply
+     *                           lacks, a subgroup column the labels lack, a prior shift that does not apply,
+     *                           or an image to score that the model was trained or selected on
      */
     public Evaluation evaluate(Path modelDir, Dataset dataset, Split split) {
         if (threads != null) {
@@ -236,6 +254,7 @@ public final class Evaluator {
         if (scored.isEmpty()) {
             throw new BadInputException("split part '" + part + "' has no images; choose one of " + parts.parts());
         }
+        refuseImagesLearnedFrom(modelDir, card, scored);
         List<String> subgroupColumns = subgroupColumns(dataset);
         try (ModelBundle.Loaded loaded = ModelBundle.load(modelDir)) {
             HeatMaps heat = new HeatMaps(loaded);
@@ -282,6 +301,32 @@ public final class Evaluator {
                     predictions.stream().map(Prediction::patientId).distinct().count(), temperature, calibration, prior,
                     new Evaluation.BootstrapSettings(replicates, seed, "patient"), metrics, perPatient, operatingPoints,
                     bySubgroup, localisation, card, predictions, provenance);
+        }
+    }
+
+    /**
+     * Refuses, naming the first one, images to score whose content is that of an image the model was
+     * trained or selected on (its model.json's {@link ModelCard.DataParts}); without recorded parts, a note.
+     */
+    private void refuseImagesLearnedFrom(Path modelDir, ModelCard card, List<Sample> scored) {
+        ModelCard.DataParts parts = card.parts();
+        if (parts == null) {
+            notes.accept(modelDir.resolve(ModelBundle.CARD) + " records no training or validation images (written"
+                    + " before they were recorded): could not check that the images scored are not ones the model was"
+                    + " trained or selected on");
+            return;
+        }
+        String[] partOf = scored.parallelStream().map(s -> parts.partOf(ModelCard.DataParts.contentHash(s.file())))
+                .toArray(String[]::new);
+        long learnedFrom = java.util.Arrays.stream(partOf).filter(java.util.Objects::nonNull).count();
+        for (int i = 0; i < partOf.length; i++) {
+            if (partOf[i] != null) {
+                throw new BadInputException(scored.get(i).file() + ": the model in " + modelDir + " was "
+                        + (partOf[i].equals(ModelCard.DataParts.TRAINING) ? "trained" : "selected") + " on this image"
+                        + " (its content is that of an image of the model's " + partOf[i] + " part; " + learnedFrom
+                        + " of the " + scored.size() + " images to score are); evaluate on the model's test part"
+                        + " (--part test) or on other data");
+            }
         }
     }
 

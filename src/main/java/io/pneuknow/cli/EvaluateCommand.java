@@ -49,7 +49,7 @@ final class EvaluateCommand implements Callable<Integer> {
     Path model;
 
     @FormerName(value = "--split", since = "0.2.0")
-    @Option(names = "--part", defaultValue = "test", description = "Part to score: test, val or train (default ${DEFAULT-VALUE}).")
+    @Option(names = "--part", defaultValue = "test", description = "Part to score: test, val or train (default ${DEFAULT-VALUE}); images the model was trained or selected on (by content, as its model.json records them) are refused.")
     String part;
 
     @Option(names = "--split-file", description = "Split CSV to use instead of the model's own split.csv.")

@@ -57,8 +57,11 @@ final class TrainOptions {
     Integer loaderThreads;
     @Option(names = "--energy-weight", description = "Weight (lambda) of the energy term of --method energy and hkd-energy: the share of the class activation map's positive energy outside the expert's regions (Rao et al. 2023), 0 or more (default 1).")
     Float energyWeight;
-    @Option(names = "--annotation-fraction", description = "Share of annotated training images whose regions the teacher may use (default 1).")
-    Double annotationFraction;
+    @Option(names = "--teacher-fraction", description = "The reference's annotation-fraction control: the HKD teacher trains on this share of the training images (a seeded, class-stratified draw) for its epochs / share; the student still distils on every image (default 1).")
+    Double teacherFraction;
+    @FormerName(value = "--annotation-fraction", since = "0.2.0")
+    @Option(names = "--regions-kept-fraction", description = "Share of annotated training images whose regions are kept; the others are region-less for the teacher and the student (default 1). Not the reference's annotation-fraction control, which is --teacher-fraction.")
+    Double regionsKeptFraction;
     @Option(names = "--sampling", description = "How each epoch draws its training images: shuffle (each once, default) or class-balanced (as many draws as images, with replacement, every class equally likely; with --class-weights as well the minority classes count twice over).")
     String sampling;
     @Option(names = "--loss", description = "Classification loss of every stage (the student's classification term too): cross-entropy (default) or focal; --class-weights applies to either.")
@@ -105,7 +108,8 @@ final class TrainOptions {
         set(seed, b::seed);
         set(threads, b::threads);
         set(loaderThreads, b::loaderThreads);
-        set(annotationFraction, b::annotationFraction);
+        set(teacherFraction, b::teacherFraction);
+        set(regionsKeptFraction, b::regionsKeptFraction);
         set(energyWeight, b::energyWeight);
         set(sampling, b::sampling);
         set(loss, b::loss);

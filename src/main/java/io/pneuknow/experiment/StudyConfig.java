@@ -43,7 +43,7 @@ public record StudyConfig(String name, DataSpec data, int folds, long foldSeed, 
                           int replicates, Map<String, ObjectNode> variants, List<List<String>> comparisons) {
     /** Training settings a variant may not set: the grid sets them per cell. */
     static final Set<String> GRID_FIELDS = Set.of("method.name", "method.teacherInput", "model.architecture",
-            "optimisation.seed", "method.annotationFraction");
+            "optimisation.seed", "method.teacherFraction", "method.regionsKeptFraction");
     /** The data setting a variant may set: region types used as guidance where no expert region is drawn. */
     static final String GUIDANCE = "guidanceRegionTypes";
 
@@ -61,7 +61,17 @@ public record StudyConfig(String name, DataSpec data, int folds, long foldSeed, 
         this(name, data, folds, foldSeed, testFolds, architectures, methods, seeds, train, replicates, variants, null);
     }
 
+    /** The study file, checked; notes (an earlier form read, a changed name) go to standard error. */
     public static StudyConfig read(Path file) {
+        return read(file, System.err::println);
+    }
+
+    /**
+     * The study file, checked; one-line notes go to {@code note}: training settings in an earlier form
+     * ({@link TrainConfig#fromJson}), and a {@code hkd-fraction-F} method, which earlier study files used
+     * for what is now {@code hkd-regions-kept-F}.
+     */
+    public static StudyConfig read(Path file, java.util.function.Consumer<String> note) {
         if (!Files.isRegularFile(file)) {
             throw new BadInputException(file + ": study file not found; check the path given to --config");
         }
@@ -70,14 +80,21 @@ public record StudyConfig(String name, DataSpec data, int folds, long foldSeed, 
         try {
             com.fasterxml.jackson.databind.JsonNode tree = Json.MAPPER.readTree(file.toFile());
             if (tree instanceof ObjectNode study) {
-                fieldProblems = withTrainingDefaults(study, file);
+                fieldProblems = withTrainingDefaults(study, file, note);
             }
             config = Json.MAPPER.treeToValue(tree, StudyConfig.class);
         } catch (IOException e) {
             String first = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
             throw new BadInputException(file + ": not a valid study file (" + first + "); see README for an example");
         }
-        return config.validated(file, fieldProblems);
+        StudyConfig checked = config.validated(file, fieldProblems);
+        checked.methods().stream().map(StudyMethod::parse).filter(m -> m.teacherFraction() < 1).findFirst()
+                .ifPresent(m -> note.accept(file + ": " + m.baseName() + " is the reference's annotation-fraction"
+                        + " control (the teacher on a share " + m.teacherFraction() + " of the training images for"
+                        + " proportionally more epochs, the student on all); in earlier study files it named the"
+                        + " regions-kept variant, now "
+                        + m.baseName().replace("-fraction-", "-regions-kept-")));
+        return checked;
     }
 
     /**
@@ -86,7 +103,8 @@ public record StudyConfig(String name, DataSpec data, int folds, long foldSeed, 
      * their defaults ({@link TrainConfig#fromJson}). Returns the problems, one line each; with problems,
      * {@code train} becomes the defaults, so that the rest of the file is still checked.
      */
-    private static List<String> withTrainingDefaults(ObjectNode study, Path file) {
+    private static List<String> withTrainingDefaults(ObjectNode study, Path file,
+                                                     java.util.function.Consumer<String> note) {
         List<String> problems = new java.util.ArrayList<>(TrainConfig.jsonProblems(study.get("train"), file + ": train"));
         if (study.get("variants") instanceof ObjectNode variants) {
             variants.fields().forEachRemaining(v -> {
@@ -98,7 +116,7 @@ public record StudyConfig(String name, DataSpec data, int folds, long foldSeed, 
             });
         }
         if (study.get("train") instanceof ObjectNode train) {
-            study.set("train", Json.MAPPER.valueToTree(problems.isEmpty() ? TrainConfig.fromJson(train, file + ": train")
+            study.set("train", Json.MAPPER.valueToTree(problems.isEmpty() ? TrainConfig.fromJson(train, file + ": train", note)
                     : TrainConfig.defaults()));
         }
         return problems;

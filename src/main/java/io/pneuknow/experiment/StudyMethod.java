@@ -11,10 +11,13 @@ import java.util.List;
  * followed by {@code +variant} names whose settings (the study's {@code variants}) override the
  * base training settings, e.g. {@code hkd+imbalance} or {@code baseline+imbalance+pretrained}.
  *
+ * @param teacherFraction the share of training images the teacher trains on ({@code hkd-fraction-F}; 1 otherwise)
+ * @param regionsKeptFraction the share of annotated images whose regions are kept ({@code hkd-regions-kept-F}; 1
+ *     otherwise)
  * @param variants the variant names in the order given (applied in that order); empty for none
  */
-public record StudyMethod(String name, String method, String teacherInput, double annotationFraction,
-                   List<String> variants) {
+public record StudyMethod(String name, String method, String teacherInput, double teacherFraction,
+                          double regionsKeptFraction, List<String> variants) {
     static final String SEPARATOR = "+";
 
     static StudyMethod parse(String name) {
@@ -30,7 +33,8 @@ public record StudyMethod(String name, String method, String teacherInput, doubl
             throw new BadInputException("method '" + name + "' is unknown; use " + TrainingMethods.studyNames()
                     + ", each optionally followed by +VARIANT names defined under \"variants\"");
         }
-        return new StudyMethod(name, form.method().name(), form.teacherInput(), form.annotationFraction(), variants);
+        return new StudyMethod(name, form.method().name(), form.teacherInput(), form.teacherFraction(),
+                form.regionsKeptFraction(), variants);
     }
 
     /** The training method this study method trains with. */

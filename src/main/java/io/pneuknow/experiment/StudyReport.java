@@ -119,7 +119,10 @@ public final class StudyReport {
         for (String m : config.methods()) {
             StudyMethod method = StudyMethod.parse(m);
             methods.add(m + (method.trainingMethod().distills() ? " (teacher input " + method.teacherInput()
-                    + ", annotation fraction " + num(method.annotationFraction()) + ")" : ""));
+                    + (method.teacherFraction() < 1 ? ", teacher on a share " + num(method.teacherFraction())
+                    + " of the training images" : "")
+                    + (method.regionsKeptFraction() < 1 ? ", regions of a share " + num(method.regionsKeptFraction())
+                    + " of the annotated images kept" : "") + ")" : ""));
         }
         h.append(esc(String.join("; ", methods))).append("</td></tr>");
         h.append("<tr><td>seeds</td><td>").append(esc(config.seeds().toString())).append("</td></tr>");
@@ -279,8 +282,8 @@ public final class StudyReport {
             h.append("<p>The study has no hkd-fraction-F method.</p>");
             return;
         }
-        h.append("<p class=\"note\">HKD whose teacher used the regions of a share of the annotated training images (1 = plain ")
-                .append("HKD); mean ± sd over cells. Dashed: the baseline of the same architecture.</p>");
+        h.append("<p class=\"note\">HKD whose teacher trained on a share of the training images, its epochs ")
+                .append("scaled by 1 / share, the student distilling on all of them (1 = plain HKD); mean ± sd over cells. Dashed: the baseline of the same architecture.</p>");
         h.append("<table><tr><th>architecture</th><th>method</th><th>fraction</th><th>cells</th><th>balanced accuracy</th>")
                 .append("<th>accuracy</th><th>heat inside regions</th></tr>");
         for (StudyTables.FractionPoint f : t.annotationFraction()) {

@@ -119,7 +119,8 @@ public final class StudyRunner {
             }
             List<Cell> left = cells.subList(i, cells.size()).stream().filter(c -> !finished.containsKey(c)).toList();
             StudyEstimate estimate = StudyEstimate.of(left, finished.values(), m -> StudyEstimate.work(
-                    config.trainFor(m).with(m.method(), m.teacherInput(), cell.architecture(), 0, m.annotationFraction())));
+                    config.trainFor(m).with(m.method(), m.teacherInput(), cell.architecture(), 0, m.teacherFraction(),
+                            m.regionsKeptFraction())));
             log.printf("cell %d/%d %s: training; %d cells left, about %s%n", i + 1, cells.size(), cell.label(),
                     left.size(), estimate.text());
             CellResult result = runCell(study, cell, log);
@@ -197,6 +198,7 @@ public final class StudyRunner {
 
     /** A finished cell's result (its cell.json), with localisation filled in when it was written before that existed. */
     static java.util.Optional<CellResult> finishedResult(Study study, Cell cell) throws IOException {
+        requireTeacherFractionCell(cell.dir(study.dir), cell);
         Path cellFile = cell.dir(study.dir).resolve("cell.json");
         if (!Files.exists(cellFile)) {
             return java.util.Optional.empty();
@@ -209,6 +211,30 @@ public final class StudyRunner {
             earlier = filled;
         }
         return java.util.Optional.of(earlier);
+    }
+
+    /**
+     * Refuses a cell folder of a teacher-fraction method ({@code hkd-fraction-F}) whose models were trained
+     * when that name meant the regions-kept variant (their settings have {@code method.annotationFraction} and
+     * no {@code method.teacherFraction}): reading them as the reference's control would report another method.
+     */
+    private static void requireTeacherFractionCell(Path dir, Cell cell) throws IOException {
+        if (cell.method().teacherFraction() >= 1) {
+            return;
+        }
+        for (Path card : List.of(dir.resolve("model.json"), dir.resolve("teacher").resolve("model.json"))) {
+            if (!Files.exists(card)) {
+                continue;
+            }
+            com.fasterxml.jackson.databind.JsonNode method = Json.MAPPER.readTree(card.toFile())
+                    .path("configuration").path("train").path("method");
+            if (method.has("annotationFraction") && !method.has("teacherFraction")) {
+                throw new BadInputException(card + ": this " + cell.method().baseName() + " cell was trained when the"
+                        + " name meant the regions-kept variant (now " + cell.method().baseName().replace("-fraction-",
+                        "-regions-kept-") + "); rename its method folder and the study file's method to that name to"
+                        + " keep it, or delete the folder to train the reference's control");
+            }
+        }
     }
 
     /**
@@ -246,7 +272,8 @@ public final class StudyRunner {
                                       Path study, PrintStream log) throws IOException {
         long start = System.nanoTime();
         TrainConfig train = config.trainFor(cell.method()).with(cell.method().method(), cell.method().teacherInput(),
-                cell.architecture(), cell.seed(), cell.method().annotationFraction()).validated();
+                cell.architecture(), cell.seed(), cell.method().teacherFraction(), cell.method().regionsKeptFraction())
+                .validated();
         Split split = partsOf(folds, cell);
         List<Sample> test = testOf(dataset, folds, cell);
         TrainRun.Parts parts = new TrainRun.Parts(split.samples(dataset, Split.TRAIN), split.samples(dataset, Split.VAL),

@@ -62,8 +62,9 @@ public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<Stri
     }
 
     /**
-     * One point of the annotation-fraction curve: HKD whose teacher used the regions of this share of
-     * the annotated training images (1 = plain HKD), mean ± sd over cells.
+     * One point of the annotation-fraction curve (the reference's control, {@code hkd-fraction-F}): HKD
+     * whose teacher trained on this share of the training images for proportionally more epochs, its
+     * student distilling on all of them (1 = plain HKD), mean ± sd over cells.
      */
     public record FractionPoint(String architecture, String method, double fraction, int cells,
                                 double balancedAccuracyMean, double balancedAccuracySd, double accuracyMean,
@@ -259,13 +260,14 @@ public record StudyTables(List<Row> rows, List<Comparison> comparisons, Map<Stri
         List<FractionPoint> points = new ArrayList<>();
         for (Row r : rows) {
             double fraction;
-            // the plain distilling method (all annotations), and the forms that set an annotation fraction
+            // the plain distilling method (all annotations), and the forms that train the teacher on a share of
+            // the training images (the reference's control; the regions-kept forms are not points of this curve)
             int plus = r.method().indexOf(StudyMethod.SEPARATOR);
             TrainingMethod.StudyForm form = TrainingMethods.studyForm(plus < 0 ? r.method() : r.method().substring(0, plus));
             if (form != null && form.method().distills() && r.method().equals(form.method().name())) {
                 fraction = 1.0;
             } else if (form != null && form.fractionForm()) {
-                fraction = form.annotationFraction();
+                fraction = form.teacherFraction();
             } else {
                 continue;
             }

@@ -96,7 +96,7 @@ public final class SummaryMarkdown {
         }
         if (!tables.annotationFraction().isEmpty()) {
             s.append("\n## Annotation-fraction curve\n\n");
-            s.append("HKD whose teacher used the regions of a share of the annotated training images; mean ± sd over cells.\n\n");
+            s.append("HKD whose teacher trained on a share of the training images (epochs scaled by 1 / share), the student on all of them; mean ± sd over cells.\n\n");
             s.append("| architecture | fraction | cells | balanced accuracy | accuracy | heat inside regions |\n|---|---|---|---|---|---|\n");
             for (FractionPoint f : tables.annotationFraction()) {
                 s.append(String.format(Locale.ROOT, "| %s | %.2f | %d | %s | %s | %s |%n", f.architecture(), f.fraction(),

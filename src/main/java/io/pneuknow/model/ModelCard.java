@@ -3,7 +3,9 @@ package io.pneuknow.model;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pneuknow.image.GreyImage;
 import io.pneuknow.transform.Preprocessor;
+import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
@@ -18,13 +20,15 @@ import java.util.Map;
  *     cards written before it existed)
  * @param inputStatistics the spread of simple pixel statistics over the training images, for the input
  *     guard; null when not recorded (cards written before it existed, study cells)
+ * @param parts the images the model was trained and selected on (by content) and its test part's ids, so
+ *     that evaluation refuses to score what the model learned from; null in cards written before it existed
  */
 public record ModelCard(String format, String id, String weightsFile, String weightsSha256, List<String> labels,
                         String architecture, int inputChannels, float dropout, Preprocessor preprocessing,
                         String method, TeacherInfo teacher, JsonNode configuration, long seed,
                         String dataFingerprint, Map<String, String> versions, Checkpoint checkpoint,
                         String intendedUse, String population, String createdAt, String command,
-                        Pretrained pretrained, InputStatistics inputStatistics) {
+                        Pretrained pretrained, InputStatistics inputStatistics, DataParts parts) {
     public static final String FORMAT = "pneuknow-model/1";
     public static final String INTENDED_USE = "Research use only, not for diagnosis. Not a medical device.";
 
@@ -56,6 +60,59 @@ public record ModelCard(String format, String id, String weightsFile, String wei
     public record Pretrained(String file, String sha256, String format, String detail) {
     }
 
+    /**
+     * The images of each part of the split a model was trained with: the training and validation
+     * images by content (the first {@value #HASH_HEX} hex digits of the SHA-256 of the image file's
+     * bytes, so a copy under another name is the same image), the test part by image id.
+     *
+     * @param training the content hashes of the images the weights were fitted on, sorted
+     * @param validation the content hashes of the images that chose the kept epoch, sorted
+     * @param testImageIds the ids of the test part's images, in the part's order (empty without one)
+     */
+    public record DataParts(List<String> training, List<String> validation, List<String> testImageIds) {
+        /** Hex digits kept of each image's SHA-256 (64 bits: a chance collision needs billions of images). */
+        public static final int HASH_HEX = 16;
+        /** The name of the training part in messages. */
+        public static final String TRAINING = "training";
+        /** The name of the validation part in messages. */
+        public static final String VALIDATION = "validation";
+
+        /** The parts from the image files of the training and validation parts and the test part's ids. */
+        public static DataParts of(List<Path> training, List<Path> validation, List<String> testImageIds) {
+            return new DataParts(hashes(training), hashes(validation), List.copyOf(testImageIds));
+        }
+
+        /** The content hashes of the files, sorted, without repeats (read in parallel). */
+        private static List<String> hashes(List<Path> files) {
+            return files.parallelStream().map(DataParts::contentHash).distinct().sorted().toList();
+        }
+
+        /** The first {@value #HASH_HEX} hex digits of the SHA-256 of the file's bytes. */
+        public static String contentHash(Path file) {
+            return Safetensors.sha256(file).substring(0, HASH_HEX);
+        }
+
+        /** The part ({@link #TRAINING} or {@link #VALIDATION}) holding an image of this content hash, or null. */
+        public String partOf(String contentHash) {
+            if (Collections.binarySearch(training, contentHash) >= 0) {
+                return TRAINING;
+            }
+            return Collections.binarySearch(validation, contentHash) >= 0 ? VALIDATION : null;
+        }
+    }
+
+    /** A card without recorded parts (the components before {@code parts} existed). */
+    public ModelCard(String format, String id, String weightsFile, String weightsSha256, List<String> labels,
+                     String architecture, int inputChannels, float dropout, Preprocessor preprocessing,
+                     String method, TeacherInfo teacher, JsonNode configuration, long seed,
+                     String dataFingerprint, Map<String, String> versions, Checkpoint checkpoint,
+                     String intendedUse, String population, String createdAt, String command,
+                     Pretrained pretrained, InputStatistics inputStatistics) {
+        this(format, id, weightsFile, weightsSha256, labels, architecture, inputChannels, dropout, preprocessing,
+                method, teacher, configuration, seed, dataFingerprint, versions, checkpoint, intendedUse, population,
+                createdAt, command, pretrained, inputStatistics, null);
+    }
+
     /** A card without input statistics (the components before {@code inputStatistics} existed). */
     public ModelCard(String format, String id, String weightsFile, String weightsSha256, List<String> labels,
                      String architecture, int inputChannels, float dropout, Preprocessor preprocessing,
@@ -65,7 +122,7 @@ public record ModelCard(String format, String id, String weightsFile, String wei
                      Pretrained pretrained) {
         this(format, id, weightsFile, weightsSha256, labels, architecture, inputChannels, dropout, preprocessing,
                 method, teacher, configuration, seed, dataFingerprint, versions, checkpoint, intendedUse, population,
-                createdAt, command, pretrained, null);
+                createdAt, command, pretrained, null, null);
     }
 
     /**
@@ -139,13 +196,20 @@ public record ModelCard(String format, String id, String weightsFile, String wei
     public ModelCard withInputStatistics(InputStatistics statistics) {
         return new ModelCard(format, id, weightsFile, weightsSha256, labels, architecture, inputChannels, dropout,
                 preprocessing, method, teacher, configuration, seed, dataFingerprint, versions, checkpoint,
-                intendedUse, population, createdAt, command, pretrained, statistics);
+                intendedUse, population, createdAt, command, pretrained, statistics, parts);
+    }
+
+    /** The same card with the parts of the split it was trained with. */
+    public ModelCard withParts(DataParts dataParts) {
+        return new ModelCard(format, id, weightsFile, weightsSha256, labels, architecture, inputChannels, dropout,
+                preprocessing, method, teacher, configuration, seed, dataFingerprint, versions, checkpoint,
+                intendedUse, population, createdAt, command, pretrained, inputStatistics, dataParts);
     }
 
     /** The same card for other weights (sets the weights hash and the id derived from it). */
     public ModelCard withWeights(String file, String sha256) {
         return new ModelCard(format, sha256.substring(0, 12), file, sha256, labels, architecture, inputChannels,
                 dropout, preprocessing, method, teacher, configuration, seed, dataFingerprint, versions, checkpoint,
-                intendedUse, population, createdAt, command, pretrained, inputStatistics);
+                intendedUse, population, createdAt, command, pretrained, inputStatistics, parts);
     }
 }

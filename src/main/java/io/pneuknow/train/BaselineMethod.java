@@ -51,7 +51,7 @@ final class BaselineMethod implements TrainingMethod {
 
     @Override
     public StudyForm studyForm(String base) {
-        return base.equals(NAME) ? new StudyForm(this, "roi", 1, false) : null;
+        return base.equals(NAME) ? StudyForm.plain(this, "roi") : null;
     }
 
     @Override

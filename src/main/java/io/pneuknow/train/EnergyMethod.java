@@ -43,7 +43,7 @@ final class EnergyMethod implements TrainingMethod {
 
     @Override
     public StudyForm studyForm(String base) {
-        return base.equals(NAME) ? new StudyForm(this, "roi", 1, false) : null;
+        return base.equals(NAME) ? StudyForm.plain(this, "roi") : null;
     }
 
     @Override

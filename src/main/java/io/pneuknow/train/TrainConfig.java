@@ -136,14 +136,32 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
      * @param roiMargin pixels added around each region
      * @param noFindingClass the class whose images get an empty ROI; empty string for none
      * @param unannotated exclude or whole-image, for pathological images without regions
-     * @param annotationFraction the share of annotated training images whose regions the teacher may
-     *     use (a seeded subset; the others count as unannotated); 1 for all
+     * @param teacherFraction the reference's annotation-fraction control (study name {@code hkd-fraction-F}):
+     *     the share of all training images the HKD teacher trains on (a seeded, class-stratified draw, fixed
+     *     per seed), its epochs scaled by {@code 1 / teacherFraction} so it takes about as many steps; the
+     *     student still distils on every training image. 1 for all
+     * @param regionsKeptFraction the share of annotated training images whose regions are kept (a seeded
+     *     subset; the others count as unannotated for the teacher and the student alike; study name
+     *     {@code hkd-regions-kept-F}); 1 for all. Written {@code annotationFraction} by earlier versions,
+     *     which is still read as this field, with a note
      * @param energyWeight lambda, the weight of the energy term (the CAM's energy outside the expert's
      *     regions, Rao et al. 2023) in the loss of the methods that have one ({@code energy},
      *     {@code hkd-energy}); ignored by the others
      */
     public record Method(String name, String teacherInput, float alpha0, int kdEpochs, String roiShape, int roiMargin,
-                         String noFindingClass, String unannotated, double annotationFraction, float energyWeight) {
+                         String noFindingClass, String unannotated, double teacherFraction,
+                         double regionsKeptFraction, float energyWeight) {
+        /**
+         * The share of annotated images whose regions are kept.
+         *
+         * @deprecated renamed {@link #regionsKeptFraction()}: the reference's annotation-fraction control is
+         *     {@link #teacherFraction()}
+         */
+        @Deprecated
+        @com.fasterxml.jackson.annotation.JsonIgnore
+        public double annotationFraction() {
+            return regionsKeptFraction;
+        }
     }
 
     /** The concerns, by their name in JSON. */
@@ -152,6 +170,8 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
     private static final Map<String, Class<?>> TYPES = types();
     /** The names of the flat form of PneuKnow 0.2, each with its nested path. */
     private static final Map<String, String> FLAT = flatNames();
+    /** Fields renamed since they were first written, by their old nested path, with the new one. */
+    private static final Map<String, String> RENAMED = Map.of("method.annotationFraction", "method.regionsKeptFraction");
 
     private static Map<String, Class<? extends Record>> concerns() {
         Map<String, Class<? extends Record>> c = new LinkedHashMap<>();
@@ -177,6 +197,8 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
         Map<String, String> f = new LinkedHashMap<>();
         TYPES.keySet().forEach(path -> f.put(path.equals("method.name") ? "method" : path.substring(path.indexOf('.') + 1),
                 path));
+        // the flat form of PneuKnow 0.2 wrote the regions-kept share as annotationFraction
+        f.put("annotationFraction", "method.regionsKeptFraction");
         return f;
     }
 
@@ -233,8 +255,10 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
         check(problems, "method.roiMargin", d.roiMargin(), d.roiMargin() >= 0, "must be 0 or more pixels");
         choice(problems, "method.unannotated", d.unannotated());
         check(problems, "optimisation.threads", o.threads(), o.threads() >= 0, "must be 0 (all cores) or more");
-        check(problems, "method.annotationFraction", d.annotationFraction(),
-                d.annotationFraction() > 0 && d.annotationFraction() <= 1, "must be in (0, 1]");
+        check(problems, "method.teacherFraction", d.teacherFraction(),
+                d.teacherFraction() > 0 && d.teacherFraction() <= 1, "must be in (0, 1]");
+        check(problems, "method.regionsKeptFraction", d.regionsKeptFraction(),
+                d.regionsKeptFraction() > 0 && d.regionsKeptFraction() <= 1, "must be in (0, 1]");
         check(problems, "optimisation.loaderThreads", o.loaderThreads(), o.loaderThreads() >= 1, "must be at least 1");
         choice(problems, "imbalance.sampling", i.sampling());
         choice(problems, "imbalance.loss", i.loss());
@@ -302,8 +326,23 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
         }
         if (isFlat(node)) {
             note.accept(flatNote(node, where));
+        } else if (renamedGiven(node) != null) {
+            note.accept(where + "." + renamedGiven(node) + " is now " + RENAMED.get(renamedGiven(node))
+                    + " (the share of annotated images whose regions are kept; the reference's annotation-fraction"
+                    + " control, the teacher on a share of the images, is method.teacherFraction); read as that");
         }
         return of(nested);
+    }
+
+    /** The first renamed field (its old nested path) that nested JSON settings give, or null. */
+    private static String renamedGiven(JsonNode node) {
+        for (String old : RENAMED.keySet()) {
+            JsonNode concern = node == null ? null : node.get(concern(old));
+            if (concern != null && concern.isObject() && concern.has(field(old))) {
+                return old;
+            }
+        }
+        return null;
     }
 
     /** What is wrong with training settings in JSON, one line per field (see {@link #fromJson}); empty when nothing. */
@@ -352,8 +391,9 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
                 given.put(FLAT.get(f.getKey()), f.getKey());
             } else if (!flat && f.getValue().isObject()) {
                 f.getValue().fieldNames().forEachRemaining(g -> {
-                    if (TYPES.containsKey(f.getKey() + "." + g)) {
-                        given.put(f.getKey() + "." + g, f.getKey() + "." + g);
+                    String path = RENAMED.getOrDefault(f.getKey() + "." + g, f.getKey() + "." + g);
+                    if (TYPES.containsKey(path)) {
+                        given.put(path, f.getKey() + "." + g);
                     }
                 });
             }
@@ -368,7 +408,7 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
     public static ObjectNode givenNested(JsonNode node) {
         ObjectNode nested = Json.MAPPER.createObjectNode();
         givenPaths(node).forEach((path, written) -> {
-            JsonNode value = isFlat(node) ? node.get(written) : node.get(concern(path)).get(field(path));
+            JsonNode value = isFlat(node) ? node.get(written) : node.get(concern(written)).get(field(written));
             nested.withObjectProperty(concern(path)).set(field(path), value);
         });
         return nested;
@@ -394,6 +434,10 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
                 + " settings (model, optimisation, imbalance, augmentation, method)");
         if (node.has("method")) {
             note.append("; method is now method.name");
+        }
+        if (node.has("annotationFraction")) {
+            note.append("; annotationFraction is now method.regionsKeptFraction (the reference's annotation-fraction"
+                    + " control is method.teacherFraction)");
         }
         return note.append(". A run writes the nested form").toString();
     }
@@ -432,8 +476,8 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
                 }
             } else if (f.getValue() != null && f.getValue().isObject()) {
                 f.getValue().fields().forEachRemaining(g -> {
-                    String path = f.getKey() + "." + g.getKey();
-                    String field = where + "." + path;
+                    String path = RENAMED.getOrDefault(f.getKey() + "." + g.getKey(), f.getKey() + "." + g.getKey());
+                    String field = where + "." + f.getKey() + "." + g.getKey();
                     if (!TYPES.containsKey(path)) {
                         problems.add(field + " is not a training setting; the " + f.getKey() + " settings are "
                                 + String.join(", ", TYPES.keySet().stream().filter(p -> p.startsWith(f.getKey() + "."))
@@ -508,9 +552,9 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
 
     /** The same settings with other values for the fields a study varies. */
     public TrainConfig with(String newMethod, String newTeacherInput, String newArchitecture, long newSeed,
-                            double newAnnotationFraction) {
+                            double newTeacherFraction, double newRegionsKeptFraction) {
         return toBuilder().method(newMethod).teacherInput(newTeacherInput).architecture(newArchitecture).seed(newSeed)
-                .annotationFraction(newAnnotationFraction).build();
+                .teacherFraction(newTeacherFraction).regionsKeptFraction(newRegionsKeptFraction).build();
     }
 
     // Shortcuts to the values that training reads most.
@@ -644,9 +688,24 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
         return method.energyWeight();
     }
 
-    /** The share of annotated training images the teacher may use. */
+    /** The share of all training images the HKD teacher trains on (its epochs scaled by the inverse). */
+    public double teacherFraction() {
+        return method.teacherFraction();
+    }
+
+    /** The share of annotated training images whose regions are kept (for the teacher and the student). */
+    public double regionsKeptFraction() {
+        return method.regionsKeptFraction();
+    }
+
+    /**
+     * The share of annotated training images whose regions are kept.
+     *
+     * @deprecated renamed {@link #regionsKeptFraction()}; the reference's control is {@link #teacherFraction()}
+     */
+    @Deprecated
     public double fractionOfAnnotations() {
-        return method.annotationFraction();
+        return regionsKeptFraction();
     }
 
     /** The backbone's learning rate as a multiple of the head's (1 when not set). */
@@ -723,7 +782,8 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
         private int roiMargin = 0;
         private String noFindingClass = "healthy";
         private String unannotated = "exclude";
-        private double annotationFraction = 1.0;
+        private double teacherFraction = 1.0;
+        private double regionsKeptFraction = 1.0;
         private float energyWeight = 1.0f;
 
         private Builder() {
@@ -778,7 +838,8 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
             roiMargin = d.roiMargin();
             noFindingClass = d.noFindingClass();
             unannotated = d.unannotated();
-            annotationFraction = d.annotationFraction();
+            teacherFraction = d.teacherFraction();
+            regionsKeptFraction = d.regionsKeptFraction();
             energyWeight = d.energyWeight();
             return this;
         }
@@ -944,9 +1005,27 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
             return this;
         }
 
-        public Builder annotationFraction(double v) {
-            annotationFraction = v;
+        /** The share of all training images the HKD teacher trains on, in (0, 1] (see {@link Method}). */
+        public Builder teacherFraction(double v) {
+            teacherFraction = v;
             return this;
+        }
+
+        /** The share of annotated training images whose regions are kept, in (0, 1] (see {@link Method}). */
+        public Builder regionsKeptFraction(double v) {
+            regionsKeptFraction = v;
+            return this;
+        }
+
+        /**
+         * The share of annotated training images whose regions are kept.
+         *
+         * @deprecated renamed {@link #regionsKeptFraction(double)}; the reference's control is
+         *     {@link #teacherFraction(double)}
+         */
+        @Deprecated
+        public Builder annotationFraction(double v) {
+            return regionsKeptFraction(v);
         }
 
         /** The weight of the energy term (lambda), for the methods that have one. */
@@ -964,7 +1043,7 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
                     new Imbalance(classWeights, sampling, loss, focalGamma),
                     new Augmentation(augment),
                     new Method(method, teacherInput, alpha0, kdEpochs, roiShape, roiMargin, noFindingClass,
-                            unannotated, annotationFraction, energyWeight));
+                            unannotated, teacherFraction, regionsKeptFraction, energyWeight));
         }
     }
 }

@@ -66,6 +66,8 @@ public final class TrainRun {
     private ModelCard.Pretrained pretrained;
     /** The training images' pixel statistics, for the input guard of predict and serve. */
     private ModelCard.InputStatistics inputStatistics;
+    /** The images of the run's parts, for model.json: evaluation refuses to score what the model learned from. */
+    private ModelCard.DataParts dataParts;
 
     private static List<Sample> withGuidance(List<Sample> samples) {
         return samples.stream().map(Sample::withGuidanceAsRegions).toList();
@@ -111,6 +113,8 @@ public final class TrainRun {
         // the input guard of predict and serve compares new images with these
         inputStatistics = InputGuard.trainingStatistics(parts.train().stream().map(Sample::file).toList(),
                 parts.val().stream().map(Sample::file).toList(), preprocessor);
+        dataParts = ModelCard.DataParts.of(parts.train().stream().map(Sample::file).toList(),
+                parts.val().stream().map(Sample::file).toList(), parts.test().stream().map(Sample::imageId).toList());
         log.printf(Locale.ROOT, "imbalance: %s sampling, %s%s loss%s; %s%s%n",
                 config.sampling(), config.classWeights() ? "class-weighted " : "", config.loss(),
                 config.lossGamma() > 0 ? " (gamma " + config.focalGamma() + ")" : "",
@@ -207,10 +211,28 @@ public final class TrainRun {
             return result;
         }
 
-        /** Saves the network as a model bundle in {@code dir}, its card naming {@code method}. */
+        /**
+         * Saves the network as a model bundle in {@code dir}, its card naming {@code method} and the run's parts
+         * (trained on every training image, selected on every validation image).
+         */
         ModelCard save(Path dir, ClassifierNet net, String method, ModelCard.TeacherInfo teacher,
                        StageTrainer.Result result, int epochs) throws IOException {
-            return ModelBundle.save(dir, net, card(dataset, preprocessor, provenance, method, teacher, result, epochs));
+            return ModelBundle.save(dir, net, card(dataset, preprocessor, provenance, method, teacher, result, epochs,
+                    dataParts));
+        }
+
+        /**
+         * {@link #save}, for a stage that trained on {@code trainedOn} and chose its epoch on {@code selectedOn}
+         * (the images of the items, e.g. the teacher's share): its card names those as its parts.
+         */
+        ModelCard save(Path dir, ClassifierNet net, String method, ModelCard.TeacherInfo teacher,
+                       StageTrainer.Result result, int epochs, List<BatchLoader.Item> trainedOn,
+                       List<BatchLoader.Item> selectedOn) throws IOException {
+            ModelCard.DataParts stageParts = ModelCard.DataParts.of(
+                    trainedOn.stream().map(item -> item.sample().sample().file()).toList(),
+                    selectedOn.stream().map(item -> item.sample().sample().file()).toList(), dataParts.testImageIds());
+            return ModelBundle.save(dir, net, card(dataset, preprocessor, provenance, method, teacher, result, epochs,
+                    stageParts));
         }
 
         /** Accuracy of the net on the items (no augmentation); NaN when there are none. */
@@ -311,11 +333,14 @@ public final class TrainRun {
     }
 
     /**
-     * Keeps the regions of a seeded share ({@code annotationFraction}) of the annotated training
-     * images; the others are treated as unannotated (the reference's teacher-on-a-fraction control).
+     * Keeps the regions of a seeded share ({@code method.regionsKeptFraction}, study name
+     * {@code hkd-regions-kept-F}) of the annotated training images; the others are treated as
+     * unannotated by every stage (the teacher and the student's feature term). This is not the
+     * reference's annotation-fraction control, which trains the teacher on a share of the images
+     * ({@code method.teacherFraction}, {@link TeacherShare}).
      */
     private List<PreparedSample> keepAnnotations(List<PreparedSample> train, RoiPolicy policy) {
-        double fraction = config.fractionOfAnnotations();
+        double fraction = config.regionsKeptFraction();
         if (fraction >= 1) {
             return train;
         }
@@ -333,7 +358,8 @@ public final class TrainRun {
             PreparedSample s = train.get(i);
             out.add(dropped.contains(i) ? new PreparedSample(s.index(), s.sample(), s.image(), null) : s);
         }
-        log.printf("teacher: regions of %d of %d annotated training images kept (fraction %.2f)%n",
+        log.printf("regions of %d of %d annotated training images kept (method.regionsKeptFraction %.2f); the others"
+                        + " are region-less for the teacher and the student%n",
                 annotated.size() - dropped.size(), annotated.size(), fraction);
         return out;
     }
@@ -379,7 +405,8 @@ public final class TrainRun {
     }
 
     private ModelCard card(Dataset dataset, Preprocessor preprocessor, Provenance provenance, String method,
-                           ModelCard.TeacherInfo teacher, StageTrainer.Result result, int epochs) {
+                           ModelCard.TeacherInfo teacher, StageTrainer.Result result, int epochs,
+                           ModelCard.DataParts stageParts) {
         EpochRecord best = result.best();
         ModelCard.Checkpoint checkpoint = new ModelCard.Checkpoint(result.bestEpoch(), result.history().size(),
                 result.bestValLoss(), result.bestValAccuracy(), best.valBalancedAccuracy(), best.valMacroF1(),
@@ -387,7 +414,8 @@ public final class TrainRun {
         return new ModelCard(ModelCard.FORMAT, "", ModelBundle.WEIGHTS, "", dataset.classes(), config.architecture(),
                 config.channels(), config.dropout(), preprocessor, method, teacher, provenance.configuration(),
                 config.seed(), provenance.dataFingerprint(), Versions.all(), checkpoint, ModelCard.INTENDED_USE,
-                provenance.population(), Instant.now().toString(), provenance.command(), pretrained, inputStatistics);
+                provenance.population(), Instant.now().toString(), provenance.command(), pretrained, inputStatistics,
+                stageParts);
     }
 
     /** The header of a history CSV: the epoch records' columns, then the stage's outcome per row. */

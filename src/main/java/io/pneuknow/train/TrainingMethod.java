@@ -56,8 +56,23 @@ public interface TrainingMethod {
     /** The study method names this method accepts, for messages (e.g. {@code hkd-fraction-F with F in (0, 1]}). */
     List<String> studyNames();
 
-    /** What a study method name stands for: the method, the teacher's input and the share of annotations kept. */
-    record StudyForm(TrainingMethod method, String teacherInput, double annotationFraction, boolean fractionForm) {
+    /**
+     * What a study method name stands for.
+     *
+     * @param method the training method
+     * @param teacherInput the teacher's input ({@code method.teacherInput})
+     * @param teacherFraction the share of the training images the teacher trains on ({@code method.teacherFraction},
+     *     the reference's annotation-fraction control, {@code hkd-fraction-F})
+     * @param regionsKeptFraction the share of annotated images whose regions are kept
+     *     ({@code method.regionsKeptFraction}, {@code hkd-regions-kept-F})
+     * @param fractionForm whether the name is a point of the annotation-fraction curve ({@code hkd-fraction-F})
+     */
+    record StudyForm(TrainingMethod method, String teacherInput, double teacherFraction, double regionsKeptFraction,
+                     boolean fractionForm) {
+        /** The plain form of a method: its teacher input, every image and every region. */
+        public static StudyForm plain(TrainingMethod method, String teacherInput) {
+            return new StudyForm(method, teacherInput, 1, 1, false);
+        }
     }
 
     /**

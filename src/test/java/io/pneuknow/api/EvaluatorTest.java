@@ -19,6 +19,7 @@ import io.pneuknow.explain.HeatMaps;
 import io.pneuknow.image.GreyImage;
 import io.pneuknow.image.ImageFiles;
 import io.pneuknow.model.ModelBundle;
+import io.pneuknow.model.ModelCard;
 import io.pneuknow.serve.TinyModel;
 import io.pneuknow.transform.RoiMask;
 import io.pneuknow.transform.RoiShape;
@@ -152,5 +153,93 @@ class EvaluatorTest {
         assertThatThrownBy(() -> Evaluator.builder().trainingPrior(true).replicates(0).build()
                 .evaluate(tiny.model(), dataset, split)).isInstanceOf(BadInputException.class)
                 .hasMessageContaining("did not learn a uniform class prior");
+    }
+
+    @Test
+    void modelJsonRecordsTheTrainingAndValidationImagesByContentAndTheTestIds() throws Exception {
+        ModelCard.DataParts parts = ModelBundle.readCard(tiny.model()).parts();
+        // 8 / 3 / 4 images per class of three classes
+        assertThat(parts.training()).hasSize(24).isSorted()
+                .containsExactlyInAnyOrderElementsOf(hashes(split.samples(dataset, Split.TRAIN)));
+        assertThat(parts.validation()).hasSize(9).containsExactlyInAnyOrderElementsOf(hashes(split.samples(dataset, Split.VAL)));
+        assertThat(parts.testImageIds()).containsExactlyElementsOf(
+                split.samples(dataset, Split.TEST).stream().map(Sample::imageId).toList());
+        assertThat(parts.training().get(0)).hasSize(16).matches("[0-9a-f]{16}");
+    }
+
+    @Test
+    void aRenamedCopyOfATrainingImageInTheScoredPartIsRefusedNamingIt() throws Exception {
+        Path copy = dir.resolve("data-with-copy");
+        try (var files = Files.walk(tiny.data())) {
+            for (Path f : files.toList()) {
+                Path target = copy.resolve(tiny.data().relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(f, target);
+                }
+            }
+        }
+        Sample trained = split.samples(dataset, Split.TRAIN).get(5);
+        Files.copy(trained.file(), copy.resolve("images/renamed.png"));
+        String row = Files.readAllLines(copy.resolve("labels.csv")).stream()
+                .filter(line -> line.startsWith(trained.imageId() + ",")).findFirst().orElseThrow();
+        String[] fields = row.split(",", -1);
+        fields[0] = "renamed";
+        fields[1] = "images/renamed.png";
+        fields[3] = "patient-renamed";
+        fields[4] = "test";
+        Files.writeString(copy.resolve("labels.csv"), String.join(",", fields) + "\n",
+                java.nio.file.StandardOpenOption.APPEND);
+        Dataset withCopy = DatasetLoader.load(DataSpec.of(copy).withRegionsCsv(copy.resolve("regions.csv"))
+                .withRegionTypes("lesion"));
+        Split splitWithCopy = Split.fromColumn(withCopy, "split");
+        assertThat(splitWithCopy.samples(withCopy, Split.TEST)).hasSize(13);
+
+        assertThatThrownBy(() -> Evaluator.builder().replicates(0).build().evaluate(tiny.model(), withCopy, splitWithCopy))
+                .isInstanceOf(BadInputException.class)
+                .hasMessageStartingWith(copy.resolve("images/renamed.png") + ": the model in " + tiny.model()
+                        + " was trained on this image (its content is that of an image of the model's training part;"
+                        + " 1 of the 13 images to score are)")
+                .hasMessageEndingWith("evaluate on the model's test part (--part test) or on other data")
+                .hasMessageNotContaining("\n");
+        // the validation images chose the kept epoch: scoring them is refused too, naming the first one
+        Path firstVal = split.samples(dataset, Split.VAL).get(0).file();
+        assertThatThrownBy(() -> Evaluator.builder().part("val").replicates(0).build().evaluate(tiny.model(), dataset, split))
+                .isInstanceOf(BadInputException.class)
+                .hasMessageStartingWith(firstVal + ": the model in " + tiny.model() + " was selected on this image (its"
+                        + " content is that of an image of the model's validation part; 9 of the 9 images to score are)");
+    }
+
+    @Test
+    void aModelJsonWithoutPartsIsEvaluatedAsBeforeWithANote() throws Exception {
+        Path old = dir.resolve("old-model");
+        Files.createDirectories(old);
+        try (var files = Files.list(tiny.model())) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                Files.copy(f, old.resolve(f.getFileName()));
+            }
+        }
+        ModelBundle.rewriteCard(old, ModelBundle.readCard(old).withParts(null));
+        assertThat(Files.readString(old.resolve(ModelBundle.CARD))).doesNotContain("testImageIds");
+        List<String> notes = new ArrayList<>();
+
+        Evaluation e = Evaluator.builder().part("train").replicates(0).notes(notes::add).build()
+                .evaluate(old, dataset, split);
+
+        assertThat(e.images()).isEqualTo(24);
+        assertThat(notes).containsExactly(old.resolve("model.json") + " records no training or validation images"
+                + " (written before they were recorded): could not check that the images scored are not ones the model"
+                + " was trained or selected on");
+    }
+
+    /** The first 16 hex digits of the SHA-256 of each sample's file, computed here. */
+    private static List<String> hashes(List<Sample> samples) throws Exception {
+        List<String> out = new ArrayList<>();
+        for (Sample s : samples) {
+            out.add(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(s.file())))
+                    .substring(0, 16));
+        }
+        return out;
     }
 }

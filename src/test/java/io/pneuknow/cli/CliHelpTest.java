@@ -149,6 +149,16 @@ class CliHelpTest {
     }
 
     @Test
+    void theFormerAnnotationFractionOptionSetsTheRegionsKeptShare(@TempDir Path data) {
+        Result r = cli("train", "--data", data.toString(), "--out", data.resolve("run").toString(), "--epochs", "1",
+                "--annotation-fraction", "0");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err().lines().filter(l -> l.startsWith("warning:"))).containsExactly("warning: --annotation-fraction"
+                + " is deprecated since 0.2.0, use --regions-kept-fraction; it will be removed in 0.4.0");
+        assertThat(r.err()).contains("train.method.regionsKeptFraction 0.0: must be in (0, 1]");
+    }
+
+    @Test
     void exitCodesSayBadInputUsageErrorOrInternalError() {
         Result bad = cli("data", "check", "--data", "/nonexistent/pneuknow-data");
         assertThat(bad.code()).isEqualTo(CommandLines.BAD_INPUT).isEqualTo(1);

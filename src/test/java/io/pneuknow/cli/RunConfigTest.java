@@ -24,7 +24,7 @@ class RunConfigTest {
         assertThat(train.allowNoValidation()).isTrue();
         assertThat(train.unannotated()).isEqualTo(d.unannotated());
         assertThat(train.epochs()).isEqualTo(60);
-        assertThat(train.with("baseline", d.teacherInput(), d.architecture(), d.seed(), 1.0).toBuilder().allowNoValidation(false).build())
+        assertThat(train.with("baseline", d.teacherInput(), d.architecture(), d.seed(), 1.0, 1.0).toBuilder().allowNoValidation(false).build())
                 .isEqualTo(d);
         Files.writeString(file, "{\"data\": {\"root\": \"x\"}}");
         assertThat(RunConfig.read(file).train()).isEqualTo(d);

@@ -36,4 +36,17 @@ class TrainOptionsTest {
         assertThat(plain.trainOptions.apply(TrainConfig.builder().energyWeight(0.25f).build()).energyWeight())
                 .isEqualTo(0.25f);
     }
+
+    @Test
+    void teacherFractionIsTheReferencesControlAndTheRegionsKeptShareHasItsOwnOption() {
+        TrainCommand command = new TrainCommand();
+        new CommandLine(command).parseArgs("--out", "x", "--teacher-fraction", "0.3", "--regions-kept-fraction", "0.6");
+        TrainConfig config = command.trainOptions.apply(TrainConfig.defaults());
+        assertThat(config.teacherFraction()).isEqualTo(0.3);
+        assertThat(config.regionsKeptFraction()).isEqualTo(0.6);
+        TrainCommand plain = new TrainCommand();
+        new CommandLine(plain).parseArgs("--out", "x");
+        assertThat(plain.trainOptions.apply(TrainConfig.builder().teacherFraction(0.5).build()).teacherFraction())
+                .isEqualTo(0.5);
+    }
 }

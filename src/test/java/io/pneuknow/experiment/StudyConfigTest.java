@@ -29,6 +29,34 @@ class StudyConfigTest {
     }
 
     @Test
+    void aStudyFileNamingHkdFractionReadsAsTheTeacherShareWithANoteOnTheEarlierMeaning(@TempDir Path dir)
+            throws Exception {
+        Path file = dir.resolve("study.json");
+        Files.writeString(file, """
+                {"data": {"root": "x"}, "folds": 3, "architectures": ["tiny_cnn"],
+                 "methods": ["baseline", "hkd", "hkd-fraction-0.25", "hkd-regions-kept-0.5"], "seeds": [1],
+                 "train": {"method": {"annotationFraction": 1.0}}}
+                """);
+        List<String> notes = new java.util.ArrayList<>();
+
+        StudyConfig config = StudyConfig.read(file, notes::add);
+
+        assertThat(config.train().regionsKeptFraction()).isEqualTo(1.0);
+        assertThat(notes).containsExactly(
+                file + ": train.method.annotationFraction is now method.regionsKeptFraction (the share of annotated"
+                        + " images whose regions are kept; the reference's annotation-fraction control, the teacher on"
+                        + " a share of the images, is method.teacherFraction); read as that",
+                file + ": hkd-fraction-0.25 is the reference's annotation-fraction control (the teacher on a share"
+                        + " 0.25 of the training images for proportionally more epochs, the student on all); in earlier"
+                        + " study files it named the regions-kept variant, now hkd-regions-kept-0.25");
+        notes.clear();
+        Files.writeString(file, Files.readString(file).replace("\"hkd-fraction-0.25\", ", "")
+                .replace("\"annotationFraction\"", "\"regionsKeptFraction\""));
+        StudyConfig.read(file, notes::add);
+        assertThat(notes).isEmpty();
+    }
+
+    @Test
     void badStudyFilesGetEveryProblemNamed(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("study.json");
         Files.writeString(file, """
@@ -40,7 +68,10 @@ class StudyConfigTest {
                 .hasMessageContaining("folds 2 must be at least 3")
                 .hasMessageContaining("method 'magic' is unknown")
                 .hasMessageContaining("test fold 5 is outside 0..1");
-        assertThat(StudyMethod.parse("hkd-fraction-0.3").annotationFraction()).isEqualTo(0.3);
+        assertThat(StudyMethod.parse("hkd-fraction-0.3").teacherFraction()).isEqualTo(0.3);
+        assertThat(StudyMethod.parse("hkd-fraction-0.3").regionsKeptFraction()).isEqualTo(1.0);
+        assertThat(StudyMethod.parse("hkd-regions-kept-0.3").regionsKeptFraction()).isEqualTo(0.3);
+        assertThat(StudyMethod.parse("hkd-regions-kept-0.3").teacherFraction()).isEqualTo(1.0);
         assertThat(List.of("baseline", "hkd-raw-teacher", "hkd-shuffled-roi")).allSatisfy(StudyMethod::parse);
     }
 
@@ -76,7 +107,7 @@ class StudyConfigTest {
         assertThat(both.reference()).isEqualTo("baseline+imbalance+focal");
         assertThat(StudyMethod.parse("baseline+imbalance").reference()).isEqualTo("baseline");
         assertThat(StudyMethod.parse("baseline").reference()).isNull();
-        assertThat(StudyMethod.parse("hkd-fraction-0.5+imbalance").annotationFraction()).isEqualTo(0.5);
+        assertThat(StudyMethod.parse("hkd-fraction-0.5+imbalance").teacherFraction()).isEqualTo(0.5);
 
         String text = Files.readString(file);
         Files.writeString(file, text.replace("\"hkd+imbalance\",", "\"hkd+imbalanse\", \"hkd+\",")

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 class StudyEstimateTest {
     /** Baseline 60 epochs; HKD 20 teacher + 60 student epochs with the teacher's forward pass: 20 + 60 x 4/3 = 100. */
     private static final ToDoubleFunction<StudyMethod> UNITS = m -> StudyEstimate.work(
-            TrainConfig.defaults().with(m.method(), m.teacherInput(), "tiny_cnn", 1, m.annotationFraction()));
+            TrainConfig.defaults().with(m.method(), m.teacherInput(), "tiny_cnn", 1, m.teacherFraction(),
+                    m.regionsKeptFraction()));
 
     @Test
     void anHkdCellIsEstimatedFromStageEpochsWhenOnlyBaselineCellsAreFinished() {
@@ -68,7 +69,7 @@ class StudyEstimateTest {
     void epochUnitsCountTheTeacherAndTheStudentsTeacherPass() {
         TrainConfig d = TrainConfig.defaults();
         assertThat(StudyEstimate.epochUnits(d)).isEqualTo(60);
-        assertThat(StudyEstimate.epochUnits(d.with("hkd", "roi", "tiny_cnn", 1, 1.0))).isCloseTo(100, within(1e-9));
+        assertThat(StudyEstimate.epochUnits(d.with("hkd", "roi", "tiny_cnn", 1, 1.0, 1.0))).isCloseTo(100, within(1e-9));
     }
 
     private static StudyRunner.Cell left(String architecture, String method) {

@@ -97,11 +97,43 @@ class StudyRunnerTest {
 
         // other training settings in the same folder are refused before anything is trained
         StudyConfig changed = new StudyConfig("tiny", spec, 3, 7, null, List.of("tiny_cnn"), List.of("baseline"),
-                List.of(1L, 2L), train.with("baseline", "roi", "tiny_cnn", 1, 0.5), 200);
+                List.of(1L, 2L), train.with("baseline", "roi", "tiny_cnn", 1, 1, 0.5), 200);
         assertThatThrownBy(() -> StudyRunner.run(changed, dir.resolve("study"), quiet))
                 .isInstanceOf(io.pneuknow.BadInputException.class)
-                .hasMessageContaining("train.method.annotationFraction 1.0 -> 0.5").hasMessageContaining("new study folder");
+                .hasMessageContaining("train.method.regionsKeptFraction 1.0 -> 0.5").hasMessageContaining("new study folder");
         assertThat(dir.resolve("study/cells/tiny_cnn/baseline/fold-0/seed-2")).doesNotExist();
+    }
+
+    @Test
+    void aCellOfTheEarlierHkdFractionMeaningIsRefusedNotReadAsTheTeacherShare(@TempDir Path dir) throws Exception {
+        Path data = SyntheticChestXrays.generate(dir.resolve("data"), new SyntheticChestXrays.Spec(64, 3, 1, 1, 0.25, 0.7, 4));
+        DataSpec spec = DataSpec.of(data).withRegionsCsv(Path.of("regions.csv")).withRegionTypes("lesion");
+        TrainConfig train = TrainConfig.builder().architecture("tiny_cnn").inputSize(64).epochs(1).teacherEpochs(1)
+                .seed(1).threads(2).build();
+        StudyConfig config = new StudyConfig("fraction", spec, 3, 7, List.of(0), List.of("tiny_cnn"),
+                List.of("hkd-fraction-0.5"), List.of(1L), train, 0);
+        PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+        StudyRunner.Study study = StudyRunner.plan(config, dir.resolve("study"), quiet);
+        StudyRunner.Cell cell = study.cells().get(0);
+        Path cellDir = cell.dir(study.dir());
+        Files.createDirectories(cellDir.resolve("teacher"));
+        // an interrupted cell of the earlier hkd-fraction-0.5: its teacher saved with the regions-kept share
+        Files.writeString(cellDir.resolve("teacher/model.json"), """
+                {"configuration": {"train": {"method": {"name": "hkd", "annotationFraction": 0.5}}}}
+                """);
+
+        assertThatThrownBy(() -> StudyRunner.runCell(study, cell, quiet)).isInstanceOf(io.pneuknow.BadInputException.class)
+                .hasMessage(cellDir.resolve("teacher/model.json") + ": this hkd-fraction-0.5 cell was trained when the"
+                        + " name meant the regions-kept variant (now hkd-regions-kept-0.5); rename its method folder and"
+                        + " the study file's method to that name to keep it, or delete the folder to train the"
+                        + " reference's control");
+        assertThat(cellDir.resolve("model.json")).doesNotExist();
+        // a card of the current settings (both shares written) is not refused
+        Files.writeString(cellDir.resolve("teacher/model.json"), """
+                {"configuration": {"train": {"method": {"name": "hkd", "teacherFraction": 0.5,
+                 "regionsKeptFraction": 1.0}}}}
+                """);
+        assertThat(StudyRunner.finishedResult(study, cell)).isEmpty();
     }
 
     @Test

@@ -55,7 +55,7 @@ class GuidanceTrainingTest {
     /** Trains one epoch of HKD and reads how many training images the teacher saw with an ROI. */
     private static int teacherRoiImages(Dataset dataset, Path out) throws Exception {
         Split split = Split.fromColumn(dataset, "split");
-        TrainConfig config = TrainConfig.shortcutTask("hkd", "roi", 1, 2).with("hkd", "roi", "tiny_cnn", 1, 1.0);
+        TrainConfig config = TrainConfig.shortcutTask("hkd", "roi", 1, 2).with("hkd", "roi", "tiny_cnn", 1, 1.0, 1.0);
         config = config.toBuilder().epochs(1).teacherEpochs(1).kdEpochs(1).build();
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         TrainRun.Parts parts = new TrainRun.Parts(split.samples(dataset, Split.TRAIN), split.samples(dataset, Split.VAL),

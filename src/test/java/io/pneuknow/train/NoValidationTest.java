@@ -26,7 +26,7 @@ class NoValidationTest {
         Split split = Split.fromColumn(dataset, "split");
         TrainRun.Parts noVal = new TrainRun.Parts(split.samples(dataset, Split.TRAIN), List.of(),
                 split.samples(dataset, Split.TEST));
-        TrainConfig config = TrainConfig.shortcutTask("baseline", "roi", 1, 2).with("baseline", "roi", "tiny_cnn", 1, 1.0);
+        TrainConfig config = TrainConfig.shortcutTask("baseline", "roi", 1, 2).with("baseline", "roi", "tiny_cnn", 1, 1.0, 1.0);
         config = config.toBuilder().epochs(2).teacherEpochs(1).kdEpochs(1).build();
         TrainRun.Provenance provenance = new TrainRun.Provenance(null, "synthetic", "synthetic", "test");
         assertThat(config.allowNoValidation()).isFalse();

@@ -169,7 +169,7 @@ class SelectionTest {
         TrainConfig set = Json.MAPPER.treeToValue(focal, TrainConfig.class).validated();
         assertThat(set.lossGamma()).isEqualTo(1.5);
         assertThat(set.balancedSampling()).isTrue();
-        assertThat(set.with("hkd", "raw", "tiny_cnn", 3, 0.5)).satisfies(w -> {
+        assertThat(set.with("hkd", "raw", "tiny_cnn", 3, 1, 0.5)).satisfies(w -> {
             assertThat(w.selectBy()).isEqualTo("macro-f1");
             assertThat(w.patience()).isEqualTo(7);
             assertThat(w.focalGamma()).isEqualTo(1.5);

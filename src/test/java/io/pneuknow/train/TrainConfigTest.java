@@ -42,7 +42,7 @@ class TrainConfigTest {
                  "augmentation": {"augment": "strong"},
                  "method": {"name": "baseline", "teacherInput": "roi", "alpha0": 0.5, "kdEpochs": 40, "roiShape": "mask",
                             "roiMargin": 0, "noFindingClass": "healthy", "unannotated": "exclude",
-                            "annotationFraction": 1.0, "energyWeight": 1.0}}
+                            "teacherFraction": 1.0, "regionsKeptFraction": 1.0, "energyWeight": 1.0}}
                 """));
         assertThat(d.learningRate()).isEqualTo(1e-4f);
         assertThat(d).isEqualTo(TrainConfig.defaults()).isSameAs(d.validated());
@@ -62,12 +62,13 @@ class TrainConfigTest {
         assertThat(written(c)).isEqualTo(expected); // a blank pretrained file is none
         assertThat(c.distills()).isTrue();
         assertThat(c.toBuilder().build()).isEqualTo(c);
-        assertThat(c.with("baseline", "raw", "tiny_cnn", 5, 0.5)).satisfies(w -> {
+        assertThat(c.with("baseline", "raw", "tiny_cnn", 5, 0.25, 0.5)).satisfies(w -> {
             assertThat(w.method().name()).isEqualTo("baseline");
             assertThat(w.teacherInput()).isEqualTo("raw");
             assertThat(w.architecture()).isEqualTo("tiny_cnn");
             assertThat(w.seed()).isEqualTo(5);
-            assertThat(w.fractionOfAnnotations()).isEqualTo(0.5);
+            assertThat(w.teacherFraction()).isEqualTo(0.25);
+            assertThat(w.regionsKeptFraction()).isEqualTo(0.5);
             assertThat(w.batchSize()).isEqualTo(3);
         });
     }
@@ -75,7 +76,7 @@ class TrainConfigTest {
     @Test
     void validationNamesTheNestedFieldOfEachProblem() {
         TrainConfig bad = TrainConfig.builder().batchSize(0).channels(2).augment("medium").method("magic")
-                .annotationFraction(0).energyWeight(-1f).build();
+                .teacherFraction(1.5).regionsKeptFraction(0).energyWeight(-1f).build();
 
         assertThatThrownBy(bad::validated).isInstanceOf(BadInputException.class).satisfies(e -> assertThat(
                 e.getMessage().lines().toList()).containsExactly(
@@ -83,7 +84,8 @@ class TrainConfigTest {
                 "train.model.channels 2: must be 1 or 3",
                 "train.optimisation.batchSize 0: must be at least 1",
                 "train.augmentation.augment 'medium': unknown; use none, weak or strong",
-                "train.method.annotationFraction 0.0: must be in (0, 1]",
+                "train.method.teacherFraction 1.5: must be in (0, 1]",
+                "train.method.regionsKeptFraction 0.0: must be in (0, 1]",
                 "train.method.energyWeight -1.0: must be a number of 0 or more (the weight of the energy term; 0 leaves"
                         + " it out of the gradient)"));
         assertThatThrownBy(() -> TrainConfig.builder().energyWeight(Float.NaN).build().validated())
@@ -119,17 +121,41 @@ class TrainConfigTest {
                  "augmentation": {"augment": "weak"},
                  "method": {"name": "hkd", "teacherInput": "raw", "alpha0": 0.7, "kdEpochs": 15, "roiShape": "box",
                             "roiMargin": 4, "noFindingClass": "", "unannotated": "whole-image",
-                            "annotationFraction": 0.5, "energyWeight": 1.0}}
+                            "teacherFraction": 1.0, "regionsKeptFraction": 0.5, "energyWeight": 1.0}}
                 """));
         assertThat(read.alpha0()).isEqualTo(0.7f);
         assertThat(notes).containsExactly("config.json: train uses the flat settings of PneuKnow 0.2; read as the nested"
-                + " settings (model, optimisation, imbalance, augmentation, method); method is now method.name."
-                + " A run writes the nested form");
+                + " settings (model, optimisation, imbalance, augmentation, method); method is now method.name;"
+                + " annotationFraction is now method.regionsKeptFraction (the reference's annotation-fraction control"
+                + " is method.teacherFraction). A run writes the nested form");
         // Jackson (a study folder's study.json, a model's model.json) reads it the same, quietly
         assertThat(Json.MAPPER.treeToValue(old, TrainConfig.class)).isEqualTo(read);
         // a flat file that leaves fields out gets the defaults for them
         assertThat(TrainConfig.fromJson(Json.MAPPER.readTree("{\"epochs\": 5}"), "x", n -> { }))
                 .isEqualTo(TrainConfig.builder().epochs(5).build());
+    }
+
+    @Test
+    void aNestedFileWithTheEarlierAnnotationFractionReadsAsTheRegionsKeptShareWithANote() throws Exception {
+        JsonNode old = Json.MAPPER.readTree("""
+                {"method": {"name": "hkd", "annotationFraction": 0.3}, "optimisation": {"epochs": 4}}
+                """);
+        List<String> notes = new ArrayList<>();
+
+        TrainConfig read = TrainConfig.fromJson(old, "study.json: train", notes::add);
+
+        assertThat(read).isEqualTo(TrainConfig.builder().method("hkd").epochs(4).regionsKeptFraction(0.3).build());
+        assertThat(read.teacherFraction()).isEqualTo(1.0);
+        assertThat(notes).containsExactly("study.json: train.method.annotationFraction is now"
+                + " method.regionsKeptFraction (the share of annotated images whose regions are kept; the"
+                + " reference's annotation-fraction control, the teacher on a share of the images, is"
+                + " method.teacherFraction); read as that");
+        // Jackson (a study folder's study.json, a model's model.json) reads it the same, quietly
+        assertThat(Json.MAPPER.treeToValue(old, TrainConfig.class)).isEqualTo(read);
+        // a study variant's override under the earlier name sets the renamed field
+        assertThat(TrainConfig.givenPaths(old)).containsEntry("method.regionsKeptFraction", "method.annotationFraction");
+        assertThat(TrainConfig.defaults().with(Json.MAPPER.readTree("{\"method\": {\"annotationFraction\": 0.6}}"))
+                .regionsKeptFraction()).isEqualTo(0.6);
     }
 
     @Test
@@ -140,7 +166,7 @@ class TrainConfigTest {
                 .freezeBackboneEpochs(1).patience(2).selectBy("balanced-accuracy").seed(9).threads(1).loaderThreads(3)
                 .allowNoValidation(true).classWeights(true).sampling("class-balanced").loss("focal").focalGamma(0.5)
                 .augment("none").alpha0(0.3f).kdEpochs(2).roiShape("box").roiMargin(2).noFindingClass("normal")
-                .unannotated("whole-image").annotationFraction(0.75).energyWeight(2.5f).build();
+                .unannotated("whole-image").teacherFraction(0.4).regionsKeptFraction(0.75).energyWeight(2.5f).build();
         String written = Json.MAPPER.writeValueAsString(c);
         List<String> notes = new ArrayList<>();
 

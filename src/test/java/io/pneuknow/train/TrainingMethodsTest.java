@@ -63,14 +63,25 @@ class TrainingMethodsTest {
         assertThat(raw.teacherInput()).isEqualTo("raw");
         assertThat(TrainingMethods.studyForm("hkd-shuffled-roi").teacherInput()).isEqualTo("shuffled-roi");
         TrainingMethod.StudyForm fraction = TrainingMethods.studyForm("hkd-fraction-0.25");
-        assertThat(fraction.annotationFraction()).isEqualTo(0.25);
+        // the reference's control: the teacher on a share of the training images, every region kept
+        assertThat(fraction.teacherFraction()).isEqualTo(0.25);
+        assertThat(fraction.regionsKeptFraction()).isEqualTo(1.0);
         assertThat(fraction.fractionForm()).isTrue();
+        TrainingMethod.StudyForm kept = TrainingMethods.studyForm("hkd-regions-kept-0.4");
+        assertThat(kept.method()).isSameAs(TrainingMethods.HKD);
+        assertThat(kept.teacherFraction()).isEqualTo(1.0);
+        assertThat(kept.regionsKeptFraction()).isEqualTo(0.4);
+        assertThat(kept.fractionForm()).isFalse();
+        assertThat(TrainingMethods.studyForm("hkd-regions-kept-1.5")).isNull();
+        assertThat(TrainingMethods.studyForm("hkd").teacherFraction()).isEqualTo(1.0);
         assertThat(TrainingMethods.studyForm("hkd-fraction-0")).isNull();
         assertThat(TrainingMethods.studyForm("hkd-fraction-x")).isNull();
         assertThat(TrainingMethods.studyForm("nope")).isNull();
         assertThat(TrainingMethods.studyNames()).isEqualTo(
-                "baseline, hkd, hkd-raw-teacher, hkd-shuffled-roi, hkd-fraction-F with F in (0, 1], energy, hkd-energy,"
-                        + " hkd-energy-raw-teacher, hkd-energy-shuffled-roi or hkd-energy-fraction-F with F in (0, 1]");
+                "baseline, hkd, hkd-raw-teacher, hkd-shuffled-roi, hkd-fraction-F with F in (0, 1],"
+                        + " hkd-regions-kept-F with F in (0, 1], energy, hkd-energy, hkd-energy-raw-teacher,"
+                        + " hkd-energy-shuffled-roi, hkd-energy-fraction-F with F in (0, 1] or"
+                        + " hkd-energy-regions-kept-F with F in (0, 1]");
     }
 
     @Test
@@ -101,7 +112,8 @@ class TrainingMethodsTest {
         assertThat(shuffled.teacherInput()).isEqualTo("shuffled-roi");
         TrainingMethod.StudyForm fraction = TrainingMethods.studyForm("hkd-energy-fraction-0.5");
         assertThat(fraction.method()).isSameAs(TrainingMethods.HKD_ENERGY);
-        assertThat(fraction.annotationFraction()).isEqualTo(0.5);
+        assertThat(fraction.teacherFraction()).isEqualTo(0.5);
+        assertThat(TrainingMethods.studyForm("hkd-energy-regions-kept-0.5").regionsKeptFraction()).isEqualTo(0.5);
         // HKD's own names stay HKD's
         assertThat(TrainingMethods.studyForm("hkd-fraction-0.5").method()).isSameAs(TrainingMethods.HKD);
         assertThat(TrainingMethods.studyForm("energy-raw-teacher")).isNull();
