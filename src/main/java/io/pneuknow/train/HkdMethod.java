@@ -52,11 +52,12 @@ final class HkdMethod implements TrainingMethod {
         // stage 1: the teacher, on ROI images (raw images or other images' regions in the controls)
         boolean rawTeacher = config.teacherInput().equals("raw");
         StageTrainer.Input teacherInput = rawTeacher ? StageTrainer.Input.RAW : StageTrainer.Input.ROI;
-        ClassifierNet teacher = run.newNet(1);
+        ClassifierNet teacher = run.newNet(StageTrainer.TEACHER_DRAW);
         List<BatchLoader.Item> trainViews = run.roiViews(run.train(), 3);
         run.log().printf("teacher: %d of %d training images have an ROI%n", TrainRun.withRoi(run.train()).size(),
                 run.train().size());
-        StageTrainer.Stage teacherStage = new StageTrainer.Stage(TEACHER, 1, teacherInput, config.teacherEpochs(),
+        StageTrainer.Stage teacherStage = new StageTrainer.Stage(TEACHER, StageTrainer.TEACHER_DRAW, teacherInput,
+                config.teacherEpochs(),
                 rawTeacher ? TrainRun.items(run.train(), false) : TrainRun.withRoiView(trainViews),
                 rawTeacher ? TrainRun.items(run.val(), false) : TrainRun.withRoiView(run.roiViews(run.val(), 4)), null,
                 loss(TEACHER, config));
@@ -71,11 +72,13 @@ final class HkdMethod implements TrainingMethod {
                 .filter(item -> !item.sample().sample().className().equals(config.noFindingClass())).toList(),
                 teacherInput);
 
-        // stage 2: a freshly initialised student on raw images, matching the frozen teacher's features
-        ClassifierNet student = run.newNet(2);
+        // stage 2: a freshly initialised student on raw images, matching the frozen teacher's features; on the
+        // final stage's draw, so it starts from the baseline's weights and sees the baseline's batches
+        ClassifierNet student = run.newNet(StageTrainer.FINAL_STAGE_DRAW);
         StageTrainer.Teacher frozen = new StageTrainer.Teacher(teacher, teacherInput, config.alpha0(), config.kdEpochs());
-        StageTrainer.Stage studentStage = new StageTrainer.Stage(STUDENT, 2, StageTrainer.Input.RAW,
-                config.finalStageEpochs(), trainViews, TrainRun.items(run.val(), false), frozen, loss(STUDENT, config));
+        StageTrainer.Stage studentStage = new StageTrainer.Stage(STUDENT, StageTrainer.FINAL_STAGE_DRAW,
+                StageTrainer.Input.RAW, config.finalStageEpochs(), trainViews, TrainRun.items(run.val(), false), frozen,
+                loss(STUDENT, config));
         StageTrainer.Result result = run.run(studentStage, student);
         ModelCard.TeacherInfo teacherInfo = new ModelCard.TeacherInfo(TEACHER, teacherCard.weightsSha256(),
                 config.teacherInput(), teacherCard.checkpoint());
