@@ -200,13 +200,14 @@ public final class TrainRun {
          * A freshly initialised network for a stage on draw {@code draw} ({@link StageTrainer#FINAL_STAGE_DRAW}
          * for a method's final stage, {@link StageTrainer#TEACHER_DRAW} for the teacher): its weights depend on
          * (seed, draw) alone, so the final stages of all methods start from the same weights. Logs their hash
-         * ({@code initial weights of draw D: sha256 H}), which shows a pair's shared start.
+         * ({@code initial weights of draw D (whose): sha256 H}), which shows a pair's shared start.
          */
         ClassifierNet newNet(int draw) throws IOException {
             ClassifierNet net = TrainRun.this.newNet(architecture, classes, manager, draw);
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             StageCheckpoint.saveParameters(net, bytes);
-            log.printf("initial weights of draw %d: sha256 %s%n", draw, ModelBundle.sha256(bytes.toByteArray()));
+            log.printf("initial weights of draw %d (%s): sha256 %s%n", draw, draw == StageTrainer.FINAL_STAGE_DRAW
+                    ? "every method's final stage" : "the teacher", ModelBundle.sha256(bytes.toByteArray()));
             return net;
         }
 

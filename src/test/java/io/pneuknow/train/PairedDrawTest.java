@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * bitwise the same weights; the teacher has a draw of its own.
  */
 class PairedDrawTest {
-    private static final Pattern INITIAL = Pattern.compile("initial weights of draw (\\d+): sha256 ([0-9a-f]{64})");
+    private static final Pattern INITIAL = Pattern.compile("initial weights of draw (\\d+) \\([^)]*\\): sha256 ([0-9a-f]{64})");
 
     @TempDir
     static Path dir;
