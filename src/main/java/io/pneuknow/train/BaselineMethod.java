@@ -32,12 +32,14 @@ final class BaselineMethod implements TrainingMethod {
     /**
      * Trains one stage named {@code name} on the full training images with {@code loss}, saves its network
      * as the run's model (its card naming {@code name}) and scores it on the test part; the stage of
-     * the baseline and of every other one-stage method.
+     * the baseline and of every other one-stage method, on the final stage's draw
+     * ({@link StageTrainer#FINAL_STAGE_DRAW}).
      */
     static TrainRun.Outcome trainOneStage(TrainRun.Stages run, String name, StageLoss loss) throws IOException {
-        ClassifierNet net = run.newNet(0);
-        StageTrainer.Stage stage = new StageTrainer.Stage(name, 0, StageTrainer.Input.RAW, run.config().epochs(),
-                TrainRun.items(run.train(), false), TrainRun.items(run.val(), false), null, loss);
+        ClassifierNet net = run.newNet(StageTrainer.FINAL_STAGE_DRAW);
+        StageTrainer.Stage stage = new StageTrainer.Stage(name, StageTrainer.FINAL_STAGE_DRAW, StageTrainer.Input.RAW,
+                run.config().epochs(), TrainRun.items(run.train(), false), TrainRun.items(run.val(), false), null,
+                loss);
         StageTrainer.Result result = run.run(stage, net);
         ModelCard card = run.save(run.out(), net, name, null, result, stage.epochs());
         double acc = run.accuracy(net, TrainRun.items(run.test(), false), StageTrainer.Input.RAW);

@@ -61,7 +61,7 @@ final class HkdMethod implements TrainingMethod {
         // annotation-fraction control, draws fewer; its epochs then scaled by the inverse)
         boolean rawTeacher = config.teacherInput().equals("raw");
         StageTrainer.Input teacherInput = rawTeacher ? StageTrainer.Input.RAW : StageTrainer.Input.ROI;
-        ClassifierNet teacher = run.newNet(1);
+        ClassifierNet teacher = run.newNet(StageTrainer.TEACHER_DRAW);
         List<BatchLoader.Item> trainViews = run.roiViews(run.train(), 3);
         List<Integer> share = TeacherShare.draw(run.train().stream().map(PreparedSample::label).toList(),
                 config.teacherFraction(), config.seed());
@@ -79,7 +79,8 @@ final class HkdMethod implements TrainingMethod {
         List<BatchLoader.Item> teacherTrain = rawTeacher ? teacherPool : TrainRun.withRoiView(teacherPool);
         List<BatchLoader.Item> teacherVal = rawTeacher ? TrainRun.items(run.val(), false)
                 : TrainRun.withRoiView(run.roiViews(run.val(), 4));
-        StageTrainer.Stage teacherStage = new StageTrainer.Stage(TEACHER, 1, teacherInput, teacherEpochs,
+        StageTrainer.Stage teacherStage = new StageTrainer.Stage(TEACHER, StageTrainer.TEACHER_DRAW, teacherInput,
+                teacherEpochs,
                 teacherTrain, teacherVal, null, loss(TEACHER, config));
         StageTrainer.Result teacherResult = run.run(teacherStage, teacher);
         ModelCard teacherCard = run.save(run.out().resolve(TEACHER), teacher, TEACHER + "-" + config.teacherInput(),
@@ -92,13 +93,15 @@ final class HkdMethod implements TrainingMethod {
                 .filter(item -> !item.sample().sample().className().equals(config.noFindingClass())).toList(),
                 teacherInput);
 
-        // stage 2: a freshly initialised student on raw images, matching the frozen teacher's features
-        ClassifierNet student = run.newNet(2);
+        // stage 2: a freshly initialised student on raw images, matching the frozen teacher's features; on the
+        // final stage's draw, so it starts from the baseline's weights and sees the baseline's batches
+        ClassifierNet student = run.newNet(StageTrainer.FINAL_STAGE_DRAW);
         run.log().printf("student: distils on all %d training images, %d of them with an ROI view%n",
                 trainViews.size(), TrainRun.withRoiView(trainViews).size());
         StageTrainer.Teacher frozen = new StageTrainer.Teacher(teacher, teacherInput, config.alpha0(), config.kdEpochs());
-        StageTrainer.Stage studentStage = new StageTrainer.Stage(STUDENT, 2, StageTrainer.Input.RAW,
-                config.finalStageEpochs(), trainViews, TrainRun.items(run.val(), false), frozen, loss(STUDENT, config));
+        StageTrainer.Stage studentStage = new StageTrainer.Stage(STUDENT, StageTrainer.FINAL_STAGE_DRAW,
+                StageTrainer.Input.RAW, config.finalStageEpochs(), trainViews, TrainRun.items(run.val(), false), frozen,
+                loss(STUDENT, config));
         StageTrainer.Result result = run.run(studentStage, student);
         ModelCard.TeacherInfo teacherInfo = new ModelCard.TeacherInfo(TEACHER, teacherCard.weightsSha256(),
                 config.teacherInput(), teacherCard.checkpoint());

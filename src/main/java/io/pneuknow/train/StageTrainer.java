@@ -47,7 +47,7 @@ import java.util.stream.IntStream;
  * ({@link EpochSampler}). Validation gives the loss, accuracy, balanced accuracy and macro-F1 of
  * every epoch.
  *
- * <p>Every epoch reseeds the engine (dropout) and the sampler from (seed, stage, epoch), and ends
+ * <p>Every epoch reseeds the engine (dropout) and the sampler from (seed, stage's draw, epoch), and ends
  * with a checkpoint (weights, optimizer state, history), so a killed run resumes from its last
  * completed epoch and ends with the same weights as an uninterrupted one. The kept weights are
  * those of the best epoch by the configured validation metric, and the stage may stop early
@@ -57,13 +57,28 @@ public final class StageTrainer {
     /** What the trained network sees. */
     public enum Input { RAW, ROI }
 
+    /**
+     * The draw (stage id) of every method's final stage, the network it deploys: the baseline, the
+     * HKD student, the energy method's and hkd-energy's student. A stage's draw seeds its initial
+     * weights ({@code TrainRun}), its batch order ({@link EpochSampler}) and its epochs' engine reseed
+     * (dropout); augmentation is seeded by (seed, epoch, sample) alone. So a baseline and a student of
+     * the same seed start from the same weights and see the same batches, dropout draws and
+     * augmented images, and their paired comparison measures the guidance, not the draw.
+     */
+    public static final int FINAL_STAGE_DRAW = 0;
+
+    /** The draw of the HKD teacher, a stream of its own apart from the final stage's. */
+    public static final int TEACHER_DRAW = 1;
+
     /** The frozen teacher of a distillation stage, and what it sees. */
     public record Teacher(Block net, Input input, float alpha0, int kdEpochs) {
     }
 
     /**
-     * Everything a stage needs. {@code stageId} keeps the random streams of stages apart; {@code loss}
-     * (from the {@link TrainingMethod}) makes the batch loss from what the step computed.
+     * Everything a stage needs. {@code stageId} is the stage's draw: it picks the random streams of the
+     * batch order and of the dropout reseeds ({@link #FINAL_STAGE_DRAW} for a method's final stage,
+     * {@link #TEACHER_DRAW} for the teacher); {@code loss} (from the {@link TrainingMethod}) makes the
+     * batch loss from what the step computed.
      */
     public record Stage(String name, int stageId, Input input, int epochs, List<BatchLoader.Item> train,
                         List<BatchLoader.Item> val, Teacher teacher, TrainingMethod.StageLoss loss) {

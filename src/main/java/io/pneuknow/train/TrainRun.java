@@ -27,6 +27,7 @@ import io.pneuknow.transform.Preprocessor;
 import io.pneuknow.transform.Resize;
 import io.pneuknow.transform.RoiMask;
 import io.pneuknow.transform.RoiShape;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -199,9 +200,19 @@ public final class TrainRun {
             return test;
         }
 
-        /** A freshly initialised network for the stage (its own seed). */
-        ClassifierNet newNet(int stageId) {
-            return TrainRun.this.newNet(architecture, classes, manager, stageId);
+        /**
+         * A freshly initialised network for a stage on draw {@code draw} ({@link StageTrainer#FINAL_STAGE_DRAW}
+         * for a method's final stage, {@link StageTrainer#TEACHER_DRAW} for the teacher): its weights depend on
+         * (seed, draw) alone, so the final stages of all methods start from the same weights. Logs their hash
+         * ({@code initial weights of draw D (whose): sha256 H}), which shows a pair's shared start.
+         */
+        ClassifierNet newNet(int draw) throws IOException {
+            ClassifierNet net = TrainRun.this.newNet(architecture, classes, manager, draw);
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            StageCheckpoint.saveParameters(net, bytes);
+            log.printf("initial weights of draw %d (%s): sha256 %s%n", draw, draw == StageTrainer.FINAL_STAGE_DRAW
+                    ? "every method's final stage" : "the teacher", ModelBundle.sha256(bytes.toByteArray()));
+            return net;
         }
 
         /** Trains the stage (resuming from its checkpoints when the run resumes) and writes its history. */
@@ -247,22 +258,22 @@ public final class TrainRun {
     }
 
     /**
-     * A network initialised from a seed of its own (per stage), so each stage starts fresh and
-     * repeatably; with pretrained weights configured, its backbone then takes them (the head keeps
+     * A network initialised from the seed of its draw (per stage; the final stages of all methods share
+     * one), so each stage starts fresh and repeatably; with pretrained weights configured, its backbone then takes them (the head keeps
      * its seeded initialisation). Without an architecture, the backbone is the TorchScript file
      * configured as pretrained.
      */
-    private ClassifierNet newNet(Architecture architecture, int classes, NDManager manager, int stageId) {
+    private ClassifierNet newNet(Architecture architecture, int classes, NDManager manager, int draw) {
         if (architecture == null) {
-            // the file is the backbone; the head is seeded per stage as for the other architectures
-            Engine.getInstance().setRandomSeed((int) Schedules.mix(config.seed(), stageId, 99));
+            // the file is the backbone; the head is seeded per draw as for the other architectures
+            Engine.getInstance().setRandomSeed((int) Schedules.mix(config.seed(), draw, 99));
             TorchScriptBackbone.Loaded loaded = TorchScriptBackbone.load(Path.of(config.pretrained()), classes,
                     config.channels(), config.dropout(), config.inputSize(), manager);
             recordPretrained(loaded.pretrained());
             return loaded.net();
         }
         ClassifierNet net = architecture.build(classes, config.channels(), config.dropout());
-        Engine.getInstance().setRandomSeed((int) Schedules.mix(config.seed(), stageId, 99));
+        Engine.getInstance().setRandomSeed((int) Schedules.mix(config.seed(), draw, 99));
         Architectures.initialize(net, manager, config.inputSize());
         if (config.pretrained() != null) {
             recordPretrained(PretrainedStart.loadInto(net, config.architecture(), Path.of(config.pretrained())));

@@ -55,7 +55,7 @@ class EnergyTrainingTest {
             ClassifierNet net = Architectures.initialize(Architecture.fromCliName("tiny_cnn").build(2, 1, 0f), manager,
                     SIZE);
             StageTrainer trainer = new StageTrainer(config, loader, null, new PrintStream(OutputStream.nullOutputStream()));
-            StageTrainer.Stage stage = new StageTrainer.Stage("energy", 0, StageTrainer.Input.RAW, config.epochs(), items,
+            StageTrainer.Stage stage = new StageTrainer.Stage("energy", StageTrainer.FINAL_STAGE_DRAW, StageTrainer.Input.RAW, config.epochs(), items,
                     items, null, loss);
             StageTrainer.Result result = trainer.run(stage, net, manager, dir, false);
             return new StageTrainerTest.Trained(result, StageTrainerTest.snapshot(net));

@@ -133,14 +133,14 @@ class SelectionTest {
     void theStudentsFeatureEpochsComeFromItsTeacher() {
         TrainConfig config = StageTrainerTest.config();
         StageTrainer.Teacher teacher = new StageTrainer.Teacher(null, StageTrainer.Input.ROI, 0.5f, 40);
-        assertThat(Selection.of(config, new StageTrainer.Stage("student", 2, StageTrainer.Input.RAW, 60, List.of(),
+        assertThat(Selection.of(config, new StageTrainer.Stage("student", StageTrainer.FINAL_STAGE_DRAW, StageTrainer.Input.RAW, 60, List.of(),
                 List.of(), teacher)).featureEpochs()).isEqualTo(40);
         // never more than the stage has, none without a feature term or a teacher
-        assertThat(Selection.of(config, new StageTrainer.Stage("student", 2, StageTrainer.Input.RAW, 30, List.of(),
+        assertThat(Selection.of(config, new StageTrainer.Stage("student", StageTrainer.FINAL_STAGE_DRAW, StageTrainer.Input.RAW, 30, List.of(),
                 List.of(), teacher)).featureEpochs()).isEqualTo(30);
-        assertThat(Selection.of(config, new StageTrainer.Stage("student", 2, StageTrainer.Input.RAW, 60, List.of(),
+        assertThat(Selection.of(config, new StageTrainer.Stage("student", StageTrainer.FINAL_STAGE_DRAW, StageTrainer.Input.RAW, 60, List.of(),
                 List.of(), new StageTrainer.Teacher(null, StageTrainer.Input.ROI, 0f, 40))).featureEpochs()).isZero();
-        assertThat(Selection.of(config, new StageTrainer.Stage("teacher", 1, StageTrainer.Input.ROI, 20, List.of(),
+        assertThat(Selection.of(config, new StageTrainer.Stage("teacher", StageTrainer.TEACHER_DRAW, StageTrainer.Input.ROI, 20, List.of(),
                 List.of(), null)).featureEpochs()).isZero();
     }
 

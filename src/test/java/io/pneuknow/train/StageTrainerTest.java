@@ -69,7 +69,7 @@ class StageTrainerTest {
             Map<String, float[]> studentBefore = snapshot(student);
             List<BatchLoader.Item> items = samples(8, true).stream().map(s -> new BatchLoader.Item(s, s)).toList();
             StageTrainer trainer = new StageTrainer(config, loader, null, new PrintStream(OutputStream.nullOutputStream()));
-            StageTrainer.Stage stage = new StageTrainer.Stage("student", 2, StageTrainer.Input.RAW, 1, items, items,
+            StageTrainer.Stage stage = new StageTrainer.Stage("student", StageTrainer.FINAL_STAGE_DRAW, StageTrainer.Input.RAW, 1, items, items,
                     new StageTrainer.Teacher(teacher, StageTrainer.Input.ROI, 0.5f, 1));
             StageTrainer.Result result = trainer.run(stage, student, manager, dir, false);
 
@@ -176,7 +176,7 @@ class StageTrainerTest {
             ai.djl.engine.Engine.getInstance().setRandomSeed(5);
             ClassifierNet net = Architectures.initialize(Architecture.fromCliName("tiny_cnn").build(2, 1, 0f), manager, SIZE);
             StageTrainer trainer = new StageTrainer(config, loader, null, log);
-            StageTrainer.Stage stage = new StageTrainer.Stage("baseline", 0, StageTrainer.Input.RAW, config.epochs(),
+            StageTrainer.Stage stage = new StageTrainer.Stage("baseline", StageTrainer.FINAL_STAGE_DRAW, StageTrainer.Input.RAW, config.epochs(),
                     noise(12, 1, 0), noise(8, 2, 100), null);
             StageTrainer.Result result = trainer.run(stage, net, manager, dir, resume);
             return new Trained(result, snapshot(net));
