@@ -73,7 +73,9 @@ final class DataCommand implements Callable<Integer> {
         @FormerName(value = "--unannotated", since = "0.2.0")
         @Option(names = "--unannotated-fraction", defaultValue = "0.1", description = "Share of pathological training images without a region (default ${DEFAULT-VALUE}).")
         double unannotatedFraction;
-        @Option(names = "--cue-level", defaultValue = "0.7", description = "Grey level of the misleading marker; background is 0.08 (default ${DEFAULT-VALUE}).")
+        @Option(names = "--cue-level", defaultValue = "0.7", description = "Strength of the misleading cue: the grey level of a drawn "
+                + "cue (marker, text, tag, border, corner pattern; background is 0.08); 0.1 x it is the texture's amplitude, 0.15 x it "
+                + "the brightness shift outside the lungs (default ${DEFAULT-VALUE}).")
         double cueLevel;
         @Option(names = "--seed", defaultValue = "1", description = "Seed (default ${DEFAULT-VALUE}).")
         long seed;
