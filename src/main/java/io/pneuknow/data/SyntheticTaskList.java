@@ -29,6 +29,9 @@ import javax.imageio.ImageIO;
  * @param tasks    the tasks, in order
  */
 public record SyntheticTaskList(String name, String purpose, List<Task> tasks) {
+    /** The fields every task must give (all but {@code contentSha256}). */
+    static final List<String> REQUIRED = List.of("name", "shortcut", "lesionVariety", "imageSize", "train", "val", "test",
+            "unannotatedFraction", "cueLevel", "seed");
 
     /**
      * One task of a list.
@@ -64,14 +67,28 @@ public record SyntheticTaskList(String name, String purpose, List<Task> tasks) {
             throw new BadInputException(file + ": task list not found; give a JSON file such as docs/examples/shortcut-tasks/frozen.json");
         }
         SyntheticTaskList list;
+        List<String> problems = new ArrayList<>();
         try {
-            list = Json.MAPPER.readValue(file.toFile(), SyntheticTaskList.class);
+            com.fasterxml.jackson.databind.JsonNode tree = Json.MAPPER.readTree(file.toFile());
+            com.fasterxml.jackson.databind.JsonNode given = tree == null ? null : tree.get("tasks");
+            for (int i = 0; given != null && given.isArray() && i < given.size(); i++) {
+                com.fasterxml.jackson.databind.JsonNode task = given.get(i);
+                List<String> missing = REQUIRED.stream().filter(f -> !task.has(f)).toList();
+                if (!missing.isEmpty()) {
+                    problems.add(file + ": task " + (i + 1) + (task.has("name") ? " '" + task.get("name").asText() + "'" : "")
+                            + ": missing " + String.join(", ", missing) + "; give every field but contentSha256 (a left-out"
+                            + " number would silently be 0)");
+                }
+            }
+            list = Json.MAPPER.treeToValue(tree, SyntheticTaskList.class);
         } catch (IOException e) {
             String first = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
             throw new BadInputException(file + ": not a valid task list (" + first
                     + "); see docs/examples/shortcut-tasks/frozen.json for the form");
         }
-        List<String> problems = new ArrayList<>();
+        if (!problems.isEmpty()) {
+            throw new BadInputException(String.join("\n", problems));
+        }
         if (list.tasks() == null || list.tasks().isEmpty()) {
             problems.add(file + ": \"tasks\" lists no task; give at least one");
         } else {

@@ -78,6 +78,19 @@ class SyntheticTaskListCliTest {
     }
 
     @Test
+    void refusesATaskThatLeavesOutAField() throws Exception {
+        Path list = Files.writeString(dir.resolve("short.json"), """
+                {"name": "short", "purpose": "test", "tasks": [
+                  {"name": "text-3", "shortcut": "text", "lesionVariety": true, "imageSize": 32, "train": 2, "val": 1,
+                   "test": 3, "seed": 3}
+                ]}
+                """);
+
+        assertThat(run("data", "synthetic", "--task-list", list.toString(), "--out", dir.resolve("t").toString())).isEqualTo(1);
+        assertThat(err.toString()).contains(list + ": task 1 'text-3': missing unannotatedFraction, cueLevel; give every field");
+    }
+
+    @Test
     void oneTaskWithAShortcutKind() throws Exception {
         int code = run("data", "synthetic", "--shortcut", "laterality-tag", "--lesion-variety", "--image-size", "32",
                 "--train", "1", "--val", "1", "--test", "3", "--out", dir.resolve("tag").toString());
