@@ -6,7 +6,9 @@ import io.pneuknow.data.DatasetSummary;
 import io.pneuknow.data.Split;
 import io.pneuknow.data.SplitCsv;
 import io.pneuknow.data.Splitter;
+import io.pneuknow.data.ShortcutKind;
 import io.pneuknow.data.SyntheticChestXrays;
+import io.pneuknow.data.SyntheticTaskList;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -34,15 +36,31 @@ final class DataCommand implements Callable<Integer> {
 
     /** {@code pneuknow data synthetic}. */
     @Command(name = "synthetic", description = {"Generate the synthetic annotated shortcut data set (the demo's).",
-            "Writes labels.csv, regions.csv, images/ and masks/. Lesions are annotated; a grey corner marker agrees with "
-                    + "the class in train and val and is random in test (column split), so a model that learned the "
-                    + "marker fails on test."})
+            "Writes labels.csv, regions.csv, images/ and masks/. Lesions are annotated; a misleading cue outside the "
+                    + "regions (by default a grey corner marker) agrees with the class in train and val and is random in "
+                    + "test (column split), so a model that learned the cue fails on test.",
+            "With --task-list FILE: every task of the list, each into OUT/NAME (see docs/examples/shortcut-tasks/)."})
     static final class Synthetic implements Callable<Integer> {
+        /** The options that set one task; a task list sets them per task. */
+        static final java.util.List<String> TASK_OPTIONS = java.util.List.of("--image-size", "--train", "--val", "--test",
+                "--unannotated-fraction", "--cue-level", "--seed", "--shortcut", "--lesion-variety");
+
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--out", required = true, description = "Folder to write (created; must be empty or absent).")
+        @Option(names = "--out", required = true, description = "Folder to write (created; must be empty or absent). "
+                + "With --task-list the parent of one folder per task.")
         Path out;
+        @Option(names = "--task-list", description = "JSON list of tasks (e.g. docs/examples/shortcut-tasks/frozen.json) "
+                + "to write, each into OUT/NAME; its content hashes are checked. Excludes the per-task options.")
+        Path taskList;
+        @Option(names = "--shortcut", defaultValue = "marker", description = "Kind of misleading cue, always outside the "
+                + "lungs and regions: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).",
+                completionCandidates = ShortcutNames.class)
+        String shortcut;
+        @Option(names = "--lesion-variety", description = "One to three lesions per pathological image, of varied size, "
+                + "shape and appearance (default: one round lesion).")
+        boolean lesionVariety;
         @FormerName(value = "--size", since = "0.2.0")
         @Option(names = "--image-size", defaultValue = "64", description = "Image width and height in pixels (default ${DEFAULT-VALUE}).")
         int imageSize;
@@ -55,13 +73,19 @@ final class DataCommand implements Callable<Integer> {
         @FormerName(value = "--unannotated", since = "0.2.0")
         @Option(names = "--unannotated-fraction", defaultValue = "0.1", description = "Share of pathological training images without a region (default ${DEFAULT-VALUE}).")
         double unannotatedFraction;
-        @Option(names = "--cue-level", defaultValue = "0.7", description = "Grey level of the misleading marker; background is 0.08 (default ${DEFAULT-VALUE}).")
+        @Option(names = "--cue-level", defaultValue = "0.7", description = "Strength of the misleading cue: the grey level of a drawn "
+                + "cue (marker, text, tag, border, corner pattern; background is 0.08); 0.1 x it is the texture's amplitude, 0.15 x it "
+                + "the brightness shift outside the lungs (default ${DEFAULT-VALUE}).")
         double cueLevel;
         @Option(names = "--seed", defaultValue = "1", description = "Seed (default ${DEFAULT-VALUE}).")
         long seed;
 
         @Override
         public Integer call() throws IOException {
+            if (taskList != null) {
+                return writeTaskList();
+            }
+            ShortcutKind kind = ShortcutKind.of(shortcut);
             if (imageSize < 32 || train < 1 || val < 1 || test < 1 || unannotatedFraction < 0 || unannotatedFraction > 1 || cueLevel < 0 || cueLevel > 1) {
                 throw new io.pneuknow.BadInputException("synthetic data: need --image-size >= 32, at least 1 image per class and part,"
                         + " --unannotated-fraction and --cue-level in [0, 1]; got size " + imageSize + ", " + train + "/" + val + "/" + test
@@ -71,12 +95,40 @@ final class DataCommand implements Callable<Integer> {
                     || java.nio.file.Files.list(out).findAny().isPresent())) {
                 throw new io.pneuknow.BadInputException(out + " exists and is not an empty folder; choose a new --out");
             }
-            SyntheticChestXrays.generate(out, new SyntheticChestXrays.Spec(imageSize, train, val, test, unannotatedFraction, cueLevel, seed));
+            SyntheticChestXrays.generate(out, new SyntheticChestXrays.Spec(imageSize, train, val, test, unannotatedFraction,
+                    cueLevel, seed, kind, lesionVariety));
             PrintWriter w = spec.commandLine().getOut();
             w.println("wrote " + 3 * (train + val + test) + " images to " + out
                     + " (labels.csv with split column 'split'; regions.csv with lesion regions)");
             w.flush();
             return 0;
+        }
+
+        private int writeTaskList() {
+            java.util.List<String> given = TASK_OPTIONS.stream()
+                    .filter(o -> spec.commandLine().getParseResult().hasMatchedOption(o)).toList();
+            if (!given.isEmpty()) {
+                throw new io.pneuknow.BadInputException("--task-list sets every task's options itself; remove "
+                        + String.join(", ", given) + " (or drop --task-list to write one task)");
+            }
+            SyntheticTaskList list = SyntheticTaskList.read(taskList);
+            PrintWriter w = spec.commandLine().getOut();
+            for (SyntheticTaskList.Written task : list.generate(out)) {
+                w.println("wrote " + task.images() + " images to " + task.folder() + " (" + task.task().shortcut()
+                        + ", seed " + task.task().seed() + "; content sha256 " + task.contentSha256()
+                        + (task.task().contentSha256() != null ? ", as the list says)" : ")"));
+            }
+            w.println("wrote " + list.tasks().size() + " tasks of list '" + list.name() + "' to " + out);
+            w.flush();
+            return 0;
+        }
+    }
+
+    /** The shortcut kinds' option names, for {@code --shortcut}'s help. */
+    static final class ShortcutNames implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return java.util.Arrays.stream(ShortcutKind.values()).map(ShortcutKind::optionName).iterator();
         }
     }
 
