@@ -2,6 +2,7 @@ package io.pneuknow.cli;
 
 import io.pneuknow.BadInputException;
 import io.pneuknow.serve.ApiKey;
+import io.pneuknow.serve.AuditLog;
 import io.pneuknow.serve.ModelPool;
 import io.pneuknow.serve.Server;
 import io.pneuknow.train.EngineThreads;
@@ -16,6 +17,7 @@ import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code pneuknow serve}: the HTTP service and web page for a model bundle, until stopped (Ctrl-C). */
@@ -28,7 +30,7 @@ final class ServeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, description = "Model directory written by 'pneuknow train --out'.")
+    @Option(names = "--model", description = "Model directory written by 'pneuknow train --out' (required, unless --make-key).")
     Path model;
 
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind (default: ${DEFAULT-VALUE}, this machine only).")
@@ -57,12 +59,26 @@ final class ServeCommand implements Callable<Integer> {
     int requestTimeoutSeconds;
 
     @Option(names = "--api-key-file", description = "File whose first line is the API key every /v1 route then requires "
-            + "('Authorization: Bearer KEY' or 'X-API-Key: KEY'; 401 otherwise). The page and /health stay open.")
+            + "('Authorization: Bearer KEY' or 'X-API-Key: KEY'; 401 otherwise; 429 after 10 wrong keys from an address "
+            + "within a minute). At least 32 hex or 22 base64url characters. The page and /health stay open.")
     Path apiKeyFile;
 
-    @Option(names = "--audit-log", description = "Append one JSON line per /v1 request to this file: time, request id, "
-            + "client address, SHA-256 of the upload, model hash, result, latency (never pixels or file names).")
+    @Option(names = "--make-key", paramLabel = "FILE", description = "Write a new random API key (64 hex characters) to "
+            + "FILE, readable by you only, and stop; then serve with --api-key-file FILE. An existing FILE is not replaced.")
+    Path makeKey;
+
+    @Option(names = "--audit-log", description = "Append two JSON lines per /v1 request to this file (created 0600), at "
+            + "its start and its end: time, request id, principal (the key's id, never the key), client address, SHA-256 "
+            + "of the upload, model hash, result, latency (never pixels or file names).")
     Path auditLog;
+
+    @Option(names = "--audit-max-bytes", defaultValue = "67108864", description = "Rotate the audit log when it would "
+            + "grow past this size: FILE becomes FILE.1, FILE.1 FILE.2, ... (default: ${DEFAULT-VALUE}, 64 MiB).")
+    long auditMaxBytes;
+
+    @Option(names = "--audit-keep-files", defaultValue = "10", description = "Rotated audit logs kept; the oldest is "
+            + "deleted (default: ${DEFAULT-VALUE}).")
+    int auditKeepFiles;
 
     @Option(names = "--access-log", description = "Append the access log to this file (default: standard error).")
     Path accessLog;
@@ -72,6 +88,21 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
+        if (makeKey != null) {
+            String id = ApiKey.make(makeKey);
+            PrintWriter out = spec.commandLine().getOut();
+            out.printf("wrote a new API key (%s) to %s, readable by you only; serve with --api-key-file %s%n", id, makeKey,
+                    makeKey);
+            out.flush();
+            return 0;
+        }
+        if (model == null) {
+            throw new ParameterException(spec.commandLine(), "Missing required option: '--model=<model>'");
+        }
+        if (auditMaxBytes < 1 || auditKeepFiles < 1) {
+            throw new BadInputException("--audit-max-bytes and --audit-keep-files must be at least 1; got " + auditMaxBytes
+                    + ", " + auditKeepFiles);
+        }
         if (workers < 1 || maxInFlight < 1 || maxUploadMb < 1 || maxPixels < 1 || port < 0 || port > 65535) {
             throw new BadInputException("--workers, --max-in-flight, --max-upload-mb and --max-pixels must be at least 1, "
                     + "--port in 0..65535; got " + workers + ", " + maxInFlight + ", " + maxUploadMb + ", " + maxPixels
@@ -87,7 +118,8 @@ final class ServeCommand implements Callable<Integer> {
         Server server;
         try {
             server = Server.start(pool, new Server.Settings(host, port, (long) maxUploadMb << 20, maxPixels, maxInFlight,
-                    minConfidence, Duration.ofSeconds(requestTimeoutSeconds), key, auditLog), log);
+                    minConfidence, Duration.ofSeconds(requestTimeoutSeconds), key,
+                    auditLog == null ? null : new AuditLog.Options(auditLog, auditMaxBytes, auditKeepFiles)), log);
         } catch (BadInputException e) {
             pool.close();
             throw e;
@@ -104,7 +136,7 @@ final class ServeCommand implements Callable<Integer> {
         }, "shutdown"));
         PrintWriter out = spec.commandLine().getOut();
         out.printf("serving model %s (%s) at http://%s:%d/ with %d workers%s%s; Ctrl-C stops%n", pool.card().id(),
-                pool.card().architecture(), host, server.port(), workers, key == null ? "" : ", API key required on /v1",
+                pool.card().architecture(), host, server.port(), workers, key == null ? "" : ", API key " + key.id() + " required on /v1",
                 auditLog == null ? "" : ", audit log " + auditLog);
         out.flush();
         stopped.await();

@@ -7,7 +7,7 @@ import java.util.HexFormat;
 /**
  * What the service notes about one request on its Javalin context, for the filters, the endpoints, the error
  * answers and the logs: its id and start, whether it holds an in-flight permit, the upload's SHA-256, the
- * predicted label and the error code.
+ * predicted label, the error code and the {@link Principal} the request acts for.
  */
 final class RequestAttributes {
     private static final String REQUEST_ID = "requestId";
@@ -17,6 +17,7 @@ final class RequestAttributes {
     private static final String RESULT = "result";
     private static final String ERROR_CODE = "errorCode";
     private static final String ERROR_WRITTEN = "errorWritten";
+    private static final String PRINCIPAL = "principal";
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private RequestAttributes() {
@@ -95,5 +96,15 @@ final class RequestAttributes {
     /** The code of the error answer written; null when none. */
     static String errorCode(Context ctx) {
         return ctx.attribute(ERROR_CODE);
+    }
+
+    /** Notes the principal the request acts for, once its credentials were checked. */
+    static void principal(Context ctx, Principal principal) {
+        ctx.attribute(PRINCIPAL, principal);
+    }
+
+    /** The principal the request acts for; null when its credentials were not (or not yet) accepted. */
+    static Principal principal(Context ctx) {
+        return ctx.attribute(PRINCIPAL);
     }
 }

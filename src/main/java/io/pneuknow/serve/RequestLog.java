@@ -2,14 +2,15 @@ package io.pneuknow.serve;
 
 import io.javalin.http.Context;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Locale;
 
 /**
  * The service's records of its requests: one access-log line per request (time, client address, method, path,
- * status, milliseconds, request id and, for uploads, the SHA-256 of the bytes) and, with an audit log, one JSON
- * line per {@code /v1} request ({@link AuditLog}). Never the upload's file name, pixels or header values.
+ * status, milliseconds, request id and, for uploads, the SHA-256 of the bytes) and, with an audit log, two JSON
+ * lines per {@code /v1} request, at its start and at its end ({@link AuditLog}). Never the upload's file name,
+ * pixels or header values; the path, which the client chooses, is cut to {@value AuditLog#MAX_FIELD} characters
+ * in both logs, and in the access log anything but printable ASCII is escaped ({@code \\uXXXX}).
  */
 final class RequestLog implements AutoCloseable {
     private final PrintStream accessLog;
@@ -17,16 +18,16 @@ final class RequestLog implements AutoCloseable {
     private final String weightsSha256;
 
     /**
-     * @param auditLog file the audit log is appended to; null for none
-     * @param weightsSha256 the served model's weights hash, written in every audit line
+     * @param auditLog the audit log's file and rotation; null for none
+     * @param weightsSha256 the served model's weights hash, written in every audit end line
      */
-    RequestLog(PrintStream accessLog, Path auditLog, String weightsSha256) {
+    RequestLog(PrintStream accessLog, AuditLog.Options auditLog, String weightsSha256) {
         this.accessLog = accessLog;
         this.audit = auditLog == null ? null : AuditLog.open(auditLog);
         this.weightsSha256 = weightsSha256;
     }
 
-    /** Whether {@link #audit(Context)} writes anything. */
+    /** Whether {@link #auditStart(Context)} and {@link #audit(Context)} write anything. */
     boolean audits() {
         return audit != null;
     }
@@ -36,25 +37,55 @@ final class RequestLog implements AutoCloseable {
         long millis = RequestAttributes.millis(ctx);
         String sha = RequestAttributes.uploadSha256(ctx);
         accessLog.println(String.format(Locale.ROOT, "%s %s %s %s %d %dms id=%s%s", Instant.now(), ctx.ip(),
-                ctx.method(), ctx.path(), ctx.statusCode(), millis, RequestAttributes.requestId(ctx),
-                sha == null ? "" : " sha256=" + sha));
+                ctx.method(), printable(AuditLog.bounded(ctx.path())), ctx.statusCode(), millis,
+                RequestAttributes.requestId(ctx), sha == null ? "" : " sha256=" + sha));
     }
 
-    /** Writes the request's audit line (result: the error code, else {@code http_STATUS} or the label, else ok); a failure is noted in the access log. */
+    /** Writes the audit line of the request's arrival; a failure is noted in the access log. */
+    void auditStart(Context ctx) {
+        try {
+            audit.write(new AuditLog.Start(Instant.now().toString(), RequestAttributes.requestId(ctx), ctx.ip(),
+                    ctx.method().name(), ctx.path()));
+        } catch (RuntimeException e) {
+            auditFailed(ctx, e);
+        }
+    }
+
+    /** Writes the request's audit end line (result: the error code, else {@code http_STATUS} or the label, else ok); a failure is noted in the access log. */
     void audit(Context ctx) {
         long millis = RequestAttributes.millis(ctx);
         String code = RequestAttributes.errorCode(ctx);
         String label = RequestAttributes.result(ctx);
         int status = ctx.statusCode();
         String result = code != null ? code : status >= 400 ? "http_" + status : label != null ? label : "ok";
+        Principal principal = RequestAttributes.principal(ctx);
         try {
-            audit.write(new AuditLog.Entry(Instant.now().toString(), RequestAttributes.requestId(ctx), ctx.ip(),
-                    ctx.method().name(), ctx.path(), status, RequestAttributes.uploadSha256(ctx), weightsSha256, result,
-                    millis));
+            audit.write(new AuditLog.End(Instant.now().toString(), RequestAttributes.requestId(ctx),
+                    principal == null ? null : principal.id(), ctx.ip(), ctx.method().name(), ctx.path(), status,
+                    RequestAttributes.uploadSha256(ctx), weightsSha256, result, millis));
         } catch (RuntimeException e) {
-            accessLog.println(Instant.now() + " cannot write the audit log for request " + RequestAttributes.requestId(ctx)
-                    + ": " + e.getClass().getName());
+            auditFailed(ctx, e);
         }
+    }
+
+    private void auditFailed(Context ctx, RuntimeException e) {
+        accessLog.println(Instant.now() + " cannot write the audit log for request " + RequestAttributes.requestId(ctx)
+                + ": " + e.getClass().getName() + (e.getMessage() == null ? "" : " (" + e.getMessage().lines().findFirst()
+                .orElse("") + ")"));
+    }
+
+    /** {@code text} with anything but printable ASCII (and the backslash) written as {@code \\uXXXX}. */
+    static String printable(String text) {
+        StringBuilder out = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x21 || c > 0x7e || c == '\\') {
+                out.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
     }
 
     /** Closes the audit log. */

@@ -15,11 +15,11 @@ import java.time.Duration;
  * in JSON bodies); errors are JSON {@code {status, code, message, requestId}} with a one-line message and
  * never a stack trace. Limits: upload bytes (413), pixels before decoding (413), content that is no
  * supported image (415), requests in flight (503 {@code busy} with Retry-After), time per request (503
- * {@code timeout}). With an API key every {@code /v1} route needs it (401 otherwise); the page and
- * {@code /health} stay open. One access-log line per request: time, client address, method, path,
+ * {@code timeout}). With an API key every {@code /v1} route needs it (401 otherwise; 429 with Retry-After for an
+ * address that sent too many wrong keys, {@link FailedAuthLimiter}); the page and {@code /health} stay open. One access-log line per request: time, client address, method, path,
  * status, milliseconds, request id and, for uploads, the SHA-256 of the bytes; never the upload's file
- * name, pixels or header values. With an audit log, one JSON line per {@code /v1} request as well
- * ({@link AuditLog}).
+ * name, pixels or header values. With an audit log, two JSON lines per {@code /v1} request as well, at its start
+ * and its end, naming the {@link Principal} it acted for ({@link AuditLog}).
  *
  * <p>This class wires the routes and filters to the parts that do the work: {@link ImageEndpoints} (predict,
  * explain), {@link PageEndpoints} (page, health, model card), {@link Uploads} (the upload's checks),
@@ -37,10 +37,10 @@ public final class Server implements AutoCloseable {
      * @param requestTimeout longest time from a request's arrival to its answer; an image request over it
      *     is answered 503 {@code timeout} (its model work, which cannot be stopped, finishes in the background)
      * @param apiKey the key every {@code /v1} route requires; null for none
-     * @param auditLog file the audit log is appended to; null for none
+     * @param auditLog the audit log's file and rotation; null for none
      */
     public record Settings(String host, int port, long maxUploadBytes, long maxPixels, int maxInFlight,
-                           double minConfidence, Duration requestTimeout, ApiKey apiKey, Path auditLog) {
+                           double minConfidence, Duration requestTimeout, ApiKey apiKey, AuditLog.Options auditLog) {
         public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
 
         public static Settings defaults() {
@@ -68,7 +68,12 @@ public final class Server implements AutoCloseable {
                     other, auditLog);
         }
 
+        /** The audit log in {@code other} with the default rotation. */
         public Settings withAuditLog(Path other) {
+            return withAuditLog(AuditLog.Options.of(other));
+        }
+
+        public Settings withAuditLog(AuditLog.Options other) {
             return new Settings(host, port, maxUploadBytes, maxPixels, maxInFlight, minConfidence, requestTimeout,
                     apiKey, other);
         }
@@ -83,7 +88,8 @@ public final class Server implements AutoCloseable {
     private final Javalin app;
 
     private Server(ModelPool pool, Settings settings, PrintStream accessLog, Runnable beforeModel) {
-        this.keyCheck = settings.apiKey() == null ? null : new ApiKeyCheck(settings.apiKey());
+        this.keyCheck = settings.apiKey() == null ? null
+                : new ApiKeyCheck(settings.apiKey(), FailedAuthLimiter.defaults(), accessLog);
         this.limits = new RequestLimits(settings.maxUploadBytes(), settings.maxInFlight(), settings.requestTimeout(),
                 beforeModel);
         this.images = new ImageEndpoints(pool, new InputGuard(pool.card(), settings.minConfidence()),
@@ -136,8 +142,13 @@ public final class Server implements AutoCloseable {
     private void routes() {
         app.before(ctx -> {
             RequestAttributes.begin(ctx);
-            if (keyCheck != null && isApi(ctx)) {
-                keyCheck.authorize(ctx);
+            if (log.audits() && isApi(ctx)) {
+                log.auditStart(ctx);
+            }
+            if (keyCheck == null) {
+                RequestAttributes.principal(ctx, Principal.ANONYMOUS);
+            } else if (isApi(ctx)) {
+                RequestAttributes.principal(ctx, keyCheck.authorize(ctx));
             }
             if (ctx.path().startsWith("/v1/predict") || ctx.path().startsWith("/v1/explain")) {
                 limits.admit(ctx);

@@ -37,7 +37,7 @@ class ServerOperationsTest {
     static byte[] png;
     static final HttpClient HTTP = HttpClient.newHttpClient();
     static final ByteArrayOutputStream LOG = new ByteArrayOutputStream();
-    static final String KEY = "s3cret-key-4711";
+    static final String KEY = "5e3c4e7b9a1d2f6083c4a5b6d7e8f9012a3b4c5d6e7f8091a2b3c4d5e6f70819";
 
     @BeforeAll
     static void train() throws Exception {
@@ -183,10 +183,19 @@ class ServerOperationsTest {
         }
         List<String> lines = Files.readAllLines(audit);
         assertThat(lines.get(0)).isEqualTo("{\"earlier\":\"line\"}");
-        assertThat(lines).hasSize(1 + ids.size());
+        assertThat(lines).as("a start and an end line per request").hasSize(1 + 2 * ids.size());
         String sha = io.pneuknow.model.ModelBundle.sha256(png);
+        List<JsonNode> ends = new ArrayList<>();
         for (int i = 0; i < ids.size(); i++) {
-            JsonNode line = Json.MAPPER.readTree(lines.get(1 + i));
+            JsonNode start = Json.MAPPER.readTree(lines.get(1 + 2 * i));
+            assertThat(start.get("event").asText()).isEqualTo("start");
+            assertThat(start.get("requestId").asText()).isEqualTo(ids.get(i));
+            assertThat(start.get("route").asText()).startsWith("/v1/");
+            assertThat(start.get("time").asText()).matches("\\d{4}-\\d\\d-\\d\\dT.*Z");
+            JsonNode line = Json.MAPPER.readTree(lines.get(2 + 2 * i));
+            ends.add(line);
+            assertThat(line.get("event").asText()).isEqualTo("end");
+            assertThat(line.get("principal").asText()).as("no key: anonymous").isEqualTo("anonymous");
             assertThat(line.get("requestId").asText()).isEqualTo(ids.get(i));
             assertThat(line.get("time").asText()).matches("\\d{4}-\\d\\d-\\d\\dT.*Z");
             assertThat(line.get("client").asText()).isIn("127.0.0.1", "[0:0:0:0:0:0:0:1]", "0:0:0:0:0:0:0:1");
@@ -199,13 +208,13 @@ class ServerOperationsTest {
                 assertThat(line.get("result").asText()).isIn(pool.card().labels());
             }
         }
-        JsonNode model = Json.MAPPER.readTree(lines.get(5));
+        JsonNode model = ends.get(4);
         assertThat(model.get("result").asText()).isEqualTo("ok");
         assertThat(model.get("inputSha256").isNull()).isTrue();
-        JsonNode missing = Json.MAPPER.readTree(lines.get(6));
+        JsonNode missing = ends.get(5);
         assertThat(missing.get("status").asInt()).isEqualTo(404);
         assertThat(missing.get("result").asText()).isEqualTo("not_found");
-        JsonNode refused = Json.MAPPER.readTree(lines.get(7));
+        JsonNode refused = ends.get(6);
         assertThat(refused.get("status").asInt()).isEqualTo(415);
         assertThat(refused.get("result").asText()).isEqualTo("not_multipart");
         assertThat(String.join("\n", lines)).doesNotContain("x.png").doesNotContain("DOE");
@@ -226,10 +235,16 @@ class ServerOperationsTest {
             }
         }
         List<String> lines = Files.readAllLines(audit);
-        assertThat(lines).hasSize(requests);
+        assertThat(lines).hasSize(2 * requests);
+        java.util.Map<String, List<String>> events = new java.util.HashMap<>();
         for (String line : lines) {
-            assertThat(Json.MAPPER.readTree(line).get("status").asInt()).isEqualTo(200);
+            JsonNode node = Json.MAPPER.readTree(line);
+            events.computeIfAbsent(node.get("requestId").asText(), id -> new ArrayList<>()).add(node.get("event").asText());
+            if (node.get("event").asText().equals("end")) {
+                assertThat(node.get("status").asInt()).isEqualTo(200);
+            }
         }
+        assertThat(events).hasSize(requests).allSatisfy((id, kinds) -> assertThat(kinds).containsExactly("start", "end"));
     }
 
     @Test

@@ -36,7 +36,7 @@ class WebPageTest {
 
     @Test
     void withAnApiKeyThePageAsksForItAndThenWorks() throws Exception {
-        String key = "page-key-0815";
+        String key = "page-key-0815-page-key-0815";
         String selftest = selftest(Server.Settings.defaults().withPort(0).withApiKey(ApiKey.of(key)),
                 "&selftestkey=" + key);
         assertThat(attribute(selftest, "data-keyform")).as("the key form was shown after the 401").isEqualTo("shown");
