@@ -31,7 +31,7 @@ import java.util.Set;
  * no pixel data, no upload file names and no DICOM header values: only the upload's SHA-256.
  */
 public final class AuditLog implements AutoCloseable {
-    /** Longest text field, in characters; longer ones are cut to this and marked. */
+    /** Longest text field, in characters; longer ones are cut to this and marked "...(+N)" with the count of characters left out. */
     public static final int MAX_FIELD = 256;
 
     /**
@@ -181,7 +181,7 @@ public final class AuditLog implements AutoCloseable {
             return text;
         }
         int end = Character.isHighSurrogate(text.charAt(MAX_FIELD - 1)) ? MAX_FIELD - 1 : MAX_FIELD;
-        return text.substring(0, end) + "...(" + (text.length() - end) + " more)";
+        return text.substring(0, end) + "...(+" + (text.length() - end) + ")";
     }
 
     /** Appends the line of a request's arrival. */
