@@ -112,6 +112,10 @@ final class ServeCommand implements Callable<Integer> {
             throw new BadInputException("--request-timeout-seconds must be at least 1, got " + requestTimeoutSeconds);
         }
         ApiKey key = apiKeyFile == null ? null : ApiKey.fromFile(apiKeyFile);
+        String exposed = apiKeyFile == null ? null : ApiKey.exposureWarning(apiKeyFile);
+        if (exposed != null) {
+            spec.commandLine().getErr().println("warning: " + exposed);
+        }
         EngineThreads.set(threads == null ? 0 : threads);
         PrintStream log = accessLog == null ? System.err : new PrintStream(new FileOutputStream(accessLog.toFile(), true), true);
         ModelPool pool = new ModelPool(model, workers, 30_000);

@@ -150,6 +150,25 @@ public final class ApiKey {
         return Files.createTempFile(dir, prefix, ".tmp");
     }
 
+    /**
+     * A one-line warning when others than its owner may read {@code file} (POSIX group or other bits), naming the
+     * remedy; null when only its owner may, or the file system has no POSIX permissions.
+     */
+    public static String exposureWarning(Path file) {
+        try {
+            if (!file.toAbsolutePath().getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                return null;
+            }
+            String permissions = PosixFilePermissions.toString(Files.getPosixFilePermissions(file));
+            if (permissions.substring(3).equals("------")) {
+                return null;
+            }
+            return file + ": the API key file is readable by others (" + permissions + "); chmod 600 " + file;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     /** The command that makes a key in {@code file}, for error messages. */
     static String makeCommand(Path file) {
         return "'pneuknow serve --make-key " + file + "' (or: openssl rand -hex 32 > " + file + ")";

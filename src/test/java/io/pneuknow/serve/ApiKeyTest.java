@@ -80,4 +80,14 @@ class ApiKeyTest {
                 .hasMessage(file + ": the file exists; remove it first to replace the key, or name a new file");
         assertThat(Files.readString(file)).isEqualTo(text);
     }
+
+    @Test
+    void aKeyFileOthersCanReadIsNamedInAWarning() throws Exception {
+        Path file = dir.resolve("open.key");
+        ApiKey.make(file);
+        assertThat(ApiKey.exposureWarning(file)).isNull();
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+        assertThat(ApiKey.exposureWarning(file))
+                .isEqualTo(file + ": the API key file is readable by others (rw-r--r--); chmod 600 " + file);
+    }
 }
