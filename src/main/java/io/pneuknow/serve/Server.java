@@ -16,9 +16,9 @@ import java.time.Duration;
  * never a stack trace. Limits: upload bytes (413), pixels before decoding (413), content that is no
  * supported image (415), requests in flight (503 {@code busy} with Retry-After), time per request (503
  * {@code timeout}). With an API key every {@code /v1} route needs it (401 otherwise; 429 with Retry-After for an
- * address that sent too many wrong keys, {@link FailedAuthLimiter}); the page and {@code /health} stay open. One access-log line per request: time, client address, method, path,
- * status, milliseconds, request id and, for uploads, the SHA-256 of the bytes; never the upload's file
- * name, pixels or header values. With an audit log, two JSON lines per {@code /v1} request as well, at its start
+ * address that sent too many wrong keys, {@link FailedAuthLimiter}); the page and {@code /health} stay open. One
+ * access-log line per request: time, client address, method, path, status, milliseconds, request id and, for
+ * uploads, the SHA-256 of the bytes; never the upload's file name, pixels or header values. With an audit log, two JSON lines per {@code /v1} request as well, at its start
  * and its end, naming the {@link Principal} it acted for ({@link AuditLog}).
  *
  * <p>This class wires the routes and filters to the parts that do the work: {@link ImageEndpoints} (predict,
@@ -73,6 +73,7 @@ public final class Server implements AutoCloseable {
             return withAuditLog(AuditLog.Options.of(other));
         }
 
+        /** The audit log with its own rotation. */
         public Settings withAuditLog(AuditLog.Options other) {
             return new Settings(host, port, maxUploadBytes, maxPixels, maxInFlight, minConfidence, requestTimeout,
                     apiKey, other);
