@@ -12,6 +12,9 @@ import java.util.Locale;
  * line per {@code /v1} request ({@link AuditLog}). Never the upload's file name, pixels or header values.
  */
 final class RequestLog implements AutoCloseable {
+    /** The longest path written for a refusal of the HTTP layer (a 414's URI may be kilobytes). */
+    static final int MAX_LOGGED_PATH = 200;
+
     private final PrintStream accessLog;
     private final AuditLog audit;
     private final String weightsSha256;
@@ -38,6 +41,26 @@ final class RequestLog implements AutoCloseable {
         accessLog.println(String.format(Locale.ROOT, "%s %s %s %s %d %dms id=%s%s", Instant.now(), ctx.ip(),
                 ctx.method(), ctx.path(), ctx.statusCode(), millis, RequestAttributes.requestId(ctx),
                 sha == null ? "" : " sha256=" + sha));
+    }
+
+    /**
+     * Records a refusal the HTTP layer made before the routes saw the request: an access-log line and, with an
+     * audit log, an audit line (result: the error's code). {@code method} and {@code path} are {@code -} when the
+     * request could not be parsed; the path is cut to {@value #MAX_LOGGED_PATH} characters.
+     */
+    void refused(String clientAddress, String method, String path, int status, String code, String requestId) {
+        String shownPath = path.length() > MAX_LOGGED_PATH ? path.substring(0, MAX_LOGGED_PATH) + "..." : path;
+        accessLog.println(String.format(Locale.ROOT, "%s %s %s %s %d 0ms id=%s refused=%s", Instant.now(),
+                clientAddress, method, shownPath, status, requestId, code));
+        if (audit != null) {
+            try {
+                audit.write(new AuditLog.Entry(Instant.now().toString(), requestId, clientAddress, method, shownPath,
+                        status, null, weightsSha256, code, 0));
+            } catch (RuntimeException e) {
+                accessLog.println(Instant.now() + " cannot write the audit log for request " + requestId + ": "
+                        + e.getClass().getName());
+            }
+        }
     }
 
     /** Writes the request's audit line (result: the error code, else {@code http_STATUS} or the label, else ok); a failure is noted in the access log. */
