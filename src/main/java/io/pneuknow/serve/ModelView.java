@@ -12,7 +12,8 @@ import java.util.Map;
 /**
  * What {@code GET /v1/model} tells about the model: identity, labels, input, intended use and
  * population, provenance, and the validation figures of the kept epoch (the only metrics a model
- * bundle holds; test metrics come from {@code pneuknow evaluate}).
+ * bundle holds; test metrics come from {@code pneuknow evaluate}). Server file paths and platform versions only
+ * when the admin asks ({@code serve --model-details}; {@link #of(ModelCard, boolean)}).
  */
 record ModelView(String id, String weightsSha256, List<String> labels, String architecture, String method,
                  int inputSize, int inputChannels, String intendedUse, String population, Provenance provenance,

@@ -18,7 +18,11 @@ import java.util.Map;
  * never a stack trace. Limits: upload bytes (413), pixels before decoding (413), content that is no
  * supported image (415), requests in flight (503 {@code busy} with Retry-After), time per request (503
  * {@code timeout}). With an API key every {@code /v1} route needs it (401 otherwise); the page and
- * {@code /health} stay open. One access-log line per request: time, client address, method, path,
+ * {@code /health} stay open. The HTTP layer's own refusals (400 bad request line or header, 414 URI too long, 431
+ * headers too large) are the same JSON errors ({@link HttpLayerErrors}). Every answer carries the
+ * {@link SecurityHeaders} (and API answers {@code Cache-Control: no-store}); no cross-origin access is granted (no
+ * {@code Access-Control-Allow-Origin}; a preflight gets 405). Requests whose {@code Host} is not on the
+ * {@link HostAllowList} get 421; a method a route does not take gets 405 with {@code Allow}. One access-log line per request: time, client address, method, path,
  * status, milliseconds, request id and, for uploads, the SHA-256 of the bytes; never the upload's file
  * name, pixels or header values. With an audit log, one JSON line per {@code /v1} request as well
  * ({@link AuditLog}).
