@@ -222,6 +222,12 @@ class ServerHygieneTest {
                 + "\r\nConnection: close\r\n\r\n"), 431, "headers_too_large");
     }
 
+    @Test
+    void aBadlyEncodedPathIs400JsonAndADotDotPathIsNoRoute() throws Exception {
+        assertRefusal(raw(get("/v1/%zz")), 400, "bad_request");
+        assertRefusal(raw(get("/static/%2e%2e/v1/model")), 404, "not_found");
+    }
+
     // --- multipart ---
 
     @Test
