@@ -312,6 +312,17 @@ class ServerHygieneTest {
                 404, "not_found");
     }
 
+    @Test
+    void anUnknownMethodAndTraceAreJsonRefusals() throws Exception {
+        Answer brew = raw("BREW /v1/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+        Answer trace = raw("TRACE /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+        assertRefusal(brew, 405, "method_not_allowed");
+        assertThat(brew.headers().get("allow")).isEqualTo("POST");
+        assertRefusal(trace, 405, "method_not_allowed");
+        assertThat(trace.headers().get("allow")).isEqualTo("GET");
+        assertThat(trace.text()).doesNotContain("Host:");
+    }
+
     // --- Host allow-list ---
 
     @Test
