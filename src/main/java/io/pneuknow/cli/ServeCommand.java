@@ -12,6 +12,8 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -80,6 +82,15 @@ final class ServeCommand implements Callable<Integer> {
             + "deleted (default: ${DEFAULT-VALUE}).")
     int auditKeepFiles;
 
+    @Option(names = "--allowed-hosts", split = ",", paramLabel = "HOST", description = "Host header names answered "
+            + "(port ignored), comma-separated; '*' for any; others get 421. Default: 127.0.0.1, localhost and [::1] "
+            + "on a loopback --host (against DNS rebinding), any name on another: name yours on a public bind.")
+    List<String> allowedHosts = new ArrayList<>();
+
+    @Option(names = "--model-details", description = "Let GET /v1/model tell the training command's file paths, "
+            + "the teacher's path and the Java, DJL, PyTorch and OS versions (off by default: an admin's choice).")
+    boolean modelDetails;
+
     @Option(names = "--access-log", description = "Append the access log to this file (default: standard error).")
     Path accessLog;
 
@@ -111,6 +122,12 @@ final class ServeCommand implements Callable<Integer> {
         if (requestTimeoutSeconds < 1) {
             throw new BadInputException("--request-timeout-seconds must be at least 1, got " + requestTimeoutSeconds);
         }
+        for (String name : allowedHosts) {
+            if (name.isBlank() || name.contains("/")) {
+                throw new BadInputException("--allowed-hosts: '" + name + "' is no host name; give names such as "
+                        + "xray.example.org,127.0.0.1 or '*'");
+            }
+        }
         ApiKey key = apiKeyFile == null ? null : ApiKey.fromFile(apiKeyFile);
         String exposed = apiKeyFile == null ? null : ApiKey.exposureWarning(apiKeyFile);
         if (exposed != null) {
@@ -123,7 +140,8 @@ final class ServeCommand implements Callable<Integer> {
         try {
             server = Server.start(pool, new Server.Settings(host, port, (long) maxUploadMb << 20, maxPixels, maxInFlight,
                     minConfidence, Duration.ofSeconds(requestTimeoutSeconds), key,
-                    auditLog == null ? null : new AuditLog.Options(auditLog, auditMaxBytes, auditKeepFiles)), log);
+                    auditLog == null ? null : new AuditLog.Options(auditLog, auditMaxBytes, auditKeepFiles),
+                    allowedHosts, modelDetails), log);
         } catch (BadInputException e) {
             pool.close();
             throw e;

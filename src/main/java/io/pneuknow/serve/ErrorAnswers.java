@@ -61,7 +61,8 @@ final class ErrorAnswers {
         }
     }
 
-    private static boolean isSizeLimit(Throwable e) {
+    /** Whether {@code e} or a cause is the HTTP layer's refusal of a body over the size limit. */
+    static boolean isSizeLimit(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             String m = t.getMessage();
             if (m != null && (m.contains("exceeds max") || m.contains("maxRequestSize") || m.contains("too large"))) {

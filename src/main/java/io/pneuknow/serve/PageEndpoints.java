@@ -8,9 +8,12 @@ import java.util.Map;
 /** The routes without an upload: the web page's files (from the resources' {@code web/}), {@code /health} and {@code /v1/model}. */
 final class PageEndpoints {
     private final ModelPool pool;
+    private final boolean modelDetails;
 
-    PageEndpoints(ModelPool pool) {
+    /** @param modelDetails whether {@code /v1/model} tells file paths and platform versions ({@link ModelView#of}) */
+    PageEndpoints(ModelPool pool, boolean modelDetails) {
         this.pool = pool;
+        this.modelDetails = modelDetails;
     }
 
     /** Serves the resource {@code web/NAME} with this content type, never cached. */
@@ -31,8 +34,8 @@ final class PageEndpoints {
                 "requestId", RequestAttributes.requestId(ctx)));
     }
 
-    /** {@code GET /v1/model}: the request id and the model card's view ({@link ModelView}). */
+    /** {@code GET /v1/model}: the request id and the model card's view ({@link ModelView}), details only when allowed. */
     void model(Context ctx) {
-        JsonAnswers.json(ctx, 200, JsonAnswers.withRequestId(ctx, ModelView.of(pool.card())));
+        JsonAnswers.json(ctx, 200, JsonAnswers.withRequestId(ctx, ModelView.of(pool.card(), modelDetails)));
     }
 }

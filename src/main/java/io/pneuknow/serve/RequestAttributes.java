@@ -26,9 +26,14 @@ final class RequestAttributes {
     /** Notes the request's start and gives it a random id, also sent as the header {@code X-Request-Id}. */
     static void begin(Context ctx) {
         ctx.attribute(STARTED, System.nanoTime());
-        String id = HexFormat.of().toHexDigits(RANDOM.nextLong());
+        String id = newId();
         ctx.attribute(REQUEST_ID, id);
         ctx.header("X-Request-Id", id);
+    }
+
+    /** A new random request id (16 hex digits). */
+    static String newId() {
+        return HexFormat.of().toHexDigits(RANDOM.nextLong());
     }
 
     /** The request's id; empty when it has none. */

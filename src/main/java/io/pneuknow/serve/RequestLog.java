@@ -13,6 +13,9 @@ import java.util.Locale;
  * in both logs, and in the access log anything but printable ASCII is escaped ({@code \\uXXXX}).
  */
 final class RequestLog implements AutoCloseable {
+    /** The longest path written for a refusal of the HTTP layer (a 414's URI may be kilobytes). */
+    static final int MAX_LOGGED_PATH = 200;
+
     private final PrintStream accessLog;
     private final AuditLog audit;
     private final String weightsSha256;
@@ -48,6 +51,26 @@ final class RequestLog implements AutoCloseable {
                     ctx.method().name(), ctx.path()));
         } catch (RuntimeException e) {
             auditFailed(ctx, e);
+        }
+    }
+
+    /**
+     * Records a refusal the HTTP layer made before the routes saw the request: an access-log line and, with an
+     * audit log, an audit line (result: the error's code). {@code method} and {@code path} are {@code -} when the
+     * request could not be parsed; the path is cut to {@value #MAX_LOGGED_PATH} characters.
+     */
+    void refused(String clientAddress, String method, String path, int status, String code, String requestId) {
+        String shownPath = path.length() > MAX_LOGGED_PATH ? path.substring(0, MAX_LOGGED_PATH) + "..." : path;
+        accessLog.println(String.format(Locale.ROOT, "%s %s %s %s %d 0ms id=%s refused=%s", Instant.now(),
+                clientAddress, method, shownPath, status, requestId, code));
+        if (audit != null) {
+            try {
+                audit.write(new AuditLog.End(Instant.now().toString(), requestId, null, clientAddress, method,
+                        shownPath, status, null, weightsSha256, code, 0));
+            } catch (RuntimeException e) {
+                accessLog.println(Instant.now() + " cannot write the audit log for request " + requestId + ": "
+                        + e.getClass().getName());
+            }
         }
     }
 

@@ -7,6 +7,8 @@ import io.pneuknow.guard.InputGuard;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The HTTP service (Javalin): the web page at {@code /}, {@code GET /health}, {@code GET /v1/model},
@@ -16,10 +18,15 @@ import java.time.Duration;
  * never a stack trace. Limits: upload bytes (413), pixels before decoding (413), content that is no
  * supported image (415), requests in flight (503 {@code busy} with Retry-After), time per request (503
  * {@code timeout}). With an API key every {@code /v1} route needs it (401 otherwise; 429 with Retry-After for an
- * address that sent too many wrong keys, {@link FailedAuthLimiter}); the page and {@code /health} stay open. One
- * access-log line per request: time, client address, method, path, status, milliseconds, request id and, for
- * uploads, the SHA-256 of the bytes; never the upload's file name, pixels or header values. With an audit log, two JSON lines per {@code /v1} request as well, at its start
- * and its end, naming the {@link Principal} it acted for ({@link AuditLog}).
+ * address that sent too many wrong keys, {@link FailedAuthLimiter}); the page and {@code /health} stay open. The
+ * HTTP layer's own refusals (400 bad request line or header, 414 URI too long, 431 headers too large) are the same
+ * JSON errors ({@link HttpLayerErrors}). Every answer carries the {@link SecurityHeaders} (and API answers
+ * {@code Cache-Control: no-store}); no cross-origin access is granted (no {@code Access-Control-Allow-Origin}; a
+ * preflight gets 405). Requests whose {@code Host} is not on the {@link HostAllowList} get 421; a method a route
+ * does not take gets 405 with {@code Allow}. One access-log line per request: time, client address, method, path,
+ * status, milliseconds, request id and, for uploads, the SHA-256 of the bytes; never the upload's file name,
+ * pixels or header values. With an audit log, two JSON lines per {@code /v1} request as well, at its start and
+ * its end, naming the {@link Principal} it acted for ({@link AuditLog}).
  *
  * <p>This class wires the routes and filters to the parts that do the work: {@link ImageEndpoints} (predict,
  * explain), {@link PageEndpoints} (page, health, model card), {@link Uploads} (the upload's checks),
@@ -38,10 +45,27 @@ public final class Server implements AutoCloseable {
      *     is answered 503 {@code timeout} (its model work, which cannot be stopped, finishes in the background)
      * @param apiKey the key every {@code /v1} route requires; null for none
      * @param auditLog the audit log's file and rotation; null for none
+     * @param allowedHosts the names a request's {@code Host} header may carry (port ignored), {@code *} for any;
+     *     empty: {@link HostAllowList#LOOPBACK} on a loopback bind, any on another
+     * @param modelDetails whether {@code GET /v1/model} tells the training command's file paths, the teacher's
+     *     path and the library, Java and OS versions (an admin's choice; off by default)
      */
     public record Settings(String host, int port, long maxUploadBytes, long maxPixels, int maxInFlight,
-                           double minConfidence, Duration requestTimeout, ApiKey apiKey, AuditLog.Options auditLog) {
+                           double minConfidence, Duration requestTimeout, ApiKey apiKey, AuditLog.Options auditLog,
+                           List<String> allowedHosts, boolean modelDetails) {
         public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+
+        /** Copies the list of allowed hosts (null is none). */
+        public Settings {
+            allowedHosts = allowedHosts == null ? List.of() : List.copyOf(allowedHosts);
+        }
+
+        /** The settings with the default host allow-list and without model details. */
+        public Settings(String host, int port, long maxUploadBytes, long maxPixels, int maxInFlight,
+                        double minConfidence, Duration requestTimeout, ApiKey apiKey, AuditLog.Options auditLog) {
+            this(host, port, maxUploadBytes, maxPixels, maxInFlight, minConfidence, requestTimeout, apiKey, auditLog,
+                    List.of(), false);
+        }
 
         public static Settings defaults() {
             return new Settings("127.0.0.1", 8080, 32L << 20, 40_000_000L, 16, InputGuard.DEFAULT_MIN_CONFIDENCE,
@@ -50,22 +74,22 @@ public final class Server implements AutoCloseable {
 
         public Settings withPort(int other) {
             return new Settings(host, other, maxUploadBytes, maxPixels, maxInFlight, minConfidence, requestTimeout,
-                    apiKey, auditLog);
+                    apiKey, auditLog, allowedHosts, modelDetails);
         }
 
         public Settings withMaxInFlight(int other) {
             return new Settings(host, port, maxUploadBytes, maxPixels, other, minConfidence, requestTimeout, apiKey,
-                    auditLog);
+                    auditLog, allowedHosts, modelDetails);
         }
 
         public Settings withRequestTimeout(Duration other) {
             return new Settings(host, port, maxUploadBytes, maxPixels, maxInFlight, minConfidence, other, apiKey,
-                    auditLog);
+                    auditLog, allowedHosts, modelDetails);
         }
 
         public Settings withApiKey(ApiKey other) {
             return new Settings(host, port, maxUploadBytes, maxPixels, maxInFlight, minConfidence, requestTimeout,
-                    other, auditLog);
+                    other, auditLog, allowedHosts, modelDetails);
         }
 
         /** The audit log in {@code other} with the default rotation. */
@@ -76,10 +100,27 @@ public final class Server implements AutoCloseable {
         /** The audit log with its own rotation. */
         public Settings withAuditLog(AuditLog.Options other) {
             return new Settings(host, port, maxUploadBytes, maxPixels, maxInFlight, minConfidence, requestTimeout,
-                    apiKey, other);
+                    apiKey, other, allowedHosts, modelDetails);
+        }
+
+        /** These settings answering only requests whose {@code Host} is one of {@code hosts} ({@code *}: any). */
+        public Settings withAllowedHosts(List<String> hosts) {
+            return new Settings(host, port, maxUploadBytes, maxPixels, maxInFlight, minConfidence, requestTimeout,
+                    apiKey, auditLog, hosts, modelDetails);
+        }
+
+        /** These settings with {@code GET /v1/model} telling paths and platform versions, or not. */
+        public Settings withModelDetails(boolean details) {
+            return new Settings(host, port, maxUploadBytes, maxPixels, maxInFlight, minConfidence, requestTimeout,
+                    apiKey, auditLog, allowedHosts, details);
         }
     }
 
+    /** Each route's path and the methods it takes (the {@code Allow} header of a 405). */
+    static final Map<String, String> ROUTES = Map.of("/", "GET", "/app.js", "GET", "/app.css", "GET", "/health", "GET",
+            "/v1/model", "GET", "/v1/predict", "POST", "/v1/explain", "POST");
+
+    private final HostAllowList hosts;
     private final ApiKeyCheck keyCheck;
     private final RequestLimits limits;
     private final RequestLog log;
@@ -89,18 +130,20 @@ public final class Server implements AutoCloseable {
     private final Javalin app;
 
     private Server(ModelPool pool, Settings settings, PrintStream accessLog, Runnable beforeModel) {
+        this.hosts = HostAllowList.of(settings.host(), settings.allowedHosts());
         this.keyCheck = settings.apiKey() == null ? null
                 : new ApiKeyCheck(settings.apiKey(), FailedAuthLimiter.defaults(), accessLog);
         this.limits = new RequestLimits(settings.maxUploadBytes(), settings.maxInFlight(), settings.requestTimeout(),
                 beforeModel);
         this.images = new ImageEndpoints(pool, new InputGuard(pool.card(), settings.minConfidence()),
                 new Uploads(settings.maxUploadBytes(), settings.maxPixels()), limits);
-        this.pages = new PageEndpoints(pool);
+        this.pages = new PageEndpoints(pool, settings.modelDetails());
         this.errors = new ErrorAnswers(settings.maxUploadBytes(), accessLog);
         this.log = new RequestLog(accessLog, settings.auditLog(), pool.card().weightsSha256());
         this.app = Javalin.create(config -> {
             config.showJavalinBanner = false;
             config.startupWatcherEnabled = false;
+            config.jetty.modifyServer(jetty -> jetty.setErrorHandler(new HttpLayerErrors(log)));
             config.http.maxRequestSize = settings.maxUploadBytes() + (1 << 16);
             config.jetty.multipartConfig.maxFileSize(settings.maxUploadBytes(), SizeUnit.BYTES);
             config.jetty.multipartConfig.maxTotalRequestSize(settings.maxUploadBytes() + (1 << 16), SizeUnit.BYTES);
@@ -145,6 +188,18 @@ public final class Server implements AutoCloseable {
             RequestAttributes.begin(ctx);
             if (log.audits() && isApi(ctx)) {
                 log.auditStart(ctx);
+            }
+            SecurityHeaders.apply(ctx);
+            if (!hosts.allows(ctx.header("Host"))) {
+                throw new ApiException(421, "misdirected_host", "this server answers only the hosts " + hosts.describe()
+                        + "; set --allowed-hosts to serve another name");
+            }
+            String allowed = ROUTES.get(ctx.path());
+            if (allowed != null && !allowed.equals(ctx.method().name())
+                    && !(allowed.equals("GET") && ctx.method().name().equals("HEAD"))) {
+                ctx.header("Allow", allowed);
+                throw new ApiException(405, "method_not_allowed", ctx.method().name() + " is not allowed on "
+                        + ctx.path() + "; use " + allowed);
             }
             if (keyCheck == null) {
                 RequestAttributes.principal(ctx, Principal.ANONYMOUS);

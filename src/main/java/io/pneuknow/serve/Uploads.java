@@ -7,6 +7,7 @@ import io.pneuknow.image.ImageFormats;
 import io.pneuknow.model.ModelBundle;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.List;
 
 /** Reads an image request's upload (multipart field {@code image}) and checks it by content, size and declared pixels. */
 final class Uploads {
@@ -22,15 +23,33 @@ final class Uploads {
         this.maxPixels = maxPixels;
     }
 
-    /** The upload's bytes (their SHA-256 noted for the logs); throws {@link ApiException} with the right status otherwise. */
+    /**
+     * The upload's bytes (their SHA-256 noted for the logs): exactly one part named {@code image} of a well-formed
+     * multipart body; throws {@link ApiException} with the right status otherwise.
+     */
     byte[] read(Context ctx) {
         if (!ctx.isMultipartFormData()) {
             throw new ApiException(415, "not_multipart", "send the image as multipart/form-data in the field 'image'");
         }
-        UploadedFile file = ctx.uploadedFile("image");
-        if (file == null) {
+        List<UploadedFile> files;
+        try {
+            files = ctx.uploadedFiles("image");
+        } catch (Exception e) { // Javalin (Kotlin) passes Jetty's IOException on undeclared
+            if (ErrorAnswers.isSizeLimit(e)) {
+                throw new ApiException(413, "too_large", "the upload exceeds the limit of " + maxUploadBytes
+                        + " bytes; send a smaller image");
+            }
+            throw new ApiException(400, "bad_multipart", "the multipart/form-data body cannot be read (a boundary "
+                    + "missing from Content-Type or from the body's end, or a part's header too long); send a well-formed form");
+        }
+        if (files.isEmpty()) {
             throw new ApiException(400, "missing_image", "no field 'image' in the form; send the image as field 'image'");
         }
+        if (files.size() > 1) {
+            throw new ApiException(400, "several_images", files.size() + " parts named 'image' in the form; "
+                    + "send exactly one image per request");
+        }
+        UploadedFile file = files.get(0);
         if (file.size() > maxUploadBytes) {
             throw new ApiException(413, "too_large", "upload of " + file.size() + " bytes exceeds the limit of "
                     + maxUploadBytes + " bytes; send a smaller image");

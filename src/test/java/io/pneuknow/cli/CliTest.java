@@ -294,4 +294,13 @@ class CliTest {
         assertThat(verbose.code()).isEqualTo(1);
         assertThat(verbose.err()).contains("\tat ");
     }
+
+    @Test
+    void serveRefusesAnAllowedHostThatIsNoHostName() {
+        Result url = cli("serve", "--model", dir.resolve("no-model").toString(), "--allowed-hosts",
+                "localhost,http://xray.example.org/");
+        assertThat(url.code()).isEqualTo(1);
+        assertThat(url.err().strip()).isEqualTo("error: --allowed-hosts: 'http://xray.example.org/' is no host name; "
+                + "give names such as xray.example.org,127.0.0.1 or '*'");
+    }
 }
