@@ -46,4 +46,16 @@ public record InputImage(GreyImage image, DicomHeader header, double colour) {
         }
         return new InputImage(ImageFiles.decode(bytes, name), null, PixelFeatures.colour(bytes));
     }
+
+    /**
+     * {@link #decode(byte[], String)} reading a large PNG or JPEG at a reduced size whose shorter side stays at
+     * least {@code minShorterSide} pixels ({@link ImageFiles#decode(byte[], String, int)}): what a model whose
+     * input is smaller needs, without the full image in memory. DICOM decodes in full.
+     */
+    public static InputImage decode(byte[] bytes, String name, int minShorterSide) {
+        if (ImageFormats.forBytes(bytes) == ImageFormats.DICOM) {
+            return decode(bytes, name);
+        }
+        return new InputImage(ImageFiles.decode(bytes, name, minShorterSide), null, PixelFeatures.colour(bytes));
+    }
 }

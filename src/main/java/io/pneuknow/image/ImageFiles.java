@@ -44,6 +44,15 @@ public final class ImageFiles {
         return ImageFormats.forBytes(bytes).decode(bytes, name);
     }
 
+    /**
+     * {@link #decode(byte[], String)} reading a large PNG or JPEG at a reduced size whose shorter side stays at least
+     * {@code minShorterSide} pixels ({@link ImageFormat#decode(byte[], String, int)}); smaller images, and DICOM,
+     * decode in full.
+     */
+    public static GreyImage decode(byte[] bytes, String name, int minShorterSide) {
+        return ImageFormats.forBytes(bytes).decode(bytes, name, minShorterSide);
+    }
+
     /** Decodes the whole file (so that a data check finds every unreadable one) and returns its size. */
     public static Dimensions verify(Path file) {
         requireFile(file);

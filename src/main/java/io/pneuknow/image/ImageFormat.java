@@ -32,6 +32,19 @@ public interface ImageFormat {
     /** {@link #read(Path)} for bytes held in memory (an upload); {@code name} starts any message. */
     GreyImage decode(byte[] bytes, String name);
 
+    /**
+     * {@link #decode(byte[], String)} allowed to read a large image at a reduced size: every {@code step}-th pixel
+     * of every {@code step}-th row, the largest whole step that keeps the shorter side at least
+     * {@code minShorterSide} pixels, so that a huge upload never occupies its full size in memory. An image whose
+     * shorter side is under {@code 2 * minShorterSide} is decoded exactly as {@link #decode(byte[], String)} does;
+     * a format that cannot read reduced (DICOM) always decodes in full.
+     *
+     * @param minShorterSide the fewest pixels the decoded image's shorter side may have, at least 1
+     */
+    default GreyImage decode(byte[] bytes, String name, int minShorterSide) {
+        return decode(bytes, name);
+    }
+
     /** Decodes the whole file, without converting it to grey, and returns its size: a data check's test of readability. */
     ImageFiles.Dimensions verify(Path file);
 

@@ -15,7 +15,10 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CancellationException;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
+import javax.imageio.event.IIOReadProgressListener;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 
@@ -23,7 +26,7 @@ import javax.imageio.stream.ImageInputStream;
  * A format read with Java's ImageIO (PNG, JPEG, {@link ImageFormats#OTHER}): ImageIO picks its reader by
  * the content, so a file whose name says otherwise still reads. Grey samples are divided by their
  * maximum (255 or 65535, so 16-bit precision is kept); colour becomes {@link GreyImage#luminance};
- * alpha is ignored. Pixels are as stored (EXIF orientation is not applied), the frame that boxes and
+ * alpha is ignored. A read on an interrupted thread is aborted ({@link CancellationException}). Pixels are as stored (EXIF orientation is not applied), the frame that boxes and
  * masks use.
  */
 final class ImageIoFormat implements ImageFormat {
@@ -99,6 +102,31 @@ final class ImageIoFormat implements ImageFormat {
     }
 
     @Override
+    public GreyImage decode(byte[] bytes, String name, int minShorterSide) {
+        if (minShorterSide < 1) {
+            throw new IllegalArgumentException("minShorterSide must be at least 1: " + minShorterSide);
+        }
+        BufferedImage image;
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+            image = readImage(in, name, minShorterSide);
+        } catch (IOException | RuntimeException e) {
+            throw asBadInput(e, name);
+        }
+        if (image == null) {
+            throw undecodable(name, "unknown image format");
+        }
+        return toGrey(image);
+    }
+
+    /**
+     * The subsampling step for an image of {@code width x height} that keeps its shorter side at least
+     * {@code minShorterSide}: 1 (every pixel) when the shorter side is under twice that.
+     */
+    static int subsamplingStep(int width, int height, int minShorterSide) {
+        return Math.max(1, Math.min(width, height) / minShorterSide);
+    }
+
+    @Override
     public ImageFiles.Dimensions verify(Path file) {
         BufferedImage image = decodeFile(file);
         return new ImageFiles.Dimensions(image.getWidth(), image.getHeight());
@@ -143,6 +171,15 @@ final class ImageIoFormat implements ImageFormat {
      * missing part with grey and only warns); null when no reader knows the format.
      */
     private static BufferedImage readImage(ImageInputStream in, Object name) throws IOException {
+        return readImage(in, name, 0);
+    }
+
+    /**
+     * {@link #readImage(ImageInputStream, Object)} with source subsampling when {@code minShorterSide > 0}: every
+     * step-th pixel and row from the middle of each step ({@link #subsamplingStep}), so the reader never holds the
+     * full raster; 0 reads every pixel.
+     */
+    private static BufferedImage readImage(ImageInputStream in, Object name, int minShorterSide) throws IOException {
         if (in == null) {
             return null;
         }
@@ -155,7 +192,18 @@ final class ImageIoFormat implements ImageFormat {
         try {
             reader.setInput(in, true, true);
             reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
-            BufferedImage image = reader.read(0);
+            ImageReadParam param = reader.getDefaultReadParam();
+            if (minShorterSide > 0) {
+                int step = subsamplingStep(reader.getWidth(0), reader.getHeight(0), minShorterSide);
+                if (step > 1) {
+                    param.setSourceSubsampling(step, step, step / 2, step / 2);
+                }
+            }
+            reader.addIIOReadProgressListener(AbortWhenInterrupted.INSTANCE);
+            BufferedImage image = reader.read(0, param);
+            if (Thread.currentThread().isInterrupted()) {
+                throw new CancellationException(name + ": decoding aborted, the thread was interrupted");
+            }
             for (String warning : warnings) {
                 if (warning.toLowerCase(Locale.ROOT).contains("premature end")) {
                     throw undecodable(name, "truncated: " + warning);
@@ -164,6 +212,54 @@ final class ImageIoFormat implements ImageFormat {
             return image;
         } finally {
             reader.dispose();
+        }
+    }
+
+    /**
+     * Aborts a read (between rows or blocks, as the reader reports progress) once the reading thread is
+     * interrupted: a request whose time is up stops decoding; the read then ends in a {@link CancellationException}.
+     */
+    private enum AbortWhenInterrupted implements IIOReadProgressListener {
+        INSTANCE;
+
+        @Override
+        public void imageProgress(ImageReader source, float percentageDone) {
+            if (Thread.currentThread().isInterrupted()) {
+                source.abort();
+            }
+        }
+
+        @Override
+        public void sequenceStarted(ImageReader source, int minIndex) {
+        }
+
+        @Override
+        public void sequenceComplete(ImageReader source) {
+        }
+
+        @Override
+        public void imageStarted(ImageReader source, int imageIndex) {
+            imageProgress(source, 0);
+        }
+
+        @Override
+        public void imageComplete(ImageReader source) {
+        }
+
+        @Override
+        public void thumbnailStarted(ImageReader source, int imageIndex, int thumbnailIndex) {
+        }
+
+        @Override
+        public void thumbnailProgress(ImageReader source, float percentageDone) {
+        }
+
+        @Override
+        public void thumbnailComplete(ImageReader source) {
+        }
+
+        @Override
+        public void readAborted(ImageReader source) {
         }
     }
 
@@ -224,6 +320,9 @@ final class ImageIoFormat implements ImageFormat {
     }
 
     private static BadInputException asBadInput(Exception e, Object name) {
+        if (e instanceof CancellationException cancelled) {
+            throw cancelled;
+        }
         if (e instanceof BadInputException bad) {
             return bad;
         }

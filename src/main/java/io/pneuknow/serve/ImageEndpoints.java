@@ -11,12 +11,15 @@ import io.pneuknow.model.Predictor;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 
 /**
  * The image routes: {@code POST /v1/predict} and {@code POST /v1/explain} (upload -> image -> model -> input
  * guard -> JSON answer; explain adds a Grad-CAM heat map, as a PNG overlay or in JSON with previews).
  */
 final class ImageEndpoints {
+    /** How many times the model's input side an upload is read at, at least, when it is read subsampled. */
+    static final int READ_MARGIN = 2;
     private final ModelPool pool;
     private final InputGuard guard;
     private final Uploads uploads;
@@ -31,12 +34,14 @@ final class ImageEndpoints {
 
     /** {@code POST /v1/predict}: the model's answer for the uploaded image. */
     void predict(Context ctx) {
-        byte[] bytes = uploads.read(ctx);
+        Uploads.Upload upload = uploads.read(ctx);
+        limits.admit(ctx);
         Predicted result = limits.withinTime(ctx, () -> {
-            InputImage input = decode(bytes);
+            InputImage input = decode(upload.bytes());
+            RequestLimits.checkpoint("forward");
             return new Predicted(input, pool.probabilities(input.image()));
         });
-        Map<String, Object> body = answer(ctx, result.input(), result.probabilities());
+        Map<String, Object> body = answer(ctx, upload, result.input(), result.probabilities());
         RequestAttributes.result(ctx, (String) body.get("label"));
         JsonAnswers.json(ctx, 200, body);
     }
@@ -56,11 +61,14 @@ final class ImageEndpoints {
             throw new ApiException(400, "unknown_class", "class '" + asked + "' is not one of the model's labels "
                     + labels + "; leave it out for the predicted class");
         }
-        byte[] bytes = uploads.read(ctx);
+        Uploads.Upload upload = uploads.read(ctx);
+        limits.admit(ctx);
         Explained result = limits.withinTime(ctx, () -> {
-            InputImage input = decode(bytes);
+            InputImage input = decode(upload.bytes());
+            RequestLimits.checkpoint("forward");
             float[] p = pool.probabilities(input.image());
             int classIndex = asked == null ? Predictor.argmax(p) : labels.indexOf(asked);
+            RequestLimits.checkpoint("heat map");
             float[][] map = pool.heatMap(input.image(), classIndex);
             int width = input.image().width();
             int height = input.image().height();
@@ -69,7 +77,8 @@ final class ImageEndpoints {
                         Overlays.encode(input.image(), pool.heatImage(map, width, height), null), null);
             }
             GreyImage preview = Previews.previewOf(input.image());
-            double[][] centres = pool.heatCentres(map.length, map[0].length, width, height);
+            double[][] centres = inUploadPixels(pool.heatCentres(map.length, map[0].length, width, height),
+                    upload.size().width(), width);
             JsonPreview json = new JsonPreview(Previews.dataUrl(preview),
                     Previews.dataUrl(pool.heatImage(map, preview.width(), preview.height())), centres[0], centres[1]);
             return new Explained(input, p, classIndex, map, null, json);
@@ -79,7 +88,7 @@ final class ImageEndpoints {
             ctx.contentType("image/png").result(result.png());
             return;
         }
-        Map<String, Object> body = answer(ctx, result.input(), result.probabilities());
+        Map<String, Object> body = answer(ctx, upload, result.input(), result.probabilities());
         body.put("heatClass", labels.get(result.classIndex()));
         body.put("heatMap", result.map());
         body.put("heatMapMethod", "Grad-CAM on the last feature map, ReLU, divided by its maximum; rows top to "
@@ -109,7 +118,7 @@ final class ImageEndpoints {
      * The JSON answer for an image: model, label, probabilities, guard warnings, whether any of them puts the
      * image out of the model's scope (every warning but low confidence), the intended use.
      */
-    private Map<String, Object> answer(Context ctx, InputImage input, float[] p) {
+    private Map<String, Object> answer(Context ctx, Uploads.Upload upload, InputImage input, float[] p) {
         ModelCard card = pool.card();
         Map<String, Double> probabilities = new LinkedHashMap<>();
         for (int c = 0; c < p.length; c++) {
@@ -123,13 +132,49 @@ final class ImageEndpoints {
         body.put("probabilities", probabilities);
         body.put("warnings", warnings);
         body.put("outOfScope", warnings.stream().anyMatch(GuardWarning::outOfScope));
-        body.put("image", Map.of("width", input.image().width(), "height", input.image().height(),
-                "format", input.header() == null ? "image" : "dicom"));
+        Map<String, Object> image = new LinkedHashMap<>();
+        image.put("width", upload.size().width());
+        image.put("height", upload.size().height());
+        image.put("format", input.header() == null ? "image" : "dicom");
+        if (input.image().width() != upload.size().width() || input.image().height() != upload.size().height()) {
+            image.put("readAt", Map.of("width", input.image().width(), "height", input.image().height()));
+        }
+        body.put("image", image);
         body.put("intendedUse", card.intendedUse());
         return body;
     }
 
-    private static InputImage decode(byte[] bytes) {
-        return InputImage.decode(bytes, "upload");
+    /**
+     * The upload decoded for the model: a PNG or JPEG whose shorter side is at least twice
+     * {@value #READ_MARGIN} times the model's input is read subsampled, to a shorter side of at least that
+     * ({@link InputImage#decode(byte[], String, int)}), so a huge image never occupies its full size in memory;
+     * smaller images, and DICOM, are decoded in full.
+     */
+    private InputImage decode(byte[] bytes) {
+        RequestLimits.checkpoint("decode");
+        try {
+            return InputImage.decode(bytes, "upload", READ_MARGIN * pool.card().preprocessing().inputSize());
+        } catch (CancellationException e) {
+            throw new RequestLimits.Stopped("forward (decode aborted)");
+        }
+    }
+
+    /**
+     * Cell centres given on the decoded image, in the uploaded image's pixels: a subsampled read keeps pixel
+     * {@code step * i + step / 2} as pixel {@code i}, the same step both ways (the decoded width of
+     * {@code uploadWidth / step} pixels gives it back).
+     */
+    private static double[][] inUploadPixels(double[][] centres, int uploadWidth, int decodedWidth) {
+        int step = (int) Math.round(uploadWidth / (double) decodedWidth);
+        if (step <= 1) {
+            return centres;
+        }
+        double[][] out = {centres[0].clone(), centres[1].clone()};
+        for (double[] axis : out) {
+            for (int i = 0; i < axis.length; i++) {
+                axis[i] = axis[i] * step + step / 2;
+            }
+        }
+        return out;
     }
 }

@@ -1,7 +1,9 @@
 package io.pneuknow.serve;
 
 import io.javalin.http.Context;
+import java.io.PrintStream;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -13,15 +15,37 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * The limits on image requests: the upload's declared length (413), the requests in flight (503 {@code busy}
- * with Retry-After) and the time per request (503 {@code timeout}), whose decoding and model work runs on a
- * thread of its own while the request thread waits.
+ * with Retry-After; a slot is taken only once the upload's body has arrived, so a slow upload holds none) and the
+ * time per request (503 {@code timeout}), whose decoding and model work runs on a thread of its own while the
+ * request thread waits. That work is a sequence of stages (decode, forward, heat map) with a
+ * {@link #checkpoint(String)} before each: once the request has timed out (or the server is stopping) the work
+ * thread is interrupted and the next stage is not started (an ImageIO decode in progress is aborted too).
  */
 final class RequestLimits {
+    /**
+     * Thrown on a request's work thread at a {@link #checkpoint(String)} when its request has ended: the stage it
+     * names is not started.
+     */
+    static final class Stopped extends RuntimeException {
+        private final String stage;
+
+        Stopped(String stage) {
+            super("stopped before " + stage, null, false, false);
+            this.stage = stage;
+        }
+
+        /** The stage that was not started. */
+        String stage() {
+            return stage;
+        }
+    }
+
     private final long maxUploadBytes;
     private final int maxInFlight;
     private final Duration requestTimeout;
     private final Semaphore inFlight;
     private final Runnable beforeModel;
+    private final PrintStream accessLog;
     private final ExecutorService work = Executors.newCachedThreadPool(runnable -> {
         Thread thread = new Thread(runnable, "pneuknow-request");
         thread.setDaemon(true);
@@ -30,8 +54,11 @@ final class RequestLimits {
 
     /**
      * @param beforeModel run before each image request's model work (tests: a slow or blocked step)
+     * @param accessLog where work stopped at a checkpoint is noted (one line, with the request id and the stage)
      */
-    RequestLimits(long maxUploadBytes, int maxInFlight, Duration requestTimeout, Runnable beforeModel) {
+    RequestLimits(long maxUploadBytes, int maxInFlight, Duration requestTimeout, Runnable beforeModel,
+                  PrintStream accessLog) {
+        this.accessLog = accessLog;
         this.maxUploadBytes = maxUploadBytes;
         this.maxInFlight = maxInFlight;
         this.requestTimeout = requestTimeout;
@@ -40,15 +67,22 @@ final class RequestLimits {
     }
 
     /**
-     * Lets an image request in: refuses one whose declared length is over the upload limit (with room for the
-     * form's other parts) or that finds every in-flight permit taken; otherwise it holds a permit until
-     * {@link #release(Context)}.
+     * Refuses an image request whose declared length is over the upload limit (with room for the form's other
+     * parts), before its body is read.
      */
-    void admit(Context ctx) {
+    void checkDeclaredLength(Context ctx) {
         if (ctx.contentLength() > maxUploadBytes + (1 << 16)) {
             throw new ApiException(413, "too_large", "upload of " + ctx.contentLength()
                     + " bytes exceeds the limit of " + maxUploadBytes + " bytes; send a smaller image");
         }
+    }
+
+    /**
+     * Lets an image request whose upload has arrived in: refuses it when every in-flight permit is taken; otherwise
+     * it holds a permit until {@link #release(Context)}. Called after the body is read, so an upload still
+     * arriving holds no permit.
+     */
+    void admit(Context ctx) {
         if (!inFlight.tryAcquire()) {
             ctx.header("Retry-After", "1");
             throw new ApiException(503, "busy", "the service is busy (" + maxInFlight
@@ -72,9 +106,16 @@ final class RequestLimits {
     <T> T withinTime(Context ctx, Callable<T> task) {
         Long started = RequestAttributes.started(ctx);
         long left = requestTimeout.toNanos() - (System.nanoTime() - (started == null ? System.nanoTime() : started));
+        String requestId = RequestAttributes.requestId(ctx);
         Future<T> future = work.submit(() -> {
             beforeModel.run();
-            return task.call();
+            try {
+                return task.call();
+            } catch (Stopped e) {
+                accessLog.println(Instant.now() + " request " + requestId + " ended (timed out or stopping): its "
+                        + e.stage() + " was not started");
+                throw e;
+            }
         });
         try {
             return future.get(Math.max(0, left), TimeUnit.NANOSECONDS);
@@ -91,6 +132,16 @@ final class RequestLimits {
                 throw runtime;
             }
             throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /**
+     * Called on a request's work thread before each stage ({@code "decode"}, {@code "forward"},
+     * {@code "heat map"}): throws {@link Stopped} when the request has ended (its work thread was interrupted).
+     */
+    static void checkpoint(String stage) {
+        if (Thread.currentThread().isInterrupted()) {
+            throw new Stopped(stage);
         }
     }
 

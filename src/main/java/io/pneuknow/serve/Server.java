@@ -120,6 +120,12 @@ public final class Server implements AutoCloseable {
     static final Map<String, String> ROUTES = Map.of("/", "GET", "/app.js", "GET", "/app.css", "GET", "/health", "GET",
             "/v1/model", "GET", "/v1/predict", "POST", "/v1/explain", "POST");
 
+    /**
+     * The slowest a request body may arrive, in bytes a second (Jetty's minimum request data rate, measured from
+     * the body's first byte): an upload slower than this is cut with 408 {@code slow_upload}.
+     */
+    public static final long MIN_UPLOAD_BYTES_PER_SECOND = 1024;
+
     private final HostAllowList hosts;
     private final ApiKeyCheck keyCheck;
     private final RequestLimits limits;
@@ -134,7 +140,7 @@ public final class Server implements AutoCloseable {
         this.keyCheck = settings.apiKey() == null ? null
                 : new ApiKeyCheck(settings.apiKey(), FailedAuthLimiter.defaults(), accessLog);
         this.limits = new RequestLimits(settings.maxUploadBytes(), settings.maxInFlight(), settings.requestTimeout(),
-                beforeModel);
+                beforeModel, accessLog);
         this.images = new ImageEndpoints(pool, new InputGuard(pool.card(), settings.minConfidence()),
                 new Uploads(settings.maxUploadBytes(), settings.maxPixels()), limits);
         this.pages = new PageEndpoints(pool, settings.modelDetails());
@@ -144,6 +150,7 @@ public final class Server implements AutoCloseable {
             config.showJavalinBanner = false;
             config.startupWatcherEnabled = false;
             config.jetty.modifyServer(jetty -> jetty.setErrorHandler(new HttpLayerErrors(log)));
+            config.jetty.modifyHttpConfiguration(http -> http.setMinRequestDataRate(MIN_UPLOAD_BYTES_PER_SECOND));
             config.http.maxRequestSize = settings.maxUploadBytes() + (1 << 16);
             config.jetty.multipartConfig.maxFileSize(settings.maxUploadBytes(), SizeUnit.BYTES);
             config.jetty.multipartConfig.maxTotalRequestSize(settings.maxUploadBytes() + (1 << 16), SizeUnit.BYTES);
@@ -207,7 +214,7 @@ public final class Server implements AutoCloseable {
                 RequestAttributes.principal(ctx, keyCheck.authorize(ctx));
             }
             if (ctx.path().startsWith("/v1/predict") || ctx.path().startsWith("/v1/explain")) {
-                limits.admit(ctx);
+                limits.checkDeclaredLength(ctx); // the in-flight slot is taken by the route, once the body has arrived
             }
         });
         app.after(ctx -> {

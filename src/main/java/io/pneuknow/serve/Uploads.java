@@ -6,6 +6,7 @@ import io.pneuknow.image.ImageFiles;
 import io.pneuknow.image.ImageFormats;
 import io.pneuknow.model.ModelBundle;
 import java.io.IOException;
+import org.eclipse.jetty.http.BadMessageException;
 import java.io.InputStream;
 import java.util.List;
 
@@ -23,11 +24,16 @@ final class Uploads {
         this.maxPixels = maxPixels;
     }
 
+    /** An upload that passed the checks: its bytes and the pixel size its header declares. */
+    record Upload(byte[] bytes, ImageFiles.Dimensions size) {
+    }
+
     /**
-     * The upload's bytes (their SHA-256 noted for the logs): exactly one part named {@code image} of a well-formed
-     * multipart body; throws {@link ApiException} with the right status otherwise.
+     * The upload (its SHA-256 noted for the logs): exactly one part named {@code image} of a well-formed
+     * multipart body; throws {@link ApiException} with the right status otherwise (408 {@code slow_upload} when the
+     * body arrived slower than the server's minimum rate).
      */
-    byte[] read(Context ctx) {
+    Upload read(Context ctx) {
         if (!ctx.isMultipartFormData()) {
             throw new ApiException(415, "not_multipart", "send the image as multipart/form-data in the field 'image'");
         }
@@ -35,6 +41,10 @@ final class Uploads {
         try {
             files = ctx.uploadedFiles("image");
         } catch (Exception e) { // Javalin (Kotlin) passes Jetty's IOException on undeclared
+            if (isSlowBody(e)) {
+                throw new ApiException(408, "slow_upload", "the upload arrived slower than " + Server.MIN_UPLOAD_BYTES_PER_SECOND
+                        + " bytes a second and was cut; send it again over a faster connection");
+            }
             if (ErrorAnswers.isSizeLimit(e)) {
                 throw new ApiException(413, "too_large", "the upload exceeds the limit of " + maxUploadBytes
                         + " bytes; send a smaller image");
@@ -73,6 +83,16 @@ final class Uploads {
             throw new ApiException(413, "too_many_pixels", "upload: " + size.width() + "x" + size.height()
                     + " pixels exceeds the limit of " + maxPixels + " pixels; downscale the image");
         }
-        return bytes;
+        return new Upload(bytes, size);
+    }
+
+    /** Whether reading the body failed on the HTTP layer's minimum data rate (Jetty's 408). */
+    private static boolean isSlowBody(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof BadMessageException bad && bad.getCode() == 408) {
+                return true;
+            }
+        }
+        return false;
     }
 }
