@@ -156,8 +156,9 @@ class ServerBoundsTest {
                     + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
             int chunk = Math.max(1, bytesPerSecond / 10);
+            InputStream in = socket.getInputStream();
             try {
-                for (int at = 0; at < body.length; at += chunk) {
+                for (int at = 0; at < body.length && in.available() == 0; at += chunk) {
                     out.write(body, at, Math.min(chunk, body.length - at));
                     out.flush();
                     Thread.sleep(100);
@@ -165,7 +166,7 @@ class ServerBoundsTest {
             } catch (IOException | InterruptedException e) {
                 // the server cut the upload: read its answer
             }
-            InputStream in = socket.getInputStream();
+            socket.shutdownOutput();
             return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
         }
     }
@@ -210,8 +211,12 @@ class ServerBoundsTest {
             assertThat(send(upload(server, "/v1/predict", png)).statusCode()).as("served meanwhile").isEqualTo(200);
             String answer = slow.get(60, TimeUnit.SECONDS);
             assertThat((System.nanoTime() - started) / 1e9).as("cut early, not after 30 s").isLessThan(10);
-            assertThat(answer).startsWith("HTTP/1.1 408").contains("application/json").contains("\"code\":\"slow_upload\"")
-                    .contains("\"requestId\"");
+            assertThat(answer).startsWith("HTTP/1.1 408").contains("Content-Type: application/json");
+            JsonNode error = Json.MAPPER.readTree(answer.substring(answer.indexOf("\r\n\r\n") + 4));
+            assertThat(error.get("status").asInt()).isEqualTo(408);
+            assertThat(error.get("code").asText()).isEqualTo("slow_upload");
+            assertThat(error.get("message").asText()).contains("1024 bytes a second").doesNotContain("\n");
+            assertThat(error.get("requestId").asText()).isNotBlank();
             assertThat(send(upload(server, "/v1/predict", png)).statusCode()).as("served after").isEqualTo(200);
         }
     }
