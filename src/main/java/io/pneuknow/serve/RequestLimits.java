@@ -128,6 +128,9 @@ final class RequestLimits {
             Thread.currentThread().interrupt();
             throw new ApiException(503, "interrupted", "the server is stopping; retry later");
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof Stopped) { // interrupted while this thread still waited: the server is stopping
+                throw new ApiException(503, "interrupted", "the server is stopping; retry later");
+            }
             if (e.getCause() instanceof RuntimeException runtime) {
                 throw runtime;
             }

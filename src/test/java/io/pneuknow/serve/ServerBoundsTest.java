@@ -120,6 +120,16 @@ class ServerBoundsTest {
     }
 
     @Test
+    void aHugeJpegIsReadSubsampledToo() throws Exception {
+        BufferedImage image = new BufferedImage(3000, 2000, BufferedImage.TYPE_BYTE_GRAY);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(image, "jpeg", out);
+        GreyImage read = ImageFiles.decode(out.toByteArray(), "jpeg", 128);
+        assertThat(read.width()).as("step 15 = 2000 / 128, both ways").isEqualTo(200);
+        assertThat(read.height()).isEqualTo(133);
+    }
+
+    @Test
     void imagesUnderTwiceTheNeededSideAreDecodedInFull() throws Exception {
         byte[] under = greyPng(255);
         GreyImage read = ImageFiles.decode(under, "under", 128);
