@@ -145,8 +145,8 @@ final class ImageEndpoints {
     }
 
     /**
-     * The upload decoded for the model: a PNG or JPEG whose shorter side is at least twice
-     * {@value #READ_MARGIN} times the model's input is read subsampled, to a shorter side of at least that
+     * The upload decoded for the model: a PNG or JPEG whose shorter side is at least 2 x {@value #READ_MARGIN} x
+     * the model's input side is read subsampled, to a shorter side of at least {@value #READ_MARGIN} x the input side
      * ({@link InputImage#decode(byte[], String, int)}), so a huge image never occupies its full size in memory;
      * smaller images, and DICOM, are decoded in full.
      */

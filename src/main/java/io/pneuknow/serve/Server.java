@@ -16,8 +16,10 @@ import java.util.Map;
  * DICOM, recognised by its bytes). Every answer carries a request id (header {@code X-Request-Id}, and
  * in JSON bodies); errors are JSON {@code {status, code, message, requestId}} with a one-line message and
  * never a stack trace. Limits: upload bytes (413), pixels before decoding (413), content that is no
- * supported image (415), requests in flight (503 {@code busy} with Retry-After), time per request (503
- * {@code timeout}). With an API key every {@code /v1} route needs it (401 otherwise; 429 with Retry-After for an
+ * supported image (415), requests in flight (503 {@code busy} with Retry-After; a slot is taken once the upload
+ * has arrived), time per request (503 {@code timeout}; its remaining stages are not started), an upload arriving
+ * slower than {@link #MIN_UPLOAD_BYTES_PER_SECOND} (408 {@code slow_upload}). A huge PNG or JPEG is read
+ * subsampled to what the model needs ({@link ImageEndpoints}). With an API key every {@code /v1} route needs it (401 otherwise; 429 with Retry-After for an
  * address that sent too many wrong keys, {@link FailedAuthLimiter}); the page and {@code /health} stay open. The
  * HTTP layer's own refusals (400 bad request line or header, 414 URI too long, 431 headers too large) are the same
  * JSON errors ({@link HttpLayerErrors}). Every answer carries the {@link SecurityHeaders} (and API answers
