@@ -44,7 +44,8 @@ public final class Server implements AutoCloseable {
      * @param maxInFlight image requests handled at once; more get 503
      * @param minConfidence the input guard's threshold on the largest probability
      * @param requestTimeout longest time from a request's arrival to its answer; an image request over it
-     *     is answered 503 {@code timeout} (its model work, which cannot be stopped, finishes in the background)
+     *     is answered 503 {@code timeout}; its remaining stages are not started (a forward pass already running,
+     *     which cannot be stopped, finishes in the background)
      * @param apiKey the key every {@code /v1} route requires; null for none
      * @param auditLog the audit log's file and rotation; null for none
      * @param allowedHosts the names a request's {@code Host} header may carry (port ignored), {@code *} for any;
