@@ -1,0 +1,40 @@
+package io.pneuknow.fuzz;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * The committed corpus of a fuzz test: the files of {@code <Class>Inputs/<target>/} next to the test
+ * class, where Jazzer also finds them (its regression inputs, and the seeds it starts fuzzing from).
+ */
+final class Seeds {
+    private Seeds() {
+    }
+
+    /** The corpus files' bytes, in name order. */
+    static List<byte[]> of(Class<?> test, String target) {
+        String folder = test.getSimpleName() + "Inputs/" + target;
+        URL url = test.getResource(folder);
+        if (url == null) {
+            throw new IllegalStateException("no corpus " + folder + " next to " + test.getName());
+        }
+        try (Stream<Path> files = Files.list(Path.of(url.toURI()))) {
+            List<byte[]> seeds = new ArrayList<>();
+            for (Path file : files.sorted().toList()) {
+                seeds.add(Files.readAllBytes(file));
+            }
+            return seeds;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
