@@ -20,12 +20,7 @@ final class Seeds {
 
     /** The corpus files' bytes, in name order. */
     static List<byte[]> of(Class<?> test, String target) {
-        String folder = test.getSimpleName() + "Inputs/" + target;
-        URL url = test.getResource(folder);
-        if (url == null) {
-            throw new IllegalStateException("no corpus " + folder + " next to " + test.getName());
-        }
-        try (Stream<Path> files = Files.list(Path.of(url.toURI()))) {
+        try (Stream<Path> files = Files.list(folder(test, target))) {
             List<byte[]> seeds = new ArrayList<>();
             for (Path file : files.sorted().toList()) {
                 seeds.add(Files.readAllBytes(file));
@@ -33,6 +28,26 @@ final class Seeds {
             return seeds;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** One corpus file's bytes. */
+    static byte[] file(Class<?> test, String target, String name) {
+        try {
+            return Files.readAllBytes(folder(test, target).resolve(name));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Path folder(Class<?> test, String target) {
+        String folder = test.getSimpleName() + "Inputs/" + target;
+        URL url = test.getResource(folder);
+        if (url == null) {
+            throw new IllegalStateException("no corpus " + folder + " next to " + test.getName());
+        }
+        try {
+            return Path.of(url.toURI());
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }

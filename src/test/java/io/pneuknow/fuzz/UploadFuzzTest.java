@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -48,15 +49,29 @@ class UploadFuzzTest {
                 UploadContract.Outcome.UPLOAD_REFUSED);
     }
 
+    /**
+     * Issue 19's probe bodies that the service answered with 500 (no boundary, no closing boundary, a
+     * file name of 1000+ characters) are refused by the parser with the exception kinds that
+     * {@link UploadContract} allows (IOException, IllegalStateException): the ones the service has to
+     * answer with a 400.
+     */
     @Test
-    void aBodyWithoutBoundaryOrClosingBoundaryIsAParserRefusal() {
-        byte[] valid = Seeds.of(UploadJazzerTest.class, "upload").get(0);
-        int newline = new String(valid, StandardCharsets.ISO_8859_1).indexOf('\n');
-        byte[] body = java.util.Arrays.copyOfRange(valid, newline + 1, valid.length);
+    void theProbesBrokenBodiesAreRefusedByTheParser() {
+        byte[] valid = Seeds.file(UploadJazzerTest.class, "upload", "png-grey8");
+        String text = new String(valid, StandardCharsets.ISO_8859_1);
+        assertThat(text).contains("filename=\"chest.png\"");
+        byte[] body = Arrays.copyOfRange(valid, text.indexOf('\n') + 1, valid.length);
+        String typed = "multipart/form-data; boundary=" + UploadContract.BOUNDARY;
+        assertThat(UploadContract.check(UploadContract.input(typed, body))).isEqualTo(UploadContract.Outcome.IMAGE);
+
         assertThat(UploadContract.check(UploadContract.input("multipart/form-data", body)))
                 .isEqualTo(UploadContract.Outcome.PARSER_REFUSED);
-        byte[] unclosed = java.util.Arrays.copyOf(body, body.length - (UploadContract.BOUNDARY.length() + 6));
-        assertThat(UploadContract.check(UploadContract.input("multipart/form-data; boundary="
-                + UploadContract.BOUNDARY, unclosed))).isEqualTo(UploadContract.Outcome.PARSER_REFUSED);
+        byte[] unclosed = Arrays.copyOf(body, body.length - (UploadContract.BOUNDARY.length() + 6));
+        assertThat(UploadContract.check(UploadContract.input(typed, unclosed)))
+                .isEqualTo(UploadContract.Outcome.PARSER_REFUSED);
+        byte[] longName = new String(body, StandardCharsets.ISO_8859_1)
+                .replace("chest.png", "x".repeat(1200) + ".png").getBytes(StandardCharsets.ISO_8859_1);
+        assertThat(UploadContract.check(UploadContract.input(typed, longName)))
+                .isEqualTo(UploadContract.Outcome.PARSER_REFUSED);
     }
 }
