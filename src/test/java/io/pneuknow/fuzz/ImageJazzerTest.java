@@ -10,7 +10,11 @@ import org.junit.jupiter.api.Tag;
  * baseline JPEG reader for DICOM), each input held to {@link ImageContract}. In an ordinary test run
  * each target replays its committed corpus ({@code ImageJazzerTestInputs/<target>/}: the valid seeds
  * and every crash found, kept as a regression input); with {@code JAZZER_FUZZ=1} Jazzer fuzzes from
- * it (docs/benchmarks.md, "Fuzzing the decoders and the upload", gives the command). Tagged
+ * it, for the annotation's 60 s or {@code JAZZER_MAX_DURATION}, one target per run:
+ * {@code JAZZER_FUZZ=1 JAZZER_MAX_DURATION=240s mvn test -Dtest='ImageJazzerTest#dicom'}; a crash is
+ * saved next to the corpus as {@code crash-<sha1>} and replayed by every later test run. PNG and JPEG
+ * decode in the JDK's ImageIO, which Jazzer does not instrument: their fuzzing is guided only by the
+ * branches of this project's code around it. Tagged
  * {@code jazzer}: the pom runs these in a JVM of their own, because Jazzer's agent stays in the JVM
  * that ran them and hooks every class loaded after.
  */
