@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("fuzz")
 class UploadFuzzTest {
-    private static final int SHORT_RUN = 3000;
+    private static final int SHORT_RUN = 10_000;
     private static final long SEED = 21;
 
     @Test
