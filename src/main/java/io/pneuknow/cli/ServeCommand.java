@@ -87,6 +87,12 @@ final class ServeCommand implements Callable<Integer> {
             + "on a loopback --host (against DNS rebinding), any name on another: name yours on a public bind.")
     List<String> allowedHosts = new ArrayList<>();
 
+    @Option(names = "--trusted-proxies", split = ",", paramLabel = "ADDR", description = "Addresses (IP literals, "
+            + "comma-separated) of reverse proxies in front of the service: on a request from one of them the client "
+            + "is the right-most X-Forwarded-For entry that is not itself a trusted proxy, for the wrong-key limit and "
+            + "the access and audit logs. Default: none, X-Forwarded-For is ignored and the client is the peer.")
+    List<String> trustedProxies = new ArrayList<>();
+
     @Option(names = "--model-details", description = "Let GET /v1/model tell the training command's file paths, "
             + "the teacher's path and the Java, DJL, PyTorch and OS versions (off by default: an admin's choice).")
     boolean modelDetails;
@@ -141,7 +147,7 @@ final class ServeCommand implements Callable<Integer> {
             server = Server.start(pool, new Server.Settings(host, port, (long) maxUploadMb << 20, maxPixels, maxInFlight,
                     minConfidence, Duration.ofSeconds(requestTimeoutSeconds), key,
                     auditLog == null ? null : new AuditLog.Options(auditLog, auditMaxBytes, auditKeepFiles),
-                    allowedHosts, modelDetails), log);
+                    allowedHosts, modelDetails, trustedProxies), log);
         } catch (BadInputException e) {
             pool.close();
             throw e;

@@ -12,15 +12,16 @@ import java.time.Instant;
  * @param key the key every {@code /v1} route requires
  * @param failures the wrong keys counted per client address
  * @param accessLog where an address being refused is noted
+ * @param clients who a request came from (its peer, or the client a trusted proxy names)
  */
-record ApiKeyCheck(ApiKey key, FailedAuthLimiter failures, PrintStream accessLog) {
+record ApiKeyCheck(ApiKey key, FailedAuthLimiter failures, PrintStream accessLog, ClientAddress clients) {
     /**
      * The principal the request acts for; throws 429 {@code too_many_failures} while the client's address is refused,
      * 401 {@code unauthorized} unless the request carries the key as {@code Authorization: Bearer KEY} or
      * {@code X-API-Key: KEY}.
      */
     Principal authorize(Context ctx) {
-        String address = ctx.ip();
+        String address = clients.of(ctx).address();
         long retryAfter = failures.retryAfterSeconds(address);
         if (retryAfter > 0) {
             ctx.header("Retry-After", Long.toString(retryAfter));

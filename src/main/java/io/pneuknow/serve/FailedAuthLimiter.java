@@ -14,7 +14,8 @@ import java.util.function.LongSupplier;
  * {@code window}, until the oldest of those falls out of the window (a sliding window: at most {@code maxFailures}
  * guesses per window and address). IPv6 clients are counted per /64 network, the block one machine usually holds.
  * Memory is bounded: at most {@code maxAddresses} addresses are remembered, the least recently seen forgotten first.
- * Behind a reverse proxy every client has the proxy's address (forwarded-for headers are not trusted): limit there.
+ * Behind a reverse proxy every client has the proxy's address unless the proxy is trusted ({@link ClientAddress}):
+ * then the address counted is the client the proxy names.
  */
 final class FailedAuthLimiter {
     /** Failures per window before an address is refused. */

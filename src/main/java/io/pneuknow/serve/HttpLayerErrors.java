@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.eclipse.jetty.http.HttpFields;
@@ -24,10 +25,15 @@ import org.eclipse.jetty.server.handler.ErrorHandler;
  */
 final class HttpLayerErrors extends ErrorHandler {
     private final RequestLog log;
+    private final ClientAddress clients;
 
-    /** @param log where each refusal is recorded */
-    HttpLayerErrors(RequestLog log) {
+    /**
+     * @param log where each refusal is recorded
+     * @param clients who a request came from (a request Jetty could not parse: always its peer)
+     */
+    HttpLayerErrors(RequestLog log, ClientAddress clients) {
         this.log = log;
+        this.clients = clients;
     }
 
     /** A request Jetty could not parse: its answer's body, and its headers set on {@code fields}. */
@@ -39,7 +45,7 @@ final class HttpLayerErrors extends ErrorHandler {
         fields.put(HttpHeader.CACHE_CONTROL, "no-store");
         SecurityHeaders.ALWAYS.forEach(fields::put);
         String code = code(status);
-        log.refused(clientAddress(), "-", "-", status, code, id);
+        log.refused(new ClientAddress.Found(clientAddress(), false), "-", "-", status, code, id);
         return ByteBuffer.wrap(body(status, code, id));
     }
 
@@ -54,7 +60,8 @@ final class HttpLayerErrors extends ErrorHandler {
         response.setHeader("Cache-Control", "no-store");
         SecurityHeaders.ALWAYS.forEach(response::setHeader);
         String code = code(status);
-        log.refused(request.getRemoteAddr(), request.getMethod(), baseRequest.getHttpURI() == null ? "-"
+        log.refused(clients.resolve(request.getRemoteAddr(),
+                Collections.list(request.getHeaders(ClientAddress.FORWARDED_FOR))), request.getMethod(), baseRequest.getHttpURI() == null ? "-"
                 : baseRequest.getHttpURI().getPath(), status, code, id);
         byte[] body = body(status, code, id);
         response.setContentLength(body.length);

@@ -7,7 +7,8 @@ import java.util.HexFormat;
 /**
  * What the service notes about one request on its Javalin context, for the filters, the endpoints, the error
  * answers and the logs: its id and start, whether it holds an in-flight permit, the upload's SHA-256, the
- * predicted label, the error code and the {@link Principal} the request acts for.
+ * predicted label, the error code, the {@link Principal} the request acts for and its client's address
+ * ({@link ClientAddress}).
  */
 final class RequestAttributes {
     private static final String REQUEST_ID = "requestId";
@@ -18,6 +19,7 @@ final class RequestAttributes {
     private static final String ERROR_CODE = "errorCode";
     private static final String ERROR_WRITTEN = "errorWritten";
     private static final String PRINCIPAL = "principal";
+    private static final String CLIENT = "client";
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private RequestAttributes() {
@@ -111,5 +113,15 @@ final class RequestAttributes {
     /** The principal the request acts for; null when its credentials were not (or not yet) accepted. */
     static Principal principal(Context ctx) {
         return ctx.attribute(PRINCIPAL);
+    }
+
+    /** Notes the request's client, once found. */
+    static void client(Context ctx, ClientAddress.Found client) {
+        ctx.attribute(CLIENT, client);
+    }
+
+    /** The request's client; null when not yet found. */
+    static ClientAddress.Found client(Context ctx) {
+        return ctx.attribute(CLIENT);
     }
 }

@@ -7,7 +7,8 @@ import java.util.Locale;
 
 /**
  * The service's records of its requests: one access-log line per request (time, client address, method, path,
- * status, milliseconds, request id and, for uploads, the SHA-256 of the bytes) and, with an audit log, two JSON
+ * status, milliseconds, request id, for uploads the SHA-256 of the bytes, and {@code forwarded=malformed} when a
+ * trusted proxy's {@code X-Forwarded-For} could not be read, {@link ClientAddress}) and, with an audit log, two JSON
  * lines per {@code /v1} request, at its start and at its end ({@link AuditLog}). Never the upload's file name,
  * pixels or header values; the path, which the client chooses, is cut to {@value AuditLog#MAX_FIELD} characters
  * in both logs, and in the access log anything but printable ASCII is escaped ({@code \\uXXXX}).
@@ -19,13 +20,16 @@ final class RequestLog implements AutoCloseable {
     private final PrintStream accessLog;
     private final AuditLog audit;
     private final String weightsSha256;
+    private final ClientAddress clients;
 
     /**
      * @param auditLog the audit log's file and rotation; null for none
      * @param weightsSha256 the served model's weights hash, written in every audit end line
+     * @param clients who a request came from (its peer, or the client a trusted proxy names)
      */
-    RequestLog(PrintStream accessLog, AuditLog.Options auditLog, String weightsSha256) {
+    RequestLog(PrintStream accessLog, AuditLog.Options auditLog, String weightsSha256, ClientAddress clients) {
         this.accessLog = accessLog;
+        this.clients = clients;
         this.audit = auditLog == null ? null : AuditLog.open(auditLog);
         this.weightsSha256 = weightsSha256;
     }
@@ -39,16 +43,18 @@ final class RequestLog implements AutoCloseable {
     void access(Context ctx) {
         long millis = RequestAttributes.millis(ctx);
         String sha = RequestAttributes.uploadSha256(ctx);
-        accessLog.println(String.format(Locale.ROOT, "%s %s %s %s %d %dms id=%s%s", Instant.now(), ctx.ip(),
+        ClientAddress.Found client = clients.of(ctx);
+        accessLog.println(String.format(Locale.ROOT, "%s %s %s %s %d %dms id=%s%s%s", Instant.now(), client.address(),
                 ctx.method(), printable(AuditLog.bounded(ctx.path())), ctx.statusCode(), millis,
-                RequestAttributes.requestId(ctx), sha == null ? "" : " sha256=" + sha));
+                RequestAttributes.requestId(ctx), sha == null ? "" : " sha256=" + sha,
+                client.malformed() ? " forwarded=malformed" : ""));
     }
 
     /** Writes the audit line of the request's arrival; a failure is noted in the access log. */
     void auditStart(Context ctx) {
         try {
-            audit.write(new AuditLog.Start(Instant.now().toString(), RequestAttributes.requestId(ctx), ctx.ip(),
-                    ctx.method().name(), ctx.path()));
+            audit.write(new AuditLog.Start(Instant.now().toString(), RequestAttributes.requestId(ctx),
+                    clients.of(ctx).address(), ctx.method().name(), ctx.path()));
         } catch (RuntimeException e) {
             auditFailed(ctx, e);
         }
@@ -59,10 +65,12 @@ final class RequestLog implements AutoCloseable {
      * audit log, an audit line (result: the error's code). {@code method} and {@code path} are {@code -} when the
      * request could not be parsed; the path is cut to {@value #MAX_LOGGED_PATH} characters.
      */
-    void refused(String clientAddress, String method, String path, int status, String code, String requestId) {
+    void refused(ClientAddress.Found client, String method, String path, int status, String code, String requestId) {
         String shownPath = path.length() > MAX_LOGGED_PATH ? path.substring(0, MAX_LOGGED_PATH) + "..." : path;
-        accessLog.println(String.format(Locale.ROOT, "%s %s %s %s %d 0ms id=%s refused=%s", Instant.now(),
-                clientAddress, method, shownPath, status, requestId, code));
+        String clientAddress = client.address();
+        accessLog.println(String.format(Locale.ROOT, "%s %s %s %s %d 0ms id=%s refused=%s%s", Instant.now(),
+                clientAddress, method, shownPath, status, requestId, code,
+                client.malformed() ? " forwarded=malformed" : ""));
         if (audit != null) {
             try {
                 audit.write(new AuditLog.End(Instant.now().toString(), requestId, null, clientAddress, method,
@@ -84,7 +92,7 @@ final class RequestLog implements AutoCloseable {
         Principal principal = RequestAttributes.principal(ctx);
         try {
             audit.write(new AuditLog.End(Instant.now().toString(), RequestAttributes.requestId(ctx),
-                    principal == null ? null : principal.id(), ctx.ip(), ctx.method().name(), ctx.path(), status,
+                    principal == null ? null : principal.id(), clients.of(ctx).address(), ctx.method().name(), ctx.path(), status,
                     RequestAttributes.uploadSha256(ctx), weightsSha256, result, millis));
         } catch (RuntimeException e) {
             auditFailed(ctx, e);

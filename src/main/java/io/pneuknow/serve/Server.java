@@ -25,7 +25,9 @@ import java.util.Map;
  * JSON errors ({@link HttpLayerErrors}). Every answer carries the {@link SecurityHeaders} (and API answers
  * {@code Cache-Control: no-store}); no cross-origin access is granted (no {@code Access-Control-Allow-Origin}; a
  * preflight gets 405). Requests whose {@code Host} is not on the {@link HostAllowList} get 421; a method a route
- * does not take gets 405 with {@code Allow}. One access-log line per request: time, client address, method, path,
+ * does not take gets 405 with {@code Allow}. The client address (limit, logs) is the peer's, or behind a trusted
+ * reverse proxy the one its {@code X-Forwarded-For} names ({@link ClientAddress}). One access-log line per request:
+ * time, client address, method, path,
  * status, milliseconds, request id and, for uploads, the SHA-256 of the bytes; never the upload's file name,
  * pixels or header values. With an audit log, two JSON lines per {@code /v1} request as well, at its start and
  * its end, naming the {@link Principal} it acted for ({@link AuditLog}).
@@ -52,15 +54,31 @@ public final class Server implements AutoCloseable {
      *     empty: {@link HostAllowList#LOOPBACK} on a loopback bind, any on another
      * @param modelDetails whether {@code GET /v1/model} tells the training command's file paths, the teacher's
      *     path and the library, Java and OS versions (an admin's choice; off by default)
+     * @param trustedProxies the addresses (IPv4 or IPv6 literals) of reverse proxies whose {@code X-Forwarded-For}
+     *     names the client, for the failed-key limit and the logs ({@link ClientAddress}); empty: the header is
+     *     ignored and the client is the peer
      */
     public record Settings(String host, int port, long maxUploadBytes, long maxPixels, int maxInFlight,
                            double minConfidence, Duration requestTimeout, ApiKey apiKey, AuditLog.Options auditLog,
-                           List<String> allowedHosts, boolean modelDetails) {
+                           List<String> allowedHosts, boolean modelDetails, List<String> trustedProxies) {
         public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
 
-        /** Copies the list of allowed hosts (null is none). */
+        /**
+         * Copies the lists of allowed hosts and trusted proxies (null is none); throws {@link io.pneuknow.BadInputException}
+         * for a trusted proxy that is no IP address.
+         */
         public Settings {
             allowedHosts = allowedHosts == null ? List.of() : List.copyOf(allowedHosts);
+            trustedProxies = trustedProxies == null ? List.of() : List.copyOf(trustedProxies);
+            ClientAddress.trusting(trustedProxies);
+        }
+
+        /** The settings without trusted proxies. */
+        public Settings(String host, int port, long maxUploadBytes, long maxPixels, int maxInFlight,
+                        double minConfidence, Duration requestTimeout, ApiKey apiKey, AuditLog.Options auditLog,
+                        List<String> allowedHosts, boolean modelDetails) {
+            this(host, port, maxUploadBytes, maxPixels, maxInFlight, minConfidence, requestTimeout, apiKey, auditLog,
+                    allowedHosts, modelDetails, List.of());
         }
 
         /** The settings with the default host allow-list and without model details. */
@@ -77,22 +95,22 @@ public final class Server implements AutoCloseable {
 
         public Settings withPort(int other) {
             return new Settings(host, other, maxUploadBytes, maxPixels, maxInFlight, minConfidence, requestTimeout,
-                    apiKey, auditLog, allowedHosts, modelDetails);
+                    apiKey, auditLog, allowedHosts, modelDetails, trustedProxies);
         }
 
         public Settings withMaxInFlight(int other) {
             return new Settings(host, port, maxUploadBytes, maxPixels, other, minConfidence, requestTimeout, apiKey,
-                    auditLog, allowedHosts, modelDetails);
+                    auditLog, allowedHosts, modelDetails, trustedProxies);
         }
 
         public Settings withRequestTimeout(Duration other) {
             return new Settings(host, port, maxUploadBytes, maxPixels, maxInFlight, minConfidence, other, apiKey,
-                    auditLog, allowedHosts, modelDetails);
+                    auditLog, allowedHosts, modelDetails, trustedProxies);
         }
 
         public Settings withApiKey(ApiKey other) {
             return new Settings(host, port, maxUploadBytes, maxPixels, maxInFlight, minConfidence, requestTimeout,
-                    other, auditLog, allowedHosts, modelDetails);
+                    other, auditLog, allowedHosts, modelDetails, trustedProxies);
         }
 
         /** The audit log in {@code other} with the default rotation. */
@@ -103,19 +121,25 @@ public final class Server implements AutoCloseable {
         /** The audit log with its own rotation. */
         public Settings withAuditLog(AuditLog.Options other) {
             return new Settings(host, port, maxUploadBytes, maxPixels, maxInFlight, minConfidence, requestTimeout,
-                    apiKey, other, allowedHosts, modelDetails);
+                    apiKey, other, allowedHosts, modelDetails, trustedProxies);
         }
 
         /** These settings answering only requests whose {@code Host} is one of {@code hosts} ({@code *}: any). */
         public Settings withAllowedHosts(List<String> hosts) {
             return new Settings(host, port, maxUploadBytes, maxPixels, maxInFlight, minConfidence, requestTimeout,
-                    apiKey, auditLog, hosts, modelDetails);
+                    apiKey, auditLog, hosts, modelDetails, trustedProxies);
         }
 
         /** These settings with {@code GET /v1/model} telling paths and platform versions, or not. */
         public Settings withModelDetails(boolean details) {
             return new Settings(host, port, maxUploadBytes, maxPixels, maxInFlight, minConfidence, requestTimeout,
-                    apiKey, auditLog, allowedHosts, details);
+                    apiKey, auditLog, allowedHosts, details, trustedProxies);
+        }
+
+        /** These settings taking the client from {@code X-Forwarded-For} on requests from {@code proxies}. */
+        public Settings withTrustedProxies(List<String> proxies) {
+            return new Settings(host, port, maxUploadBytes, maxPixels, maxInFlight, minConfidence, requestTimeout,
+                    apiKey, auditLog, allowedHosts, modelDetails, proxies);
         }
     }
 
@@ -140,19 +164,20 @@ public final class Server implements AutoCloseable {
 
     private Server(ModelPool pool, Settings settings, PrintStream accessLog, Runnable beforeModel) {
         this.hosts = HostAllowList.of(settings.host(), settings.allowedHosts());
+        ClientAddress clients = ClientAddress.trusting(settings.trustedProxies());
         this.keyCheck = settings.apiKey() == null ? null
-                : new ApiKeyCheck(settings.apiKey(), FailedAuthLimiter.defaults(), accessLog);
+                : new ApiKeyCheck(settings.apiKey(), FailedAuthLimiter.defaults(), accessLog, clients);
         this.limits = new RequestLimits(settings.maxUploadBytes(), settings.maxInFlight(), settings.requestTimeout(),
                 beforeModel, accessLog);
         this.images = new ImageEndpoints(pool, new InputGuard(pool.card(), settings.minConfidence()),
                 new Uploads(settings.maxUploadBytes(), settings.maxPixels()), limits);
         this.pages = new PageEndpoints(pool, settings.modelDetails());
         this.errors = new ErrorAnswers(settings.maxUploadBytes(), accessLog);
-        this.log = new RequestLog(accessLog, settings.auditLog(), pool.card().weightsSha256());
+        this.log = new RequestLog(accessLog, settings.auditLog(), pool.card().weightsSha256(), clients);
         this.app = Javalin.create(config -> {
             config.showJavalinBanner = false;
             config.startupWatcherEnabled = false;
-            config.jetty.modifyServer(jetty -> jetty.setErrorHandler(new HttpLayerErrors(log)));
+            config.jetty.modifyServer(jetty -> jetty.setErrorHandler(new HttpLayerErrors(log, clients)));
             config.jetty.modifyHttpConfiguration(http -> http.setMinRequestDataRate(MIN_UPLOAD_BYTES_PER_SECOND));
             config.http.maxRequestSize = settings.maxUploadBytes() + (1 << 16);
             config.jetty.multipartConfig.maxFileSize(settings.maxUploadBytes(), SizeUnit.BYTES);
