@@ -124,8 +124,9 @@ public final class SummaryMarkdown {
         return Numbers.withInterval(i, "–");
     }
 
+    /** "mean ± sd"; the mean alone for a single cell (sd NaN), "–" without a mean. */
     private static String pm(double mean, double sd) {
-        return Double.isNaN(mean) ? "–" : String.format(Locale.ROOT, "%.3f ± %.3f", mean, sd);
+        return Numbers.meanSd(mean, sd, "–");
     }
 
     private static String estimateWithCi(Interval i) {

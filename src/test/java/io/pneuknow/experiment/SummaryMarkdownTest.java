@@ -47,6 +47,16 @@ class SummaryMarkdownTest {
     }
 
     @Test
+    void aModelOfOneCellShowsItsMeanWithoutAStandardDeviation() {
+        StudyTables one = new StudyTables(List.of(new StudyTables.Row("resnet18_half", "baseline", 1, 0.761, Double.NaN,
+                0.7605, Double.NaN, 0.75, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, 1.2)), List.of(),
+                new LinkedHashMap<>(), new LinkedHashMap<>(), List.of(), List.of(), List.of(), List.of());
+        assertThat(SummaryMarkdown.of(one).lines().toList())
+                .contains("| resnet18_half | baseline | 1 | 0.761 | 0.761 | 0.750 | – | – | 1.2 |")
+                .noneMatch(line -> line.contains("NaN"));
+    }
+
+    @Test
     void theMarkdownHasOneLinePerModelComparisonAndPooledRowWithDashesForMissingFigures() {
         List<String> lines = SummaryMarkdown.of(tables()).lines().toList();
         assertThat(lines).contains(
