@@ -45,7 +45,7 @@ class CredentialsAndAuditTest {
 
     @BeforeAll
     static void train() throws Exception {
-        tiny = TinyModel.train(dir);
+        tiny = TinyModel.shared();
         pool = new ModelPool(tiny.model(), 1, 30_000);
         png = Files.readAllBytes(tiny.image(2));
     }

@@ -19,7 +19,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +29,6 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The service's bounded resources (issue 19, item 1): huge uploads read subsampled to what the model needs, the
@@ -38,8 +36,6 @@ import org.junit.jupiter.api.io.TempDir;
  * that has timed out.
  */
 class ServerBoundsTest {
-    @TempDir
-    static Path dir;
     static TinyModel tiny;
     static ModelPool pool;
     static byte[] png;
@@ -48,7 +44,7 @@ class ServerBoundsTest {
 
     @BeforeAll
     static void train() throws Exception {
-        tiny = TinyModel.train(dir);
+        tiny = TinyModel.shared();
         pool = new ModelPool(tiny.model(), 1, 30_000);
         png = Files.readAllBytes(tiny.image(2));
     }

@@ -41,7 +41,7 @@ class ServerOperationsTest {
 
     @BeforeAll
     static void train() throws Exception {
-        tiny = TinyModel.train(dir);
+        tiny = TinyModel.shared();
         pool = new ModelPool(tiny.model(), 1, 30_000);
         png = Files.readAllBytes(tiny.image(2));
     }

@@ -41,7 +41,7 @@ class TrustedProxiesTest {
 
     @BeforeAll
     static void train() {
-        tiny = TinyModel.train(dir);
+        tiny = TinyModel.shared();
         pool = new ModelPool(tiny.model(), 1, 30_000);
     }
 
