@@ -29,6 +29,8 @@ final class TrainOptions {
     Float alpha0;
     @Option(names = "--kd-epochs", description = "E_kd, epochs over which alpha decays to 0 (default 40).")
     Integer kdEpochs;
+    @Option(names = "--feature-norm", description = "How HKD's feature term compares the teacher's and the student's feature maps: raw (MSE over every element, the reference), channel (MSE after standardising each channel over its positions) or attention (attention transfer, Zagoruyko and Komodakis 2017) (default raw).")
+    String featureNorm;
     @FormerName(value = "--lr", since = "0.2.0")
     @Option(names = "--learning-rate", description = "Adam learning rate (default 1e-4).")
     Float learningRate;
@@ -111,6 +113,7 @@ final class TrainOptions {
         set(teacherFraction, b::teacherFraction);
         set(regionsKeptFraction, b::regionsKeptFraction);
         set(energyWeight, b::energyWeight);
+        set(featureNorm, b::featureNorm);
         set(sampling, b::sampling);
         set(loss, b::loss);
         set(focalGamma, b::focalGamma);

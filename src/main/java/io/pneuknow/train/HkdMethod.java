@@ -116,7 +116,8 @@ final class HkdMethod implements TrainingMethod {
         if (!stage.equals(STUDENT)) {
             return StageLoss.CLASSIFICATION;
         }
-        return withEnergy ? StageLoss.DISTILLATION.plusEnergy(config.energyWeight()) : StageLoss.DISTILLATION;
+        StageLoss distillation = StageLoss.distillation(config.featureNorm());
+        return withEnergy ? distillation.plusEnergy(config.energyWeight()) : distillation;
     }
 
     @Override

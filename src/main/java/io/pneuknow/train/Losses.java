@@ -1,6 +1,7 @@
 package io.pneuknow.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Activation;
 
@@ -69,6 +70,56 @@ public final class Losses {
     public static NDArray featureMse(NDArray student, NDArray teacher, NDArray weights) {
         long n = student.getShape().get(0);
         NDArray perSample = student.sub(teacher).square().reshape(n, -1).mean(new int[] {1});
+        NDArray weightSum = weights.sum().maximum(1f);
+        return perSample.mul(weights).sum().div(weightSum);
+    }
+
+    /** The epsilon under the square root of {@link #channelStandardised} and in {@link #attentionMaps}' norm. */
+    static final float FEATURE_EPSILON = 1e-5f;
+    /**
+     * The weight of the attention-transfer term: beta / 2 with beta = 1000, as in Zagoruyko and
+     * Komodakis's code, so that at alpha 0.5 the ratio of the attention term to cross-entropy is theirs.
+     */
+    static final float ATTENTION_WEIGHT = 500f;
+
+    /**
+     * Each channel of each image's feature map standardised over its positions: {@code (F - mean) /
+     * sqrt(var + eps)} per (image, channel), so the distance compares the maps' patterns, not their scale.
+     *
+     * @param features (N, C, h, w)
+     */
+    public static NDArray channelStandardised(NDArray features) {
+        Shape shape = features.getShape();
+        NDArray flat = features.reshape(shape.get(0), shape.get(1), -1);
+        NDArray mean = flat.mean(new int[] {2}, true);
+        NDArray centred = flat.sub(mean);
+        NDArray std = centred.square().mean(new int[] {2}, true).add(FEATURE_EPSILON).sqrt();
+        return centred.div(std).reshape(shape);
+    }
+
+    /**
+     * Spatial attention maps (Zagoruyko and Komodakis, ICLR 2017, "Paying more attention to
+     * attention"): per image, the mean over channels of the squared features at each position,
+     * flattened and divided by its L2 norm.
+     *
+     * @param features (N, C, h, w)
+     * @return (N, h * w), each row of unit length
+     */
+    public static NDArray attentionMaps(NDArray features) {
+        long n = features.getShape().get(0);
+        NDArray q = features.square().mean(new int[] {1}).reshape(n, -1);
+        NDArray norm = q.square().sum(new int[] {1}, true).sqrt().add(FEATURE_EPSILON);
+        return q.div(norm);
+    }
+
+    /**
+     * The attention-transfer term: per image, {@link #ATTENTION_WEIGHT} times the mean over positions
+     * of the squared difference of the student's and teacher's {@link #attentionMaps}; then averaged
+     * over the samples whose weight is 1, like {@link #featureMse}.
+     */
+    public static NDArray attentionTransfer(NDArray student, NDArray teacher, NDArray weights) {
+        NDArray perSample = attentionMaps(student).sub(attentionMaps(teacher)).square().mean(new int[] {1})
+                .mul(ATTENTION_WEIGHT);
         NDArray weightSum = weights.sum().maximum(1f);
         return perSample.mul(weights).sum().div(weightSum);
     }

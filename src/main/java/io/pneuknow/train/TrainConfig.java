@@ -43,12 +43,16 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
     public static final String BY_BALANCED_ACCURACY = "balanced-accuracy";
     public static final String BY_MACRO_F1 = "macro-f1";
     public static final double DEFAULT_FOCAL_GAMMA = 2.0;
+    public static final String FEATURES_RAW = "raw";
+    public static final String FEATURES_CHANNEL = "channel";
+    public static final String FEATURES_ATTENTION = "attention";
     /** The settings that take one of a few names, by nested path, with those names (augment in any case). */
     public static final Map<String, List<String>> CHOICES = Map.of(
             "method.name", TrainingMethods.names(),
             "method.teacherInput", List.of("roi", "raw", "shuffled-roi"),
             "augmentation.augment", List.of("none", "weak", "strong"),
             "method.roiShape", List.of("mask", "box"),
+            "method.featureNorm", List.of(FEATURES_RAW, FEATURES_CHANNEL, FEATURES_ATTENTION),
             "method.unannotated", List.of("exclude", "whole-image"),
             "imbalance.sampling", List.of(SHUFFLE, CLASS_BALANCED),
             "imbalance.loss", List.of(CROSS_ENTROPY, FOCAL),
@@ -129,7 +133,8 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
      *
      * @param name the training method (see {@link TrainingMethods}): baseline, hkd, energy or hkd-energy
      * @param teacherInput what the HKD teacher sees: roi (the method), raw (the reference's control) or
-     *     shuffled-roi (control: this image inside the region of another training image, a fixed pairing)
+     *     shuffled-roi (control: an annotated image inside the regions of another annotated training image, a fixed
+     *     pairing; no-finding images keep their empty ROI, so it tests the location only)
      * @param alpha0 the initial weight of the feature term (the paper's alpha0; {@code --alpha})
      * @param kdEpochs epochs over which the weight decays to 0 (the paper's E_kd; {@code --kd-epochs})
      * @param roiShape mask (a region's mask where it has one, else its box) or box
@@ -147,10 +152,15 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
      * @param energyWeight lambda, the weight of the energy term (the CAM's energy outside the expert's
      *     regions, Rao et al. 2023) in the loss of the methods that have one ({@code energy},
      *     {@code hkd-energy}); ignored by the others
+     * @param featureNorm how the distillation term compares the teacher's and the student's feature maps:
+     *     raw (MSE over every element, the reference), channel (MSE after standardising each channel of
+     *     each map over its positions) or attention (attention transfer, Zagoruyko and Komodakis 2017: the
+     *     squared difference of the L2-normalised spatial maps of mean squared activation, weighted 500);
+     *     {@code --feature-norm}
      */
     public record Method(String name, String teacherInput, float alpha0, int kdEpochs, String roiShape, int roiMargin,
                          String noFindingClass, String unannotated, double teacherFraction,
-                         double regionsKeptFraction, float energyWeight) {
+                         double regionsKeptFraction, float energyWeight, String featureNorm) {
         /**
          * The share of annotated images whose regions are kept.
          *
@@ -251,6 +261,7 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
         check(problems, "optimisation.learningRate", o.learningRate(), o.learningRate() > 0, "must be positive");
         check(problems, "optimisation.batchSize", o.batchSize(), o.batchSize() >= 1, "must be at least 1");
         choice(problems, "method.roiShape", d.roiShape());
+        choice(problems, "method.featureNorm", d.featureNorm());
         choice(problems, "augmentation.augment", augmentation.augment());
         check(problems, "method.roiMargin", d.roiMargin(), d.roiMargin() >= 0, "must be 0 or more pixels");
         choice(problems, "method.unannotated", d.unannotated());
@@ -683,6 +694,11 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
         return method.unannotated();
     }
 
+    /** How the distillation term compares the feature maps (raw, channel or attention). */
+    public String featureNorm() {
+        return method.featureNorm();
+    }
+
     /** The weight of the energy term, for the methods that have one. */
     public float energyWeight() {
         return method.energyWeight();
@@ -785,6 +801,7 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
         private double teacherFraction = 1.0;
         private double regionsKeptFraction = 1.0;
         private float energyWeight = 1.0f;
+        private String featureNorm = FEATURES_RAW;
 
         private Builder() {
         }
@@ -841,6 +858,7 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
             teacherFraction = d.teacherFraction();
             regionsKeptFraction = d.regionsKeptFraction();
             energyWeight = d.energyWeight();
+            featureNorm = d.featureNorm();
             return this;
         }
 
@@ -1034,6 +1052,12 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
             return this;
         }
 
+        /** How the distillation term compares the feature maps: raw, channel or attention. */
+        public Builder featureNorm(String v) {
+            featureNorm = v;
+            return this;
+        }
+
         public TrainConfig build() {
             return new TrainConfig(
                     new Model(architecture, inputSize, channels, dropout, pretrained),
@@ -1043,7 +1067,7 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
                     new Imbalance(classWeights, sampling, loss, focalGamma),
                     new Augmentation(augment),
                     new Method(method, teacherInput, alpha0, kdEpochs, roiShape, roiMargin, noFindingClass,
-                            unannotated, teacherFraction, regionsKeptFraction, energyWeight));
+                            unannotated, teacherFraction, regionsKeptFraction, energyWeight, featureNorm));
         }
     }
 }

@@ -292,19 +292,39 @@ public final class TrainRun {
 
     /**
      * Each sample with the source of its ROI region: itself, or in the shuffled-ROI control a
-     * fixed partner from the same list, whose region is applied to this sample's image (so the
-     * teacher's view no longer shows where this image's expert looked).
+     * fixed partner (see {@link #shuffledRoiViews}), whose region is applied to this sample's image
+     * (so the teacher's view no longer shows where this image's expert looked).
      */
     private List<BatchLoader.Item> roiViews(List<PreparedSample> samples, int stream) {
-        if (!config.teacherInput().equals("shuffled-roi") || samples.size() < 2) {
+        if (!config.teacherInput().equals("shuffled-roi")) {
             return items(samples, true);
         }
-        List<Integer> partner = new ArrayList<>(IntStream.range(0, samples.size()).boxed().toList());
-        Collections.shuffle(partner, new Random(Schedules.mix(config.seed(), stream)));
+        return shuffledRoiViews(samples, config.roiPolicy(), Schedules.mix(config.seed(), stream));
+    }
+
+    /**
+     * The shuffled-ROI control's views, a test of the regions' location only: the images with drawn
+     * regions ({@link RoiPolicy.Kind#REGIONS}) are paired among themselves by a seeded permutation
+     * without fixed points, each getting its partner's regions; every other image keeps its own view
+     * (a no-finding image its empty ROI, an unannotated one its whole image or none), so the teacher's
+     * views still tell which images have no finding, exactly as in HKD.
+     */
+    static List<BatchLoader.Item> shuffledRoiViews(List<PreparedSample> samples, RoiPolicy policy, long seed) {
+        List<Integer> drawn = IntStream.range(0, samples.size())
+                .filter(i -> samples.get(i).hasRoi() && policy.kindOf(samples.get(i).sample()) == RoiPolicy.Kind.REGIONS)
+                .boxed().toList();
+        List<PreparedSample> source = new ArrayList<>(samples);
+        if (drawn.size() >= 2) {
+            List<Integer> order = new ArrayList<>(drawn);
+            Collections.shuffle(order, new Random(seed));
+            // a cyclic shift of a random order: a random permutation of the drawn images without fixed points
+            for (int k = 0; k < order.size(); k++) {
+                source.set(order.get(k), samples.get(order.get((k + 1) % order.size())));
+            }
+        }
         List<BatchLoader.Item> items = new ArrayList<>();
         for (int i = 0; i < samples.size(); i++) {
-            int j = partner.get(i) == i ? partner.get((i + 1) % samples.size()) : partner.get(i);
-            items.add(new BatchLoader.Item(samples.get(i), samples.get(j)));
+            items.add(new BatchLoader.Item(samples.get(i), source.get(i)));
         }
         return items;
     }

@@ -119,6 +119,32 @@ public interface TrainingMethod {
         };
 
         /**
+         * The distillation loss with the feature maps compared as {@code featureNorm} says: raw
+         * ({@link #DISTILLATION}, the reference), channel (MSE of {@link Losses#channelStandardised}
+         * maps) or attention ({@link Losses#attentionTransfer}); recorded under {@link #FEATURE_TERM}.
+         */
+        static StageLoss distillation(String featureNorm) {
+            return switch (featureNorm) {
+                case TrainConfig.FEATURES_RAW -> DISTILLATION;
+                case TrainConfig.FEATURES_CHANNEL -> step -> distilled(step, step.teacherFeatures() == null ? null
+                        : Losses.featureMse(Losses.channelStandardised(step.features()),
+                                Losses.channelStandardised(step.teacherFeatures()), step.roiWeights()));
+                case TrainConfig.FEATURES_ATTENTION -> step -> distilled(step, step.teacherFeatures() == null ? null
+                        : Losses.attentionTransfer(step.features(), step.teacherFeatures(), step.roiWeights()));
+                default -> throw new IllegalArgumentException("feature comparison " + featureNorm);
+            };
+        }
+
+        /** {@code alpha * feature + (1 - alpha) * CE}, or CE alone without a feature term. */
+        private static BatchLoss distilled(Step step, NDArray feature) {
+            if (feature == null) {
+                return new BatchLoss(step.classification(), Map.of());
+            }
+            NDArray loss = feature.mul(step.alpha()).add(step.classification().mul(1 - step.alpha()));
+            return new BatchLoss(loss, Map.of(FEATURE_TERM, feature));
+        }
+
+        /**
          * This loss plus {@code weight * energy}, the energy term of Rao et al. (2023) on the CAM of
          * each image's true class ({@link Losses#energy}), over the images with a region; a batch
          * without such an image gets this loss unchanged (no energy term, nothing recorded).

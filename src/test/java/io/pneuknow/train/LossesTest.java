@@ -29,6 +29,39 @@ class LossesTest {
     }
 
     @Test
+    void channelStandardisationRemovesEachChannelsMeanAndScaleOverItsPositions() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            // one image, two channels of 2x2: (1, 3, 1, 3) has mean 2 and standard deviation 1;
+            // (10, 10, 10, 14) has mean 11 and variance (1 + 1 + 1 + 9) / 4 = 3
+            NDArray features = m.create(new float[] {1, 3, 1, 3, 10, 10, 10, 14}, new Shape(1, 2, 2, 2));
+            float[] out = Losses.channelStandardised(features).toFloatArray();
+            float s = (float) Math.sqrt(3 + Losses.FEATURE_EPSILON);
+            float u = (float) Math.sqrt(1 + Losses.FEATURE_EPSILON);
+            assertThat(out).containsExactly(new float[] {-1 / u, 1 / u, -1 / u, 1 / u, -1 / s, -1 / s, -1 / s, 3 / s},
+                    within(1e-5f));
+        }
+    }
+
+    @Test
+    void attentionTransferComparesWhereTheMapsAreActiveNotHowStrongly() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            // 2 channels on a 1x2 grid. Student: position 0 has (3, 1), position 1 has (0, 0): attention
+            // (mean of squares) (5, 0), normalised (1, 0). Teacher: (0, 0) then (2, 2): attention (0, 4) -> (0, 1).
+            NDArray student = m.create(new float[] {3, 0, 1, 0}, new Shape(1, 2, 1, 2));
+            NDArray teacher = m.create(new float[] {0, 2, 0, 2}, new Shape(1, 2, 1, 2));
+            assertThat(Losses.attentionMaps(student).toFloatArray()).containsExactly(new float[] {1, 0}, within(1e-5f));
+            // 500 * mean((1 - 0)^2, (0 - 1)^2) = 500
+            assertThat(Losses.attentionTransfer(student, teacher, m.create(new float[] {1})).getFloat())
+                    .isCloseTo(500f, within(0.1f));
+            // the same place, ten times as strong: no difference
+            assertThat(Losses.attentionTransfer(student, student.mul(10), m.create(new float[] {1})).getFloat())
+                    .isCloseTo(0f, within(1e-3f));
+            // a sample without an ROI does not count
+            assertThat(Losses.attentionTransfer(student, teacher, m.create(new float[] {0})).getFloat()).isZero();
+        }
+    }
+
+    @Test
     void crossEntropyMatchesHandComputedValuesWithAndWithoutClassWeights() {
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray logits = m.create(new float[] {2, 0, 0, 0, 1, 0}, new Shape(2, 3));

@@ -49,7 +49,7 @@ class TrainingMethodsTest {
         assertThat(hkd.finalStage()).isEqualTo("student");
         assertThat(hkd.historyFile()).isEqualTo("history-student.csv");
         assertThat(hkd.loss("teacher", config)).isSameAs(TrainingMethod.StageLoss.CLASSIFICATION);
-        assertThat(hkd.loss("student", config)).isSameAs(TrainingMethod.StageLoss.DISTILLATION);
+        assertThat(hkd.loss("student", config)).isSameAs(TrainingMethod.StageLoss.DISTILLATION); // raw features, the default
 
         assertThat(TrainConfig.builder().method("hkd").build().distills()).isTrue();
         assertThat(TrainConfig.builder().method("baseline").build().distills()).isFalse();
