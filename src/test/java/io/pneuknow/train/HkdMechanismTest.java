@@ -20,8 +20,15 @@ import org.junit.jupiter.api.io.TempDir;
  * The mechanism the method stands on: on the synthetic shortcut task (the class shows in a lesion
  * inside the annotated region; a marker outside it agrees with the label in training and
  * validation images and not in test images), the HKD student is right more often than the
- * baseline on test images where the marker points to another class, and a control whose teacher
- * sees the ROI image of another training image shows no such gain. Means over three seeds.
+ * baseline on test images where the marker points to another class, and the reference's control
+ * whose teacher sees the raw images (marker included) shows no such gain: the gain comes from the
+ * teacher's view reduced to the expert's regions. Means over three seeds.
+ *
+ * <p>What it does not claim: that the regions' location matters on this task. The shuffled-ROI
+ * control (annotated images swap regions, no-finding images keep their empty ROI) gains almost as
+ * much here (+0.204 against HKD's +0.245 at the commit that made the control location-only; see
+ * docs/results.md, "Issue 18"): a teacher that sees other images' lung regions never sees the
+ * marker either.
  */
 class HkdMechanismTest {
     static final long[] SEEDS = {1, 2, 3};
@@ -31,11 +38,11 @@ class HkdMechanismTest {
     }
 
     @Test
-    void hkdStudentBeatsTheBaselineWhereTheShortcutMisleadsAndTheShuffledControlDoesNot(@TempDir Path dir)
+    void hkdStudentBeatsTheBaselineWhereTheShortcutMisleadsAndTheRawTeacherControlDoesNot(@TempDir Path dir)
             throws Exception {
         double[] baseline = new double[SEEDS.length];
         double[] hkd = new double[SEEDS.length];
-        double[] shuffled = new double[SEEDS.length];
+        double[] rawTeacher = new double[SEEDS.length];
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
         for (int i = 0; i < SEEDS.length; i++) {
             long seed = SEEDS[i];
@@ -52,17 +59,17 @@ class HkdMechanismTest {
                     .run(dataset, parts, provenance, dir.resolve("baseline" + seed), false).testAccuracy();
             hkd[i] = new TrainRun(config("hkd", "roi", seed), quiet)
                     .run(dataset, parts, provenance, dir.resolve("hkd" + seed), false).testAccuracy();
-            shuffled[i] = new TrainRun(config("hkd", "shuffled-roi", seed), quiet)
-                    .run(dataset, parts, provenance, dir.resolve("shuffled" + seed), false).testAccuracy();
-            System.out.printf(Locale.ROOT, "mechanism seed %d: cue-conflict accuracy baseline %.3f, HKD %.3f, shuffled-ROI control %.3f (%d images)%n",
-                    seed, baseline[i], hkd[i], shuffled[i], conflict.size());
+            rawTeacher[i] = new TrainRun(config("hkd", "raw", seed), quiet)
+                    .run(dataset, parts, provenance, dir.resolve("raw" + seed), false).testAccuracy();
+            System.out.printf(Locale.ROOT, "mechanism seed %d: cue-conflict accuracy baseline %.3f, HKD %.3f, raw-teacher control %.3f (%d images)%n",
+                    seed, baseline[i], hkd[i], rawTeacher[i], conflict.size());
         }
         double gain = mean(hkd) - mean(baseline);
-        double controlGain = mean(shuffled) - mean(baseline);
-        System.out.printf(Locale.ROOT, "mechanism mean: baseline %.3f, HKD %.3f (%+.3f), shuffled-ROI control %.3f (%+.3f)%n",
-                mean(baseline), mean(hkd), gain, mean(shuffled), controlGain);
+        double controlGain = mean(rawTeacher) - mean(baseline);
+        System.out.printf(Locale.ROOT, "mechanism mean: baseline %.3f, HKD %.3f (%+.3f), raw-teacher control %.3f (%+.3f)%n",
+                mean(baseline), mean(hkd), gain, mean(rawTeacher), controlGain);
         assertThat(gain).as("HKD gain over the baseline on cue-conflict images").isGreaterThanOrEqualTo(0.10);
-        assertThat(controlGain).as("shuffled-ROI control's gain over the baseline").isLessThan(0.10);
+        assertThat(controlGain).as("raw-teacher control's gain over the baseline").isLessThan(0.10);
     }
 
     static double mean(double[] values) {
