@@ -76,8 +76,8 @@ final class ServeCommand implements Callable<Integer> {
     int requestTimeoutSeconds;
 
     @Option(names = "--api-key-file", description = "File whose first line is the API key every /v1 route then requires "
-            + "('Authorization: Bearer KEY' or 'X-API-Key: KEY'; 401 otherwise; 429 after 10 wrong keys from an address "
-            + "within a minute). At least 32 hex or 22 base64url characters. The page and /health stay open.")
+            + "('Authorization: Bearer KEY' or 'X-API-Key: KEY'; 401 otherwise; 429 once an address sent "
+            + "--failed-auth-per-minute wrong keys within a minute). At least 32 hex or 22 base64url characters. The page and /health stay open.")
     Path apiKeyFile;
 
     @Option(names = "--make-key", paramLabel = "FILE", description = "Write a new random API key (64 hex characters) to "
