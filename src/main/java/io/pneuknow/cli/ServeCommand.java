@@ -47,8 +47,23 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-upload-mb", defaultValue = "32", description = "Largest upload in MiB (default: ${DEFAULT-VALUE}).")
     int maxUploadMb;
 
-    @Option(names = "--max-pixels", defaultValue = "40000000", description = "Largest width x height, checked before decoding (default: ${DEFAULT-VALUE}).")
-    long maxPixels;
+    @Option(names = "--max-pixels", description = "Largest width x height, checked before decoding (default: the largest "
+            + "image one request may decode in full and explain within --memory-budget-mb: (budget - the model's part) / 36 bytes).")
+    Long maxPixels;
+
+    @Option(names = "--memory-budget-mb", description = "Memory in MiB that the image requests in flight may hold together "
+            + "(decoded pixels, the model's input and activations, estimated before decoding and held until the work ends, "
+            + "also after a timeout); a request that does not fit now gets 503 'memory_busy', one that never could 413 "
+            + "(default: half the JVM's maximum heap, at most a quarter of the machine's memory, at least 256).")
+    Long memoryBudgetMb;
+
+    @Option(names = "--min-upload-bytes-per-second", defaultValue = "1024", description = "An upload arriving slower than "
+            + "this is cut with 408 'slow_upload' (default: ${DEFAULT-VALUE}).")
+    long minUploadBytesPerSecond;
+
+    @Option(names = "--failed-auth-per-minute", defaultValue = "10", description = "Wrong API keys an address may send "
+            + "within a minute; more get 429 'too_many_failures' (default: ${DEFAULT-VALUE}).")
+    int failedAuthPerMinute;
 
     @Option(names = "--max-in-flight", defaultValue = "16", description = "Image requests handled at once; more are answered 503 (default: ${DEFAULT-VALUE}).")
     int maxInFlight;
@@ -61,8 +76,8 @@ final class ServeCommand implements Callable<Integer> {
     int requestTimeoutSeconds;
 
     @Option(names = "--api-key-file", description = "File whose first line is the API key every /v1 route then requires "
-            + "('Authorization: Bearer KEY' or 'X-API-Key: KEY'; 401 otherwise; 429 after 10 wrong keys from an address "
-            + "within a minute). At least 32 hex or 22 base64url characters. The page and /health stay open.")
+            + "('Authorization: Bearer KEY' or 'X-API-Key: KEY'; 401 otherwise; 429 once an address sent "
+            + "--failed-auth-per-minute wrong keys within a minute). At least 32 hex or 22 base64url characters. The page and /health stay open.")
     Path apiKeyFile;
 
     @Option(names = "--make-key", paramLabel = "FILE", description = "Write a new random API key (64 hex characters) to "
@@ -103,6 +118,13 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "Engine threads (default: all cores).")
     Integer threads;
 
+    /** Refuses an option's value under 1 with a one-line error naming both. */
+    private static void atLeastOne(String option, long value) {
+        if (value < 1) {
+            throw new BadInputException(option + " must be at least 1, got " + value);
+        }
+    }
+
     @Override
     public Integer call() throws IOException, InterruptedException {
         if (makeKey != null) {
@@ -120,10 +142,16 @@ final class ServeCommand implements Callable<Integer> {
             throw new BadInputException("--audit-max-bytes and --audit-keep-files must be at least 1; got " + auditMaxBytes
                     + ", " + auditKeepFiles);
         }
-        if (workers < 1 || maxInFlight < 1 || maxUploadMb < 1 || maxPixels < 1 || port < 0 || port > 65535) {
-            throw new BadInputException("--workers, --max-in-flight, --max-upload-mb and --max-pixels must be at least 1, "
-                    + "--port in 0..65535; got " + workers + ", " + maxInFlight + ", " + maxUploadMb + ", " + maxPixels
-                    + ", " + port);
+        if (workers < 1 || maxInFlight < 1 || maxUploadMb < 1 || port < 0 || port > 65535) {
+            throw new BadInputException("--workers, --max-in-flight and --max-upload-mb must be at least 1, "
+                    + "--port in 0..65535; got " + workers + ", " + maxInFlight + ", " + maxUploadMb + ", " + port);
+        }
+        atLeastOne("--max-pixels", maxPixels == null ? 1 : maxPixels);
+        atLeastOne("--memory-budget-mb", memoryBudgetMb == null ? 1 : memoryBudgetMb);
+        atLeastOne("--min-upload-bytes-per-second", minUploadBytesPerSecond);
+        atLeastOne("--failed-auth-per-minute", failedAuthPerMinute);
+        if (memoryBudgetMb != null && memoryBudgetMb > Long.MAX_VALUE >> 20) {
+            throw new BadInputException("--memory-budget-mb: " + memoryBudgetMb + " is too large; give MiB, e.g. 2048");
         }
         if (requestTimeoutSeconds < 1) {
             throw new BadInputException("--request-timeout-seconds must be at least 1, got " + requestTimeoutSeconds);
@@ -143,11 +171,14 @@ final class ServeCommand implements Callable<Integer> {
         PrintStream log = accessLog == null ? System.err : new PrintStream(new FileOutputStream(accessLog.toFile(), true), true);
         ModelPool pool = new ModelPool(model, workers, 30_000);
         Server server;
+        Server.Settings settings;
         try {
-            server = Server.start(pool, new Server.Settings(host, port, (long) maxUploadMb << 20, maxPixels, maxInFlight,
-                    minConfidence, Duration.ofSeconds(requestTimeoutSeconds), key,
+            settings = new Server.Settings(host, port, (long) maxUploadMb << 20, maxPixels == null ? 0 : maxPixels,
+                    maxInFlight, minConfidence, Duration.ofSeconds(requestTimeoutSeconds), key,
                     auditLog == null ? null : new AuditLog.Options(auditLog, auditMaxBytes, auditKeepFiles),
-                    allowedHosts, modelDetails, trustedProxies), log);
+                    allowedHosts, modelDetails, trustedProxies, memoryBudgetMb == null ? 0 : memoryBudgetMb << 20,
+                    minUploadBytesPerSecond, failedAuthPerMinute);
+            server = Server.start(pool, settings, log);
         } catch (BadInputException e) {
             pool.close();
             throw e;
@@ -163,9 +194,10 @@ final class ServeCommand implements Callable<Integer> {
             stopped.countDown();
         }, "shutdown"));
         PrintWriter out = spec.commandLine().getOut();
-        out.printf("serving model %s (%s) at http://%s:%d/ with %d workers%s%s; Ctrl-C stops%n", pool.card().id(),
-                pool.card().architecture(), host, server.port(), workers, key == null ? "" : ", API key " + key.id() + " required on /v1",
-                auditLog == null ? "" : ", audit log " + auditLog);
+        out.printf("serving model %s (%s) at http://%s:%d/ with %d workers%s%s; memory budget %d MiB, max pixels %d; "
+                        + "Ctrl-C stops%n", pool.card().id(), pool.card().architecture(), host, server.port(), workers,
+                key == null ? "" : ", API key " + key.id() + " required on /v1", auditLog == null ? "" : ", audit log " + auditLog,
+                Server.memoryBudgetBytes(settings) >> 20, Server.maxPixels(settings, pool));
         out.flush();
         stopped.await();
         return 0;

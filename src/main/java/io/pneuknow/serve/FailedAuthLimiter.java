@@ -53,6 +53,11 @@ final class FailedAuthLimiter {
         return new FailedAuthLimiter(DEFAULT_MAX_FAILURES, DEFAULT_WINDOW, DEFAULT_MAX_ADDRESSES, System::nanoTime);
     }
 
+    /** {@code maxFailures} failures a minute, {@value #DEFAULT_MAX_ADDRESSES} addresses. */
+    static FailedAuthLimiter perMinute(int maxFailures) {
+        return new FailedAuthLimiter(maxFailures, DEFAULT_WINDOW, DEFAULT_MAX_ADDRESSES, System::nanoTime);
+    }
+
     int maxFailures() {
         return maxFailures;
     }

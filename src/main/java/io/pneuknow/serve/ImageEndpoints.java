@@ -36,7 +36,7 @@ final class ImageEndpoints {
     void predict(Context ctx) {
         Uploads.Upload upload = uploads.read(ctx);
         limits.admit(ctx);
-        Predicted result = limits.withinTime(ctx, () -> {
+        Predicted result = limits.withinTime(ctx, cost(upload, false), () -> {
             InputImage input = decode(upload.bytes());
             RequestLimits.checkpoint("forward");
             return new Predicted(input, pool.probabilities(input.image()));
@@ -63,7 +63,7 @@ final class ImageEndpoints {
         }
         Uploads.Upload upload = uploads.read(ctx);
         limits.admit(ctx);
-        Explained result = limits.withinTime(ctx, () -> {
+        Explained result = limits.withinTime(ctx, cost(upload, true), () -> {
             InputImage input = decode(upload.bytes());
             RequestLimits.checkpoint("forward");
             float[] p = pool.probabilities(input.image());
@@ -142,6 +142,13 @@ final class ImageEndpoints {
         body.put("image", image);
         body.put("intendedUse", card.intendedUse());
         return body;
+    }
+
+    /** What a request for {@code upload} holds in memory ({@link MemoryBudget.Cost}), with a heat map when {@code explain}. */
+    private MemoryBudget.Cost cost(Uploads.Upload upload, boolean explain) {
+        int inputSize = pool.card().preprocessing().inputSize();
+        return MemoryBudget.Cost.of(upload.bytes(), upload.size(), READ_MARGIN * inputSize, pool.card().architecture(),
+                inputSize, explain);
     }
 
     /**

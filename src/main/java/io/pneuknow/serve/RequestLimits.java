@@ -9,9 +9,11 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The limits on image requests: the upload's declared length (413), the requests in flight (503 {@code busy}
@@ -19,7 +21,10 @@ import java.util.concurrent.TimeoutException;
  * time per request (503 {@code timeout}), whose decoding and model work runs on a thread of its own while the
  * request thread waits. That work is a sequence of stages (decode, forward, heat map) with a
  * {@link #checkpoint(String)} before each: once the request has timed out (or the server is stopping) the work
- * thread is interrupted and the next stage is not started (an ImageIO decode in progress is aborted too).
+ * thread is interrupted and the next stage is not started (an ImageIO decode in progress is aborted too). Before
+ * its work starts a request reserves its estimated memory in the process-wide {@link MemoryBudget} (503
+ * {@code memory_busy} or 413 {@code over_memory_budget} otherwise); the work thread gives it back when the work
+ * really ends, so a request answered 503 {@code timeout} whose forward pass still runs keeps it.
  */
 final class RequestLimits {
     /**
@@ -44,6 +49,7 @@ final class RequestLimits {
     private final int maxInFlight;
     private final Duration requestTimeout;
     private final Semaphore inFlight;
+    private final MemoryBudget budget;
     private final Runnable beforeModel;
     private final PrintStream accessLog;
     private final ExecutorService work = Executors.newCachedThreadPool(runnable -> {
@@ -55,9 +61,11 @@ final class RequestLimits {
     /**
      * @param beforeModel run before each image request's model work (tests: a slow or blocked step)
      * @param accessLog where work stopped at a checkpoint is noted (one line, with the request id and the stage)
+     * @param budget the memory budget each request's work reserves its estimate in
      */
     RequestLimits(long maxUploadBytes, int maxInFlight, Duration requestTimeout, Runnable beforeModel,
-                  PrintStream accessLog) {
+                  PrintStream accessLog, MemoryBudget budget) {
+        this.budget = budget;
         this.accessLog = accessLog;
         this.maxUploadBytes = maxUploadBytes;
         this.maxInFlight = maxInFlight;
@@ -101,30 +109,46 @@ final class RequestLimits {
     /**
      * Runs an image request's decoding and model work off the request thread and waits for it until the
      * request's time is up, then answers 503 {@code timeout}; the work is interrupted, but a forward pass
-     * already running finishes (the engine cannot stop it) and only then returns its model copy.
+     * already running finishes (the engine cannot stop it) and only then returns its model copy. First reserves
+     * {@code cost} in the memory budget (throws 503 {@code memory_busy} or 413 {@code over_memory_budget} when it
+     * does not fit); the reservation is given back when the work ends (also after a timeout answer), or at once
+     * when the work never started.
      */
-    <T> T withinTime(Context ctx, Callable<T> task) {
+    <T> T withinTime(Context ctx, MemoryBudget.Cost cost, Callable<T> task) {
         Long started = RequestAttributes.started(ctx);
         long left = requestTimeout.toNanos() - (System.nanoTime() - (started == null ? System.nanoTime() : started));
         String requestId = RequestAttributes.requestId(ctx);
-        Future<T> future = work.submit(() -> {
-            beforeModel.run();
-            try {
-                return task.call();
-            } catch (Stopped e) {
-                accessLog.println(Instant.now() + " request " + requestId + " ended (timed out or stopping): its "
-                        + e.stage() + " was not started");
-                throw e;
-            }
-        });
+        MemoryBudget.Reservation reservation = reserve(ctx, cost);
+        AtomicBoolean begun = new AtomicBoolean(); // set once by the work, or by this thread when the work never began
+        Future<T> future;
+        try {
+            future = work.submit(() -> {
+                if (!begun.compareAndSet(false, true)) {
+                    throw new Stopped("decode");
+                }
+                try {
+                    beforeModel.run();
+                    return task.call();
+                } catch (Stopped e) {
+                    accessLog.println(Instant.now() + " request " + requestId + " ended (timed out or stopping): its "
+                            + e.stage() + " was not started");
+                    throw e;
+                } finally {
+                    reservation.close();
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            reservation.close();
+            throw new ApiException(503, "interrupted", "the server is stopping; retry later");
+        }
         try {
             return future.get(Math.max(0, left), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            future.cancel(true);
+            stopWork(future, begun, reservation);
             throw new ApiException(503, "timeout", "the request took longer than the limit of "
                     + seconds(requestTimeout) + "; retry later, or with a smaller image");
         } catch (InterruptedException e) {
-            future.cancel(true);
+            stopWork(future, begun, reservation);
             Thread.currentThread().interrupt();
             throw new ApiException(503, "interrupted", "the server is stopping; retry later");
         } catch (ExecutionException e) {
@@ -136,6 +160,34 @@ final class RequestLimits {
             }
             throw new IllegalStateException(e.getCause());
         }
+    }
+
+    /** Reserves a request's memory, with Retry-After on a 503. */
+    private MemoryBudget.Reservation reserve(Context ctx, MemoryBudget.Cost cost) {
+        try {
+            return budget.reserve(cost);
+        } catch (ApiException e) {
+            if (e.status == 503) {
+                ctx.header("Retry-After", "1");
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Interrupts a request's work; gives its reservation back here only when the work never began (a work that
+     * began gives it back itself when it ends).
+     */
+    private static void stopWork(Future<?> future, AtomicBoolean begun, MemoryBudget.Reservation reservation) {
+        future.cancel(true);
+        if (begun.compareAndSet(false, true)) {
+            reservation.close();
+        }
+    }
+
+    /** The process-wide memory budget. */
+    MemoryBudget budget() {
+        return budget;
     }
 
     /**

@@ -18,7 +18,9 @@ import java.util.Map;
  * never a stack trace. Limits: upload bytes (413), pixels before decoding (413), content that is no
  * supported image (415), requests in flight (503 {@code busy} with Retry-After; a slot is taken once the upload
  * has arrived), time per request (503 {@code timeout}; its remaining stages are not started), an upload arriving
- * slower than {@link #MIN_UPLOAD_BYTES_PER_SECOND} (408 {@code slow_upload}). A huge PNG or JPEG is read
+ * slower than the minimum upload rate (default {@link #DEFAULT_MIN_UPLOAD_BYTES_PER_SECOND}, 408
+ * {@code slow_upload}), memory the requests' work holds beyond the {@link MemoryBudget} (503 {@code memory_busy}, 413
+ * {@code over_memory_budget}). A huge PNG or JPEG is read
  * subsampled to what the model needs ({@link ImageEndpoints}). With an API key every {@code /v1} route needs it (401 otherwise; 429 with Retry-After for an
  * address that sent too many wrong keys, {@link FailedAuthLimiter}); the page and {@code /health} stay open. The
  * HTTP layer's own refusals (400 bad request line or header, 414 URI too long, 431 headers too large) are the same
@@ -57,20 +59,39 @@ public final class Server implements AutoCloseable {
      * @param trustedProxies the addresses (IPv4 or IPv6 literals) of reverse proxies whose {@code X-Forwarded-For}
      *     names the client, for the failed-key limit and the logs ({@link ClientAddress}); empty: the header is
      *     ignored and the client is the peer
+     * @param memoryBudgetBytes the process-wide budget for the memory image requests' work holds ({@link MemoryBudget});
+     *     0: {@link MemoryBudget#defaultBytes()}
+     * @param minUploadBytesPerSecond the slowest a request body may arrive (408 {@code slow_upload} below it)
+     * @param failedAuthPerMinute wrong API keys an address may send within a minute before it gets 429
      */
     public record Settings(String host, int port, long maxUploadBytes, long maxPixels, int maxInFlight,
                            double minConfidence, Duration requestTimeout, ApiKey apiKey, AuditLog.Options auditLog,
-                           List<String> allowedHosts, boolean modelDetails, List<String> trustedProxies) {
+                           List<String> allowedHosts, boolean modelDetails, List<String> trustedProxies,
+                           long memoryBudgetBytes, long minUploadBytesPerSecond, int failedAuthPerMinute) {
         public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
 
         /**
          * Copies the lists of allowed hosts and trusted proxies (null is none); throws {@link io.pneuknow.BadInputException}
-         * for a trusted proxy that is no IP address.
+         * for a trusted proxy that is no IP address, {@link IllegalArgumentException} for a negative budget or pixel
+         * limit or a rate under 1.
          */
         public Settings {
             allowedHosts = allowedHosts == null ? List.of() : List.copyOf(allowedHosts);
             trustedProxies = trustedProxies == null ? List.of() : List.copyOf(trustedProxies);
             ClientAddress.trusting(trustedProxies);
+            if (memoryBudgetBytes < 0 || maxPixels < 0 || minUploadBytesPerSecond < 1 || failedAuthPerMinute < 1) {
+                throw new IllegalArgumentException("memory budget and pixel limit must be 0 (derived) or positive, the "
+                        + "upload rate and failed-key limit at least 1");
+            }
+        }
+
+        /** The settings with the default memory budget, minimum upload rate and failed-key limit. */
+        public Settings(String host, int port, long maxUploadBytes, long maxPixels, int maxInFlight,
+                        double minConfidence, Duration requestTimeout, ApiKey apiKey, AuditLog.Options auditLog,
+                        List<String> allowedHosts, boolean modelDetails, List<String> trustedProxies) {
+            this(host, port, maxUploadBytes, maxPixels, maxInFlight, minConfidence, requestTimeout, apiKey, auditLog,
+                    allowedHosts, modelDetails, trustedProxies, 0, DEFAULT_MIN_UPLOAD_BYTES_PER_SECOND,
+                    FailedAuthLimiter.DEFAULT_MAX_FAILURES);
         }
 
         /** The settings without trusted proxies. */
@@ -88,29 +109,37 @@ public final class Server implements AutoCloseable {
                     List.of(), false);
         }
 
+        /**
+         * 127.0.0.1:8080, 32 MiB uploads, pixels and memory budget derived ({@link MemoryBudget}), 16 in flight,
+         * 60 s, no key, no audit log.
+         */
         public static Settings defaults() {
-            return new Settings("127.0.0.1", 8080, 32L << 20, 40_000_000L, 16, InputGuard.DEFAULT_MIN_CONFIDENCE,
+            return new Settings("127.0.0.1", 8080, 32L << 20, 0, 16, InputGuard.DEFAULT_MIN_CONFIDENCE,
                     DEFAULT_TIMEOUT, null, null);
         }
 
         public Settings withPort(int other) {
             return new Settings(host, other, maxUploadBytes, maxPixels, maxInFlight, minConfidence, requestTimeout,
-                    apiKey, auditLog, allowedHosts, modelDetails, trustedProxies);
+                    apiKey, auditLog, allowedHosts, modelDetails, trustedProxies, memoryBudgetBytes, minUploadBytesPerSecond,
+                    failedAuthPerMinute);
         }
 
         public Settings withMaxInFlight(int other) {
             return new Settings(host, port, maxUploadBytes, maxPixels, other, minConfidence, requestTimeout, apiKey,
-                    auditLog, allowedHosts, modelDetails, trustedProxies);
+                    auditLog, allowedHosts, modelDetails, trustedProxies, memoryBudgetBytes, minUploadBytesPerSecond,
+                    failedAuthPerMinute);
         }
 
         public Settings withRequestTimeout(Duration other) {
             return new Settings(host, port, maxUploadBytes, maxPixels, maxInFlight, minConfidence, other, apiKey,
-                    auditLog, allowedHosts, modelDetails, trustedProxies);
+                    auditLog, allowedHosts, modelDetails, trustedProxies, memoryBudgetBytes, minUploadBytesPerSecond,
+                    failedAuthPerMinute);
         }
 
         public Settings withApiKey(ApiKey other) {
             return new Settings(host, port, maxUploadBytes, maxPixels, maxInFlight, minConfidence, requestTimeout,
-                    other, auditLog, allowedHosts, modelDetails, trustedProxies);
+                    other, auditLog, allowedHosts, modelDetails, trustedProxies, memoryBudgetBytes, minUploadBytesPerSecond,
+                    failedAuthPerMinute);
         }
 
         /** The audit log in {@code other} with the default rotation. */
@@ -121,25 +150,57 @@ public final class Server implements AutoCloseable {
         /** The audit log with its own rotation. */
         public Settings withAuditLog(AuditLog.Options other) {
             return new Settings(host, port, maxUploadBytes, maxPixels, maxInFlight, minConfidence, requestTimeout,
-                    apiKey, other, allowedHosts, modelDetails, trustedProxies);
+                    apiKey, other, allowedHosts, modelDetails, trustedProxies, memoryBudgetBytes, minUploadBytesPerSecond,
+                    failedAuthPerMinute);
         }
 
         /** These settings answering only requests whose {@code Host} is one of {@code hosts} ({@code *}: any). */
         public Settings withAllowedHosts(List<String> hosts) {
             return new Settings(host, port, maxUploadBytes, maxPixels, maxInFlight, minConfidence, requestTimeout,
-                    apiKey, auditLog, hosts, modelDetails, trustedProxies);
+                    apiKey, auditLog, hosts, modelDetails, trustedProxies, memoryBudgetBytes, minUploadBytesPerSecond,
+                    failedAuthPerMinute);
         }
 
         /** These settings with {@code GET /v1/model} telling paths and platform versions, or not. */
         public Settings withModelDetails(boolean details) {
             return new Settings(host, port, maxUploadBytes, maxPixels, maxInFlight, minConfidence, requestTimeout,
-                    apiKey, auditLog, allowedHosts, details, trustedProxies);
+                    apiKey, auditLog, allowedHosts, details, trustedProxies, memoryBudgetBytes, minUploadBytesPerSecond,
+                    failedAuthPerMinute);
+        }
+
+        /** These settings with a memory budget of {@code bytes} (0: the default). */
+        public Settings withMemoryBudget(long bytes) {
+            return new Settings(host, port, maxUploadBytes, maxPixels, maxInFlight, minConfidence, requestTimeout,
+                    apiKey, auditLog, allowedHosts, modelDetails, trustedProxies, bytes, minUploadBytesPerSecond,
+                    failedAuthPerMinute);
+        }
+
+        /** These settings refusing uploads over {@code pixels} (0: derived from the memory budget). */
+        public Settings withMaxPixels(long pixels) {
+            return new Settings(host, port, maxUploadBytes, pixels, maxInFlight, minConfidence, requestTimeout,
+                    apiKey, auditLog, allowedHosts, modelDetails, trustedProxies, memoryBudgetBytes,
+                    minUploadBytesPerSecond, failedAuthPerMinute);
+        }
+
+        /** These settings cutting uploads slower than {@code bytesPerSecond}. */
+        public Settings withMinUploadBytesPerSecond(long bytesPerSecond) {
+            return new Settings(host, port, maxUploadBytes, maxPixels, maxInFlight, minConfidence, requestTimeout,
+                    apiKey, auditLog, allowedHosts, modelDetails, trustedProxies, memoryBudgetBytes, bytesPerSecond,
+                    failedAuthPerMinute);
+        }
+
+        /** These settings refusing (429) an address after {@code failures} wrong keys within a minute. */
+        public Settings withFailedAuthPerMinute(int failures) {
+            return new Settings(host, port, maxUploadBytes, maxPixels, maxInFlight, minConfidence, requestTimeout,
+                    apiKey, auditLog, allowedHosts, modelDetails, trustedProxies, memoryBudgetBytes,
+                    minUploadBytesPerSecond, failures);
         }
 
         /** These settings taking the client from {@code X-Forwarded-For} on requests from {@code proxies}. */
         public Settings withTrustedProxies(List<String> proxies) {
             return new Settings(host, port, maxUploadBytes, maxPixels, maxInFlight, minConfidence, requestTimeout,
-                    apiKey, auditLog, allowedHosts, modelDetails, proxies);
+                    apiKey, auditLog, allowedHosts, modelDetails, proxies, memoryBudgetBytes, minUploadBytesPerSecond,
+                    failedAuthPerMinute);
         }
     }
 
@@ -148,10 +209,10 @@ public final class Server implements AutoCloseable {
             "/v1/model", "GET", "/v1/predict", "POST", "/v1/explain", "POST");
 
     /**
-     * The slowest a request body may arrive, in bytes a second (Jetty's minimum request data rate, measured from
-     * the body's first byte): an upload slower than this is cut with 408 {@code slow_upload}.
+     * The default slowest a request body may arrive, in bytes a second (Jetty's minimum request data rate, measured
+     * from the body's first byte): an upload slower than this is cut with 408 {@code slow_upload}.
      */
-    public static final long MIN_UPLOAD_BYTES_PER_SECOND = 1024;
+    public static final long DEFAULT_MIN_UPLOAD_BYTES_PER_SECOND = 1024;
 
     private final HostAllowList hosts;
     private final ApiKeyCheck keyCheck;
@@ -166,11 +227,14 @@ public final class Server implements AutoCloseable {
         this.hosts = HostAllowList.of(settings.host(), settings.allowedHosts());
         ClientAddress clients = ClientAddress.trusting(settings.trustedProxies());
         this.keyCheck = settings.apiKey() == null ? null
-                : new ApiKeyCheck(settings.apiKey(), FailedAuthLimiter.defaults(), accessLog, clients);
+                : new ApiKeyCheck(settings.apiKey(), FailedAuthLimiter.perMinute(settings.failedAuthPerMinute()), accessLog,
+                clients);
+        MemoryBudget budget = new MemoryBudget(memoryBudgetBytes(settings));
         this.limits = new RequestLimits(settings.maxUploadBytes(), settings.maxInFlight(), settings.requestTimeout(),
-                beforeModel, accessLog);
+                beforeModel, accessLog, budget);
         this.images = new ImageEndpoints(pool, new InputGuard(pool.card(), settings.minConfidence()),
-                new Uploads(settings.maxUploadBytes(), settings.maxPixels()), limits);
+                new Uploads(settings.maxUploadBytes(), maxPixels(settings, pool), settings.minUploadBytesPerSecond()),
+                limits);
         this.pages = new PageEndpoints(pool, settings.modelDetails());
         this.errors = new ErrorAnswers(settings.maxUploadBytes(), accessLog);
         this.log = new RequestLog(accessLog, settings.auditLog(), pool.card().weightsSha256(), clients);
@@ -178,7 +242,7 @@ public final class Server implements AutoCloseable {
             config.showJavalinBanner = false;
             config.startupWatcherEnabled = false;
             config.jetty.modifyServer(jetty -> jetty.setErrorHandler(new HttpLayerErrors(log, clients)));
-            config.jetty.modifyHttpConfiguration(http -> http.setMinRequestDataRate(MIN_UPLOAD_BYTES_PER_SECOND));
+            config.jetty.modifyHttpConfiguration(http -> http.setMinRequestDataRate(settings.minUploadBytesPerSecond()));
             config.http.maxRequestSize = settings.maxUploadBytes() + (1 << 16);
             config.jetty.multipartConfig.maxFileSize(settings.maxUploadBytes(), SizeUnit.BYTES);
             config.jetty.multipartConfig.maxTotalRequestSize(settings.maxUploadBytes() + (1 << 16), SizeUnit.BYTES);
@@ -186,6 +250,20 @@ public final class Server implements AutoCloseable {
                     SizeUnit.BYTES);
         });
         routes();
+    }
+
+    /** The memory budget the settings give, or the default ({@link MemoryBudget#defaultBytes()}). */
+    public static long memoryBudgetBytes(Settings settings) {
+        return settings.memoryBudgetBytes() > 0 ? settings.memoryBudgetBytes() : MemoryBudget.defaultBytes();
+    }
+
+    /**
+     * The pixel limit the settings give, or the one derived from the memory budget for the pool's model
+     * ({@link MemoryBudget#defaultMaxPixels}).
+     */
+    public static long maxPixels(Settings settings, ModelPool pool) {
+        return settings.maxPixels() > 0 ? settings.maxPixels() : MemoryBudget.defaultMaxPixels(memoryBudgetBytes(settings),
+                pool.card().architecture(), pool.card().preprocessing().inputSize());
     }
 
     /** Starts the service on the settings' host and port; {@link #port()} tells the port bound. */

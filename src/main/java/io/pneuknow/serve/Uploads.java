@@ -14,14 +14,17 @@ import java.util.List;
 final class Uploads {
     private final long maxUploadBytes;
     private final long maxPixels;
+    private final long minBytesPerSecond;
 
     /**
      * @param maxUploadBytes largest accepted upload
      * @param maxPixels largest accepted width x height, checked from the header before decoding
+     * @param minBytesPerSecond the server's minimum upload rate, named in the 408 {@code slow_upload} message
      */
-    Uploads(long maxUploadBytes, long maxPixels) {
+    Uploads(long maxUploadBytes, long maxPixels, long minBytesPerSecond) {
         this.maxUploadBytes = maxUploadBytes;
         this.maxPixels = maxPixels;
+        this.minBytesPerSecond = minBytesPerSecond;
     }
 
     /** An upload that passed the checks: its bytes and the pixel size its header declares. */
@@ -42,7 +45,7 @@ final class Uploads {
             files = ctx.uploadedFiles("image");
         } catch (Exception e) { // Javalin (Kotlin) passes Jetty's IOException on undeclared
             if (isSlowBody(e)) {
-                throw new ApiException(408, "slow_upload", "the upload arrived slower than " + Server.MIN_UPLOAD_BYTES_PER_SECOND
+                throw new ApiException(408, "slow_upload", "the upload arrived slower than " + minBytesPerSecond
                         + " bytes a second and was cut; send it again over a faster connection");
             }
             if (ErrorAnswers.isSizeLimit(e)) {

@@ -303,4 +303,35 @@ class CliTest {
         assertThat(url.err().strip()).isEqualTo("error: --allowed-hosts: 'http://xray.example.org/' is no host name; "
                 + "give names such as xray.example.org,127.0.0.1 or '*'");
     }
+
+    @Test
+    void serveRefusesBadBoundsWithOneLineNamingTheOptionAndValue() {
+        String model = dir.resolve("no-model").toString();
+        String[][] cases = {
+                {"--memory-budget-mb", "0", "error: --memory-budget-mb must be at least 1, got 0"},
+                {"--max-pixels", "-5", "error: --max-pixels must be at least 1, got -5"},
+                {"--min-upload-bytes-per-second", "0", "error: --min-upload-bytes-per-second must be at least 1, got 0"},
+                {"--failed-auth-per-minute", "-1", "error: --failed-auth-per-minute must be at least 1, got -1"},
+                {"--memory-budget-mb", "9000000000000000", "error: --memory-budget-mb: 9000000000000000 is too large; give MiB, e.g. 2048"}};
+        for (String[] c : cases) {
+            Result refused = cli("serve", "--model", model, c[0], c[1]);
+            assertThat(refused.code()).as(c[0]).isEqualTo(1);
+            assertThat(refused.err().strip()).as(c[0]).isEqualTo(c[2]);
+        }
+        Result notANumber = cli("serve", "--model", model, "--failed-auth-per-minute", "ten");
+        assertThat(notANumber.code()).isEqualTo(2);
+        assertThat(notANumber.err()).contains("--failed-auth-per-minute").contains("'ten'");
+    }
+
+    @Test
+    void serveHelpNamesTheBounds() {
+        Result help = cli("serve", "--help");
+        assertThat(help.code()).isZero();
+        String text = help.out().replaceAll("\\s+", " ");
+        assertThat(text).contains("--memory-budget-mb").contains("half the JVM's maximum heap, at most a quarter of "
+                + "the machine's memory, at least 256")
+                .contains("--max-pixels").contains("(budget - the model's part) / 36 bytes")
+                .contains("--min-upload-bytes-per-second").contains("408 'slow_upload' (default: 1024)")
+                .contains("--failed-auth-per-minute").contains("429 'too_many_failures' (default: 10)");
+    }
 }

@@ -132,6 +132,19 @@ class CredentialsAndAuditTest {
     }
 
     @Test
+    void theFailedKeyLimitIsASetting() throws Exception {
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        try (Server server = start(settings().withApiKey(ApiKey.of(KEY)).withFailedAuthPerMinute(3), log, () -> { })) {
+            for (int i = 0; i < 3; i++) {
+                error(send(request(server, "/v1/model").header("X-API-Key", "0123456789abcdef0123456789abcde" + i)
+                        .build()), 401, "unauthorized");
+            }
+            error(send(request(server, "/v1/model").header("X-API-Key", KEY).build()), 429, "too_many_failures");
+        }
+        assertThat(log.toString(StandardCharsets.UTF_8)).containsOnlyOnce("refusing 127.0.0.1 (429): 3 wrong API keys within 60 s");
+    }
+
+    @Test
     void tenWrongKeysFromAnAddressWithinAMinuteGet429WithRetryAfterLogged() throws Exception {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         Path audit = dir.resolve("limit-audit.jsonl");

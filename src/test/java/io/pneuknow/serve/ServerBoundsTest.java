@@ -228,6 +228,20 @@ class ServerBoundsTest {
     }
 
     @Test
+    void theMinimumUploadRateIsASetting() throws Exception {
+        try (Server server = start(Server.Settings.defaults().withPort(0).withMinUploadBytesPerSecond(16_000), () -> { })) {
+            byte[] body = multipart("sl0w", png, 40_000); // about 10 s at 4 KB/s, under this server's minimum
+            long started = System.nanoTime();
+            String answer = slowUpload(server.port(), body, 4_000);
+            assertThat((System.nanoTime() - started) / 1e9).as("cut early").isLessThan(8);
+            assertThat(answer).startsWith("HTTP/1.1 408");
+            JsonNode error = Json.MAPPER.readTree(answer.substring(answer.indexOf("\r\n\r\n") + 4));
+            assertThat(error.get("code").asText()).isEqualTo("slow_upload");
+            assertThat(error.get("message").asText()).contains("slower than 16000 bytes a second");
+        }
+    }
+
+    @Test
     void aRequestThatTimedOutStartsNoFurtherStage() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch done = new CountDownLatch(1);

@@ -25,7 +25,7 @@ public final class UploadsAccess {
     /** Runs the service's upload check with the given limits on a request's context. */
     public static Result read(Context ctx, long maxUploadBytes, long maxPixels) {
         try {
-            return new Result(new Uploads(maxUploadBytes, maxPixels).read(ctx).bytes(), 0, null, null);
+            return new Result(new Uploads(maxUploadBytes, maxPixels, Server.DEFAULT_MIN_UPLOAD_BYTES_PER_SECOND).read(ctx).bytes(), 0, null, null);
         } catch (ApiException e) {
             return new Result(null, e.status, e.code, e.getMessage());
         } catch (BadInputException e) { // a header the decoder refuses: ErrorAnswers answers it with 400 bad_image
