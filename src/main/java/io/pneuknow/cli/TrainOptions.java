@@ -31,6 +31,8 @@ final class TrainOptions {
     Integer kdEpochs;
     @Option(names = "--feature-norm", description = "How HKD's feature term compares the teacher's and the student's feature maps: raw (MSE over every element, the reference), channel (MSE after standardising each channel over its positions) or attention (attention transfer, Zagoruyko and Komodakis 2017) (default raw).")
     String featureNorm;
+    @Option(names = "--feature-level", description = "Which feature map HKD's feature term compares: last (the backbone's output, the reference) or previous (the level before it, twice as fine: 8x8 instead of 4x4 at 128 px for a stride-32 backbone) (default last).")
+    String featureLevel;
     @FormerName(value = "--lr", since = "0.2.0")
     @Option(names = "--learning-rate", description = "Adam learning rate (default 1e-4).")
     Float learningRate;
@@ -114,6 +116,7 @@ final class TrainOptions {
         set(regionsKeptFraction, b::regionsKeptFraction);
         set(energyWeight, b::energyWeight);
         set(featureNorm, b::featureNorm);
+        set(featureLevel, b::featureLevel);
         set(sampling, b::sampling);
         set(loss, b::loss);
         set(focalGamma, b::focalGamma);

@@ -114,6 +114,38 @@ public final class ClassifierNet extends AbstractBlock {
         return backbone.forward(ps, new NDList(images), training).singletonOrThrow();
     }
 
+    /**
+     * Runs the backbone, returning the last feature map and the map of the resolution level before
+     * it: the output of the last block before the backbone's final downsampling (for a stride-32
+     * backbone the stride-16 map, twice as fine; for ResNets the end of the third stage), e.g. as a
+     * finer hint layer for distillation. Needs a backbone that is a sequence of blocks.
+     *
+     * @return {@code NDList(previousLevelMap, lastMap)}
+     * @throws IllegalStateException when the backbone is not a sequence of blocks or never downsamples
+     */
+    public NDList previousAndLastMaps(ParameterStore ps, NDArray images, boolean training) {
+        checkInput(images.getShape());
+        if (!(backbone instanceof SequentialBlock sequence)) {
+            throw new IllegalStateException("the backbone of " + (architecture == null ? "this net" : architecture.cliName())
+                    + " is not a sequence of blocks, so it has no map of the level before the last");
+        }
+        NDList x = new NDList(images);
+        NDArray previousLevel = null;
+        for (Block child : sequence.getChildren().values()) {
+            NDList out = child.forward(ps, x, training);
+            long before = x.singletonOrThrow().getShape().get(2);
+            long after = out.singletonOrThrow().getShape().get(2);
+            if (after < before && x.singletonOrThrow() != images) {
+                previousLevel = x.singletonOrThrow();
+            }
+            x = out;
+        }
+        if (previousLevel == null) {
+            throw new IllegalStateException("the backbone never downsamples after its first block: no previous level");
+        }
+        return new NDList(previousLevel, x.singletonOrThrow());
+    }
+
     /** Runs the head only: a feature map (N, featureChannels, h, w) to logits (N, numClasses). */
     public NDArray headForward(ParameterStore ps, NDArray features, boolean training) {
         return head.forward(ps, new NDList(features), training).singletonOrThrow();

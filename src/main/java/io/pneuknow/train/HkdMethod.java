@@ -62,6 +62,11 @@ final class HkdMethod implements TrainingMethod {
         boolean rawTeacher = config.teacherInput().equals("raw");
         StageTrainer.Input teacherInput = rawTeacher ? StageTrainer.Input.RAW : StageTrainer.Input.ROI;
         ClassifierNet teacher = run.newNet(StageTrainer.TEACHER_DRAW);
+        if (config.featureLevel().equals(TrainConfig.LEVEL_PREVIOUS)
+                && !(teacher.backbone() instanceof ai.djl.nn.SequentialBlock)) {
+            throw new io.pneuknow.BadInputException("method.featureLevel previous: the backbone of "
+                    + config.architecture() + " is not a sequence of blocks, so it has no previous level; use last");
+        }
         List<BatchLoader.Item> trainViews = run.roiViews(run.train(), 3);
         List<Integer> share = TeacherShare.draw(run.train().stream().map(PreparedSample::label).toList(),
                 config.teacherFraction(), config.seed());
@@ -98,7 +103,8 @@ final class HkdMethod implements TrainingMethod {
         ClassifierNet student = run.newNet(StageTrainer.FINAL_STAGE_DRAW);
         run.log().printf("student: distils on all %d training images, %d of them with an ROI view%n",
                 trainViews.size(), TrainRun.withRoiView(trainViews).size());
-        StageTrainer.Teacher frozen = new StageTrainer.Teacher(teacher, teacherInput, config.alpha0(), config.kdEpochs());
+        StageTrainer.Teacher frozen = new StageTrainer.Teacher(teacher, teacherInput, config.alpha0(), config.kdEpochs(),
+                config.featureLevel().equals(TrainConfig.LEVEL_PREVIOUS));
         StageTrainer.Stage studentStage = new StageTrainer.Stage(STUDENT, StageTrainer.FINAL_STAGE_DRAW,
                 StageTrainer.Input.RAW, config.finalStageEpochs(), trainViews, TrainRun.items(run.val(), false), frozen,
                 loss(STUDENT, config));

@@ -70,8 +70,16 @@ public final class StageTrainer {
     /** The draw of the HKD teacher, a stream of its own apart from the final stage's. */
     public static final int TEACHER_DRAW = 1;
 
-    /** The frozen teacher of a distillation stage, and what it sees. */
-    public record Teacher(Block net, Input input, float alpha0, int kdEpochs) {
+    /**
+     * The frozen teacher of a distillation stage, what it sees, and which map the feature term compares:
+     * the last feature map, or with {@code previousLevel} the map of the level before it (twice as fine,
+     * {@link ClassifierNet#previousAndLastMaps}), of the teacher and the student alike.
+     */
+    public record Teacher(Block net, Input input, float alpha0, int kdEpochs, boolean previousLevel) {
+        /** A teacher whose last feature map is compared. */
+        public Teacher(Block net, Input input, float alpha0, int kdEpochs) {
+            this(net, input, alpha0, kdEpochs, false);
+        }
     }
 
     /**
@@ -134,7 +142,8 @@ public final class StageTrainer {
                 state = StageCheckpoint.State.fresh(stage.name());
             }
             ParameterStore store = new ParameterStore(manager, false);
-            TeacherPass teacherPass = stage.teacher() == null ? null : new TeacherPass(stage.teacher().net(), store);
+            TeacherPass teacherPass = stage.teacher() == null ? null : new TeacherPass(stage.teacher().net(), store,
+                    stage.teacher().previousLevel());
             Progress progress = new Progress(log, Progress.onTerminal(), stage.name(), state.epochsDone(),
                     stage.epochs(), stepsPerEpoch);
             Selection selection = Selection.of(settings, stage);
@@ -231,7 +240,17 @@ public final class StageTrainer {
      * {@code frozen} the backbone in inference mode (BatchNorm statistics unchanged) outside the
      * gradient and only the head in training mode.
      */
-    private static NDList trainingForward(Block net, ParameterStore store, NDArray x, boolean frozen) {
+    private static NDList trainingForward(Block net, ParameterStore store, NDArray x, boolean frozen,
+                                          boolean previousLevel) {
+        if (previousLevel) {
+            // NDList(logits, last map, previous level's map), the head on the last map
+            if (frozen) {
+                throw new IllegalStateException("a frozen backbone has no feature term to train");
+            }
+            ClassifierNet classifier = (ClassifierNet) net;
+            NDList maps = classifier.previousAndLastMaps(store, x, true);
+            return new NDList(classifier.headForward(store, maps.get(1), true), maps.get(1), maps.get(0));
+        }
         if (!frozen) {
             return net.forward(store, new NDList(x), true);
         }
@@ -256,7 +275,7 @@ public final class StageTrainer {
                 // outside the gradient tape and in inference mode: the teacher stays frozen
                 teacherFeatures = stage.teacher().input() == Input.ROI
                         ? teacherPass.features(batch, host.roi(), host.blankRoi(), shape)
-                        : teacherFeatures(stage.teacher().net(), store, x);
+                        : teacherFeatures(stage.teacher().net(), store, x, stage.teacher().previousLevel());
                 roiWeights = stage.teacher().input() == Input.ROI ? batch.create(host.roiWeights())
                         : batch.ones(new Shape(n));
             }
@@ -273,12 +292,14 @@ public final class StageTrainer {
             }
             try (GradientCollector tape = Engine.getInstance().newGradientCollector()) {
                 Gradients.zero(net);
-                NDList out = trainingForward(net, store, x, frozen);
+                boolean previousLevel = stage.teacher() != null && stage.teacher().previousLevel();
+                NDList out = trainingForward(net, store, x, frozen, previousLevel);
                 NDArray logits = out.get(0);
                 NDArray ce = Losses.classification(logits, targets, sampleWeights(batch, host.labels()),
                         settings.lossGamma());
                 TrainingMethod.StageLoss.BatchLoss batchLoss = stage.loss().of(new TrainingMethod.StageLoss.Step(ce,
-                        logits, out.get(1), net instanceof ClassifierNet classifier ? classifier : null, targets,
+                        logits, out.get(1), out.get(previousLevel ? 2 : 1),
+                        net instanceof ClassifierNet classifier ? classifier : null, targets,
                         regionShares, regionWeights, imagesWithRegion, teacherFeatures, roiWeights, alpha));
                 NDArray loss = batchLoss.total();
                 batchLoss.terms().forEach((name, term) -> totals.addTerm(name, term.getFloat()));
@@ -290,8 +311,11 @@ public final class StageTrainer {
     }
 
     /** The frozen teacher's feature maps, in inference mode; a ClassifierNet's head is not run. */
-    private static NDArray teacherFeatures(Block teacher, ParameterStore store, NDArray x) {
+    private static NDArray teacherFeatures(Block teacher, ParameterStore store, NDArray x, boolean previousLevel) {
         try (NoGrad ignored = NoGrad.start()) {
+            if (previousLevel) {
+                return ((ClassifierNet) teacher).previousAndLastMaps(store, x, false).get(0);
+            }
             if (teacher instanceof ClassifierNet classifier) {
                 return classifier.features(store, x, false);
             }

@@ -20,14 +20,21 @@ import io.pneuknow.model.NoGrad;
 final class TeacherPass {
     private final Block teacher;
     private final ParameterStore store;
+    private final boolean previousLevel;
     private float[] blankFeatures;
     private long[] featureShape;
     private long viewsSeen;
     private long viewsForwarded;
 
     TeacherPass(Block teacher, ParameterStore store) {
+        this(teacher, store, false);
+    }
+
+    /** With {@code previousLevel}, the maps of the level before the last ({@link ClassifierNet#previousAndLastMaps}). */
+    TeacherPass(Block teacher, ParameterStore store, boolean previousLevel) {
         this.teacher = teacher;
         this.store = store;
+        this.previousLevel = previousLevel;
     }
 
     /**
@@ -91,6 +98,9 @@ final class TeacherPass {
 
     private NDArray forward(NDArray x) {
         try (NoGrad ignored = NoGrad.start()) {
+            if (previousLevel) {
+                return ((ClassifierNet) teacher).previousAndLastMaps(store, x, false).get(0);
+            }
             if (teacher instanceof ClassifierNet classifier) {
                 return classifier.features(store, x, false);
             }

@@ -46,6 +46,8 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
     public static final String FEATURES_RAW = "raw";
     public static final String FEATURES_CHANNEL = "channel";
     public static final String FEATURES_ATTENTION = "attention";
+    public static final String LEVEL_LAST = "last";
+    public static final String LEVEL_PREVIOUS = "previous";
     /** The settings that take one of a few names, by nested path, with those names (augment in any case). */
     public static final Map<String, List<String>> CHOICES = Map.of(
             "method.name", TrainingMethods.names(),
@@ -53,6 +55,7 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
             "augmentation.augment", List.of("none", "weak", "strong"),
             "method.roiShape", List.of("mask", "box"),
             "method.featureNorm", List.of(FEATURES_RAW, FEATURES_CHANNEL, FEATURES_ATTENTION),
+            "method.featureLevel", List.of(LEVEL_LAST, LEVEL_PREVIOUS),
             "method.unannotated", List.of("exclude", "whole-image"),
             "imbalance.sampling", List.of(SHUFFLE, CLASS_BALANCED),
             "imbalance.loss", List.of(CROSS_ENTROPY, FOCAL),
@@ -157,10 +160,14 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
      *     each map over its positions) or attention (attention transfer, Zagoruyko and Komodakis 2017: the
      *     squared difference of the L2-normalised spatial maps of mean squared activation, weighted 500);
      *     {@code --feature-norm}
+     * @param featureLevel which feature map the distillation term compares: last (the backbone's output,
+     *     the reference) or previous (the map of the level before it, twice as fine: stride 16 for a
+     *     stride-32 backbone); {@code --feature-level}
      */
     public record Method(String name, String teacherInput, float alpha0, int kdEpochs, String roiShape, int roiMargin,
                          String noFindingClass, String unannotated, double teacherFraction,
-                         double regionsKeptFraction, float energyWeight, String featureNorm) {
+                         double regionsKeptFraction, float energyWeight, String featureNorm,
+                         String featureLevel) {
         /**
          * The share of annotated images whose regions are kept.
          *
@@ -262,6 +269,7 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
         check(problems, "optimisation.batchSize", o.batchSize(), o.batchSize() >= 1, "must be at least 1");
         choice(problems, "method.roiShape", d.roiShape());
         choice(problems, "method.featureNorm", d.featureNorm());
+        choice(problems, "method.featureLevel", d.featureLevel());
         choice(problems, "augmentation.augment", augmentation.augment());
         check(problems, "method.roiMargin", d.roiMargin(), d.roiMargin() >= 0, "must be 0 or more pixels");
         choice(problems, "method.unannotated", d.unannotated());
@@ -694,6 +702,11 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
         return method.unannotated();
     }
 
+    /** Which feature map the distillation term compares (last or previous). */
+    public String featureLevel() {
+        return method.featureLevel();
+    }
+
     /** How the distillation term compares the feature maps (raw, channel or attention). */
     public String featureNorm() {
         return method.featureNorm();
@@ -802,6 +815,7 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
         private double regionsKeptFraction = 1.0;
         private float energyWeight = 1.0f;
         private String featureNorm = FEATURES_RAW;
+        private String featureLevel = LEVEL_LAST;
 
         private Builder() {
         }
@@ -859,6 +873,7 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
             regionsKeptFraction = d.regionsKeptFraction();
             energyWeight = d.energyWeight();
             featureNorm = d.featureNorm();
+            featureLevel = d.featureLevel();
             return this;
         }
 
@@ -1058,6 +1073,12 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
             return this;
         }
 
+        /** Which feature map the distillation term compares: last or previous. */
+        public Builder featureLevel(String v) {
+            featureLevel = v;
+            return this;
+        }
+
         public TrainConfig build() {
             return new TrainConfig(
                     new Model(architecture, inputSize, channels, dropout, pretrained),
@@ -1067,7 +1088,8 @@ public record TrainConfig(Model model, Optimisation optimisation, Imbalance imba
                     new Imbalance(classWeights, sampling, loss, focalGamma),
                     new Augmentation(augment),
                     new Method(method, teacherInput, alpha0, kdEpochs, roiShape, roiMargin, noFindingClass,
-                            unannotated, teacherFraction, regionsKeptFraction, energyWeight, featureNorm));
+                            unannotated, teacherFraction, regionsKeptFraction, energyWeight, featureNorm,
+                            featureLevel));
         }
     }
 }

@@ -113,7 +113,7 @@ public interface TrainingMethod {
             if (step.teacherFeatures() == null) {
                 return new BatchLoss(step.classification(), Map.of());
             }
-            NDArray feature = Losses.featureMse(step.features(), step.teacherFeatures(), step.roiWeights());
+            NDArray feature = Losses.featureMse(step.distilledFeatures(), step.teacherFeatures(), step.roiWeights());
             NDArray loss = feature.mul(step.alpha()).add(step.classification().mul(1 - step.alpha()));
             return new BatchLoss(loss, Map.of(FEATURE_TERM, feature));
         };
@@ -127,10 +127,10 @@ public interface TrainingMethod {
             return switch (featureNorm) {
                 case TrainConfig.FEATURES_RAW -> DISTILLATION;
                 case TrainConfig.FEATURES_CHANNEL -> step -> distilled(step, step.teacherFeatures() == null ? null
-                        : Losses.featureMse(Losses.channelStandardised(step.features()),
+                        : Losses.featureMse(Losses.channelStandardised(step.distilledFeatures()),
                                 Losses.channelStandardised(step.teacherFeatures()), step.roiWeights()));
                 case TrainConfig.FEATURES_ATTENTION -> step -> distilled(step, step.teacherFeatures() == null ? null
-                        : Losses.attentionTransfer(step.features(), step.teacherFeatures(), step.roiWeights()));
+                        : Losses.attentionTransfer(step.distilledFeatures(), step.teacherFeatures(), step.roiWeights()));
                 default -> throw new IllegalArgumentException("feature comparison " + featureNorm);
             };
         }
@@ -185,7 +185,9 @@ public interface TrainingMethod {
          *
          * @param classification the classification term (cross-entropy or focal), a scalar
          * @param logits the student's logits (N, classes)
-         * @param features the student's feature map (N, C, h, w) from the same forward pass
+         * @param features the student's last feature map (N, C, h, w) from the same forward pass
+         * @param distilledFeatures the student's map the feature term compares with the teacher's: the
+         *     last map, or the previous level's ({@code method.featureLevel} previous)
          * @param net the trained network (its head gives the CAM); null when it is not a {@link ClassifierNet}
          * @param labels each sample's true class (N)
          * @param regionShares the share of each feature-grid cell covered by the sample's expert region
@@ -196,7 +198,8 @@ public interface TrainingMethod {
          * @param roiWeights 1 for a sample with an ROI in the teacher's view, else 0 (N); null as teacherFeatures
          * @param alpha the distillation weight alpha(e) of the epoch (0 without a teacher)
          */
-        record Step(NDArray classification, NDArray logits, NDArray features, ClassifierNet net, NDArray labels,
+        record Step(NDArray classification, NDArray logits, NDArray features, NDArray distilledFeatures,
+                    ClassifierNet net, NDArray labels,
                     NDArray regionShares, NDArray regionWeights, int imagesWithRegion, NDArray teacherFeatures,
                     NDArray roiWeights, float alpha) {
         }

@@ -44,6 +44,40 @@ class ClassifierNetTest {
     }
 
     @Test
+    void thePreviousLevelIsTheMapBeforeTheLastDownsamplingAndOnlyTheBlocksBeforeItGetItsGradient() {
+        // resnet18_half at 64 px: the last map is 2x2 (stride 32), the previous level the end of the third
+        // stage, 4x4 (stride 16), with the third stage's width (128, half of torchvision's 256)
+        ClassifierNet net = Architectures.initialize(Architecture.resnet18_half.build(3, 1, 0f), manager, 64);
+        NDArray x = manager.randomNormal(new Shape(2, 1, 64, 64));
+        NDList maps = net.previousAndLastMaps(ps, x, false);
+        assertThat(maps.get(0).getShape()).isEqualTo(new Shape(2, 128, 4, 4));
+        assertThat(maps.get(1).getShape()).isEqualTo(new Shape(2, 256, 2, 2));
+        // the walk is the backbone's own forward pass: the same last map
+        assertThat(maps.get(1).contentEquals(net.features(ps, x, false))).isTrue();
+
+        // a loss on the previous level reaches the stem and the first three stages, never the fourth
+        List<Block> blocks = new ArrayList<>(net.backbone().getChildren().values());
+        Block lastBlock = blocks.get(blocks.size() - 1);
+        Block firstConv = blocks.get(0);
+        try (GradientCollector tape = Engine.getInstance().newGradientCollector()) {
+            NDList trained = net.previousAndLastMaps(ps, x, true);
+            tape.backward(trained.get(0).square().mean());
+        }
+        assertThat(gradientNorm(firstConv)).isGreaterThan(0);
+        assertThat(gradientNorm(lastBlock)).isZero();
+    }
+
+    private static double gradientNorm(Block block) {
+        double sum = 0;
+        for (Parameter p : block.getParameters().values()) {
+            if (p.getArray().hasGradient()) {
+                sum += p.getArray().getGradient().square().sum().getFloat();
+            }
+        }
+        return sum;
+    }
+
+    @Test
     void dropoutActsOnlyInTraining() {
         ClassifierNet net = tiny(1, 0.5f);
         NDArray x = manager.randomNormal(new Shape(4, 1, 64, 64));

@@ -42,7 +42,7 @@ class TrainConfigTest {
                  "augmentation": {"augment": "strong"},
                  "method": {"name": "baseline", "teacherInput": "roi", "alpha0": 0.5, "kdEpochs": 40, "roiShape": "mask",
                             "roiMargin": 0, "noFindingClass": "healthy", "unannotated": "exclude",
-                            "teacherFraction": 1.0, "regionsKeptFraction": 1.0, "energyWeight": 1.0, "featureNorm": "raw"}}
+                            "teacherFraction": 1.0, "regionsKeptFraction": 1.0, "energyWeight": 1.0, "featureNorm": "raw", "featureLevel": "last"}}
                 """));
         assertThat(d.learningRate()).isEqualTo(1e-4f);
         assertThat(d).isEqualTo(TrainConfig.defaults()).isSameAs(d.validated());
@@ -121,7 +121,7 @@ class TrainConfigTest {
                  "augmentation": {"augment": "weak"},
                  "method": {"name": "hkd", "teacherInput": "raw", "alpha0": 0.7, "kdEpochs": 15, "roiShape": "box",
                             "roiMargin": 4, "noFindingClass": "", "unannotated": "whole-image",
-                            "teacherFraction": 1.0, "regionsKeptFraction": 0.5, "energyWeight": 1.0, "featureNorm": "raw"}}
+                            "teacherFraction": 1.0, "regionsKeptFraction": 0.5, "energyWeight": 1.0, "featureNorm": "raw", "featureLevel": "last"}}
                 """));
         assertThat(read.alpha0()).isEqualTo(0.7f);
         assertThat(notes).containsExactly("config.json: train uses the flat settings of PneuKnow 0.2; read as the nested"
@@ -166,7 +166,7 @@ class TrainConfigTest {
                 .freezeBackboneEpochs(1).patience(2).selectBy("balanced-accuracy").seed(9).threads(1).loaderThreads(3)
                 .allowNoValidation(true).classWeights(true).sampling("class-balanced").loss("focal").focalGamma(0.5)
                 .augment("none").alpha0(0.3f).kdEpochs(2).roiShape("box").roiMargin(2).noFindingClass("normal")
-                .unannotated("whole-image").teacherFraction(0.4).regionsKeptFraction(0.75).energyWeight(2.5f).featureNorm("attention").build();
+                .unannotated("whole-image").teacherFraction(0.4).regionsKeptFraction(0.75).energyWeight(2.5f).featureNorm("attention").featureLevel("previous").build();
         String written = Json.MAPPER.writeValueAsString(c);
         List<String> notes = new ArrayList<>();
 
