@@ -126,23 +126,65 @@ public final class AnnotationStore {
     /** Adds these images, or updates the file, class and part of those already there; one transaction. */
     public void putImages(List<ImageEntry> images) {
         transaction(connection -> {
-            try (PreparedStatement update = connection.prepareStatement(
-                    "UPDATE images SET file = ?, class_name = ?, part = ? WHERE id = ?");
-                 PreparedStatement insert = connection.prepareStatement(
-                         "INSERT INTO images (file, class_name, part, id) VALUES (?, ?, ?, ?)")) {
-                for (ImageEntry image : images) {
-                    for (PreparedStatement statement : List.of(update, insert)) {
-                        statement.setString(1, image.file());
-                        statement.setString(2, image.className());
-                        statement.setString(3, image.part());
-                        statement.setString(4, image.id());
-                    }
-                    if (update.executeUpdate() == 0) {
-                        insert.executeUpdate();
-                    }
+            putImages(connection, images);
+            return null;
+        });
+    }
+
+    private static void putImages(Connection connection, List<ImageEntry> images) throws SQLException {
+        try (PreparedStatement update = connection.prepareStatement(
+                "UPDATE images SET file = ?, class_name = ?, part = ? WHERE id = ?");
+             PreparedStatement insert = connection.prepareStatement(
+                     "INSERT INTO images (file, class_name, part, id) VALUES (?, ?, ?, ?)")) {
+            for (ImageEntry image : images) {
+                for (PreparedStatement statement : List.of(update, insert)) {
+                    statement.setString(1, image.file());
+                    statement.setString(2, image.className());
+                    statement.setString(3, image.part());
+                    statement.setString(4, image.id());
+                }
+                if (update.executeUpdate() == 0) {
+                    insert.executeUpdate();
                 }
             }
-            return null;
+        }
+    }
+
+    /** A region to import: the image it belongs to and what it is. */
+    public record NewRegion(String imageId, RegionDraft draft) {
+    }
+
+    /** What an import did: images added or updated, regions added, regions skipped because an identical one is there. */
+    public record ImportCount(int images, int regionsAdded, int regionsAlreadyThere) {
+    }
+
+    /**
+     * Puts the images and adds the regions in one transaction (all or nothing), each region created by {@code author}
+     * as version 1; a region identical to a live one of its image (type, label, geometry) is skipped, so importing
+     * the same file twice adds nothing.
+     */
+    public ImportCount importAll(List<ImageEntry> images, List<NewRegion> regions, Person author) {
+        return transaction(connection -> {
+            putImages(connection, images);
+            OffsetDateTime now = now();
+            java.util.Map<String, List<RegionDraft>> existing = new java.util.HashMap<>();
+            for (StoredRegion live : regions(connection, " WHERE r.deleted = FALSE ORDER BY r.id", null)) {
+                existing.computeIfAbsent(live.imageId(), id -> new ArrayList<>()).add(live.draft());
+            }
+            int added = 0;
+            int skipped = 0;
+            for (NewRegion region : regions) {
+                List<RegionDraft> drafts = existing.computeIfAbsent(region.imageId(), id -> new ArrayList<>());
+                if (drafts.contains(region.draft())) {
+                    skipped++;
+                    continue;
+                }
+                requireImage(connection, region.imageId());
+                insertRegion(connection, region.imageId(), region.draft(), author, now);
+                drafts.add(region.draft());
+                added++;
+            }
+            return new ImportCount(images.size(), added, skipped);
         });
     }
 
@@ -167,25 +209,30 @@ public final class AnnotationStore {
     public StoredRegion createRegion(String imageId, RegionDraft draft, Person author) {
         return transaction(connection -> {
             requireImage(connection, imageId);
-            long id;
-            OffsetDateTime now = now();
-            try (PreparedStatement insert = connection.prepareStatement("INSERT INTO regions (image_id, region_type, label, "
-                    + "geometry_kind, box_x, box_y, box_w, box_h, polygon, mask_file, author_id, version, deleted, "
-                    + "review_state, reviewer_id, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, FALSE, 'pending', NULL, ?)",
-                    Statement.RETURN_GENERATED_KEYS)) {
-                insert.setString(1, imageId);
-                setDraft(insert, 2, draft);
-                insert.setLong(11, author.id());
-                insert.setObject(12, now);
-                insert.executeUpdate();
-                try (ResultSet keys = insert.getGeneratedKeys()) {
-                    keys.next();
-                    id = keys.getLong("id");
-                }
-            }
-            insertVersion(connection, id, 1, "create", author, now, draft, false, ReviewState.PENDING);
+            long id = insertRegion(connection, imageId, draft, author, now());
             return region(connection, id).orElseThrow();
         });
+    }
+
+    private static long insertRegion(Connection connection, String imageId, RegionDraft draft, Person author,
+                                     OffsetDateTime now) throws SQLException {
+        long id;
+        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO regions (image_id, region_type, label, "
+                + "geometry_kind, box_x, box_y, box_w, box_h, polygon, mask_file, author_id, version, deleted, "
+                + "review_state, reviewer_id, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, FALSE, 'pending', NULL, ?)",
+                Statement.RETURN_GENERATED_KEYS)) {
+            insert.setString(1, imageId);
+            setDraft(insert, 2, draft);
+            insert.setLong(11, author.id());
+            insert.setObject(12, now);
+            insert.executeUpdate();
+            try (ResultSet keys = insert.getGeneratedKeys()) {
+                keys.next();
+                id = keys.getLong("id");
+            }
+        }
+        insertVersion(connection, id, 1, "create", author, now, draft, false, ReviewState.PENDING);
+        return id;
     }
 
     /** Replaces a region's type, label and geometry, starting from {@code baseVersion}; the review goes back to pending. */
