@@ -56,6 +56,10 @@ public record DataSpec(Path root, Path labelsFile, String imageIdColumn, String 
         regionTypes = regionTypes == null ? Set.of() : Set.copyOf(regionTypes);
         regionLabels = regionLabels == null ? Set.of() : Set.copyOf(regionLabels);
         guidanceRegionTypes = guidanceRegionTypes == null ? Set.of() : Set.copyOf(guidanceRegionTypes);
+        if (regionsDatabase != null && regionsDatabase.toLowerCase(java.util.Locale.ROOT).contains("password=")) {
+            throw new BadInputException("regions database URL holds a password, which would be written into config.json and "
+                    + "model.json; put it in ~/.pgpass (or the file PGPASSFILE names) and drop password= from the URL");
+        }
         regionsDatabase = regionsDatabase == null || regionsDatabase.startsWith("jdbc:") ? regionsDatabase
                 : under(root, Path.of(regionsDatabase)).toAbsolutePath().normalize().toString();
     }

@@ -11,8 +11,8 @@ import javax.imageio.ImageIO;
  * regions.csv (two lesion boxes, one anatomy box, one box with a mask file), coco.json (the same regions as COCO)
  * and masks/ (a.png: lesion pixels x 2..6, y 3..6; b_consolidation.png: x 0..3, y 10..11).
  */
-final class ExchangeFixtures {
-    static final String REGIONS_CSV = """
+public final class ExchangeFixtures {
+    public static final String REGIONS_CSV = """
             image_id,x,y,w,h,label,region_type,mask_file
             a,2,3,5,4,opacity,lesion,
             a,10,1,6,8,left,anatomy,
@@ -20,7 +20,7 @@ final class ExchangeFixtures {
             b,12,0,3,3,opacity,lesion,
             """;
 
-    static final String COCO = """
+    public static final String COCO = """
             {"images": [{"id": 7, "file_name": "images/a.png"}, {"id": 8, "file_name": "images/b.png", "image_id_str": "b"}],
              "categories": [{"id": 1, "name": "opacity", "supercategory": "lesion"},
                             {"id": 2, "name": "left", "supercategory": "anatomy"}],
@@ -33,7 +33,7 @@ final class ExchangeFixtures {
     }
 
     /** Writes the data set into {@code root}. */
-    static void write(Path root) throws IOException {
+    public static void write(Path root) throws IOException {
         Files.createDirectories(root.resolve("images"));
         Files.createDirectories(root.resolve("masks"));
         for (String id : new String[] {"a", "b", "c"}) {
