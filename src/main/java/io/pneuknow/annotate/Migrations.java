@@ -63,6 +63,13 @@ final class Migrations {
     /** Brings the database to {@link #latest()}; one transaction per migration where the database allows (PostgreSQL). */
     static synchronized void apply(AnnotationDatabase database) {
         try (Connection connection = database.connect()) {
+            // a database already at this version is only read: a user who may read but not create tables (training) opens it
+            Map<Integer, String> found = hasMigrationTable(connection) ? applied(connection) : null;
+            if (found != null && found.keySet().containsAll(ALL.stream().map(Migration::version).toList())) {
+                check(database, found);
+                connection.commit();
+                return;
+            }
             try (Statement statement = connection.createStatement()) {
                 statement.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INT PRIMARY KEY, "
                         + "description VARCHAR(200) NOT NULL, checksum VARCHAR(64) NOT NULL, "
@@ -73,28 +80,11 @@ final class Migrations {
                     statement.execute("LOCK TABLE schema_migrations IN EXCLUSIVE MODE");
                 }
             }
-            Map<Integer, String> applied = new LinkedHashMap<>();
-            try (Statement statement = connection.createStatement();
-                 ResultSet rows = statement.executeQuery("SELECT version, checksum FROM schema_migrations ORDER BY version")) {
-                while (rows.next()) {
-                    applied.put(rows.getInt(1), rows.getString(2));
-                }
-            }
-            for (Map.Entry<Integer, String> entry : applied.entrySet()) {
-                if (entry.getKey() > latest()) {
-                    throw new BadInputException(database.shown() + ": schema version " + entry.getKey()
-                            + " is newer than this PneuKnow's (" + latest() + "); use a newer PneuKnow");
-                }
-            }
+            Map<Integer, String> applied = applied(connection);
+            check(database, applied);
             for (Migration migration : ALL) {
                 String checksum = migration.checksum();
-                String recorded = applied.get(migration.version());
-                if (recorded != null) {
-                    if (!recorded.equals(checksum)) {
-                        throw new BadInputException(database.shown() + ": migration V" + migration.version()
-                                + " was applied from a different file (checksum " + recorded.substring(0, 12)
-                                + "... against " + checksum.substring(0, 12) + "...); restore a backup made by this version");
-                    }
+                if (applied.containsKey(migration.version())) {
                     continue;
                 }
                 try (Statement statement = connection.createStatement()) {
@@ -115,6 +105,49 @@ final class Migrations {
         } catch (SQLException e) {
             throw new BadInputException(database.shown() + ": cannot bring the schema to version " + latest() + " ("
                     + AnnotationDatabase.oneLine(e) + "); check that the database user may create tables");
+        }
+    }
+
+    /** Whether the current schema has the migrations table (asked of the metadata: a failed query would be logged by H2). */
+    private static boolean hasMigrationTable(Connection connection) throws SQLException {
+        for (String name : List.of("schema_migrations", "SCHEMA_MIGRATIONS")) {
+            try (ResultSet tables = connection.getMetaData().getTables(null, connection.getSchema(), name, null)) {
+                if (tables.next()) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** The recorded migrations: version and checksum. */
+    private static Map<Integer, String> applied(Connection connection) throws SQLException {
+        Map<Integer, String> applied = new LinkedHashMap<>();
+        try (Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("SELECT version, checksum FROM schema_migrations ORDER BY version")) {
+            while (rows.next()) {
+                applied.put(rows.getInt(1), rows.getString(2));
+            }
+        }
+        return applied;
+    }
+
+    /** Refuses recorded migrations newer than this program's, or applied from a file other than this program's. */
+    private static void check(AnnotationDatabase database, Map<Integer, String> applied) {
+        for (Map.Entry<Integer, String> entry : applied.entrySet()) {
+            if (entry.getKey() > latest()) {
+                throw new BadInputException(database.shown() + ": schema version " + entry.getKey()
+                        + " is newer than this PneuKnow's (" + latest() + "); use a newer PneuKnow");
+            }
+        }
+        for (Migration migration : ALL) {
+            String recorded = applied.get(migration.version());
+            String checksum = migration.checksum();
+            if (recorded != null && !recorded.equals(checksum)) {
+                throw new BadInputException(database.shown() + ": migration V" + migration.version()
+                        + " was applied from a different file (checksum " + recorded.substring(0, Math.min(12, recorded.length()))
+                        + "... against " + checksum.substring(0, 12) + "...); restore a backup made by this version");
+            }
         }
     }
 

@@ -45,7 +45,13 @@ final class PostgresTestDatabase implements AutoCloseable {
         return baseUrl + (baseUrl.contains("?") ? "&" : "?") + "currentSchema=" + schema;
     }
 
-    private void execute(String sql) {
+    /** The same URL, signing in as another user. */
+    static String as(String url, String user, String password) {
+        return url.replaceAll("user=[^&]*", "user=" + user).replaceAll("password=[^&]*", "password=" + password);
+    }
+
+    /** Runs one statement as the URL's user. */
+    void execute(String sql) {
         try (Connection connection = DriverManager.getConnection(baseUrl); Statement statement = connection.createStatement()) {
             statement.execute(sql);
         } catch (SQLException e) {
