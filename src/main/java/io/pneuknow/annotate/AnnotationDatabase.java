@@ -52,9 +52,14 @@ public final class AnnotationDatabase implements AutoCloseable {
             throw new BadInputException(shown + ": annotation database not found; check the path, or create it with "
                     + "pneuknow annotations import");
         }
+        Path h2File = fileOrUrl.startsWith("jdbc:") ? null : Path.of(h2File(fileOrUrl, base) + H2_SUFFIX);
+        boolean newFile = h2File != null && !Files.exists(h2File);
         AnnotationDatabase database;
         try {
             database = new AnnotationDatabase(url, shown);
+            if (newFile) {
+                ownerOnly(h2File);
+            }
         } catch (SQLException e) {
             throw new BadInputException(shown + ": cannot open the annotation database (" + oneLine(e)
                     + "); check the URL, that the server runs, and that no other program holds the file");
@@ -66,6 +71,15 @@ public final class AnnotationDatabase implements AutoCloseable {
             throw e;
         }
         return database;
+    }
+
+    /** A new H2 file is readable by its owner only (it holds people's key hashes and every annotation). */
+    private static void ownerOnly(Path file) {
+        try {
+            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException | java.io.IOException e) {
+            // not a POSIX file system: its own defaults apply
+        }
     }
 
     /** The JDBC URL for a {@code jdbc:} URL (as given) or an H2 file path (resolved against {@code base}). */

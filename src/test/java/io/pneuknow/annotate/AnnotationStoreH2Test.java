@@ -23,8 +23,10 @@ class AnnotationStoreH2Test extends AnnotationStoreContract {
     }
 
     @Test
-    void theFileIsOneFileInTheFolderWithWriteDelayZero() {
+    void theFileIsOneFileInTheFolderWithWriteDelayZero() throws Exception {
         assertThat(dir.resolve("annotations-0.mv.db")).isRegularFile();
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(
+                dir.resolve("annotations-0.mv.db")))).as("readable by its owner only").isEqualTo("rw-------");
         String writeDelay = store.transaction(connection -> {
             try (PreparedStatement select = connection.prepareStatement(
                     "SELECT SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS WHERE SETTING_NAME = 'WRITE_DELAY'");

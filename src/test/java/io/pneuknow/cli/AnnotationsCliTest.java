@@ -114,4 +114,32 @@ class AnnotationsCliTest {
         assertThat(failed.err()).contains("image id 'zz' is not in labels.csv");
         assertThat(fresh).as("a failed import leaves no new database behind").doesNotExist();
     }
+
+    @Test
+    void trainingFromTheDatabaseEqualsTrainingFromTheCsvBitForBit() throws Exception {
+        String data = root.resolve("syn").toString();
+        assertThat(cli("data", "synthetic", "--out", data, "--train", "10", "--val", "4", "--test", "4").code()).isZero();
+        assertThat(cli("annotations", "import", "--data", data, "--regions", "regions.csv").code()).isZero();
+        String[] common = {"--region-type", "lesion", "--architecture", "tiny_cnn", "--input-size", "64", "--epochs", "1",
+                "--teacher-epochs", "1", "--student-epochs", "1", "--method", "hkd", "--threads", "1"};
+        Path fromDb = root.resolve("run-db");
+        Path fromCsv = root.resolve("run-csv");
+        CliHelpTest.Result db = cli(concat(new String[] {"train", "--data", data, "--regions-db", "annotations.mv.db",
+                "--out", fromDb.toString()}, common));
+        assertThat(db.code()).as(db.err()).isZero();
+        CliHelpTest.Result csv = cli(concat(new String[] {"train", "--data", data, "--regions", "regions.csv",
+                "--out", fromCsv.toString()}, common));
+        assertThat(csv.code()).as(csv.err()).isZero();
+        assertThat(Files.readString(fromDb.resolve("config.json")))
+                .contains("\"regionsDatabase\" : \"" + root.resolve("syn/annotations.mv.db") + "\"");
+        assertThat(Files.readAllBytes(fromDb.resolve("model.params"))).isEqualTo(Files.readAllBytes(fromCsv.resolve("model.params")));
+        assertThat(Files.readAllBytes(fromDb.resolve("teacher/model.params")))
+                .isEqualTo(Files.readAllBytes(fromCsv.resolve("teacher/model.params")));
+    }
+
+    private static String[] concat(String[] first, String[] second) {
+        String[] all = java.util.Arrays.copyOf(first, first.length + second.length);
+        System.arraycopy(second, 0, all, first.length, second.length);
+        return all;
+    }
 }
