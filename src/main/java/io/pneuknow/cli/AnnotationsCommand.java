@@ -79,13 +79,13 @@ final class AnnotationsCommand implements Callable<Integer> {
         CommandSpec spec;
         @Mixin
         DataOptions data = new DataOptions();
-        @Option(names = "--db", defaultValue = DEFAULT_DB, description = "The database: an H2 file relative to --data "
+        @Option(names = "--db", paramLabel = "FILE|URL", defaultValue = DEFAULT_DB, description = "The database: an H2 file relative to --data "
                 + "(created when absent) or a jdbc: URL (default ${DEFAULT-VALUE}).")
         String db;
-        @Option(names = "--author", defaultValue = "import", description = "Name recorded as the regions' author; "
+        @Option(names = "--author", paramLabel = "NAME", defaultValue = "import", description = "Name recorded as the regions' author; "
                 + "added as an annotator without a key when absent (default ${DEFAULT-VALUE}).")
         String author;
-        @Option(names = "--split-column", description = "Labels column whose value is stored as each image's part (train, val, test).")
+        @Option(names = "--split-column", paramLabel = "COLUMN", description = "Labels column whose value is stored as each image's part (train, val, test).")
         String splitColumn;
 
         @Override
@@ -119,14 +119,14 @@ final class AnnotationsCommand implements Callable<Integer> {
     static final class Export implements Callable<Integer> {
         @Spec
         CommandSpec spec;
-        @Option(names = "--data", required = true, description = "Data set directory (mask files and images are relative to it).")
+        @Option(names = "--data", paramLabel = "DIR", required = true, description = "Data set directory (mask files and images are relative to it).")
         Path data;
-        @Option(names = "--db", defaultValue = DEFAULT_DB, description = "The database: an H2 file relative to --data or a jdbc: URL "
+        @Option(names = "--db", paramLabel = "FILE|URL", defaultValue = DEFAULT_DB, description = "The database: an H2 file relative to --data or a jdbc: URL "
                 + "(default ${DEFAULT-VALUE}).")
         String db;
-        @Option(names = "--format", required = true, description = "csv, coco or masks.")
+        @Option(names = "--format", paramLabel = "csv|coco|masks", required = true, description = "csv, coco or masks.")
         String format;
-        @Option(names = "--out", required = true, description = "File to write (csv, coco; replaced atomically), or a new folder (masks).")
+        @Option(names = "--out", paramLabel = "PATH", required = true, description = "File to write (csv, coco; replaced atomically), or a new folder (masks).")
         Path out;
 
         @Override
@@ -160,9 +160,9 @@ final class AnnotationsCommand implements Callable<Integer> {
     static final class BackupCommand implements Callable<Integer> {
         @Spec
         CommandSpec spec;
-        @Option(names = "--db", required = true, description = "The database: an H2 file or a jdbc: URL.")
+        @Option(names = "--db", paramLabel = "FILE|URL", required = true, description = "The database: an H2 file or a jdbc: URL.")
         String db;
-        @Option(names = "--out", required = true, description = "Backup file to write (replaced atomically).")
+        @Option(names = "--out", paramLabel = "PATH", required = true, description = "Backup file to write (replaced atomically).")
         Path out;
 
         @Override
@@ -185,9 +185,9 @@ final class AnnotationsCommand implements Callable<Integer> {
     static final class Restore implements Callable<Integer> {
         @Spec
         CommandSpec spec;
-        @Option(names = "--db", required = true, description = "The database to restore into: a new H2 file or a jdbc: URL.")
+        @Option(names = "--db", paramLabel = "FILE|URL", required = true, description = "The database to restore into: a new H2 file or a jdbc: URL.")
         String db;
-        @Option(names = "--from", required = true, description = "Backup file written by 'pneuknow annotations backup'.")
+        @Option(names = "--from", paramLabel = "FILE", required = true, description = "Backup file written by 'pneuknow annotations backup'.")
         Path from;
 
         @Override
@@ -216,11 +216,11 @@ final class AnnotationsCommand implements Callable<Integer> {
     static final class AddPerson implements Callable<Integer> {
         @Spec
         CommandSpec spec;
-        @Option(names = "--db", required = true, description = "The database: an H2 file or a jdbc: URL.")
+        @Option(names = "--db", paramLabel = "FILE|URL", required = true, description = "The database: an H2 file or a jdbc: URL.")
         String db;
-        @Option(names = "--name", required = true, description = "The person's name, unique in the database.")
+        @Option(names = "--name", paramLabel = "NAME", required = true, description = "The person's name, unique in the database.")
         String name;
-        @Option(names = "--role", required = true, description = "annotator, reviewer or admin.")
+        @Option(names = "--role", paramLabel = "annotator|reviewer|admin", required = true, description = "annotator, reviewer or admin.")
         String role;
 
         @Override

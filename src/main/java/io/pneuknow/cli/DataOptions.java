@@ -45,7 +45,7 @@ final class DataOptions {
     @Option(names = "--masks", description = "Directory of binary mask PNGs named <image_id>.png or <image_id>_<label>.png.")
     Path masks;
 
-    @Option(names = "--regions-db", description = "Regions from the annotation database: an H2 file relative to --data "
+    @Option(names = "--regions-db", paramLabel = "FILE|URL", description = "Regions from the annotation database: an H2 file relative to --data "
             + "(e.g. annotations.mv.db, written by 'pneuknow annotations import') or a jdbc:postgresql:// URL; "
             + "deleted regions and those a reviewer rejected are not read.")
     String regionsDatabase;
