@@ -45,6 +45,11 @@ final class DataOptions {
     @Option(names = "--masks", description = "Directory of binary mask PNGs named <image_id>.png or <image_id>_<label>.png.")
     Path masks;
 
+    @Option(names = "--regions-db", paramLabel = "FILE|URL", description = "Regions from the annotation database: an H2 file relative to --data "
+            + "(e.g. annotations.mv.db, written by 'pneuknow annotations import') or a jdbc:postgresql:// URL; "
+            + "deleted regions and those a reviewer rejected are not read.")
+    String regionsDatabase;
+
     @Option(names = "--region-type", split = ",", description = "Keep only regions of these types, e.g. lesion.")
     List<String> regionTypes;
 
@@ -94,6 +99,9 @@ final class DataOptions {
         }
         if (masks != null) {
             spec = spec.withMasksDir(masks);
+        }
+        if (regionsDatabase != null) {
+            spec = spec.withRegionsDatabase(regionsDatabase);
         }
         if (regionTypes != null) {
             spec = spec.withRegionTypes(regionTypes.toArray(String[]::new));

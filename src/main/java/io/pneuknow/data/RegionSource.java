@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * One format of expert regions on disk, read into regions of the labels file's images. Each format is
- * one class ({@link RegionsCsvSource}, {@link CocoJsonSource}, {@link MaskFolderSource}); {@link #of(DataSpec)}
+ * one class ({@link RegionsCsvSource}, {@link CocoJsonSource}, {@link MaskFolderSource}, and the annotation
+ * database, {@link DatabaseRegionSource}); {@link #of(DataSpec)}
  * is the one place that picks them from what a {@link DataSpec} names.
  */
 interface RegionSource {
@@ -18,7 +19,7 @@ interface RegionSource {
      */
     List<ImageRegion> read(RegionReading reading);
 
-    /** The sources a data spec names, in the order their regions are read: regions CSV, COCO JSON, masks folder. */
+    /** The sources a data spec names, in the order their regions are read: regions CSV, COCO JSON, masks folder, database. */
     static List<RegionSource> of(DataSpec spec) {
         List<RegionSource> sources = new ArrayList<>();
         if (spec.regionsCsv() != null) {
@@ -29,6 +30,9 @@ interface RegionSource {
         }
         if (spec.masksDir() != null) {
             sources.add(new MaskFolderSource(spec.masksDir()));
+        }
+        if (spec.regionsDatabase() != null) {
+            sources.add(new DatabaseRegionSource(spec.regionsDatabase()));
         }
         return sources;
     }

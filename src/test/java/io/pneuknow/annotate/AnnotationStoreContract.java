@@ -1,0 +1,311 @@
+package io.pneuknow.annotate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.pneuknow.BadInputException;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The store's behaviour, the same against every database: H2 ({@link AnnotationStoreH2Test}) and a real
+ * PostgreSQL server ({@link AnnotationStorePostgresTest}). A subclass gives a fresh, empty database per call.
+ */
+abstract class AnnotationStoreContract {
+    static final Instant START = Instant.parse("2026-12-07T09:00:00Z");
+
+    /** A fresh empty database (a new file, or a new PostgreSQL schema), opened and migrated. */
+    abstract AnnotationDatabase freshDatabase();
+
+    private final List<AnnotationDatabase> opened = new ArrayList<>();
+    StoreFixtures.TestClock clock;
+    AnnotationStore store;
+    Person ann;
+    Person bob;
+    Person rita;
+
+    AnnotationDatabase track(AnnotationDatabase database) {
+        opened.add(database);
+        return database;
+    }
+
+    @BeforeEach
+    void openStore() {
+        clock = new StoreFixtures.TestClock(START);
+        store = new AnnotationStore(track(freshDatabase()), clock);
+        StoreFixtures.putThreeImages(store);
+        ann = store.addPerson("ann", Role.ANNOTATOR, null);
+        bob = store.addPerson("bob", Role.ANNOTATOR, null);
+        rita = store.addPerson("rita", Role.REVIEWER, null);
+    }
+
+    @AfterEach
+    void closeDatabases() {
+        opened.forEach(AnnotationDatabase::close);
+    }
+
+    @Test
+    void migrationIsRecordedOnceWithItsChecksum() {
+        List<String> rows = store.transaction(connection -> {
+            List<String> found = new ArrayList<>();
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT version, description, checksum FROM schema_migrations ORDER BY version");
+                 ResultSet result = select.executeQuery()) {
+                while (result.next()) {
+                    found.add(result.getInt(1) + " " + result.getString(2) + " " + result.getString(3));
+                }
+            }
+            return found;
+        });
+        assertThat(rows).containsExactly("1 initial schema " + Migrations.ALL.get(0).checksum());
+        assertThat(Migrations.ALL.get(0).checksum()).hasSize(64);
+    }
+
+    @Test
+    void aMigrationAppliedFromAnotherFileIsRefused() {
+        store.transaction(connection -> {
+            try (PreparedStatement update = connection.prepareStatement("UPDATE schema_migrations SET checksum = ? WHERE version = 1")) {
+                update.setString(1, "0".repeat(64));
+                update.executeUpdate();
+            }
+            return null;
+        });
+        assertThatThrownBy(() -> Migrations.apply(store.database()))
+                .isInstanceOf(BadInputException.class)
+                .hasMessageContaining("migration V1 was applied from a different file (checksum 000000000000...");
+    }
+
+    @Test
+    void aSchemaNewerThanThisProgramIsRefused() {
+        store.transaction(connection -> {
+            try (PreparedStatement insert = connection.prepareStatement("INSERT INTO schema_migrations "
+                    + "(version, description, checksum, applied_at) VALUES (2, 'future', 'x', CURRENT_TIMESTAMP)")) {
+                insert.executeUpdate();
+            }
+            return null;
+        });
+        assertThatThrownBy(() -> Migrations.apply(store.database()))
+                .isInstanceOf(BadInputException.class)
+                .hasMessageContaining("schema version 2 is newer than this PneuKnow's (1)");
+    }
+
+    @Test
+    void everyChangeKeepsThePreviousVersionWithWhoWhenAndWhat() {
+        StoredRegion created = store.createRegion("a", new RegionDraft("lesion", "opacity", Geometry.box(10, 20, 30, 40)), ann);
+        assertThat(created.version()).isEqualTo(1);
+        assertThat(created.author()).isEqualTo("ann");
+        assertThat(created.review()).isEqualTo(ReviewState.PENDING);
+
+        clock.advance(Duration.ofMinutes(5));
+        RegionDraft polygon = new RegionDraft("lesion", "consolidation", Geometry.polygon(List.of(
+                new Geometry.Point(12.5, 20), new Geometry.Point(40, 22), new Geometry.Point(30, 61.25))));
+        Change<StoredRegion> edited = store.editRegion(created.id(), 1, polygon, bob);
+        assertThat(edited).isInstanceOf(Change.Saved.class);
+        StoredRegion now = ((Change.Saved<StoredRegion>) edited).value();
+        assertThat(now.version()).isEqualTo(2);
+        assertThat(now.author()).as("the creator stays the author").isEqualTo("ann");
+        // bounding box of (12.5..40, 20..61.25): x 12, y 20, w 28, h 42
+        assertThat(now.draft().geometry().box()).isEqualTo(new Geometry.Box(12, 20, 28, 42));
+
+        clock.advance(Duration.ofMinutes(1));
+        StoredRegion deleted = ((Change.Saved<StoredRegion>) store.deleteRegion(created.id(), 2, ann)).value();
+        assertThat(deleted.deleted()).isTrue();
+        assertThat(store.regions("a")).isEmpty();
+        assertThat(store.region(created.id())).contains(deleted);
+
+        List<RegionVersion> history = store.history(created.id());
+        assertThat(history).extracting(RegionVersion::version, RegionVersion::change, RegionVersion::changedBy,
+                        RegionVersion::changedAt, RegionVersion::deleted)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple(1, "create", "ann", START, false),
+                        org.assertj.core.groups.Tuple.tuple(2, "edit", "bob", START.plusSeconds(300), false),
+                        org.assertj.core.groups.Tuple.tuple(3, "delete", "ann", START.plusSeconds(360), true));
+        assertThat(history.get(0).draft()).isEqualTo(new RegionDraft("lesion", "opacity", Geometry.box(10, 20, 30, 40)));
+        assertThat(history.get(1).draft()).isEqualTo(polygon);
+        assertThat(history.get(1).draft().geometry().polygon()).containsExactly(
+                new Geometry.Point(12.5, 20), new Geometry.Point(40, 22), new Geometry.Point(30, 61.25));
+    }
+
+    @Test
+    void aSecondEditorOfTheSameVersionGetsAConflictWithBothVersions() {
+        StoredRegion created = store.createRegion("a", new RegionDraft("lesion", "opacity", Geometry.box(10, 20, 30, 40)), ann);
+        RegionDraft annMoves = new RegionDraft("lesion", "opacity", Geometry.box(15, 20, 30, 40));
+        RegionDraft bobRelabels = new RegionDraft("lesion", "nodule", Geometry.box(10, 20, 30, 40));
+
+        assertThat(store.editRegion(created.id(), 1, annMoves, ann)).isInstanceOf(Change.Saved.class);
+        Change<StoredRegion> second = store.editRegion(created.id(), 1, bobRelabels, bob);
+
+        assertThat(second).isInstanceOf(Change.Conflict.class);
+        Change.Conflict<StoredRegion> conflict = (Change.Conflict<StoredRegion>) second;
+        assertThat(conflict.theirs().version()).isEqualTo(2);
+        assertThat(conflict.theirs().draft()).isEqualTo(annMoves);
+        assertThat(conflict.yours().version()).as("the version bob started from").isEqualTo(1);
+        assertThat(conflict.yours().draft()).isEqualTo(bobRelabels);
+        assertThat(store.region(created.id()).orElseThrow().draft()).as("nothing of bob's written").isEqualTo(annMoves);
+        assertThat(store.history(created.id())).hasSize(2);
+
+        // bob merges both changes and saves against the version he was shown
+        RegionDraft merged = new RegionDraft("lesion", "nodule", Geometry.box(15, 20, 30, 40));
+        Change<StoredRegion> again = store.editRegion(created.id(), conflict.theirs().version(), merged, bob);
+        assertThat(((Change.Saved<StoredRegion>) again).value().version()).isEqualTo(3);
+        assertThat(store.history(created.id())).extracting(v -> v.draft().label()).containsExactly("opacity", "opacity", "nodule");
+    }
+
+    @Test
+    void editorsRacingOnOneVersionSaveExactlyOnce() throws Exception {
+        StoredRegion created = store.createRegion("b", new RegionDraft("lung", "left", Geometry.box(1, 1, 5, 5)), ann);
+        int editors = 6;
+        ExecutorService pool = Executors.newFixedThreadPool(editors);
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<Change<StoredRegion>>> results = new ArrayList<>();
+        try {
+            for (int i = 0; i < editors; i++) {
+                int width = 10 + i;
+                Person editor = i % 2 == 0 ? ann : bob;
+                Callable<Change<StoredRegion>> edit = () -> {
+                    start.await();
+                    return store.editRegion(created.id(), 1, new RegionDraft("lung", "left", Geometry.box(1, 1, width, 5)), editor);
+                };
+                results.add(pool.submit(edit));
+            }
+            start.countDown();
+            List<Change<StoredRegion>> outcomes = new ArrayList<>();
+            for (Future<Change<StoredRegion>> result : results) {
+                outcomes.add(result.get());
+            }
+            List<Change<StoredRegion>> saved = outcomes.stream().filter(c -> c instanceof Change.Saved).toList();
+            assertThat(saved).hasSize(1);
+            StoredRegion winner = ((Change.Saved<StoredRegion>) saved.get(0)).value();
+            for (Change<StoredRegion> outcome : outcomes) {
+                if (outcome instanceof Change.Conflict<StoredRegion> conflict) {
+                    assertThat(conflict.theirs()).isEqualTo(winner);
+                    assertThat(conflict.yours().version()).isEqualTo(1);
+                }
+            }
+            assertThat(store.region(created.id())).contains(winner);
+            assertThat(store.history(created.id())).extracting(RegionVersion::version).containsExactly(1, 2);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aReviewerAcceptsAVersionAndAnEditSendsItBackToPending() {
+        StoredRegion created = store.createRegion("a", new RegionDraft("lesion", "opacity", Geometry.box(10, 20, 30, 40)), ann);
+        assertThatThrownBy(() -> store.review(created.id(), 1, ReviewState.ACCEPTED, bob))
+                .isInstanceOf(BadInputException.class).hasMessageContaining("bob is an annotator");
+
+        StoredRegion accepted = ((Change.Saved<StoredRegion>) store.review(created.id(), 1, ReviewState.ACCEPTED, rita)).value();
+        assertThat(accepted.review()).isEqualTo(ReviewState.ACCEPTED);
+        assertThat(accepted.reviewer()).isEqualTo("rita");
+        assertThat(accepted.version()).isEqualTo(2);
+
+        // a review of a version that has moved on is a conflict too
+        assertThat(store.review(created.id(), 1, ReviewState.REJECTED, rita)).isInstanceOf(Change.Conflict.class);
+
+        StoredRegion edited = ((Change.Saved<StoredRegion>) store.editRegion(created.id(), 2,
+                new RegionDraft("lesion", "opacity", Geometry.box(11, 20, 30, 40)), ann)).value();
+        assertThat(edited.review()).isEqualTo(ReviewState.PENDING);
+        assertThat(edited.reviewer()).isNull();
+        assertThat(store.history(created.id())).extracting(RegionVersion::change, RegionVersion::review).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("create", ReviewState.PENDING),
+                org.assertj.core.groups.Tuple.tuple("review", ReviewState.ACCEPTED),
+                org.assertj.core.groups.Tuple.tuple("edit", ReviewState.PENDING));
+    }
+
+    @Test
+    void noFindingMarksAreVersionedAndConflict() {
+        assertThat(store.noFinding("c")).isEqualTo(new NoFindingMark("c", false, 0, null, null));
+        Change<NoFindingMark> marked = store.markNoFinding("c", 0, true, ann);
+        assertThat(marked).isEqualTo(new Change.Saved<>(new NoFindingMark("c", true, 1, "ann", START)));
+        Change<NoFindingMark> stale = store.markNoFinding("c", 0, false, bob);
+        assertThat(stale).isEqualTo(new Change.Conflict<>(new NoFindingMark("c", true, 1, "ann", START),
+                new NoFindingMark("c", false, 1, "bob", START)));
+        assertThat(store.markNoFinding("c", 1, false, bob)).isInstanceOf(Change.Saved.class);
+        assertThat(store.noFinding("c").marked()).isFalse();
+        assertThat(store.noFinding("c").version()).isEqualTo(2);
+    }
+
+    @Test
+    void aRegionOnAnUnknownImageIsRefusedWithTheRemedy() {
+        assertThatThrownBy(() -> store.createRegion("zz", new RegionDraft("lesion", "x", Geometry.box(0, 0, 1, 1)), ann))
+                .isInstanceOf(BadInputException.class)
+                .hasMessageContaining("image 'zz' is not in the database; import its data set first");
+        assertThat(store.liveRegions()).isEmpty();
+    }
+
+    @Test
+    void credentialsAreStoredAsHashesAndCheckedByKey() {
+        String key = Credentials.newKey();
+        Person admin = store.addPerson("ada", Role.ADMIN, Credentials.hash(key));
+        assertThat(admin.canSignIn()).isTrue();
+        assertThat(store.authenticate("ada", key)).contains(admin);
+        assertThat(store.authenticate("ada", key + "x")).isEmpty();
+        assertThat(store.authenticate("ann", "")).as("no credential: cannot sign in").isEmpty();
+        String stored = store.transaction(connection -> {
+            try (PreparedStatement select = connection.prepareStatement("SELECT credential_hash FROM people WHERE name = 'ada'");
+                 ResultSet rows = select.executeQuery()) {
+                rows.next();
+                return rows.getString(1);
+            }
+        });
+        assertThat(stored).isEqualTo(Credentials.hash(key)).startsWith("sha256:").doesNotContain(key).hasSize(7 + 64);
+        assertThatThrownBy(() -> store.addPerson("ada", Role.ANNOTATOR, null))
+                .isInstanceOf(BadInputException.class).hasMessageContaining("a person named 'ada' exists already");
+    }
+
+    @Test
+    void aBackupRestoresIntoAnEmptyDatabaseWithEveryVersion() throws Exception {
+        StoredRegion first = store.createRegion("a", new RegionDraft("lesion", "opacity", Geometry.box(10, 20, 30, 40)), ann);
+        store.editRegion(first.id(), 1, new RegionDraft("lesion", "opacity", Geometry.box(12, 20, 30, 40)), bob);
+        StoredRegion masked = store.createRegion("b", new RegionDraft("lesion", "opacity",
+                Geometry.mask("masks/b.png", null)), ann);
+        store.deleteRegion(masked.id(), 1, ann);
+        store.createRegion("b", new RegionDraft("lung", "right", Geometry.polygon(List.of(
+                new Geometry.Point(0, 0), new Geometry.Point(9, 0), new Geometry.Point(0, 9)))), bob);
+        store.markNoFinding("c", 0, true, rita);
+
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        Backup.write(store, bytes);
+
+        AnnotationStore restored = new AnnotationStore(track(freshDatabase()), clock);
+        Backup.restore(restored, new ByteArrayInputStream(bytes.toByteArray()), "backup.json");
+
+        assertThat(restored.people()).isEqualTo(store.people());
+        assertThat(restored.images()).isEqualTo(store.images());
+        assertThat(restored.liveRegions()).isEqualTo(store.liveRegions()).hasSize(2);
+        for (long id = first.id(); id <= masked.id() + 1; id++) {
+            assertThat(restored.history(id)).isEqualTo(store.history(id));
+        }
+        assertThat(restored.region(masked.id())).isEqualTo(store.region(masked.id()));
+        assertThat(restored.noFinding("c")).isEqualTo(store.noFinding("c"));
+
+        // new ids continue after the restored ones
+        StoredRegion next = restored.createRegion("c", new RegionDraft("lung", "left", Geometry.box(0, 0, 2, 2)), ann);
+        assertThat(next.id()).isGreaterThan(masked.id() + 1);
+        assertThat(restored.addPerson("zed", Role.ANNOTATOR, null).id()).isGreaterThan(rita.id());
+
+        // a second restore into the now non-empty database is refused, and changes nothing
+        assertThatThrownBy(() -> Backup.restore(restored, new ByteArrayInputStream(bytes.toByteArray()), "backup.json"))
+                .isInstanceOf(BadInputException.class).hasMessageContaining("table people is not empty");
+        assertThat(restored.liveRegions()).hasSize(3);
+
+        String text = bytes.toString(StandardCharsets.UTF_8);
+        assertThat(text).contains("\"format\" : \"pneuknow-annotations-backup\"", "\"schemaVersion\" : 1");
+    }
+}
