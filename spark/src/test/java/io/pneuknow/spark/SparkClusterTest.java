@@ -43,27 +43,39 @@ import org.junit.jupiter.api.io.TempDir;
  * worker; then its driver is killed while a cell trains and the study is submitted again. In the end
  * every cell has been trained to completion exactly once (counted from the cell logs of every attempt),
  * the tables equal a single-machine run's, and the cluster's predictions equal the core's {@code predict}.
+ *
+ * <p>In the suite the cells are tiny (tiny_cnn at 64 px, 2 epochs, 2 folds x baseline and HKD: 4 cells of
+ * several seconds). The longer drill of docs/scale-out.md is the same test with longer cells:
+ * {@code -Dpneuknow.drill.epochs=6 -Dpneuknow.drill.seeds=1,2,3}. Its timeline and all logs (drivers,
+ * master, workers, executors, cells) are kept in target/cluster-drill/.
  */
 class SparkClusterTest {
     private static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
     private static final Duration LONG = Duration.ofSeconds(240);
     private static final Pattern CELL_PID = Pattern.compile("cell (.+): training in .* \\(pid (\\d+)\\)");
 
+    private final StringBuilder timeline = new StringBuilder();
+    private final long started = System.nanoTime();
+
     @Test
     void aStudySurvivesALostWorkerAndAKilledDriverAndPredictionMatchesTheSingleMachine(@TempDir Path dir) throws Exception {
+        int epochs = Integer.getInteger("pneuknow.drill.epochs", 2);
+        String seeds = System.getProperty("pneuknow.drill.seeds", "1");
+        int cellCount = 2 * 2 * seeds.split(",").length;
         Path data = SyntheticChestXrays.generate(dir.resolve("data"), new SyntheticChestXrays.Spec(64, 6, 2, 2, 0.25, 0.7, 4));
         Path studyFile = dir.resolve("study.json");
         Files.writeString(studyFile, """
                 {"name": "cluster drill",
                  "data": {"root": "%s", "regionsCsv": "regions.csv", "regionTypes": ["lesion"]},
-                 "folds": 3, "foldSeed": 7, "architectures": ["tiny_cnn"], "methods": ["baseline", "hkd"], "seeds": [1],
-                 "replicates": 200,
+                 "folds": 3, "foldSeed": 7, "testFolds": [0, 1], "architectures": ["tiny_cnn"],
+                 "methods": ["baseline", "hkd"], "seeds": [%s], "replicates": 200,
                  "train": {"model": {"architecture": "tiny_cnn", "inputSize": 64, "channels": 1, "dropout": 0.0},
-                           "optimisation": {"epochs": 2, "teacherEpochs": 1, "studentEpochs": 2, "learningRate": 0.001,
+                           "optimisation": {"epochs": %d, "teacherEpochs": %d, "studentEpochs": %d, "learningRate": 0.001,
                                             "seed": 1, "threads": 1},
                            "augmentation": {"augment": "weak"},
-                           "method": {"name": "baseline", "kdEpochs": 2}}}
-                """.formatted(data.toAbsolutePath().toString().replace("\\", "\\\\")));
+                           "method": {"name": "baseline", "kdEpochs": %d}}}
+                """.formatted(data.toAbsolutePath().toString().replace("\\", "\\\\"), seeds, epochs, Math.max(1, epochs / 2),
+                epochs, epochs));
         Path home = dir.resolve("spark-home");
         Map<String, String> env = new HashMap<>();
         env.put("SPARK_MASTER_PORT", Integer.toString(freePort()));
@@ -76,6 +88,7 @@ class SparkClusterTest {
         int code = run(List.of("bash", "cluster", "start", home.toString()), env, dir.resolve("cluster-start.log"));
         try {
             assertThat(code).as(Files.readString(dir.resolve("cluster-start.log"))).isZero();
+            note("cluster started: a master and 2 workers (1 core each)");
             ProcessHandle worker1 = daemon(home, "worker-1");
             ProcessHandle worker2 = daemon(home, "worker-2");
 
@@ -83,28 +96,41 @@ class SparkClusterTest {
             Process driver = submit(home, master, dir.resolve("submit-1.log"), "experiment", "--config", studyFile.toString(),
                     "--out", study.toString(), "--cell-heap", "1g");
             drivers.add(driver);
+            note("study submitted (" + cellCount + " cells)");
             waitUntil(() -> !training(worker1, study).isEmpty() && !training(worker2, study).isEmpty(),
                     "both workers train a cell", driver);
             List<ProcessHandle> lost = worker2.descendants().toList();
             ProcessHandle lostCell = training(worker2, study).get(0);
             String lostLabel = labelOf(lostCell);
+            note("both workers train a cell; killing worker 2 (pid " + worker2.pid() + ", SIGKILL) with cell " + lostLabel
+                    + " (pid " + lostCell.pid() + ") training below its executor");
             worker2.destroyForcibly();
             waitUntil(() -> lost.stream().noneMatch(ProcessHandle::isAlive) && !worker2.isAlive(),
                     "worker 2, its executor and its cell JVM end", null);
+            note("worker 2's executor and cell JVM are gone (pids " + lost.stream().map(p -> Long.toString(p.pid())).toList() + ")");
             Path lostCellJson = cellDir(study, lostLabel).resolve("cell.json");
             assertThat(lostCellJson).as("the killed cell did not finish").doesNotExist();
             String lostLog = logOf(study, lostLabel, lostCell.pid());
             assertThat(lostLog).contains("is gone; stopping without finishing the cell").doesNotContain(": done");
 
-            // 2. the study goes on on worker 1; once another cell finished there and the next one trains, kill the driver
-            int finishedBefore = finishedCells(study);
-            waitUntil(() -> finishedCells(study) > finishedBefore && !training(worker1, study).isEmpty(),
-                    "worker 1 finishes a cell and starts the next", driver);
+            // 2. the study goes on on worker 1, where Spark retries the lost cell; once that finished and worker 1 trains
+            // a cell that is not finished yet, kill the driver
+            waitUntil(() -> Files.exists(lostCellJson) && !unfinished(training(worker1, study), study).isEmpty(),
+                    "worker 1 finishes the lost cell and trains another", driver);
+            try (Stream<Path> logs = Files.list(study.resolve("logs"))) {
+                // Spark's second attempt of the lost cell's task (the first one does not count: its executor was lost)
+                assertThat(logs.map(p -> p.getFileName().toString())
+                        .filter(n -> n.contains(lostLabel.replace(' ', '_') + ".attempt-1.log")).toList()).hasSize(1);
+            }
             List<ProcessHandle> executor1 = worker1.descendants().toList();
-            List<ProcessHandle> running = cells(worker1);
+            List<ProcessHandle> running = unfinished(training(worker1, study), study);
+            note(finishedCells(study) + " cells finished, " + lostLabel + " among them; killing the driver (SIGKILL) while worker 1 trains "
+                    + running.stream().map(SparkClusterTest::labelOf).toList());
             driver.destroyForcibly().waitFor();
             waitUntil(() -> executor1.stream().noneMatch(ProcessHandle::isAlive), "worker 1's executor and cell JVM end", null);
             assertThat(worker1.isAlive()).isTrue();
+            note("worker 1's executor and cell JVM are gone (pids " + executor1.stream().map(p -> Long.toString(p.pid())).toList()
+                    + "); worker 1 stays");
             for (ProcessHandle cell : running) {
                 String label = labelOf(cell);
                 if (label != null) {
@@ -117,18 +143,22 @@ class SparkClusterTest {
             Process again = submit(home, master, dir.resolve("submit-2.log"), "experiment", "--config", studyFile.toString(),
                     "--out", study.toString(), "--cell-heap", "1g");
             drivers.add(again);
+            note("study submitted again");
             assertThat(again.waitFor(LONG.toSeconds(), TimeUnit.SECONDS)).as("the second submission ends").isTrue();
             String second = Files.readString(dir.resolve("submit-2.log"));
             assertThat(again.exitValue()).as(second).isZero();
-            assertThat(second).contains("6 cells, " + finishedAtDriverKill + " done earlier, " + (6 - finishedAtDriverKill)
+            assertThat(second).contains(cellCount + " cells, " + finishedAtDriverKill + " done earlier, "
+                    + (cellCount - finishedAtDriverKill)
                     + " to train on " + master);
             // every cell trained to completion exactly once, over all attempts of both submissions
             Map<String, Integer> completions = completions(study);
-            assertThat(completions).hasSize(6).allSatisfy((label, n) -> assertThat(n).as(label).isEqualTo(1));
+            assertThat(completions).hasSize(cellCount).allSatisfy((label, n) -> assertThat(n).as(label).isEqualTo(1));
             assertThat(lostCellJson).exists();
+            note("the second submission ended: every cell trained to completion once");
 
             // 4. the tables of a single-machine run (all but the cells' wall time)
             StudyRunner.run(StudyConfig.read(studyFile), dir.resolve("single"), QUIET);
+            note("single-machine run of the study done (in the test's JVM)");
             assertThat(withoutMinutes(Json.MAPPER.readTree(study.resolve("summary.json").toFile())))
                     .isEqualTo(withoutMinutes(Json.MAPPER.readTree(dir.resolve("single/summary.json").toFile())));
 
@@ -141,14 +171,16 @@ class SparkClusterTest {
             }
             Files.writeString(list, csv);
             Process predict = submit(home, master, dir.resolve("predict.log"), "predict", "--model", model.toString(), "--list",
-                    list.toString(), "--out", dir.resolve("cluster-preds").toString(), "--partitions", "3", "--threads", "1");
+                    list.toString(), "--out", dir.resolve("cluster-preds").toString(), "--partitions", "2", "--threads", "1");
             drivers.add(predict);
+            note("prediction submitted (30 images, 2 partitions)");
             assertThat(predict.waitFor(LONG.toSeconds(), TimeUnit.SECONDS)).isTrue();
             assertThat(predict.exitValue()).as(Files.readString(dir.resolve("predict.log"))).isZero();
             StringWriter err = new StringWriter();
             int single = Main.run(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true), "predict", "--model",
                     model.toString(), "--list", list.toString(), "--out", dir.resolve("single-preds").toString(), "--threads", "1");
             assertThat(single).as(err.toString()).isZero();
+            note("cluster prediction ended; single-machine predict done");
             Map<String, List<String>> expected = rowsByImage(dir.resolve("single-preds/predictions.csv"), "image");
             Map<String, List<String>> actual = rowsByImage(onlyCsvPart(dir.resolve("cluster-preds/predictions-csv")), "path");
             assertThat(actual.keySet()).hasSize(30).isEqualTo(expected.keySet());
@@ -169,7 +201,13 @@ class SparkClusterTest {
             }
             run(List.of("bash", "cluster", "stop", home.toString()), env, dir.resolve("cluster-stop.log"));
             keepLogs(dir, home, study);
+            Files.writeString(Path.of("target/cluster-drill/timeline.txt"), timeline);
         }
+    }
+
+    /** A line of the drill's timeline (seconds since the test started). */
+    private void note(String what) {
+        timeline.append(String.format(java.util.Locale.ROOT, "%6.1f s  %s%n", (System.nanoTime() - started) / 1e9, what));
     }
 
     /** The drill's logs (drivers, master, workers, executors, cells) kept in target/cluster-drill for reading. */
@@ -182,18 +220,20 @@ class SparkClusterTest {
                 }
             }
         }
-        for (Path from : List.of(dir, home.resolve("logs"), home.resolve("work"), study.resolve("logs"))) {
-            if (!Files.isDirectory(from)) {
+        Files.createDirectories(keep);
+        Map<String, Path> from = Map.of("drivers", dir, "daemons", home.resolve("logs"), "executors", home.resolve("work"),
+                "cells", study.resolve("logs"));
+        for (Map.Entry<String, Path> e : from.entrySet()) {
+            if (!Files.isDirectory(e.getValue())) {
                 continue;
             }
-            try (Stream<Path> files = Files.walk(from)) {
+            int depth = e.getKey().equals("drivers") ? 1 : Integer.MAX_VALUE;
+            try (Stream<Path> files = Files.walk(e.getValue(), depth)) {
                 for (Path f : files.filter(p -> Files.isRegularFile(p) && (p.toString().endsWith(".log")
                         || p.toString().endsWith(".out") || p.getFileName().toString().equals("stderr"))).toList()) {
-                    if (from.equals(dir) && f.getParent().equals(dir) || !from.equals(dir)) {
-                        Path to = keep.resolve(from.getFileName().toString()).resolve(from.relativize(f).toString());
-                        Files.createDirectories(to.getParent());
-                        Files.copy(f, to);
-                    }
+                    Path to = keep.resolve(e.getKey()).resolve(e.getValue().relativize(f).toString());
+                    Files.createDirectories(to.getParent());
+                    Files.copy(f, to);
                 }
             }
         }
@@ -283,6 +323,14 @@ class SparkClusterTest {
             return List.of(); // a log being written: look again next time
         }
         return cells.stream().filter(c -> started.contains(c.pid())).toList();
+    }
+
+    /** The cell JVMs whose cell has no cell.json yet (one that wrote it may still be ending). */
+    private static List<ProcessHandle> unfinished(List<ProcessHandle> cells, Path study) {
+        return cells.stream().filter(c -> {
+            String label = labelOf(c);
+            return label != null && !Files.exists(cellDir(study, label).resolve("cell.json"));
+        }).toList();
     }
 
     /**
