@@ -1,6 +1,8 @@
 package io.pneuknow.spark;
 
 import io.pneuknow.experiment.StudyRunner;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Path;
 
 /**
@@ -9,8 +11,17 @@ import java.nio.file.Path;
  * from each other's generator; a process per cell keeps every cell as it is in a single-machine run.
  * Arguments: the study folder, the cell's index in the grid and its label (a check that the grid is
  * the planned one). Exit 0 when the cell's cell.json is written (or was there already).
+ *
+ * <p>With {@code -D}{@value #STOP_WITH_PARENT}{@code =true} (what {@link CellTask} sets) the process
+ * stops at once, without finishing its cell, when its standard input closes: the task's process
+ * (the Spark executor) holds the other end of that pipe, so the input closes however the executor
+ * ends, a SIGKILL or its worker's death included. Without it a cell would train on after its
+ * executor was gone and finish beside Spark's retry of the same cell on another executor.
  */
 public final class CellMain {
+    /** The system property that makes the cell stop when its standard input (the pipe from its task) closes. */
+    public static final String STOP_WITH_PARENT = "pneuknow.cell.stopWithParent";
+
     private CellMain() {
     }
 
@@ -18,6 +29,9 @@ public final class CellMain {
         if (args.length != 3) {
             System.err.println("usage: CellMain STUDY_DIR CELL_INDEX CELL_LABEL");
             System.exit(2);
+        }
+        if (Boolean.getBoolean(STOP_WITH_PARENT)) {
+            stopWhenInputCloses(args.length > 2 ? args[2] : "?");
         }
         StudyRunner.Study study = StudyRunner.open(Path.of(args[0]));
         int index = Integer.parseInt(args[1]);
@@ -27,11 +41,40 @@ public final class CellMain {
                     + ", not " + args[2] + "; the study's grid changed after it was planned");
             System.exit(3);
         }
-        System.out.println("cell " + cell.label() + ": training in " + cell.dir(study.dir()));
+        System.out.println("cell " + cell.label() + ": training in " + cell.dir(study.dir()) + " (pid "
+                + ProcessHandle.current().pid() + ")");
         StudyRunner.runCell(study, cell, System.out);
         System.out.println("cell " + cell.label() + ": done");
         System.out.flush();
         // the engine's native threads may keep the JVM alive
         System.exit(0);
     }
+
+    /**
+     * Watches standard input on a daemon thread and halts the JVM (no shutdown hooks, no further
+     * writes) when it reaches its end: the process that started this one has ended.
+     */
+    private static void stopWhenInputCloses(String label) {
+        String parent = ProcessHandle.current().parent().map(p -> Long.toString(p.pid())).orElse("?");
+        Thread watch = new Thread(() -> {
+            try {
+                InputStream in = System.in;
+                byte[] buffer = new byte[256];
+                while (in.read(buffer) >= 0) {
+                    // nothing is sent; only the end matters
+                }
+            } catch (IOException e) {
+                // a broken pipe: the parent is gone just the same
+            }
+            System.out.println("cell " + label + ": the task's process (pid " + parent
+                    + ") is gone; stopping without finishing the cell");
+            System.out.flush();
+            Runtime.getRuntime().halt(PARENT_GONE);
+        }, "parent-watch");
+        watch.setDaemon(true);
+        watch.start();
+    }
+
+    /** The exit status of a cell stopped because its parent ended (nobody reads it: the parent is gone). */
+    static final int PARENT_GONE = 143;
 }

@@ -79,6 +79,8 @@ public final class CellTask implements Serializable {
             command.add("-Xmx" + heap);
         }
         command.add("-Dai.djl.offline=true");
+        // the cell stops when this process ends, however it ends (its standard input is a pipe from here)
+        command.add("-D" + CellMain.STOP_WITH_PARENT + "=true");
         command.add("-cp");
         command.add(classPath());
         command.add(CellMain.class.getName());
