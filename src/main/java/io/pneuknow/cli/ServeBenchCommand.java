@@ -2,10 +2,12 @@ package io.pneuknow.cli;
 
 import io.pneuknow.BadInputException;
 import io.pneuknow.bench.ServeLoad;
+import io.pneuknow.bench.ServeSoak;
 import io.pneuknow.model.ModelBundle;
 import io.pneuknow.train.EngineThreads;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,7 +24,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "serve-bench", sortOptions = false, description = {
         "Start the service in-process on a free port with a model and fire concurrent uploads at POST /v1/predict and "
                 + "POST /v1/explain?format=json; prints requests per second and p50/p95 latency per route, failures, and "
-                + "answers that differ for the same image. See docs/benchmarks.md."})
+                + "answers that differ for the same image. With --soak: a bounded soak run of 'pneuknow serve' in a child "
+                + "JVM under mixed good, broken, oversized and slow traffic, killed with SIGKILL and restarted half way. "
+                + "See docs/benchmarks.md."})
 final class ServeBenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -45,8 +49,23 @@ final class ServeBenchCommand implements Callable<Integer> {
     @Option(names = "--image", description = "An image to send (repeatable; default: 8 synthetic images at the model's input size).")
     List<Path> images;
 
+    @Option(names = "--soak", description = "Run the soak instead (issue 19): 'serve' in a child JVM in the soak "
+            + "configuration, mixed load for --minutes, kill -9 and restart half way; writes the audit log, rss.csv, "
+            + "rss.svg/rss.png and summary.md/json to --out. --requests, --concurrency, --workers, --threads and "
+            + "--image do not apply.")
+    boolean soak;
+
+    @Option(names = "--minutes", defaultValue = "30", description = "Length of the soak in minutes (default: ${DEFAULT-VALUE}).")
+    double minutes;
+
+    @Option(names = "--out", defaultValue = "soak-out", description = "Folder the soak writes (default: ${DEFAULT-VALUE}).")
+    Path out;
+
     @Override
     public Integer call() throws IOException {
+        if (soak) {
+            return soak();
+        }
         if (requests < 1 || concurrency < 1 || workers < 1) {
             throw new BadInputException("--requests, --concurrency and --workers must be at least 1; got " + requests
                     + ", " + concurrency + ", " + workers);
@@ -88,6 +107,28 @@ final class ServeBenchCommand implements Callable<Integer> {
                 }
             }
         }
+    }
+
+    private Integer soak() throws IOException {
+        if (!(minutes > 0) || minutes > 24 * 60) {
+            throw new BadInputException("--minutes must be above 0 and at most 1440; got " + minutes);
+        }
+        ModelBundle.readCard(model); // a clear error for a folder that is not a model, before anything starts
+        PrintWriter w = spec.commandLine().getOut();
+        w.printf("load average before: %s; %d cores%n", loadAverage(), Runtime.getRuntime().availableProcessors());
+        w.flush();
+        ServeSoak.Summary summary;
+        try {
+            summary = ServeSoak.run(new ServeSoak.Settings(model, Duration.ofMillis(Math.round(minutes * 60_000)), out,
+                    Duration.ofSeconds(minutes >= 5 ? 5 : 1)), w);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+        w.print(ServeSoak.markdown(summary));
+        w.printf("load average after: %s; files in %s%n", loadAverage(), out);
+        w.flush();
+        return summary.passed() ? CommandLines.OK : CommandLines.INTERNAL_ERROR;
     }
 
     /** The 1, 5 and 15 minute load averages of /proc/loadavg; "unknown" elsewhere. */
