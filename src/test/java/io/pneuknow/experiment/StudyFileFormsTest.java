@@ -73,7 +73,7 @@ class StudyFileFormsTest {
                      "augmentation": {"augment": "weak"},
                      "method": {"name": "baseline", "teacherInput": "roi", "alpha0": 0.5, "kdEpochs": 20,
                                 "roiShape": "mask", "roiMargin": 0, "noFindingClass": "healthy", "unannotated": "exclude",
-                                "teacherFraction": 1.0, "regionsKeptFraction": 1.0, "energyWeight": 1.0}}
+                                "teacherFraction": 1.0, "regionsKeptFraction": 1.0, "energyWeight": 1.0, "featureNorm": "raw", "featureLevel": "last"}}
                     """));
             TrainConfig imbalance = config.trainFor(StudyMethod.parse("hkd+imbalance"));
             assertThat(imbalance.imbalance().sampling()).isEqualTo("class-balanced");
