@@ -3,6 +3,8 @@
 # study docs/examples/study-spark-speedup.json (8 tiny_cnn cells, one engine thread each), submitted with
 # spark-submit as docs/scale-out.md shows; prints the load average before each run and compares the tables.
 # Usage: spark/cluster-speedup.sh [WORKDIR]   (default /tmp/pneuknow-cluster-speedup; it is emptied first)
+# Longer cells: SPEEDUP_TRAIN=150 SPEEDUP_EPOCHS=15 spark/cluster-speedup.sh (training images per class and the
+# epochs of the baseline and the student; defaults 20 and 6, the teacher gets half)
 # Needs spark/run first (spark/target/pneuknow-spark.jar and spark/target/lib).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -10,9 +12,12 @@ work="${1:-/tmp/pneuknow-cluster-speedup}"
 [ -f "$here/target/pneuknow-spark.jar" ] || { echo "cluster-speedup: run spark/run first" >&2; exit 1; }
 rm -rf "$work" && mkdir -p "$work" && cd "$work"
 java -Dai.djl.offline=true -cp "$here/target/lib/*" io.pneuknow.cli.Main data synthetic --out synthetic-speedup \
-  --train 20 --val 8 --test 10 --seed 3 >/dev/null 2>&1
+  --train "${SPEEDUP_TRAIN:-20}" --val 8 --test 10 --seed 3 >/dev/null 2>&1
 # a cell JVM runs in its executor's folder: the data root must be absolute
-sed "s|\"root\": \"synthetic-speedup\"|\"root\": \"$work/synthetic-speedup\"|" "$here/../docs/examples/study-spark-speedup.json" > study.json
+epochs="${SPEEDUP_EPOCHS:-6}"
+sed -e "s|\"root\": \"synthetic-speedup\"|\"root\": \"$work/synthetic-speedup\"|" \
+    -e "s|\"epochs\": 6,|\"epochs\": $epochs,|" -e "s|\"teacherEpochs\": 3,|\"teacherEpochs\": $(( (epochs + 1) / 2 )),|" \
+    -e "s|\"kdEpochs\": 6,|\"kdEpochs\": $epochs,|" "$here/../docs/examples/study-spark-speedup.json" > study.json
 jars=$(ls "$here"/target/lib/*.jar | paste -sd, -)
 for workers in 1 2; do
   PNEUKNOW_WORKERS=$workers "$here/cluster" start "$work/home-$workers" > "cluster-$workers.log"
