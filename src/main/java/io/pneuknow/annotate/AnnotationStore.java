@@ -203,6 +203,100 @@ public final class AnnotationStore {
         });
     }
 
+    /** The image of this id, if the database has it. */
+    public Optional<ImageEntry> image(String imageId) {
+        return transaction(connection -> {
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT id, file, class_name, part FROM images WHERE id = ?")) {
+                select.setString(1, imageId);
+                try (ResultSet rows = select.executeQuery()) {
+                    return rows.next() ? Optional.of(new ImageEntry(rows.getString(1), rows.getString(2), rows.getString(3),
+                            rows.getString(4))) : Optional.<ImageEntry>empty();
+                }
+            }
+        });
+    }
+
+    /**
+     * Which images a page of the image list holds: the filters (null: any) and the window into the list, which is
+     * ordered by image id (a stable order: the same query gives the same page).
+     *
+     * @param className only images of this class
+     * @param part only images of this split part
+     * @param annotated only images with (true) or without (false) a live region
+     * @param noFinding only images whose current "no finding" mark is set (true) or not (false)
+     * @param offset images skipped from the start of the filtered list (0 or more)
+     * @param limit images on the page (1 or more)
+     */
+    public record ImageQuery(String className, String part, Boolean annotated, Boolean noFinding, int offset, int limit) {
+        public ImageQuery {
+            if (offset < 0 || limit < 1) {
+                throw new IllegalArgumentException("offset must be 0 or more and limit 1 or more");
+            }
+        }
+    }
+
+    /** One row of the image list: the image, its count of live regions and whether it is marked "no finding". */
+    public record ImageRow(ImageEntry image, int regions, boolean noFinding) {
+    }
+
+    /** A page of the image list: how many images the filters match in all, and this page's rows in id order. */
+    public record ImagePage(int total, List<ImageRow> rows) {
+    }
+
+    /** The page of the image list that {@code query} names; one transaction, so total and rows agree. */
+    public ImagePage images(ImageQuery query) {
+        StringBuilder where = new StringBuilder(" WHERE 1 = 1");
+        List<Object> parameters = new ArrayList<>();
+        if (query.className() != null) {
+            where.append(" AND i.class_name = ?");
+            parameters.add(query.className());
+        }
+        if (query.part() != null) {
+            where.append(" AND i.part = ?");
+            parameters.add(query.part());
+        }
+        if (query.annotated() != null) {
+            where.append(query.annotated() ? " AND" : " AND NOT").append(" EXISTS (SELECT 1 FROM regions r "
+                    + "WHERE r.image_id = i.id AND r.deleted = FALSE)");
+        }
+        String marked = "EXISTS (SELECT 1 FROM no_finding_marks m WHERE m.image_id = i.id AND m.marked = TRUE "
+                + "AND m.version = (SELECT MAX(n.version) FROM no_finding_marks n WHERE n.image_id = i.id))";
+        if (query.noFinding() != null) {
+            where.append(query.noFinding() ? " AND " : " AND NOT ").append(marked);
+        }
+        return transaction(connection -> {
+            int total;
+            try (PreparedStatement count = connection.prepareStatement("SELECT COUNT(*) FROM images i" + where)) {
+                for (int p = 0; p < parameters.size(); p++) {
+                    count.setObject(p + 1, parameters.get(p));
+                }
+                try (ResultSet rows = count.executeQuery()) {
+                    rows.next();
+                    total = rows.getInt(1);
+                }
+            }
+            List<ImageRow> page = new ArrayList<>();
+            try (PreparedStatement select = connection.prepareStatement("SELECT i.id, i.file, i.class_name, i.part, "
+                    + "(SELECT COUNT(*) FROM regions r WHERE r.image_id = i.id AND r.deleted = FALSE), CASE WHEN " + marked
+                    + " THEN 1 ELSE 0 END FROM images i" + where + " ORDER BY i.id OFFSET ? ROWS FETCH NEXT ? ROWS ONLY")) {
+                int p = 0;
+                for (; p < parameters.size(); p++) {
+                    select.setObject(p + 1, parameters.get(p));
+                }
+                select.setInt(p + 1, query.offset());
+                select.setInt(p + 2, query.limit());
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        page.add(new ImageRow(new ImageEntry(rows.getString(1), rows.getString(2), rows.getString(3),
+                                rows.getString(4)), rows.getInt(5), rows.getInt(6) == 1));
+                    }
+                }
+            }
+            return new ImagePage(total, page);
+        });
+    }
+
     // ---------------------------------------------------------------- regions
 
     /** Adds a region to an image as version 1 (review pending), kept in its history; one transaction. */

@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * access-log line says {@code forwarded=malformed}. No trusted proxies (the default): the header is ignored.
  * Addresses are literals only (never looked up by name); IPv6 ones are written in brackets, as Jetty writes a peer's.
  */
-final class ClientAddress {
+public final class ClientAddress {
     /** The header a reverse proxy names the client in. */
     static final String FORWARDED_FOR = "X-Forwarded-For";
 
@@ -50,7 +50,7 @@ final class ClientAddress {
      * Trusting the proxies at {@code addresses} (IPv4 or IPv6 literals); throws {@link BadInputException} naming one
      * that is no address.
      */
-    static ClientAddress trusting(List<String> addresses) {
+    public static ClientAddress trusting(List<String> addresses) {
         Set<String> canonical = new LinkedHashSet<>();
         for (String address : addresses) {
             String parsed = canonical(address.strip());

@@ -12,7 +12,7 @@ import java.util.Map;
  * Maps what went wrong to the JSON error answer {@code {status, code, message, requestId}}: one line, never a
  * stack trace; internal errors are noted in the access log by request id only.
  */
-final class ErrorAnswers {
+public final class ErrorAnswers {
     private final long maxUploadBytes;
     private final PrintStream accessLog;
 
@@ -20,13 +20,13 @@ final class ErrorAnswers {
      * @param maxUploadBytes the upload limit, named when the HTTP layer refuses a request as too large
      * @param accessLog where internal errors are noted
      */
-    ErrorAnswers(long maxUploadBytes, PrintStream accessLog) {
+    public ErrorAnswers(long maxUploadBytes, PrintStream accessLog) {
         this.maxUploadBytes = maxUploadBytes;
         this.accessLog = accessLog;
     }
 
     /** The answer to an exception thrown while handling a request. */
-    void exception(Exception e, Context ctx) {
+    public void exception(Exception e, Context ctx) {
         if (e instanceof ApiException api) {
             write(ctx, api.status, api.code, api.getMessage());
         } else if (e instanceof BadInputException bad) {

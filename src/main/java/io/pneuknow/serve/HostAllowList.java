@@ -10,7 +10,7 @@ import java.util.stream.Collectors;
  * by default only {@link #LOOPBACK}, so a page elsewhere cannot reach the service through DNS rebinding (a name
  * of its own that resolves to 127.0.0.1); {@code *} allows any.
  */
-final class HostAllowList {
+public final class HostAllowList {
     /** The loopback names allowed by default on a loopback bind. */
     static final List<String> LOOPBACK = List.of("127.0.0.1", "localhost", "[::1]");
 
@@ -24,7 +24,7 @@ final class HostAllowList {
      * The allow-list for a server bound to {@code bindHost}: {@code configured} when given, else {@link #LOOPBACK}
      * for a loopback bind and any name for another.
      */
-    static HostAllowList of(String bindHost, List<String> configured) {
+    public static HostAllowList of(String bindHost, List<String> configured) {
         List<String> chosen = !configured.isEmpty() ? configured : isLoopback(bindHost) ? LOOPBACK : List.of("*");
         if (chosen.contains("*")) {
             return new HostAllowList(null);
@@ -33,7 +33,7 @@ final class HostAllowList {
     }
 
     /** Whether a request with this {@code Host} header (null when absent) is answered. */
-    boolean allows(String hostHeader) {
+    public boolean allows(String hostHeader) {
         if (names == null) {
             return true;
         }
@@ -41,7 +41,7 @@ final class HostAllowList {
     }
 
     /** The allowed names, for messages ({@code *} for any). */
-    String describe() {
+    public String describe() {
         return names == null ? "*" : names.stream().sorted().collect(Collectors.joining(", "));
     }
 

@@ -8,12 +8,12 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** Writes the service's JSON answers. */
-final class JsonAnswers {
+public final class JsonAnswers {
     private JsonAnswers() {
     }
 
     /** Answers {@code status} with {@code body} as JSON. */
-    static void json(Context ctx, int status, Object body) {
+    public static void json(Context ctx, int status, Object body) {
         try {
             ctx.status(status).contentType("application/json").result(Json.MAPPER.writeValueAsBytes(body));
         } catch (IOException e) {

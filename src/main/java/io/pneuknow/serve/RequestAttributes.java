@@ -10,7 +10,7 @@ import java.util.HexFormat;
  * predicted label, the error code, the {@link Principal} the request acts for and its client's address
  * ({@link ClientAddress}).
  */
-final class RequestAttributes {
+public final class RequestAttributes {
     private static final String REQUEST_ID = "requestId";
     private static final String STARTED = "started";
     private static final String PERMIT = "permit";
@@ -26,7 +26,7 @@ final class RequestAttributes {
     }
 
     /** Notes the request's start and gives it a random id, also sent as the header {@code X-Request-Id}. */
-    static void begin(Context ctx) {
+    public static void begin(Context ctx) {
         ctx.attribute(STARTED, System.nanoTime());
         String id = newId();
         ctx.attribute(REQUEST_ID, id);
@@ -39,7 +39,7 @@ final class RequestAttributes {
     }
 
     /** The request's id; empty when it has none. */
-    static String requestId(Context ctx) {
+    public static String requestId(Context ctx) {
         String id = ctx.attribute(REQUEST_ID);
         return id == null ? "" : id;
     }
@@ -96,7 +96,7 @@ final class RequestAttributes {
     }
 
     /** Whether an error answer was written already. */
-    static boolean hasError(Context ctx) {
+    public static boolean hasError(Context ctx) {
         return ctx.attribute(ERROR_WRITTEN) != null;
     }
 

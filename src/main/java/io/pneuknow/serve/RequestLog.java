@@ -13,7 +13,7 @@ import java.util.Locale;
  * pixels or header values; the path, which the client chooses, is cut to {@value AuditLog#MAX_FIELD} characters
  * in both logs, and in the access log anything but printable ASCII is escaped ({@code \\uXXXX}).
  */
-final class RequestLog implements AutoCloseable {
+public final class RequestLog implements AutoCloseable {
     /** The longest path written for a refusal of the HTTP layer (a 414's URI may be kilobytes). */
     static final int MAX_LOGGED_PATH = 200;
 
@@ -27,7 +27,7 @@ final class RequestLog implements AutoCloseable {
      * @param weightsSha256 the served model's weights hash, written in every audit end line
      * @param clients who a request came from (its peer, or the client a trusted proxy names)
      */
-    RequestLog(PrintStream accessLog, AuditLog.Options auditLog, String weightsSha256, ClientAddress clients) {
+    public RequestLog(PrintStream accessLog, AuditLog.Options auditLog, String weightsSha256, ClientAddress clients) {
         this.accessLog = accessLog;
         this.clients = clients;
         this.audit = auditLog == null ? null : AuditLog.open(auditLog);
@@ -40,7 +40,7 @@ final class RequestLog implements AutoCloseable {
     }
 
     /** Writes the request's access-log line. */
-    void access(Context ctx) {
+    public void access(Context ctx) {
         long millis = RequestAttributes.millis(ctx);
         String sha = RequestAttributes.uploadSha256(ctx);
         ClientAddress.Found client = clients.of(ctx);

@@ -12,7 +12,7 @@ import java.util.Map;
  * There is no cross-origin access: no {@code Access-Control-Allow-Origin} is ever sent and a preflight
  * ({@code OPTIONS}) is refused with 405.
  */
-final class SecurityHeaders {
+public final class SecurityHeaders {
     /**
      * The page's policy: what {@code web/index.html} and {@code web/app.js} load and nothing else ({@code data:} in
      * connect-src for the page's self-check, which fetches its test image from a {@code data:} URL; a
@@ -39,7 +39,7 @@ final class SecurityHeaders {
     }
 
     /** Sets the headers on a request's answer; on {@code /v1} and {@code /health} also {@code Cache-Control: no-store}. */
-    static void apply(Context ctx) {
+    public static void apply(Context ctx) {
         ALWAYS.forEach(ctx::header);
         String path = ctx.path();
         if (path.equals("/v1") || path.startsWith("/v1/") || path.equals("/health")) {

@@ -1,0 +1,523 @@
+package io.pneuknow.studio;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.pneuknow.BadInputException;
+import io.pneuknow.Json;
+import io.pneuknow.annotate.AnnotationStore;
+import io.pneuknow.annotate.Change;
+import io.pneuknow.annotate.Geometry;
+import io.pneuknow.annotate.ImageEntry;
+import io.pneuknow.annotate.NoFindingMark;
+import io.pneuknow.annotate.Person;
+import io.pneuknow.annotate.RegionDraft;
+import io.pneuknow.annotate.ReviewState;
+import io.pneuknow.annotate.Role;
+import io.pneuknow.annotate.StoredRegion;
+import io.pneuknow.image.GreyImage;
+import io.pneuknow.image.ImageFiles;
+import io.pneuknow.serve.ApiException;
+import io.pneuknow.serve.AuditLog;
+import io.pneuknow.serve.ClientAddress;
+import io.pneuknow.serve.ErrorAnswers;
+import io.pneuknow.serve.HostAllowList;
+import io.pneuknow.serve.JsonAnswers;
+import io.pneuknow.serve.RequestAttributes;
+import io.pneuknow.serve.RequestLog;
+import io.pneuknow.serve.SecurityHeaders;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The workspace's HTTP server (Javalin), the JSON API a browser front-end draws with. Everything under {@code /api}
+ * except {@code POST /api/login} needs a session (401 otherwise); every state-changing request needs the session's
+ * CSRF token in {@value Sessions#CSRF_HEADER} (403 {@code csrf} otherwise; sign-in needs a JSON body, which a
+ * cross-site form cannot send and no cross-origin access is granted). Annotators and admins draw, reviewers and
+ * admins review (403 {@code forbidden_role} otherwise). A change is answered only after its transaction committed
+ * ({@link AnnotationStore}); an edit names its base version and a stale one is answered 409 {@code conflict} with
+ * {@code theirs} and {@code yours}. Pixels are rendered here ({@link PixelRendering}): the browser never gets an
+ * image file, so never a DICOM header. Reused from {@code serve}: {@link SecurityHeaders}, {@link HostAllowList},
+ * {@link ErrorAnswers} (JSON errors with a request id), {@link RequestLog} (access log) and {@link AuditLog} (one
+ * line per API request naming the person and what was viewed or changed).
+ *
+ * <p>Routes: {@code POST /api/login {name, key}}, {@code POST /api/logout}, {@code GET /api/me},
+ * {@code GET /api/images?offset&limit&class&part&annotated&noFinding}, {@code GET /api/images/{id}} (regions and
+ * "no finding" mark), {@code GET /api/images/{id}/pixels.png?size&centre&width}, {@code GET /api/images/{id}/thumbnail.png},
+ * {@code POST /api/images/{id}/regions}, {@code PUT /api/images/{id}/no-finding {baseVersion, marked}},
+ * {@code GET /api/regions/{rid}/history}, {@code PUT /api/regions/{rid} {baseVersion, type, label, box|polygon}},
+ * {@code DELETE /api/regions/{rid}?baseVersion=N}, {@code POST /api/regions/{rid}/review {baseVersion, verdict}}.
+ */
+public final class StudioServer implements AutoCloseable {
+    /** The longest side a rendered image may be asked for. */
+    public static final int MAX_SIDE = 4096;
+    /** The longer side of a thumbnail. */
+    public static final int THUMBNAIL_SIDE = 160;
+    /** The most images one page of the list holds. */
+    public static final int MAX_PAGE = 500;
+
+    /**
+     * How the workspace is served.
+     *
+     * @param host address to bind (127.0.0.1: only this machine)
+     * @param port TCP port; 0 picks a free one
+     * @param dataDir the data folder the database's image files are relative to
+     * @param secureCookie whether the session cookie is marked {@code Secure} (behind HTTPS)
+     * @param auditLog the audit log's file and rotation; null for none
+     * @param allowedHosts the names a request's {@code Host} may carry ({@link HostAllowList}); empty: the default
+     */
+    public record Settings(String host, int port, Path dataDir, boolean secureCookie, AuditLog.Options auditLog,
+                           List<String> allowedHosts) {
+        public Settings {
+            allowedHosts = allowedHosts == null ? List.of() : List.copyOf(allowedHosts);
+        }
+    }
+
+    private static final String AUDIT_RESULT = "studioAudit";
+    private static final String PERSON = "studioPerson";
+
+    private final AnnotationStore store;
+    private final Settings settings;
+    private final Path dataDir;
+    private final Sessions sessions;
+    private final HostAllowList hosts;
+    private final ErrorAnswers errors;
+    private final RequestLog log;
+    private final AuditLog audit;
+    private final Javalin app;
+
+    private StudioServer(AnnotationStore store, Settings settings, PrintStream accessLog, Clock clock) {
+        this.store = store;
+        this.settings = settings;
+        this.dataDir = settings.dataDir().toAbsolutePath().normalize();
+        this.sessions = new Sessions(clock);
+        this.hosts = HostAllowList.of(settings.host(), settings.allowedHosts());
+        this.errors = new ErrorAnswers(1 << 20, accessLog);
+        this.log = new RequestLog(accessLog, null, null, ClientAddress.trusting(List.of()));
+        this.audit = settings.auditLog() == null ? null : AuditLog.open(settings.auditLog());
+        this.app = Javalin.create(config -> {
+            config.showJavalinBanner = false;
+            config.startupWatcherEnabled = false;
+            config.http.maxRequestSize = 1 << 20;
+        });
+        routes();
+    }
+
+    /** Starts the workspace on the settings' host and port; {@link #port()} tells the port bound. */
+    public static StudioServer start(AnnotationStore store, Settings settings, PrintStream accessLog) {
+        StudioServer server = new StudioServer(store, settings, accessLog, Clock.systemUTC());
+        try {
+            server.app.start(settings.host(), settings.port());
+        } catch (RuntimeException e) {
+            server.close();
+            throw e;
+        }
+        return server;
+    }
+
+    /** The TCP port the workspace is bound to. */
+    public int port() {
+        return app.port();
+    }
+
+    /** Stops the server and closes the logs (the database stays open: its owner closes it). */
+    @Override
+    public void close() {
+        app.stop();
+        log.close();
+        if (audit != null) {
+            audit.close();
+        }
+    }
+
+    private void routes() {
+        app.before(ctx -> {
+            RequestAttributes.begin(ctx);
+            SecurityHeaders.apply(ctx);
+            if (isApi(ctx)) {
+                ctx.header("Cache-Control", "no-store");
+            }
+            if (!hosts.allows(ctx.header("Host"))) {
+                throw new ApiException(421, "misdirected_host", "this server answers only the hosts " + hosts.describe()
+                        + "; set --allowed-hosts to serve another name");
+            }
+            if (isApi(ctx) && !ctx.path().equals("/api/login")) {
+                Sessions.Session session = sessions.find(ctx.cookie(Sessions.COOKIE)).orElseThrow(() -> new ApiException(401,
+                        "unauthorized", "not signed in; POST /api/login with your name and key"));
+                ctx.attribute(PERSON, session.person());
+                if (changes(ctx) && !Sessions.csrfMatches(session, ctx.header(Sessions.CSRF_HEADER))) {
+                    throw new ApiException(403, "csrf", "missing or wrong " + Sessions.CSRF_HEADER
+                            + " header; send the csrfToken that sign-in answered");
+                }
+            }
+        });
+        app.after(ctx -> {
+            log.access(ctx);
+            if (audit != null && isApi(ctx)) {
+                Person person = ctx.attribute(PERSON);
+                String result = ctx.attribute(AUDIT_RESULT);
+                try {
+                    audit.write(new AuditLog.End(Instant.now().toString(), RequestAttributes.requestId(ctx),
+                            person == null ? null : person.name(), ctx.ip(), ctx.method().name(), ctx.path(), ctx.statusCode(),
+                            null, null, result == null ? (ctx.statusCode() < 400 ? "ok" : "refused") : result, 0));
+                } catch (RuntimeException e) {
+                    log.access(ctx); // the access line stands; an audit failure must not end the server
+                }
+            }
+        });
+        app.get("/", ctx -> ctx.contentType("text/html; charset=utf-8").result(page()));
+        app.post("/api/login", this::login);
+        app.post("/api/logout", ctx -> {
+            sessions.close(ctx.cookie(Sessions.COOKIE));
+            ctx.header("Set-Cookie", cookie("", 0));
+            answer(ctx, 200, Map.of("signedOut", true));
+        });
+        app.get("/api/me", ctx -> answer(ctx, 200, personView(person(ctx))));
+        app.get("/api/images", this::images);
+        app.get("/api/images/{id}", this::image);
+        app.get("/api/images/{id}/pixels.png", ctx -> pixels(ctx, intParam(ctx, "size", 1024, 1, MAX_SIDE)));
+        app.get("/api/images/{id}/thumbnail.png", ctx -> pixels(ctx, THUMBNAIL_SIDE));
+        app.post("/api/images/{id}/regions", this::createRegion);
+        app.put("/api/images/{id}/no-finding", this::noFinding);
+        app.get("/api/regions/{rid}/history", ctx -> {
+            long id = regionId(ctx);
+            answer(ctx, 200, Map.of("regionId", id, "versions", store.history(id)));
+        });
+        app.put("/api/regions/{rid}", this::editRegion);
+        app.delete("/api/regions/{rid}", this::deleteRegion);
+        app.post("/api/regions/{rid}/review", this::review);
+        app.exception(Exception.class, (e, ctx) -> {
+            if (e instanceof BadInputException || e instanceof IllegalArgumentException || e instanceof JsonProcessingException) {
+                errors.exception(new ApiException(400, "bad_request", firstLine(e.getMessage())), ctx);
+            } else {
+                errors.exception(e, ctx);
+            }
+        });
+        app.error(404, ctx -> {
+            if (!RequestAttributes.hasError(ctx)) {
+                errors.exception(new ApiException(404, "not_found", "no route " + ctx.method() + " " + ctx.path()
+                        + "; the API is under /api"), ctx);
+            }
+        });
+    }
+
+    private void login(Context ctx) throws IOException {
+        String type = ctx.contentType();
+        if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+            throw new ApiException(415, "json_required", "sign in with a JSON body {\"name\": ..., \"key\": ...}");
+        }
+        JsonNode body = body(ctx);
+        String name = text(body, "name");
+        Person person = store.authenticate(name, text(body, "key")).orElseThrow(() -> new ApiException(401,
+                "unauthorized", "wrong name or key; an admin gives keys with pneuknow annotations add-person"));
+        String token = sessions.open(person);
+        ctx.attribute(PERSON, person);
+        ctx.attribute(AUDIT_RESULT, "login");
+        ctx.header("Set-Cookie", cookie(token, Sessions.LIFETIME.toSeconds()));
+        Map<String, Object> view = personView(person);
+        view.put("csrfToken", sessions.find(token).orElseThrow().csrfToken());
+        answer(ctx, 200, view);
+    }
+
+    private String cookie(String value, long maxAgeSeconds) {
+        return Sessions.COOKIE + "=" + value + "; Path=/; Max-Age=" + maxAgeSeconds + "; HttpOnly; SameSite=Strict"
+                + (settings.secureCookie() ? "; Secure" : "");
+    }
+
+    private void images(Context ctx) {
+        AnnotationStore.ImageQuery query = new AnnotationStore.ImageQuery(ctx.queryParam("class"), ctx.queryParam("part"),
+                booleanParam(ctx, "annotated"), booleanParam(ctx, "noFinding"), intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE),
+                intParam(ctx, "limit", 50, 1, MAX_PAGE));
+        AnnotationStore.ImagePage page = store.images(query);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (AnnotationStore.ImageRow row : page.rows()) {
+            Map<String, Object> item = imageView(row.image());
+            item.put("regions", row.regions());
+            item.put("noFinding", row.noFinding());
+            rows.add(item);
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("total", page.total());
+        body.put("offset", query.offset());
+        body.put("limit", query.limit());
+        body.put("images", rows);
+        answer(ctx, 200, body);
+    }
+
+    private void image(Context ctx) {
+        ImageEntry image = requireImage(ctx);
+        Map<String, Object> body = imageView(image);
+        body.put("regions", store.regions(image.id()));
+        body.put("noFindingMark", store.noFinding(image.id()));
+        ctx.attribute(AUDIT_RESULT, "view regions of image " + image.id());
+        answer(ctx, 200, body);
+    }
+
+    private void pixels(Context ctx, int side) {
+        ImageEntry image = requireImage(ctx);
+        PixelRendering.Window window = new PixelRendering.Window(doubleParam(ctx, "centre", 0.5), doubleParam(ctx, "width", 1.0));
+        Path file = dataDir.resolve(image.file()).normalize();
+        if (!file.startsWith(dataDir) || !Files.isRegularFile(file)) {
+            throw new ApiException(404, "image_file_missing", "the file of image " + image.id()
+                    + " is not in the data folder; check --data");
+        }
+        GreyImage grey = ImageFiles.read(file);
+        byte[] png = PixelRendering.png(grey, Math.min(side, MAX_SIDE), window);
+        ctx.attribute(AUDIT_RESULT, "view image " + image.id());
+        ctx.status(200).contentType("image/png").result(png);
+    }
+
+    private void createRegion(Context ctx) throws IOException {
+        Person person = requireRole(ctx, Role.ANNOTATOR, "draw regions");
+        ImageEntry image = requireImage(ctx);
+        StoredRegion region = store.createRegion(image.id(), draft(body(ctx)), person);
+        ctx.attribute(AUDIT_RESULT, "create region " + region.id() + " version 1 on image " + image.id());
+        answer(ctx, 201, region);
+    }
+
+    private void editRegion(Context ctx) throws IOException {
+        Person person = requireRole(ctx, Role.ANNOTATOR, "edit regions");
+        JsonNode body = body(ctx);
+        long id = regionId(ctx);
+        answerChange(ctx, "edit region " + id, store.editRegion(id, baseVersion(body.get("baseVersion")), draft(body), person));
+    }
+
+    private void deleteRegion(Context ctx) {
+        Person person = requireRole(ctx, Role.ANNOTATOR, "delete regions");
+        long id = regionId(ctx);
+        String base = ctx.queryParam("baseVersion");
+        if (base == null) {
+            throw new ApiException(400, "bad_request", "give ?baseVersion=N, the version you are deleting");
+        }
+        answerChange(ctx, "delete region " + id, store.deleteRegion(id, parseInt("baseVersion", base), person));
+    }
+
+    private void review(Context ctx) throws IOException {
+        Person person = requireRole(ctx, Role.REVIEWER, "review regions");
+        JsonNode body = body(ctx);
+        long id = regionId(ctx);
+        ReviewState verdict = switch (text(body, "verdict")) {
+            case "accepted" -> ReviewState.ACCEPTED;
+            case "rejected" -> ReviewState.REJECTED;
+            default -> throw new ApiException(400, "bad_request", "\"verdict\" must be accepted or rejected");
+        };
+        answerChange(ctx, "review region " + id + " " + verdict.text(),
+                store.review(id, baseVersion(body.get("baseVersion")), verdict, person));
+    }
+
+    private void noFinding(Context ctx) throws IOException {
+        Person person = requireRole(ctx, Role.ANNOTATOR, "mark images");
+        ImageEntry image = requireImage(ctx);
+        JsonNode body = body(ctx);
+        JsonNode marked = body.get("marked");
+        if (marked == null || !marked.isBoolean()) {
+            throw new ApiException(400, "bad_request", "give \"marked\": true or false");
+        }
+        Change<NoFindingMark> change = store.markNoFinding(image.id(), baseVersion(body.get("baseVersion")),
+                marked.booleanValue(), person);
+        answerChange(ctx, "mark image " + image.id() + " no finding " + marked.booleanValue(), change);
+    }
+
+    /** 200 with the saved value, or 409 {@code conflict} with both versions; audited either way. */
+    private <T> void answerChange(Context ctx, String what, Change<T> change) {
+        if (change instanceof Change.Saved<T> saved) {
+            ctx.attribute(AUDIT_RESULT, what + " saved");
+            answer(ctx, 200, saved.value());
+        } else if (change instanceof Change.Conflict<T> conflict) {
+            ctx.attribute(AUDIT_RESULT, what + " conflict");
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("status", 409);
+            body.put("code", "conflict");
+            body.put("message", "someone changed it first; merge with theirs, or overwrite by sending yours with theirs' version");
+            body.put("requestId", RequestAttributes.requestId(ctx));
+            body.put("theirs", conflict.theirs());
+            body.put("yours", conflict.yours());
+            JsonAnswers.json(ctx, 409, body);
+        }
+    }
+
+    private static Person requireRole(Context ctx, Role needed, String what) {
+        Person person = person(ctx);
+        boolean allowed = person.role() == Role.ADMIN || person.role() == needed;
+        if (!allowed) {
+            throw new ApiException(403, "forbidden_role", person.name() + " is " + person.role().text() + "; only "
+                    + needed.text() + "s and admins " + what);
+        }
+        return person;
+    }
+
+    private static Person person(Context ctx) {
+        return ctx.attribute(PERSON);
+    }
+
+    private ImageEntry requireImage(Context ctx) {
+        String id = ctx.pathParam("id");
+        return store.image(id).orElseThrow(() -> new ApiException(404, "image_not_found", "no image '" + id
+                + "' in the database; import the data set (pneuknow annotations import)"));
+    }
+
+    /** A region's type, label and box or polygon from a request body. */
+    static RegionDraft draft(JsonNode body) {
+        Geometry geometry;
+        JsonNode box = body.get("box");
+        JsonNode polygon = body.get("polygon");
+        if (box != null && box.isObject()) {
+            geometry = Geometry.box(intField(box, "x"), intField(box, "y"), intField(box, "width"), intField(box, "height"));
+        } else if (polygon != null && polygon.isArray()) {
+            List<Geometry.Point> points = new ArrayList<>();
+            for (JsonNode point : polygon) {
+                if (!point.isArray() || point.size() != 2 || !point.get(0).isNumber() || !point.get(1).isNumber()) {
+                    throw new ApiException(400, "bad_request", "a polygon is a list of [x, y] number pairs");
+                }
+                points.add(new Geometry.Point(point.get(0).doubleValue(), point.get(1).doubleValue()));
+            }
+            geometry = Geometry.polygon(points);
+        } else {
+            throw new ApiException(400, "bad_request", "a region needs \"box\": {x, y, width, height} or \"polygon\": [[x, y], ...]");
+        }
+        return new RegionDraft(text(body, "type"), text(body, "label"), geometry);
+    }
+
+    private static int intField(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        if (value == null || !value.canConvertToInt() || !value.isIntegralNumber()) {
+            throw new ApiException(400, "bad_request", "box field \"" + field + "\" must be a whole number");
+        }
+        return value.intValue();
+    }
+
+    private static String text(JsonNode body, String field) {
+        JsonNode value = body.get(field);
+        if (value == null || !value.isTextual() || value.textValue().isBlank()) {
+            throw new ApiException(400, "bad_request", "give \"" + field + "\" as a non-empty string");
+        }
+        return value.textValue();
+    }
+
+    private static int baseVersion(JsonNode value) {
+        if (value == null || !value.isIntegralNumber() || !value.canConvertToInt() || value.intValue() < 0) {
+            throw new ApiException(400, "bad_request", "give \"baseVersion\": the version your change starts from");
+        }
+        return value.intValue();
+    }
+
+    private static JsonNode body(Context ctx) throws IOException {
+        JsonNode body = Json.MAPPER.readTree(ctx.bodyAsBytes());
+        if (body == null || !body.isObject()) {
+            throw new ApiException(400, "bad_request", "the body must be a JSON object");
+        }
+        return body;
+    }
+
+    private static long regionId(Context ctx) {
+        String text = ctx.pathParam("rid");
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            throw new ApiException(400, "bad_request", "region id '" + text + "' is not a number");
+        }
+    }
+
+    private static int intParam(Context ctx, String name, int absent, int min, int max) {
+        String text = ctx.queryParam(name);
+        if (text == null) {
+            return absent;
+        }
+        int value = parseInt(name, text);
+        if (value < min || value > max) {
+            throw new ApiException(400, "bad_request", name + " must be between " + min + " and " + max + ", got " + value);
+        }
+        return value;
+    }
+
+    private static int parseInt(String name, String text) {
+        try {
+            return Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            throw new ApiException(400, "bad_request", name + " must be a whole number, got '" + shortened(text) + "'");
+        }
+    }
+
+    private static double doubleParam(Context ctx, String name, double absent) {
+        String text = ctx.queryParam(name);
+        if (text == null) {
+            return absent;
+        }
+        try {
+            return Double.parseDouble(text);
+        } catch (NumberFormatException e) {
+            throw new ApiException(400, "bad_request", name + " must be a number, got '" + shortened(text) + "'");
+        }
+    }
+
+    private static Boolean booleanParam(Context ctx, String name) {
+        String text = ctx.queryParam(name);
+        if (text == null) {
+            return null;
+        }
+        return switch (text) {
+            case "true" -> Boolean.TRUE;
+            case "false" -> Boolean.FALSE;
+            default -> throw new ApiException(400, "bad_request", name + " must be true or false");
+        };
+    }
+
+    private static Map<String, Object> imageView(ImageEntry image) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("id", image.id());
+        view.put("className", image.className());
+        view.put("part", image.part());
+        return view;
+    }
+
+    private static Map<String, Object> personView(Person person) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("name", person.name());
+        view.put("role", person.role().text());
+        return view;
+    }
+
+    private static void answer(Context ctx, int status, Object value) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("requestId", RequestAttributes.requestId(ctx));
+        body.put("value", value);
+        JsonAnswers.json(ctx, status, body);
+    }
+
+    private static boolean changes(Context ctx) {
+        String method = ctx.method().name();
+        return !method.equals("GET") && !method.equals("HEAD");
+    }
+
+    private static boolean isApi(Context ctx) {
+        return ctx.path().equals("/api") || ctx.path().startsWith("/api/");
+    }
+
+    private static String shortened(String text) {
+        return text.length() <= 40 ? text : text.substring(0, 40) + "...";
+    }
+
+    private static String firstLine(String message) {
+        return message == null ? "" : message.lines().findFirst().orElse("");
+    }
+
+    private static byte[] page() {
+        try (InputStream in = StudioServer.class.getResourceAsStream("index.html")) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
