@@ -1,0 +1,79 @@
+package io.pneuknow.cli;
+
+import io.pneuknow.BadInputException;
+import io.pneuknow.annotate.AnnotationDatabase;
+import io.pneuknow.annotate.AnnotationStore;
+import io.pneuknow.serve.AuditLog;
+import io.pneuknow.studio.StudioServer;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code pneuknow studio}: the radiologist's workspace server over the annotation database. */
+@Command(name = "studio", sortOptions = false, description = {"Serve the annotation workspace: the image list, "
+        + "server-rendered pixels with window/level, regions and reviews, over a JSON API under /api.",
+        "People sign in with the key 'pneuknow annotations add-person' gave them; the data set must have been imported "
+                + "('pneuknow annotations import') into --db."})
+final class StudioCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+    @Option(names = "--data", required = true, description = "Data folder the database's image files are relative to.")
+    Path data;
+    @Option(names = "--db", paramLabel = "FILE|URL", defaultValue = AnnotationsCommand.DEFAULT_DB, description = "The "
+            + "database: an H2 file relative to --data or a jdbc:postgresql:// URL (default ${DEFAULT-VALUE}).")
+    String db;
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind (default: ${DEFAULT-VALUE}, this machine only).")
+    String host;
+    @Option(names = "--port", defaultValue = "8090", description = "TCP port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int port;
+    @Option(names = "--secure-cookie", description = "Mark the session cookie Secure (when served behind HTTPS).")
+    boolean secureCookie;
+    @Option(names = "--audit-log", description = "Append one JSON line per API request to this file (created 0600): "
+            + "who viewed which image and who changed which region, with the request id.")
+    Path auditLog;
+    @Option(names = "--access-log", description = "Append the access log here instead of standard error.")
+    Path accessLog;
+    @Option(names = "--allowed-hosts", split = ",", paramLabel = "HOST", description = "Host header names answered "
+            + "(port ignored), comma-separated; '*' for any. Default: the loopback names on a loopback --host.")
+    List<String> allowedHosts = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        if (!Files.isDirectory(data)) {
+            throw new BadInputException("--data " + data + ": not a folder; give the data set's folder");
+        }
+        AnnotationDatabase database = AnnotationDatabase.open(db, data, false);
+        PrintStream log = accessLog == null ? System.err : new PrintStream(new FileOutputStream(accessLog.toFile(), true), true);
+        StudioServer server;
+        try {
+            server = StudioServer.start(new AnnotationStore(database), new StudioServer.Settings(host, port, data,
+                    secureCookie, auditLog == null ? null : AuditLog.Options.of(auditLog), allowedHosts), log);
+        } catch (RuntimeException e) {
+            database.close();
+            throw new BadInputException(host + ":" + port + ": cannot start the studio (" + e.getMessage()
+                    + "); choose another --port or --host", e);
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            database.close();
+            stopped.countDown();
+        }, "shutdown"));
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf("studio on %s at http://%s:%d/%s; Ctrl-C stops%n", database.shown(), host, server.port(),
+                auditLog == null ? "" : ", audit log " + auditLog);
+        out.flush();
+        stopped.await();
+        return 0;
+    }
+}
