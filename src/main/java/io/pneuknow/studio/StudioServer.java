@@ -193,7 +193,7 @@ public final class StudioServer implements AutoCloseable {
         app.put("/api/images/{id}/no-finding", this::noFinding);
         app.get("/api/regions/{rid}/history", ctx -> {
             long id = regionId(ctx);
-            answer(ctx, 200, Map.of("regionId", id, "versions", store.history(id)));
+            answer(ctx, 200, Map.of("regionId", id, "versions", store.history(id).stream().map(StudioViews::version).toList()));
         });
         app.put("/api/regions/{rid}", this::editRegion);
         app.delete("/api/regions/{rid}", this::deleteRegion);
@@ -259,8 +259,8 @@ public final class StudioServer implements AutoCloseable {
     private void image(Context ctx) {
         ImageEntry image = requireImage(ctx);
         Map<String, Object> body = imageView(image);
-        body.put("regions", store.regions(image.id()));
-        body.put("noFindingMark", store.noFinding(image.id()));
+        body.put("regions", StudioViews.regions(store.regions(image.id())));
+        body.put("noFindingMark", StudioViews.mark(store.noFinding(image.id())));
         ctx.attribute(AUDIT_RESULT, "view regions of image " + image.id());
         answer(ctx, 200, body);
     }
@@ -284,7 +284,7 @@ public final class StudioServer implements AutoCloseable {
         ImageEntry image = requireImage(ctx);
         StoredRegion region = store.createRegion(image.id(), draft(body(ctx)), person);
         ctx.attribute(AUDIT_RESULT, "create region " + region.id() + " version 1 on image " + image.id());
-        answer(ctx, 201, region);
+        answer(ctx, 201, StudioViews.region(region));
     }
 
     private void editRegion(Context ctx) throws IOException {
@@ -334,7 +334,7 @@ public final class StudioServer implements AutoCloseable {
     private <T> void answerChange(Context ctx, String what, Change<T> change) {
         if (change instanceof Change.Saved<T> saved) {
             ctx.attribute(AUDIT_RESULT, what + " saved");
-            answer(ctx, 200, saved.value());
+            answer(ctx, 200, StudioViews.of(saved.value()));
         } else if (change instanceof Change.Conflict<T> conflict) {
             ctx.attribute(AUDIT_RESULT, what + " conflict");
             Map<String, Object> body = new LinkedHashMap<>();
@@ -342,8 +342,8 @@ public final class StudioServer implements AutoCloseable {
             body.put("code", "conflict");
             body.put("message", "someone changed it first; merge with theirs, or overwrite by sending yours with theirs' version");
             body.put("requestId", RequestAttributes.requestId(ctx));
-            body.put("theirs", conflict.theirs());
-            body.put("yours", conflict.yours());
+            body.put("theirs", StudioViews.of(conflict.theirs()));
+            body.put("yours", StudioViews.of(conflict.yours()));
             JsonAnswers.json(ctx, 409, body);
         }
     }
