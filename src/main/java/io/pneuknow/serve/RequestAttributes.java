@@ -50,7 +50,7 @@ public final class RequestAttributes {
     }
 
     /** Milliseconds since the request's start; 0 when not noted. */
-    static long millis(Context ctx) {
+    public static long millis(Context ctx) {
         Long started = started(ctx);
         return started == null ? 0 : (System.nanoTime() - started) / 1_000_000;
     }

@@ -171,7 +171,8 @@ public final class StudioServer implements AutoCloseable {
                 try {
                     audit.write(new AuditLog.End(Instant.now().toString(), RequestAttributes.requestId(ctx),
                             person == null ? null : person.name(), ctx.ip(), ctx.method().name(), ctx.path(), ctx.statusCode(),
-                            null, null, result == null ? (ctx.statusCode() < 400 ? "ok" : "refused") : result, 0));
+                            null, null, result == null ? (ctx.statusCode() < 400 ? "ok" : "refused") : result,
+                            RequestAttributes.millis(ctx)));
                 } catch (RuntimeException e) {
                     log.access(ctx); // the access line stands; an audit failure must not end the server
                 }
