@@ -17,7 +17,7 @@ import java.util.function.LongSupplier;
  * Behind a reverse proxy every client has the proxy's address unless the proxy is trusted ({@link ClientAddress}):
  * then the address counted is the client the proxy names.
  */
-final class FailedAuthLimiter {
+public final class FailedAuthLimiter {
     /** Failures per window before an address is refused. */
     static final int DEFAULT_MAX_FAILURES = 10;
     /** The window failures are counted in. */
@@ -49,7 +49,7 @@ final class FailedAuthLimiter {
     }
 
     /** The defaults: {@value #DEFAULT_MAX_FAILURES} failures a minute, {@value #DEFAULT_MAX_ADDRESSES} addresses. */
-    static FailedAuthLimiter defaults() {
+    public static FailedAuthLimiter defaults() {
         return new FailedAuthLimiter(DEFAULT_MAX_FAILURES, DEFAULT_WINDOW, DEFAULT_MAX_ADDRESSES, System::nanoTime);
     }
 
@@ -67,7 +67,7 @@ final class FailedAuthLimiter {
     }
 
     /** Seconds until {@code address} may try again (rounded up); 0 when it may now. */
-    synchronized long retryAfterSeconds(String address) {
+    public synchronized long retryAfterSeconds(String address) {
         ArrayDeque<Long> times = recent(counted(address));
         if (times == null || times.size() < maxFailures) {
             return 0;
@@ -77,7 +77,7 @@ final class FailedAuthLimiter {
     }
 
     /** Notes a wrong credential from {@code address}; true when this failure reached the limit (the address is now refused). */
-    synchronized boolean fail(String address) {
+    public synchronized boolean fail(String address) {
         String key = counted(address);
         ArrayDeque<Long> times = recent(key);
         if (times == null) {

@@ -22,6 +22,7 @@ import io.pneuknow.serve.ApiException;
 import io.pneuknow.serve.AuditLog;
 import io.pneuknow.serve.ClientAddress;
 import io.pneuknow.serve.ErrorAnswers;
+import io.pneuknow.serve.FailedAuthLimiter;
 import io.pneuknow.serve.HostAllowList;
 import io.pneuknow.serve.JsonAnswers;
 import io.pneuknow.serve.RequestAttributes;
@@ -46,7 +47,8 @@ import java.util.Optional;
  * except {@code POST /api/login} needs a session (401 otherwise); every state-changing request needs the session's
  * CSRF token in {@value Sessions#CSRF_HEADER} (403 {@code csrf} otherwise; sign-in needs a JSON body, which a
  * cross-site form cannot send and no cross-origin access is granted). Annotators and admins draw, reviewers and
- * admins review (403 {@code forbidden_role} otherwise). A change is answered only after its transaction committed
+ * admins review (403 {@code forbidden_role} otherwise). Wrong keys are counted per address ({@link FailedAuthLimiter}: 429 after
+ * ten within a minute). A change is answered only after its transaction committed
  * ({@link AnnotationStore}); an edit names its base version and a stale one is answered 409 {@code conflict} with
  * {@code theirs} and {@code yours}. Pixels are rendered here ({@link PixelRendering}): the browser never gets an
  * image file, so never a DICOM header. Reused from {@code serve}: {@link SecurityHeaders}, {@link HostAllowList},
@@ -92,6 +94,7 @@ public final class StudioServer implements AutoCloseable {
     private final Settings settings;
     private final Path dataDir;
     private final Sessions sessions;
+    private final FailedAuthLimiter failedSignIns = FailedAuthLimiter.defaults();
     private final HostAllowList hosts;
     private final ErrorAnswers errors;
     private final RequestLog log;
@@ -219,10 +222,17 @@ public final class StudioServer implements AutoCloseable {
         if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
             throw new ApiException(415, "json_required", "sign in with a JSON body {\"name\": ..., \"key\": ...}");
         }
+        long wait = failedSignIns.retryAfterSeconds(ctx.ip());
+        if (wait > 0) {
+            ctx.header("Retry-After", Long.toString(wait));
+            throw new ApiException(429, "too_many_failures", "too many wrong keys from this address; retry in " + wait + " s");
+        }
         JsonNode body = body(ctx);
         String name = text(body, "name");
-        Person person = store.authenticate(name, text(body, "key")).orElseThrow(() -> new ApiException(401,
-                "unauthorized", "wrong name or key; an admin gives keys with pneuknow annotations add-person"));
+        Person person = store.authenticate(name, text(body, "key")).orElseThrow(() -> {
+            failedSignIns.fail(ctx.ip());
+            return new ApiException(401, "unauthorized", "wrong name or key; an admin gives keys with pneuknow annotations add-person");
+        });
         String token = sessions.open(person);
         ctx.attribute(PERSON, person);
         ctx.attribute(AUDIT_RESULT, "login");

@@ -60,6 +60,29 @@ abstract class AnnotationStoreContract {
     }
 
     @Test
+    void theImageListIsPagedInIdOrderAndFiltered() {
+        // a, b: pneumonia/train; c: normal/test. b gets a region, c a "no finding" mark (then a withdrawn one on a)
+        store.createRegion("b", new RegionDraft("lesion", "opacity", Geometry.box(1, 2, 3, 4)), ann);
+        store.markNoFinding("c", 0, true, ann);
+        store.markNoFinding("a", 0, true, ann);
+        store.markNoFinding("a", 1, false, ann);
+        AnnotationStore.ImagePage all = store.images(new AnnotationStore.ImageQuery(null, null, null, null, 1, 5));
+        assertThat(all.total()).isEqualTo(3);
+        assertThat(all.rows()).extracting(row -> row.image().id()).containsExactly("b", "c");
+        assertThat(all.rows().get(0).regions()).isEqualTo(1);
+        assertThat(all.rows().get(1).noFinding()).isTrue();
+        assertThat(store.images(new AnnotationStore.ImageQuery("pneumonia", "train", false, null, 0, 5)).rows())
+                .extracting(row -> row.image().id()).containsExactly("a");
+        assertThat(store.images(new AnnotationStore.ImageQuery(null, null, null, true, 0, 5)).rows())
+                .extracting(row -> row.image().id()).containsExactly("c");
+        AnnotationStore.ImagePage notMarked = store.images(new AnnotationStore.ImageQuery(null, null, null, false, 0, 1));
+        assertThat(notMarked.total()).isEqualTo(2);
+        assertThat(notMarked.rows()).extracting(row -> row.image().id()).containsExactly("a");
+        assertThat(store.image("c")).contains(new ImageEntry("c", "images/c.png", "normal", "test"));
+        assertThat(store.image("z")).isEmpty();
+    }
+
+    @Test
     void migrationIsRecordedOnceWithItsChecksum() {
         List<String> rows = store.transaction(connection -> {
             List<String> found = new ArrayList<>();

@@ -151,6 +151,24 @@ class StudioServerTest {
     }
 
     @Test
+    void aSecureCookieOnRequestAndWrongKeysAreLimitedPerAddress() throws Exception {
+        try (StudioServer secure = StudioServer.start(store, new StudioServer.Settings("127.0.0.1", 0, dir, true, null,
+                List.of()), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))) {
+            URI login = URI.create("http://127.0.0.1:" + secure.port() + "/api/login");
+            HttpResponse<byte[]> right = send(HttpRequest.newBuilder(login).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"name\": \"rev\", \"key\": \"" + REVIEWER_KEY + "\"}")).build());
+            assertThat(right.headers().firstValue("Set-Cookie").orElseThrow()).contains("; Secure", "HttpOnly", "SameSite=Strict");
+            List<Integer> statuses = new ArrayList<>();
+            for (int i = 0; i < 11; i++) {
+                statuses.add(send(HttpRequest.newBuilder(login).header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"name\": \"rev\", \"key\": \"wrong\"}")).build()).statusCode());
+            }
+            assertThat(statuses.subList(0, 10)).containsOnly(401);
+            assertThat(statuses.get(10)).as("the eleventh wrong key within a minute").isEqualTo(429);
+        }
+    }
+
+    @Test
     void tenThousandImagesPageInIdOrderWithFilters() throws Exception {
         Browser ann = signIn("ann", ANNOTATOR_KEY);
         JsonNode first = json(get(ann, "/api/images?limit=3"));
