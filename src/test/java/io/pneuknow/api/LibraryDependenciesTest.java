@@ -24,10 +24,11 @@ import org.junit.jupiter.api.Test;
 class LibraryDependenciesTest {
     /** A class name or a descriptor naming a type of picocli or Javalin. */
     private static final Pattern OPTIONAL = Pattern.compile("(^|L)(picocli|io/javalin)/");
-    private static final Set<String> ALLOWED = Set.of("io/pneuknow/cli/", "io/pneuknow/serve/", "io/pneuknow/bench/");
+    private static final Set<String> ALLOWED = Set.of("io/pneuknow/cli/", "io/pneuknow/serve/", "io/pneuknow/studio/",
+            "io/pneuknow/bench/");
 
     @Test
-    void onlyCliServeAndBenchReferToPicocliOrJavalin() throws Exception {
+    void onlyCliTheServersAndBenchReferToPicocliOrJavalin() throws Exception {
         Path classes = Path.of(Trainer.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         Set<String> offenders = new TreeSet<>();
         List<String> scanned = new ArrayList<>();
@@ -41,7 +42,7 @@ class LibraryDependenciesTest {
             }
         }
         assertThat(scanned).contains("io/pneuknow/api/Trainer.class", "io/pneuknow/model/Predictor.class");
-        assertThat(offenders).as("main classes outside cli, serve and bench that use picocli or Javalin").isEmpty();
+        assertThat(offenders).as("main classes outside cli, serve, studio and bench that use picocli or Javalin").isEmpty();
     }
 
     @Test
