@@ -4,19 +4,22 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Resident memory of this process from /proc/self/status (Linux), in kB; -1 where unavailable; and its malloc. */
-final class ProcMemory {
+/**
+ * Resident memory of this process or another from /proc/PID/status (Linux), in kB; -1 where unavailable; and
+ * this process's malloc.
+ */
+public final class ProcMemory {
     private ProcMemory() {
     }
 
     /** Current resident set size (VmRSS), kB. */
     static long rssKb() {
-        return field("VmRSS:");
+        return statusKb("self", "VmRSS");
     }
 
     /** Peak resident set size so far (VmHWM), kB. */
     static long peakRssKb() {
-        return field("VmHWM:");
+        return statusKb("self", "VmHWM");
     }
 
     /** Java heap in use after a full collection request, bytes. */
@@ -47,14 +50,19 @@ final class ProcMemory {
         }
     }
 
-    private static long field(String name) {
+    /**
+     * A kB field of {@code /proc/PROCESS/status} ({@code VmRSS}, {@code VmHWM}, ...) of a process id or
+     * {@code self}; -1 where unavailable (not Linux, no such field, or the process is gone).
+     */
+    public static long statusKb(String process, String field) {
+        String name = field + ":";
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            for (String line : Files.readAllLines(Path.of("/proc/" + process + "/status"))) {
                 if (line.startsWith(name)) {
                     return Long.parseLong(line.substring(name.length()).trim().split("\\s+")[0]);
                 }
             }
-        } catch (IOException | NumberFormatException e) {
+        } catch (IOException | RuntimeException e) {
             return -1;
         }
         return -1;

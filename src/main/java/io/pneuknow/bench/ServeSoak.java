@@ -214,20 +214,6 @@ public final class ServeSoak {
         throw new IllegalStateException("serve did not start:\n" + seen);
     }
 
-    /** The {@code /proc/PID/status} field in KiB; -1 once the process is gone. */
-    static long procStatus(long pid, String field) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-                if (line.startsWith(field + ":")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
-        return -1;
-    }
-
     /** What the clients send: the request bodies, made once. */
     private record Inputs(byte[] png, byte[] jpeg, byte[] dicom, byte[] huge, byte[] truncated, byte[] garbage) {
         static Inputs make(Path model, Path work) throws IOException {
@@ -394,7 +380,7 @@ public final class ServeSoak {
         List<Future<?>> jobs = new ArrayList<>();
         jobs.add(threads.submit(() -> {
             while (load.running) {
-                long kib = procStatus(pid[0], "VmRSS");
+                long kib = ProcMemory.statusKb(String.valueOf(pid[0]), "VmRSS");
                 if (kib > 0) {
                     samples.add(new RssSample(load.seconds(), server[0] + 1, pid[0], kib));
                 }
@@ -462,7 +448,7 @@ public final class ServeSoak {
 
         long lengthNanos = settings.length().toNanos();
         sleepUntil(load.startNanos + lengthNanos / 2, jobs);
-        peak[0] = procStatus(first.process().pid(), "VmHWM");
+        peak[0] = ProcMemory.statusKb(String.valueOf(first.process().pid()), "VmHWM");
         long killed = System.nanoTime();
         Instant killInstant = Instant.now();
         load.killedAt = killed;
@@ -501,7 +487,7 @@ public final class ServeSoak {
             }
         }
         double seconds = load.seconds();
-        peak[1] = procStatus(second.process().pid(), "VmHWM");
+        peak[1] = ProcMemory.statusKb(String.valueOf(second.process().pid()), "VmHWM");
         second.process().destroy();
         if (!second.process().waitFor(30, TimeUnit.SECONDS)) {
             second.process().destroyForcibly();

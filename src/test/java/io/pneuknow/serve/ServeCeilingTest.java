@@ -6,6 +6,7 @@ import io.pneuknow.cli.Main;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import io.pneuknow.bench.ProcMemory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -102,16 +103,7 @@ class ServeCeilingTest {
 
     /** A {@code /proc/PID/status} field in KiB; -1 once the process is gone. */
     static long status(long pid, String field) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-                if (line.startsWith(field + ":")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
-                }
-            }
-        } catch (IOException e) {
-            return -1;
-        }
-        return -1;
+        return ProcMemory.statusKb(String.valueOf(pid), field);
     }
 
     static HttpRequest post(int port, String path, String contentType, byte[] body) {
