@@ -203,6 +203,27 @@ public final class AnnotationStore {
         });
     }
 
+    /** The values the image list can be filtered by: the distinct classes and parts, sorted (no nulls). */
+    public record Facets(List<String> classes, List<String> parts) {
+    }
+
+    /** The distinct classes and parts of the images. */
+    public Facets facets() {
+        return transaction(connection -> new Facets(distinct(connection, "class_name"), distinct(connection, "part")));
+    }
+
+    private static List<String> distinct(Connection connection, String column) throws SQLException {
+        List<String> values = new ArrayList<>();
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT DISTINCT " + column + " FROM images WHERE " + column + " IS NOT NULL ORDER BY " + column);
+             ResultSet rows = select.executeQuery()) {
+            while (rows.next()) {
+                values.add(rows.getString(1));
+            }
+        }
+        return values;
+    }
+
     /** The image of this id, if the database has it. */
     public Optional<ImageEntry> image(String imageId) {
         return transaction(connection -> {

@@ -16,6 +16,7 @@ import io.pneuknow.annotate.RegionDraft;
 import io.pneuknow.annotate.ReviewState;
 import io.pneuknow.annotate.Role;
 import io.pneuknow.annotate.StoredRegion;
+import io.pneuknow.annotate.exchange.AnnotationExport;
 import io.pneuknow.image.GreyImage;
 import io.pneuknow.image.ImageFiles;
 import io.pneuknow.serve.ApiException;
@@ -29,9 +30,7 @@ import io.pneuknow.serve.RequestAttributes;
 import io.pneuknow.serve.RequestLog;
 import io.pneuknow.serve.SecurityHeaders;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -181,14 +180,28 @@ public final class StudioServer implements AutoCloseable {
                 }
             }
         });
-        app.get("/", ctx -> ctx.contentType("text/html; charset=utf-8").result(page()));
+        app.get("/", ctx -> ctx.contentType("text/html; charset=utf-8").header("Cache-Control", "no-cache")
+                .result(resource(WebPage.bundled() ? "index.html" : "unbundled.html")));
+        app.get("/studio.js", ctx -> webFile(ctx, "studio.js"));
+        app.get("/studio.css", ctx -> webFile(ctx, "studio.css"));
+        app.get("/vendor/{file}", ctx -> webFile(ctx, "vendor/" + ctx.pathParam("file")));
+        app.get("/api/facets", ctx -> {
+            AnnotationStore.Facets facets = store.facets();
+            answer(ctx, 200, Map.of("classes", facets.classes(), "parts", facets.parts()));
+        });
+        app.get("/api/export/regions.csv", this::exportCsv);
         app.post("/api/login", this::login);
         app.post("/api/logout", ctx -> {
             sessions.close(ctx.cookie(Sessions.COOKIE));
             ctx.header("Set-Cookie", cookie("", 0));
             answer(ctx, 200, Map.of("signedOut", true));
         });
-        app.get("/api/me", ctx -> answer(ctx, 200, personView(person(ctx))));
+        app.get("/api/me", ctx -> {
+            // the page asks after a reload for its CSRF token: a same-origin read (no cross-origin access is granted)
+            Map<String, Object> view = personView(person(ctx));
+            view.put("csrfToken", sessions.find(ctx.cookie(Sessions.COOKIE)).orElseThrow().csrfToken());
+            answer(ctx, 200, view);
+        });
         app.get("/api/images", this::images);
         app.get("/api/images/{id}", this::image);
         app.get("/api/images/{id}/pixels.png", ctx -> pixels(ctx, intParam(ctx, "size", 1024, 1, MAX_SIDE)));
@@ -270,6 +283,11 @@ public final class StudioServer implements AutoCloseable {
     private void image(Context ctx) {
         ImageEntry image = requireImage(ctx);
         Map<String, Object> body = imageView(image);
+        Path file = dataDir.resolve(image.file()).normalize();
+        boolean present = file.startsWith(dataDir) && Files.isRegularFile(file);
+        ImageFiles.Dimensions size = present ? ImageFiles.dimensions(file) : null;
+        body.put("width", size == null ? null : size.width()); // null: the file is not in the data folder
+        body.put("height", size == null ? null : size.height());
         body.put("regions", StudioViews.regions(store.regions(image.id())));
         body.put("noFindingMark", StudioViews.mark(store.noFinding(image.id())));
         ctx.attribute(AUDIT_RESULT, "view regions of image " + image.id());
@@ -279,15 +297,19 @@ public final class StudioServer implements AutoCloseable {
     private void pixels(Context ctx, int side) {
         ImageEntry image = requireImage(ctx);
         PixelRendering.Window window = new PixelRendering.Window(doubleParam(ctx, "centre", 0.5), doubleParam(ctx, "width", 1.0));
+        GreyImage grey = ImageFiles.read(imageFile(image));
+        byte[] png = PixelRendering.png(grey, Math.min(side, MAX_SIDE), window);
+        ctx.attribute(AUDIT_RESULT, "view image " + image.id());
+        ctx.status(200).contentType("image/png").result(png);
+    }
+
+    private Path imageFile(ImageEntry image) {
         Path file = dataDir.resolve(image.file()).normalize();
         if (!file.startsWith(dataDir) || !Files.isRegularFile(file)) {
             throw new ApiException(404, "image_file_missing", "the file of image " + image.id()
                     + " is not in the data folder; check --data");
         }
-        GreyImage grey = ImageFiles.read(file);
-        byte[] png = PixelRendering.png(grey, Math.min(side, MAX_SIDE), window);
-        ctx.attribute(AUDIT_RESULT, "view image " + image.id());
-        ctx.status(200).contentType("image/png").result(png);
+        return file;
     }
 
     private void createRegion(Context ctx) throws IOException {
@@ -524,11 +546,35 @@ public final class StudioServer implements AutoCloseable {
         return message == null ? "" : message.lines().findFirst().orElse("");
     }
 
-    private static byte[] page() {
-        try (InputStream in = StudioServer.class.getResourceAsStream("index.html")) {
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    /** A file of the page ({@link WebPage#FILES}, nothing else), or 404. */
+    private static void webFile(Context ctx, String name) {
+        String type = WebPage.FILES.get(name);
+        byte[] bytes = type == null ? null : WebPage.read(name);
+        if (bytes == null) {
+            throw new ApiException(404, "not_found", "no file " + ctx.path() + (WebPage.bundled() ? ""
+                    : "; this build has no studio page (install npm and rebuild)"));
+        }
+        ctx.contentType(type).header("Cache-Control", "no-cache").result(bytes);
+    }
+
+    private static byte[] resource(String name) {
+        byte[] bytes = WebPage.read(name);
+        if (bytes == null) {
+            throw new IllegalStateException("missing resource web/" + name);
+        }
+        return bytes;
+    }
+
+    /** The regions CSV that training reads ({@link AnnotationExport#csv}), as a download. */
+    private void exportCsv(Context ctx) throws IOException {
+        Path file = Files.createTempFile("pneuknow-studio-export", ".csv");
+        try {
+            AnnotationExport.Count count = AnnotationExport.csv(store, dataDir, file);
+            ctx.attribute(AUDIT_RESULT, "export " + count.written() + " regions as CSV");
+            ctx.status(200).contentType("text/csv; charset=utf-8")
+                    .header("Content-Disposition", "attachment; filename=\"regions.csv\"").result(Files.readAllBytes(file));
+        } finally {
+            Files.deleteIfExists(file);
         }
     }
 }

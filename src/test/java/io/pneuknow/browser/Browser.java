@@ -316,6 +316,47 @@ public final class Browser implements AutoCloseable {
                 "windowsVirtualKeyCode", keyCode, "nativeVirtualKeyCode", keyCode));
     }
 
+    /** Moves the mouse to (x, y) (CSS pixels of the viewport) with no button held. */
+    public void mouseMove(double x, double y) {
+        mouse("mouseMoved", x, y, 0, 0);
+    }
+
+    /** Presses the left button at (x, y), moves in {@code steps} steps to (x2, y2) and lets go there. */
+    public void drag(double x, double y, double x2, double y2, int steps) {
+        mouseMove(x, y);
+        mouse("mousePressed", x, y, 1, 1);
+        for (int i = 1; i <= steps; i++) {
+            mouse("mouseMoved", x + (x2 - x) * i / steps, y + (y2 - y) * i / steps, 1, 0);
+        }
+        mouse("mouseReleased", x2, y2, 0, 1);
+    }
+
+    /** A left click at (x, y); {@code count} 2 is the second click of a double click (send a single one first). */
+    public void click(double x, double y, int count) {
+        mouseMove(x, y);
+        mouse("mousePressed", x, y, 1, count);
+        mouse("mouseReleased", x, y, 0, count);
+    }
+
+    /** A left click at the centre of the first element matching the selector. */
+    public void click(String selector) {
+        Box b = box(selector);
+        if (!b.visible()) {
+            throw new IllegalStateException("cannot click " + selector + ": not visible");
+        }
+        click(b.x() + b.width() / 2, b.y() + b.height() / 2, 1);
+    }
+
+    /** Types text into the focused element, as an input method would (input events, no key codes). */
+    public void type(String text) {
+        send("Input.insertText", Map.of("text", text));
+    }
+
+    private void mouse(String type, double x, double y, int buttons, int clickCount) {
+        send("Input.dispatchMouseEvent", Map.of("type", type, "x", x, "y", y, "button", type.equals("mouseMoved") && buttons == 0
+                ? "none" : "left", "buttons", buttons, "clickCount", clickCount));
+    }
+
     /** The id of the focused element ("" when none has one). */
     public String focusedId() {
         return evaluate("document.activeElement ? document.activeElement.id : ''").asText();

@@ -196,6 +196,44 @@ class StudioServerTest {
     }
 
     @Test
+    void thePageItsSizesFacetsAndTheExport() throws Exception {
+        HttpResponse<byte[]> page = send(request("/").GET().build());
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.headers().firstValue("Content-Security-Policy").orElseThrow()).contains("script-src 'self'");
+        String html = new String(page.body(), StandardCharsets.UTF_8);
+        assertThat(html).as("the drawing page when the jar has its web components, else the page saying how to get them")
+                .contains(WebPage.bundled() ? "/vendor/openseadragon-annotorious.min.js" : "apt-get install npm");
+        assertThat(send(request("/studio.js").GET().build()).headers().firstValue("Content-Type").orElseThrow())
+                .startsWith("text/javascript");
+        assertThat(send(request("/vendor/../studio.js").GET().build()).statusCode()).isEqualTo(404);
+        assertThat(send(request("/vendor/package.json").GET().build()).statusCode()).isEqualTo(404);
+
+        Browser ann = signIn("ann", ANNOTATOR_KEY);
+        JsonNode strip = json(get(ann, "/api/images/img00000")).get("value");
+        assertThat(strip.get("width").asInt()).isEqualTo(4);
+        assertThat(strip.get("height").asInt()).isEqualTo(1);
+        JsonNode dicom = json(get(ann, "/api/images/img00001")).get("value");
+        assertThat(dicom.get("width").asInt()).isEqualTo(16);
+        JsonNode missing = json(get(ann, "/api/images/img00017")).get("value");
+        assertThat(missing.get("width").isNull()).as("a file not in the data folder: no size, regions still listed").isTrue();
+        assertThat(json(get(ann, "/api/me")).at("/value/csrfToken").asText()).isEqualTo(ann.csrf());
+
+        JsonNode facets = json(get(ann, "/api/facets")).get("value");
+        assertThat(facets.get("classes").toString()).isEqualTo("[\"normal\",\"pneumonia\"]");
+        assertThat(facets.get("parts").toString()).isEqualTo("[\"train\",\"val\"]");
+
+        assertThat(change(ann, "POST", "/api/images/img00020/regions",
+                "{\"type\": \"lesion\", \"label\": \"opacity\", \"box\": {\"x\": 7, \"y\": 8, \"width\": 9, \"height\": 10}}")
+                .statusCode()).isEqualTo(201);
+        HttpResponse<byte[]> csv = get(ann, "/api/export/regions.csv");
+        assertThat(csv.statusCode()).isEqualTo(200);
+        assertThat(csv.headers().firstValue("Content-Disposition").orElseThrow()).contains("regions.csv");
+        assertThat(new String(csv.body(), StandardCharsets.UTF_8).lines())
+                .startsWith("image_id,x,y,w,h,label,region_type,mask_file").contains("img00020,7,8,9,10,opacity,lesion,");
+        assertThat(send(request("/api/export/regions.csv").GET().build()).statusCode()).as("signed in only").isEqualTo(401);
+    }
+
+    @Test
     void annotatedAndNoFindingFiltersFollowTheChanges() throws Exception {
         Browser ann = signIn("ann", ANNOTATOR_KEY);
         assertThat(change(ann, "POST", "/api/images/img00012/regions",

@@ -1,0 +1,673 @@
+// The studio page: the image list, the viewer (OpenSeadragon) and the drawing (Annotorious) over the JSON API of
+// io.pneuknow.studio.StudioServer. The server is the source of truth: a shape is shown as saved only once the
+// server answered that its transaction committed; every change names the version it starts from, and a 409 opens
+// the conflict dialog (keep theirs, or overwrite with mine). Pixels come rendered by the server (window and level
+// included), so region coordinates are scaled from the shown image to the original by `scale`.
+'use strict';
+
+const PAGE = 50;
+const MAX_RENDER = 2048;
+const $ = id => document.getElementById(id);
+
+const state = {
+  me: null, csrf: null,
+  offset: 0, total: 0, rows: [], imageId: null,
+  image: null,          // the open image's answer: id, className, part, width, height, regions, noFindingMark
+  scale: 1,             // original pixels per shown pixel
+  regions: new Map(),   // region id -> region as the server last answered it
+  selectedId: null,
+  tool: 'select',
+  undo: [],             // {kind: create|edit|delete, region (after) | before}
+  pending: 0,
+};
+
+let viewer = null;
+let anno = null;
+
+// ---- the API ----------------------------------------------------------------------------------------------------
+
+class ApiError extends Error {
+  constructor(status, body) {
+    super((body && body.message) || ('HTTP ' + status));
+    this.status = status;
+    this.body = body;
+  }
+}
+
+async function api(method, path, body) {
+  const headers = {};
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET' && state.csrf) headers['X-CSRF-Token'] = state.csrf;
+  const response = await fetch(path, {method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: 'same-origin'});
+  let answer = null;
+  try { answer = await response.json(); } catch (e) { answer = null; }
+  if (!response.ok) throw new ApiError(response.status, answer);
+  return answer.value;
+}
+
+// A change to the database: counted while in flight, so the page says "saving" until every one is acknowledged.
+async function change(method, path, body) {
+  state.pending++;
+  showSaving();
+  try {
+    const value = await api(method, path, body);
+    state.pending--;
+    showSaved();
+    return value;
+  } catch (e) {
+    state.pending--;
+    if (e.status === 409) {
+      showSaved();
+    } else {
+      showError(e.message);
+    }
+    throw e;
+  }
+}
+
+function showSaving() {
+  document.body.dataset.saved = 'pending';
+  $('save-status').textContent = 'Saving…';
+}
+
+function showSaved() {
+  if (state.pending > 0) return;
+  document.body.dataset.saved = 'saved';
+  $('save-status').textContent = 'All changes saved';
+}
+
+function showError(message) {
+  document.body.dataset.saved = 'error';
+  $('save-status').textContent = 'Not saved: ' + message;
+}
+
+// ---- signing in -------------------------------------------------------------------------------------------------
+
+async function start() {
+  try {
+    const me = await api('GET', '/api/me');
+    signedIn(me);
+  } catch (e) {
+    $('login').hidden = false;
+    $('login-name').focus();
+  }
+}
+
+async function signedIn(me) {
+  state.me = me;
+  state.csrf = me.csrfToken;
+  $('who').textContent = me.name + ' (' + me.role + ')';
+  $('login').hidden = true;
+  $('workspace').hidden = false;
+  $('logout').hidden = false;
+  $('export').hidden = false;
+  const canDraw = me.role === 'annotator' || me.role === 'admin';
+  for (const id of ['tool-rect', 'tool-polygon', 'no-finding', 'edit-save', 'edit-delete', 'undo']) $(id).disabled = !canDraw;
+  document.body.dataset.role = me.role;
+  createViewer();
+  const facets = await api('GET', '/api/facets');
+  fillSelect($('filter-class'), facets.classes);
+  fillSelect($('filter-part'), facets.parts);
+  await loadPage(0, true);
+}
+
+function fillSelect(select, values) {
+  for (const value of values) {
+    const option = document.createElement('option');
+    option.value = value;
+    option.textContent = value;
+    select.appendChild(option);
+  }
+}
+
+$('login').addEventListener('submit', async event => {
+  event.preventDefault();
+  $('login-error').textContent = '';
+  try {
+    const me = await api('POST', '/api/login', {name: $('login-name').value, key: $('login-key').value});
+    $('login-key').value = '';
+    await signedIn(me);
+  } catch (e) {
+    $('login-error').textContent = e.message;
+  }
+});
+
+$('logout').addEventListener('click', async () => {
+  try { await api('POST', '/api/logout', {}); } finally { location.reload(); }
+});
+
+// ---- the image list ---------------------------------------------------------------------------------------------
+
+function listQuery(offset) {
+  const query = new URLSearchParams({offset: String(offset), limit: String(PAGE)});
+  if ($('filter-class').value) query.set('class', $('filter-class').value);
+  if ($('filter-part').value) query.set('part', $('filter-part').value);
+  const regions = $('filter-annotated').value;
+  if (regions === 'annotated') query.set('annotated', 'true');
+  if (regions === 'unannotated') query.set('annotated', 'false');
+  if (regions === 'no-finding') query.set('noFinding', 'true');
+  return query;
+}
+
+async function loadPage(offset, openFirst) {
+  const page = await api('GET', '/api/images?' + listQuery(offset));
+  state.offset = page.offset;
+  state.total = page.total;
+  state.rows = page.images;
+  const list = $('image-list');
+  list.replaceChildren(...page.images.map(listItem));
+  const last = Math.min(page.offset + page.images.length, page.total);
+  $('page-info').textContent = page.total === 0 ? 'no images' : (page.offset + 1) + '–' + last + ' of ' + page.total;
+  $('prev-page').disabled = page.offset === 0;
+  $('next-page').disabled = last >= page.total;
+  if (openFirst && page.images.length > 0) await openImage(page.images[0].id);
+  markCurrent();
+}
+
+function listItem(row) {
+  const item = document.createElement('li');
+  item.dataset.id = row.id;
+  const thumbnail = document.createElement('img');
+  thumbnail.loading = 'lazy';
+  thumbnail.alt = '';
+  thumbnail.src = '/api/images/' + encodeURIComponent(row.id) + '/thumbnail.png';
+  const meta = document.createElement('span');
+  meta.className = 'meta';
+  const id = document.createElement('span');
+  id.className = 'id';
+  id.textContent = row.id;
+  const facts = document.createElement('span');
+  facts.textContent = (row.className || 'no class') + ' · ' + (row.part || '—') + ' ';
+  if (row.regions > 0) facts.appendChild(badge('regions', row.regions + (row.regions === 1 ? ' region' : ' regions')));
+  if (row.noFinding) facts.appendChild(badge('no-finding', 'no finding'));
+  meta.append(id, facts);
+  item.append(thumbnail, meta);
+  item.addEventListener('click', () => openImage(row.id));
+  return item;
+}
+
+function badge(kind, text) {
+  const span = document.createElement('span');
+  span.className = 'badge ' + kind;
+  span.textContent = text;
+  return span;
+}
+
+function markCurrent() {
+  for (const item of $('image-list').children) {
+    item.classList.toggle('current', item.dataset.id === state.imageId);
+    if (item.dataset.id === state.imageId) item.scrollIntoView({block: 'nearest'});
+  }
+}
+
+async function step(delta) {
+  const index = state.rows.findIndex(row => row.id === state.imageId);
+  const next = index + delta;
+  if (next >= 0 && next < state.rows.length) {
+    await openImage(state.rows[next].id);
+  } else if (next >= state.rows.length && state.offset + PAGE < state.total) {
+    await loadPage(state.offset + PAGE, true);
+  } else if (next < 0 && state.offset > 0) {
+    await loadPage(Math.max(0, state.offset - PAGE), false);
+    if (state.rows.length > 0) await openImage(state.rows[state.rows.length - 1].id);
+  }
+}
+
+for (const id of ['filter-class', 'filter-part', 'filter-annotated']) {
+  $(id).addEventListener('change', () => loadPage(0, true));
+}
+$('prev-page').addEventListener('click', () => loadPage(Math.max(0, state.offset - PAGE), true));
+$('next-page').addEventListener('click', () => loadPage(state.offset + PAGE, true));
+
+// ---- the viewer -------------------------------------------------------------------------------------------------
+
+function createViewer() {
+  viewer = OpenSeadragon({
+    element: $('viewer'),
+    showNavigationControl: false,
+    gestureSettingsMouse: {clickToZoom: false, dblClickToZoom: false},
+    maxZoomPixelRatio: 8,
+    visibilityRatio: 0.5,
+    crossOriginPolicy: false,
+  });
+  anno = OpenSeadragon.Annotorious(viewer, {
+    disableEditor: true,
+    drawOnSingleClick: true, // a polygon starts with a click (or, over another region, a press dragged to the second corner)
+    allowEmpty: true,
+    formatter: annotation => {
+      const region = state.regions.get(regionIdOf(annotation.id));
+      if (!region) return '';
+      return region.type + (region.review === 'rejected' ? ' rejected' : '') + (region.id === state.selectedId ? ' chosen' : '');
+    },
+  });
+  anno.on('createSelection', selection => created(selection).catch(() => {}));
+  anno.on('updateAnnotation', (annotation, previous) => moved(annotation).catch(() => {}));
+  anno.on('selectAnnotation', annotation => select(regionIdOf(annotation.id), false));
+  anno.on('cancelSelected', () => select(null, false));
+  // after a shape's corners were dragged, letting go saves it (Annotorious' headless mode saves on the next select)
+  anno.on('changeSelectionTarget', () => { state.targetChanged = true; });
+  document.addEventListener('pointerup', () => {
+    if (state.targetChanged) {
+      state.targetChanged = false;
+      setTimeout(() => anno.saveSelected(), 0);
+    }
+  }, true);
+  viewer.addHandler('open', () => {
+    const item = viewer.world.getItemAt(0);
+    if (item && state.image) {
+      state.scale = state.image.width / item.getContentSize().x;
+      drawRegions();
+      document.body.dataset.viewer = state.image.id;
+    }
+  });
+  setTool('select');
+}
+
+function pixelsUrl(image) {
+  const side = Math.min(Math.max(image.width, image.height), MAX_RENDER);
+  const level = Number($('level').value) / 100;
+  const width = Number($("window").value) / 100;
+  return '/api/images/' + encodeURIComponent(image.id) + '/pixels.png?size=' + side + '&centre=' + level + '&width=' + width;
+}
+
+async function openImage(id) {
+  const image = await api('GET', '/api/images/' + encodeURIComponent(id));
+  state.imageId = id;
+  state.image = image;
+  state.undo = [];
+  $('undo').disabled = true;
+  state.selectedId = null;
+  state.regions = new Map(image.regions.filter(r => !r.deleted).map(r => [r.id, r]));
+  $('no-finding').checked = image.noFindingMark.marked;
+  $('image-info').textContent = image.id + ' · ' + (image.className || 'no class') + ' · ' + (image.part || 'no part')
+    + (image.width === null ? '' : ' · ' + image.width + '×' + image.height + ' px');
+  if (!$('region-label').value || $('region-label').dataset.auto === 'yes') {
+    $('region-label').value = image.className || '';
+    $('region-label').dataset.auto = 'yes';
+  }
+  delete document.body.dataset.viewer;
+  anno.clearAnnotations();
+  if (image.width === null) {
+    viewer.close();
+    $('image-info').textContent += ' · its file is not in the data folder (check --data); its regions are listed';
+  } else {
+    viewer.open({type: 'image', url: pixelsUrl(image), buildPyramid: false});
+  }
+  renderRegionList();
+  markCurrent();
+}
+
+// window and level: the server renders again; the viewport stays where it is
+function rewindow() {
+  if (!state.image) return;
+  const previous = viewer.world.getItemAt(0);
+  viewer.addTiledImage({
+    tileSource: {type: 'image', url: pixelsUrl(state.image), buildPyramid: false},
+    index: 0,
+    replace: !!previous,
+  });
+}
+
+for (const id of ['level', 'window']) $(id).addEventListener('change', rewindow);
+for (const button of document.querySelectorAll('.preset')) {
+  button.addEventListener('click', () => {
+    $('level').value = button.dataset.level;
+    $('window').value = button.dataset.window;
+    rewindow();
+  });
+}
+$('fit').addEventListener('click', () => viewer.viewport.goHome());
+
+// ---- regions: between the server's and Annotorious' shapes --------------------------------------------------------
+
+function regionIdOf(annotationId) {
+  const match = /^#region-(\d+)$/.exec(annotationId || '');
+  return match ? Number(match[1]) : null;
+}
+
+function toAnnotation(region) {
+  const geometry = region.geometry;
+  const s = 1 / state.scale;
+  let selector;
+  if (geometry.kind === 'polygon') {
+    const points = geometry.polygon.map(p => (p[0] * s) + ',' + (p[1] * s)).join(' ');
+    selector = {type: 'SvgSelector', value: '<svg><polygon points="' + points + '"></polygon></svg>'};
+  } else if (geometry.box) {
+    const b = geometry.box;
+    selector = {type: 'FragmentSelector', conformsTo: 'http://www.w3.org/TR/media-frags/',
+      value: 'xywh=pixel:' + (b.x * s) + ',' + (b.y * s) + ',' + (b.width * s) + ',' + (b.height * s)};
+  } else {
+    return null; // a mask without a box: listed, not drawn
+  }
+  return {
+    '@context': 'http://www.w3.org/ns/anno.jsonld',
+    type: 'Annotation',
+    id: '#region-' + region.id,
+    body: [{type: 'TextualBody', purpose: 'tagging', value: region.type}],
+    target: {selector},
+  };
+}
+
+// The geometry of a drawn or edited shape in the original image's pixels, kept inside the image.
+function geometryOf(target) {
+  const selector = Array.isArray(target.selector) ? target.selector[0] : target.selector;
+  const w = state.image.width, h = state.image.height, s = state.scale;
+  const clampX = x => Math.min(Math.max(x, 0), w);
+  const clampY = y => Math.min(Math.max(y, 0), h);
+  if (selector.type === 'FragmentSelector') {
+    const [x, y, bw, bh] = selector.value.replace(/^xywh=(pixel:)?/, '').split(',').map(Number);
+    const x0 = Math.round(clampX(x * s)), y0 = Math.round(clampY(y * s));
+    const x1 = Math.round(clampX((x + bw) * s)), y1 = Math.round(clampY((y + bh) * s));
+    return {box: {x: x0, y: y0, width: Math.max(1, x1 - x0), height: Math.max(1, y1 - y0)}};
+  }
+  const match = /points=["']([^"']+)["']/.exec(selector.value);
+  const polygon = match[1].trim().split(/\s+/).map(pair => {
+    const [x, y] = pair.split(',').map(Number);
+    return [Math.round(clampX(x * s) * 10) / 10, Math.round(clampY(y * s) * 10) / 10];
+  });
+  // a double-click that closes the polygon repeats its last corner; the first corner is not repeated either
+  const corners = polygon.filter((p, i) => i === 0 || p[0] !== polygon[i - 1][0] || p[1] !== polygon[i - 1][1]);
+  while (corners.length > 3 && corners[corners.length - 1][0] === corners[0][0] && corners[corners.length - 1][1] === corners[0][1]) {
+    corners.pop();
+  }
+  return {polygon: corners};
+}
+
+function draftOf(region) {
+  const g = region.geometry;
+  const draft = {type: region.type, label: region.label};
+  if (g.kind === 'polygon') draft.polygon = g.polygon; else draft.box = g.box;
+  return draft;
+}
+
+function drawRegions() {
+  anno.setAnnotations([...state.regions.values()].map(toAnnotation).filter(a => a !== null));
+}
+
+function renderRegionList() {
+  const list = $('region-list');
+  const items = [];
+  for (const region of state.regions.values()) {
+    const item = document.createElement('li');
+    item.dataset.regionId = region.id;
+    item.classList.toggle('selected', region.id === state.selectedId);
+    const title = document.createElement('div');
+    title.textContent = region.type + ' · ' + region.label + ' · ' + region.geometry.kind;
+    const who = document.createElement('div');
+    who.className = 'who';
+    who.textContent = 'by ' + region.author + ', version ' + region.version + ', ';
+    const review = document.createElement('span');
+    review.className = 'review-' + region.review;
+    review.textContent = region.review + (region.reviewer ? ' by ' + region.reviewer : '');
+    who.appendChild(review);
+    item.append(title, who);
+    if (state.me.role === 'reviewer' || state.me.role === 'admin') {
+      for (const verdict of ['accepted', 'rejected']) {
+        const button = document.createElement('button');
+        button.type = 'button';
+        button.className = 'review-' + verdict.slice(0, -2);
+        button.textContent = verdict === 'accepted' ? 'Accept' : 'Reject';
+        button.addEventListener('click', event => {
+          event.stopPropagation();
+          reviewRegion(region.id, verdict).catch(() => {});
+        });
+        item.appendChild(button);
+      }
+    }
+    item.addEventListener('click', () => {
+      select(region.id, true);
+    });
+    items.push(item);
+  }
+  list.replaceChildren(...items);
+  if (items.length === 0) {
+    const none = document.createElement('li');
+    none.className = 'hint';
+    none.textContent = 'No regions on this image.';
+    list.appendChild(none);
+  }
+  const selected = state.regions.get(state.selectedId);
+  $('region-editor').hidden = !selected;
+  if (selected) {
+    $('edit-type').value = selected.type;
+    $('edit-label').value = selected.label;
+  }
+}
+
+function select(regionId, inViewer) {
+  // Annotorious may report the previous selection cancelled while selecting: set ours after it
+  if (inViewer && regionId !== null) anno.selectAnnotation('#region-' + regionId);
+  state.selectedId = regionId;
+  renderRegionList();
+}
+
+function remember(entry) {
+  state.undo.push(entry);
+  $('undo').disabled = false;
+}
+
+function stored(region) {
+  if (region.deleted) state.regions.delete(region.id); else state.regions.set(region.id, region);
+}
+
+async function created(selection) {
+  if (state.tool === 'select' || !state.image) return;
+  const imageId = state.image.id;
+  const draft = Object.assign({type: $('region-type').value, label: $('region-label').value || state.image.className || 'region'},
+    geometryOf(selection.target));
+  anno.cancelSelected();
+  try {
+    const region = await change('POST', '/api/images/' + encodeURIComponent(imageId) + '/regions', draft);
+    if (!state.image || state.image.id !== imageId) return;
+    stored(region);
+    remember({kind: 'create', region});
+  } finally {
+    if (state.image && state.image.id === imageId) {
+      drawRegions();
+      renderRegionList();
+      setTool(state.tool);
+    }
+  }
+}
+
+async function moved(annotation) {
+  const id = regionIdOf(annotation.id);
+  const before = state.regions.get(id);
+  if (!before) return;
+  const draft = Object.assign({type: before.type, label: before.label}, geometryOf(annotation.target));
+  await edit(before, draft, true);
+}
+
+// An edit of `before` to `draft`; a 409 asks whether to keep theirs or overwrite with mine.
+async function edit(before, draft, undoable) {
+  try {
+    const region = await change('PUT', '/api/regions/' + before.id, Object.assign({baseVersion: before.version}, draft));
+    stored(region);
+    if (undoable) remember({kind: 'edit', before, after: region});
+  } catch (e) {
+    if (e.status === 409) {
+      await resolveConflict(e.body, overwrite => change('PUT', '/api/regions/' + before.id,
+        Object.assign({baseVersion: overwrite.version}, draft)));
+    }
+  } finally {
+    drawRegions();
+    renderRegionList();
+  }
+}
+
+async function deleteRegion(region, undoable) {
+  try {
+    const deleted = await change('DELETE', '/api/regions/' + region.id + '?baseVersion=' + region.version);
+    stored(deleted);
+    if (state.selectedId === region.id) state.selectedId = null;
+    if (undoable) remember({kind: 'delete', before: region});
+  } catch (e) {
+    if (e.status === 409) {
+      await resolveConflict(e.body, theirs => change('DELETE', '/api/regions/' + region.id + '?baseVersion=' + theirs.version));
+    }
+  } finally {
+    drawRegions();
+    renderRegionList();
+  }
+}
+
+async function reviewRegion(id, verdict) {
+  const region = state.regions.get(id);
+  try {
+    stored(await change('POST', '/api/regions/' + id + '/review', {baseVersion: region.version, verdict}));
+  } catch (e) {
+    if (e.status === 409) {
+      await resolveConflict(e.body, theirs => change('POST', '/api/regions/' + id + '/review', {baseVersion: theirs.version, verdict}));
+    }
+  } finally {
+    drawRegions();
+    renderRegionList();
+  }
+}
+
+// The conflict dialog: theirs is shown; "keep theirs" takes it, "overwrite with mine" sends mine on their version.
+async function resolveConflict(body, overwrite) {
+  const theirs = body.theirs;
+  let who = theirs.changedBy;
+  if (theirs.id !== undefined) {
+    try {
+      const versions = (await api('GET', '/api/regions/' + theirs.id + '/history')).versions;
+      who = versions[versions.length - 1].changedBy;
+    } catch (e) {
+      who = null;
+    }
+  }
+  const what = theirs.id === undefined ? (theirs.marked ? 'marked the image "no finding"' : 'cleared "no finding"')
+    : theirs.deleted ? 'deleted this region' : 'saved this region as "' + theirs.type + ' · ' + theirs.label + '"';
+  $('conflict-text').textContent = (who || 'Someone') + ' ' + what + ' (version ' + theirs.version
+    + ') after the version you started from. Keep theirs, or overwrite it with yours?';
+  $('conflict').hidden = false;
+  return new Promise(resolve => {
+    const done = async keepMine => {
+      $('conflict').hidden = true;
+      $('conflict-theirs').onclick = null;
+      $('conflict-mine').onclick = null;
+      if (keepMine) {
+        try {
+          const saved = await overwrite(theirs);
+          if (saved && saved.id !== undefined) stored(saved);
+          if (saved && saved.imageId !== undefined && saved.marked !== undefined) state.image.noFindingMark = saved;
+        } catch (e) {
+          // a second conflict or an error: the status line says so; the image is read again below
+        }
+      } else if (theirs.id !== undefined) {
+        stored(theirs);
+      } else {
+        state.image.noFindingMark = theirs;
+      }
+      $('no-finding').checked = state.image.noFindingMark.marked;
+      drawRegions();
+      renderRegionList();
+      resolve();
+    };
+    $('conflict-theirs').onclick = () => done(false);
+    $('conflict-mine').onclick = () => done(true);
+  });
+}
+
+$('edit-save').addEventListener('click', () => {
+  const region = state.regions.get(state.selectedId);
+  if (!region) return;
+  const draft = draftOf(region);
+  draft.type = $('edit-type').value;
+  draft.label = $('edit-label').value || region.label;
+  edit(region, draft, true);
+});
+
+$('edit-delete').addEventListener('click', () => {
+  const region = state.regions.get(state.selectedId);
+  if (region) {
+    anno.cancelSelected();
+    deleteRegion(region, true);
+  }
+});
+
+$('region-label').addEventListener('input', () => { $('region-label').dataset.auto = 'no'; });
+
+$('no-finding').addEventListener('change', async () => {
+  const wanted = $('no-finding').checked;
+  const mark = state.image.noFindingMark;
+  const path = '/api/images/' + encodeURIComponent(state.image.id) + '/no-finding';
+  try {
+    state.image.noFindingMark = await change('PUT', path, {baseVersion: mark.version, marked: wanted});
+  } catch (e) {
+    if (e.status === 409) {
+      await resolveConflict(e.body, theirs => change('PUT', path, {baseVersion: theirs.version, marked: wanted}));
+    } else {
+      $('no-finding').checked = mark.marked;
+    }
+  }
+});
+
+async function undo() {
+  const entry = state.undo.pop();
+  $('undo').disabled = state.undo.length === 0;
+  if (!entry) return;
+  if (entry.kind === 'create') {
+    const now = state.regions.get(entry.region.id);
+    if (now) await deleteRegion(now, false);
+  } else if (entry.kind === 'edit') {
+    const now = state.regions.get(entry.before.id);
+    if (now) await edit(now, draftOf(entry.before), false);
+  } else if (entry.kind === 'delete') {
+    const region = await change('POST', '/api/images/' + encodeURIComponent(entry.before.imageId) + '/regions',
+      draftOf(entry.before));
+    stored(region);
+    drawRegions();
+    renderRegionList();
+  }
+}
+$('undo').addEventListener('click', () => undo().catch(() => {}));
+
+// ---- tools and keys ---------------------------------------------------------------------------------------------
+
+function setTool(tool) {
+  state.tool = tool;
+  for (const [name, id] of [['select', 'tool-select'], ['rect', 'tool-rect'], ['polygon', 'tool-polygon']]) {
+    $(id).setAttribute('aria-pressed', String(name === tool));
+  }
+  if (!anno) return;
+  if (tool === 'select') {
+    anno.setDrawingEnabled(false);
+  } else {
+    anno.setDrawingTool(tool);
+    anno.setDrawingEnabled(true);
+  }
+}
+
+$('tool-select').addEventListener('click', () => setTool('select'));
+$('tool-rect').addEventListener('click', () => setTool('rect'));
+$('tool-polygon').addEventListener('click', () => setTool('polygon'));
+
+document.addEventListener('keydown', event => {
+  if ($('workspace').hidden || !$('conflict').hidden) return;
+  const typing = ['INPUT', 'SELECT', 'TEXTAREA'].includes(event.target.tagName) && event.target.type !== 'checkbox'
+    && event.target.type !== 'range';
+  if (typing) return;
+  const canDraw = !$('tool-rect').disabled;
+  if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 'z') {
+    event.preventDefault();
+    if (canDraw) undo().catch(() => {});
+    return;
+  }
+  if (event.ctrlKey || event.metaKey || event.altKey) return;
+  const key = event.key;
+  if (key === 'j' || key === 'ArrowDown') { event.preventDefault(); step(1); }
+  else if (key === 'k' || key === 'ArrowUp') { event.preventDefault(); step(-1); }
+  else if (key === 'b' && canDraw) setTool('rect');
+  else if (key === 'p' && canDraw) setTool('polygon');
+  else if (key === 'v') setTool('select');
+  else if (key === 'f') viewer.viewport.goHome();
+  else if (key === 'n' && canDraw) $('no-finding').click();
+  else if ((key === 'Delete' || key === 'Backspace') && canDraw && state.selectedId !== null) $('edit-delete').click();
+  else if (key === 'Escape') { anno.cancelSelected(); select(null, false); }
+  else if (key === '0' || key === '1' || key === '2') document.querySelectorAll('.preset')[Number(key)].click();
+});
+
+start();
