@@ -127,6 +127,30 @@ class StudioBrowserTest {
                 assertThat(corners.get(i).x()).isCloseTo(expected[i][0], within(1.0));
                 assertThat(corners.get(i).y()).isCloseTo(expected[i][1], within(1.0));
             }
+
+            // a free-hand trace: a circle of radius 20 around (64, 64), in 60 moves; saved as a polygon near the trace
+            browser.click("#tool-freehand");
+            double[] start = screen(browser, 84, 64);
+            browser.mouseMove(start[0], start[1]);
+            browser.send("Input.dispatchMouseEvent", Map.of("type", "mousePressed", "x", start[0], "y", start[1], "button", "left",
+                    "buttons", 1, "clickCount", 1));
+            for (int i = 1; i <= 60; i++) {
+                double angle = 2 * Math.PI * i / 60;
+                double[] at = screen(browser, 64 + 20 * Math.cos(angle), 64 + 20 * Math.sin(angle));
+                browser.send("Input.dispatchMouseEvent", Map.of("type", "mouseMoved", "x", at[0], "y", at[1], "button", "left",
+                        "buttons", 1));
+            }
+            browser.send("Input.dispatchMouseEvent", Map.of("type", "mouseReleased", "x", start[0], "y", start[1], "button", "left",
+                    "buttons", 0, "clickCount", 1));
+            browser.waitFor("document.body.dataset.saved === 'saved' && document.querySelectorAll('#region-list li[data-region-id]').length === "
+                    + (before + 3), WAIT);
+            StoredRegion traced = store.regions(imageId).stream().filter(r -> r.author().equals("ann"))
+                    .filter(r -> r.id() != box.id() && r.id() != polygon.id()).findFirst().orElseThrow();
+            var outline = traced.draft().geometry().polygon();
+            assertThat(outline.size()).as("simplified to within 1 px of the trace, not every mouse move").isBetween(8, 40);
+            for (var corner : outline) {
+                assertThat(Math.hypot(corner.x() - 64, corner.y() - 64)).isCloseTo(20, within(1.5));
+            }
             browser.screenshot(Path.of("target/browser/studio-viewer.png"));
 
             // a reload: still signed in, and the shapes are drawn where they were drawn
@@ -138,7 +162,7 @@ class StudioBrowserTest {
             }
             browser.waitFor("document.body && document.body.dataset.viewer", WAIT);
             openFromList(browser, imageId);
-            assertThat(browser.evaluate("document.querySelectorAll('#region-list li[data-region-id]').length").asInt()).isEqualTo(before + 2);
+            assertThat(browser.evaluate("document.querySelectorAll('#region-list li[data-region-id]').length").asInt()).isEqualTo(before + 3);
             Browser.Box shown = browser.box("[data-id='#region-" + box.id() + "'] .a9s-inner");
             double[] topLeft = screen(browser, 20, 30);
             double[] bottomRight = screen(browser, 60, 80);
@@ -147,6 +171,23 @@ class StudioBrowserTest {
             assertThat(shown.x() + shown.width()).isCloseTo(bottomRight[0], within(3.0));
             assertThat(shown.y() + shown.height()).isCloseTo(bottomRight[1], within(3.0));
             assertThat(browser.evaluate("document.querySelectorAll('.a9s-annotation polygon').length").asInt()).isGreaterThanOrEqualTo(1);
+
+            // window and level: the server renders again; a grey g of the full window shows as (g - 0.05) / 0.6 in "Lung"
+            double[][] probes = {screen(browser, 40.5, 70.5), screen(browser, 64.5, 20.5), screen(browser, 100.5, 100.5)};
+            int[] full = new int[probes.length];
+            for (int i = 0; i < probes.length; i++) {
+                full[i] = browser.pixel(probes[i][0], probes[i][1])[0];
+            }
+            browser.click(".preset[data-level='35']");
+            browser.waitFor("viewer.world.getItemCount() === 1 && viewer.world.getItemAt(0).source.url.includes('centre=0.35&width=0.6')"
+                    + " && viewer.world.getItemAt(0).getFullyLoaded()", WAIT);
+            Thread.sleep(700);
+            for (int i = 0; i < probes.length; i++) {
+                double windowed = Math.max(0, Math.min(1, (full[i] / 255.0 - 0.05) / 0.6)) * 255;
+                assertThat((double) browser.pixel(probes[i][0], probes[i][1])[0]).as("probe " + i + " (full window " + full[i] + ")")
+                        .isCloseTo(windowed, within(3.0));
+            }
+            browser.click(".preset[data-level='50']");
 
             // the keyboard walks the list
             browser.evaluate("document.activeElement.blur(); true");

@@ -103,7 +103,7 @@ async function signedIn(me) {
   $('logout').hidden = false;
   $('export').hidden = false;
   const canDraw = me.role === 'annotator' || me.role === 'admin';
-  for (const id of ['tool-rect', 'tool-polygon', 'no-finding', 'edit-save', 'edit-delete', 'undo']) $(id).disabled = !canDraw;
+  for (const id of ['tool-rect', 'tool-polygon', 'tool-freehand', 'no-finding', 'edit-save', 'edit-delete', 'undo']) $(id).disabled = !canDraw;
   document.body.dataset.role = me.role;
   createViewer();
   const facets = await api('GET', '/api/facets');
@@ -453,10 +453,15 @@ function stored(region) {
 
 async function created(selection) {
   if (state.tool === 'select' || !state.image) return;
+  anno.cancelSelected();
+  await saveNew(geometryOf(selection.target));
+}
+
+// A new region of the chosen type and label with this geometry (original pixels), saved, then drawn.
+async function saveNew(geometry) {
   const imageId = state.image.id;
   const draft = Object.assign({type: $('region-type').value, label: $('region-label').value || state.image.className || 'region'},
-    geometryOf(selection.target));
-  anno.cancelSelected();
+    geometry);
   try {
     const region = await change('POST', '/api/images/' + encodeURIComponent(imageId) + '/regions', draft);
     if (!state.image || state.image.id !== imageId) return;
@@ -625,15 +630,87 @@ async function undo() {
 }
 $('undo').addEventListener('click', () => undo().catch(() => {}));
 
+// ---- the free-hand tool: press, trace the outline, let go -------------------------------------------------------
+// Annotorious' own free-hand tool (its selector pack) injects a <style> element, which the page's
+// Content-Security-Policy forbids; this one traces in an SVG over the viewer and saves a polygon, simplified
+// (Ramer-Douglas-Peucker) to within `tolerance` original pixels of the trace.
+
+const freehand = {points: null, trace: null};
+
+function imagePoint(event) {
+  const box = $('viewer').getBoundingClientRect();
+  const p = viewer.viewport.viewerElementToImageCoordinates(new OpenSeadragon.Point(event.clientX - box.left, event.clientY - box.top));
+  return [p.x * state.scale, p.y * state.scale];
+}
+
+function simplified(points, tolerance) {
+  if (points.length < 3) return points;
+  const [ax, ay] = points[0], [bx, by] = points[points.length - 1];
+  const length = Math.hypot(bx - ax, by - ay);
+  let farthest = 0, at = 0;
+  for (let i = 1; i < points.length - 1; i++) {
+    const [px, py] = points[i];
+    const distance = length === 0 ? Math.hypot(px - ax, py - ay) : Math.abs((bx - ax) * (ay - py) - (ax - px) * (by - ay)) / length;
+    if (distance > farthest) { farthest = distance; at = i; }
+  }
+  if (farthest <= tolerance) return [points[0], points[points.length - 1]];
+  return simplified(points.slice(0, at + 1), tolerance).slice(0, -1).concat(simplified(points.slice(at), tolerance));
+}
+
+$('viewer').addEventListener('pointerdown', event => {
+  if (state.tool !== 'freehand' || event.button !== 0 || !state.image || state.image.width === null) return;
+  event.preventDefault();
+  event.stopPropagation();
+  $('viewer').setPointerCapture(event.pointerId);
+  const box = $('viewer').getBoundingClientRect();
+  freehand.origin = [box.left, box.top];
+  freehand.points = [imagePoint(event)];
+  freehand.screen = [[event.clientX - box.left, event.clientY - box.top]];
+  freehand.trace = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  freehand.trace.setAttribute('class', 'freehand-trace');
+  const line = document.createElementNS('http://www.w3.org/2000/svg', 'polyline');
+  freehand.trace.appendChild(line);
+  $('viewer').appendChild(freehand.trace);
+}, true);
+
+$('viewer').addEventListener('pointermove', event => {
+  if (!freehand.points) return;
+  event.preventDefault();
+  event.stopPropagation();
+  freehand.points.push(imagePoint(event));
+  freehand.screen.push([event.clientX - freehand.origin[0], event.clientY - freehand.origin[1]]);
+  freehand.trace.firstChild.setAttribute('points', freehand.screen.map(p => p[0] + ',' + p[1]).join(' '));
+}, true);
+
+function endFreehand(event) {
+  if (!freehand.points) return;
+  event.preventDefault();
+  event.stopPropagation();
+  const points = freehand.points;
+  freehand.points = null;
+  freehand.trace.remove();
+  const w = state.image.width, h = state.image.height;
+  const tolerance = Math.max(1, 0.004 * Math.max(w, h));
+  const inside = points.map(([x, y]) => [Math.min(Math.max(x, 0), w), Math.min(Math.max(y, 0), h)]);
+  let corners = simplified(inside, tolerance).map(([x, y]) => [Math.round(x * 10) / 10, Math.round(y * 10) / 10]);
+  const [fx, fy] = corners[0], [lx, ly] = corners[corners.length - 1];
+  if (corners.length > 3 && Math.hypot(fx - lx, fy - ly) <= tolerance) corners = corners.slice(0, -1);
+  if (corners.length < 3) return; // a click, not a trace
+  saveNew({polygon: corners}).catch(() => {});
+}
+$('viewer').addEventListener('pointerup', endFreehand, true);
+$('viewer').addEventListener('pointercancel', endFreehand, true);
+
 // ---- tools and keys ---------------------------------------------------------------------------------------------
 
 function setTool(tool) {
   state.tool = tool;
-  for (const [name, id] of [['select', 'tool-select'], ['rect', 'tool-rect'], ['polygon', 'tool-polygon']]) {
+  for (const [name, id] of [['select', 'tool-select'], ['rect', 'tool-rect'], ['polygon', 'tool-polygon'], ['freehand', 'tool-freehand']]) {
     $(id).setAttribute('aria-pressed', String(name === tool));
   }
   if (!anno) return;
-  if (tool === 'select') {
+  viewer.setMouseNavEnabled(tool !== 'freehand');
+  if (tool === 'select' || tool === 'freehand') {
     anno.setDrawingEnabled(false);
   } else {
     anno.setDrawingTool(tool);
@@ -644,6 +721,7 @@ function setTool(tool) {
 $('tool-select').addEventListener('click', () => setTool('select'));
 $('tool-rect').addEventListener('click', () => setTool('rect'));
 $('tool-polygon').addEventListener('click', () => setTool('polygon'));
+$('tool-freehand').addEventListener('click', () => setTool('freehand'));
 
 document.addEventListener('keydown', event => {
   if ($('workspace').hidden || !$('conflict').hidden) return;
@@ -662,6 +740,7 @@ document.addEventListener('keydown', event => {
   else if (key === 'k' || key === 'ArrowUp') { event.preventDefault(); step(-1); }
   else if (key === 'b' && canDraw) setTool('rect');
   else if (key === 'p' && canDraw) setTool('polygon');
+  else if (key === 'd' && canDraw) setTool('freehand');
   else if (key === 'v') setTool('select');
   else if (key === 'f') viewer.viewport.goHome();
   else if (key === 'n' && canDraw) $('no-finding').click();
