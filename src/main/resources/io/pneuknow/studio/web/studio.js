@@ -60,7 +60,7 @@ async function change(method, path, body) {
     if (e.status === 409) {
       showSaved();
     } else {
-      showError(e.message);
+      showError(e instanceof ApiError ? e.message : 'the server did not answer (' + e.message + '); draw it again once it is back');
     }
     throw e;
   }
@@ -241,7 +241,8 @@ function createViewer() {
       return region.type + (region.review === 'rejected' ? ' rejected' : '') + (region.id === state.selectedId ? ' chosen' : '');
     },
   });
-  anno.on('createSelection', selection => created(selection).catch(() => {}));
+  // handled after Annotorious has finished its own work on the new shape (cancelling it inside the event breaks its state)
+  anno.on('createSelection', selection => setTimeout(() => created(selection).catch(() => {}), 0));
   anno.on('updateAnnotation', (annotation, previous) => moved(annotation).catch(() => {}));
   anno.on('selectAnnotation', annotation => select(regionIdOf(annotation.id), false));
   anno.on('cancelSelected', () => select(null, false));
@@ -453,8 +454,10 @@ function stored(region) {
 
 async function created(selection) {
   if (state.tool === 'select' || !state.image) return;
+  const geometry = geometryOf(selection.target);
   anno.cancelSelected();
-  await saveNew(geometryOf(selection.target));
+  setTool(state.tool); // ready for the next shape while this one is being saved
+  await saveNew(geometry);
 }
 
 // A new region of the chosen type and label with this geometry (original pixels), saved, then drawn.
