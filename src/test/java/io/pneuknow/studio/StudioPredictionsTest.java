@@ -12,6 +12,7 @@ import io.pneuknow.annotate.ImageEntry;
 import io.pneuknow.annotate.Role;
 import io.pneuknow.api.Classifier;
 import io.pneuknow.api.FilePrediction;
+import io.pneuknow.browser.Browser;
 import io.pneuknow.cli.Main;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -24,6 +25,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -216,6 +218,53 @@ class StudioPredictionsTest {
             assertThat(facets.get("model").isNull()).isTrue();
             assertThat(Json.MAPPER.readTree(send(plain, "/api/images?limit=1", cookie).body()).at("/value/images/0/prediction").isNull())
                     .isTrue();
+        }
+    }
+
+    @Test
+    void thePageFiltersRightAndWrongAndShowsEachRowsPrediction() throws Exception {
+        awaitPredictions(signIn(server));
+        Duration wait = Duration.ofSeconds(30);
+        try (Browser browser = Browser.launch(dir.resolve("browser"))) {
+            browser.send("Page.addScriptToEvaluateOnNewDocument", Map.of("source", StudioBrowserTest.WATCH));
+            browser.send("Page.navigate", Map.of("url", "http://127.0.0.1:" + server.port() + "/"));
+            browser.waitFor("document.getElementById('login') && !document.getElementById('login').hidden", wait);
+            browser.click("#login-name");
+            browser.type("ann");
+            browser.click("#login-key");
+            browser.type(KEY);
+            browser.click("#login button[type=submit]");
+            browser.waitFor("document.body.dataset.viewer", wait);
+            int readable = CLASS_OF.size();
+            assertThat(browser.text("#prediction-progress")).isEqualTo("model " + predictions.modelId() + ": predicted "
+                    + readable + " of " + (readable + 2) + " (2 skipped)");
+            List<String> options = new ArrayList<>();
+            browser.evaluate("[...document.querySelectorAll('#filter-prediction option')].map(o => o.textContent)")
+                    .forEach(o -> options.add(o.asText()));
+            List<String> expectedOptions = new ArrayList<>(List.of("any"));
+            predictions.classes().forEach(c -> expectedOptions.add("predicted " + c));
+            expectedOptions.addAll(List.of("right", "wrong"));
+            assertThat(options).containsExactlyElementsOf(expectedOptions);
+
+            for (boolean right : List.of(false, true)) {
+                List<String> expected = PREDICTED.keySet().stream()
+                        .filter(id -> PREDICTED.get(id).equals(CLASS_OF.get(id)) == right).toList();
+                browser.evaluate("(() => { const s = document.getElementById('filter-prediction'); s.value = '"
+                        + (right ? "right" : "wrong") + "'; s.dispatchEvent(new Event('change')); return true; })()");
+                browser.waitFor("[...document.querySelectorAll('#image-list li')].map(li => li.dataset.id).join(',') === "
+                        + Browser.quote(String.join(",", expected)), wait);
+                for (String id : expected) {
+                    String badge = "#image-list li[data-id='" + id + "'] .badge.prediction";
+                    assertThat(browser.text(badge)).isEqualTo("model: " + PREDICTED.get(id) + " "
+                            + String.format(java.util.Locale.ROOT, "%.2f", PROBABILITY.get(id)));
+                    assertThat(browser.evaluate("document.querySelector(" + Browser.quote(badge) + ").className").asText())
+                            .isEqualTo("badge prediction " + (right ? "right" : "wrong"));
+                }
+                if (!right) {
+                    browser.screenshot(Path.of("target/browser/studio-predictions-wrong.png"));
+                }
+            }
+            assertThat(browser.evaluate("JSON.stringify(window.__problems)").asText()).isEqualTo("[]");
         }
     }
 
