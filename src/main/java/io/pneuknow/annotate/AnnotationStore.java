@@ -246,19 +246,40 @@ public final class AnnotationStore {
      * @param part only images of this split part
      * @param annotated only images with (true) or without (false) a live region
      * @param noFinding only images whose current "no finding" mark is set (true) or not (false)
+     * @param modelId the model whose stored predictions the rows carry and the two filters below read; null: none
+     * @param predicted only images this model predicted as this class (needs {@code modelId})
+     * @param correct only images whose prediction equals their class (true) or differs from it (false); images not
+     *                yet predicted, or without a class, match neither (needs {@code modelId})
      * @param offset images skipped from the start of the filtered list (0 or more)
      * @param limit images on the page (1 or more)
      */
-    public record ImageQuery(String className, String part, Boolean annotated, Boolean noFinding, int offset, int limit) {
+    public record ImageQuery(String className, String part, Boolean annotated, Boolean noFinding, String modelId,
+                             String predicted, Boolean correct, int offset, int limit) {
+        /** Refuses a negative offset, a limit below 1, and prediction filters without a model. */
         public ImageQuery {
             if (offset < 0 || limit < 1) {
                 throw new IllegalArgumentException("offset must be 0 or more and limit 1 or more");
             }
+            if (modelId == null && (predicted != null || correct != null)) {
+                throw new IllegalArgumentException("the predicted and correct filters need a model id");
+            }
+        }
+
+        /** A query without a model: rows carry no prediction. */
+        public ImageQuery(String className, String part, Boolean annotated, Boolean noFinding, int offset, int limit) {
+            this(className, part, annotated, noFinding, null, null, null, offset, limit);
         }
     }
 
-    /** One row of the image list: the image, its count of live regions and whether it is marked "no finding". */
-    public record ImageRow(ImageEntry image, int regions, boolean noFinding) {
+    /**
+     * One row of the image list: the image, its count of live regions, whether it is marked "no finding", and the
+     * query's model's prediction of it (null when the query names no model or the model has not predicted it yet).
+     */
+    public record ImageRow(ImageEntry image, int regions, boolean noFinding, StoredPrediction prediction) {
+        /** A row without a prediction. */
+        public ImageRow(ImageEntry image, int regions, boolean noFinding) {
+            this(image, regions, noFinding, null);
+        }
     }
 
     /** A page of the image list: how many images the filters match in all, and this page's rows in id order. */
@@ -267,8 +288,14 @@ public final class AnnotationStore {
 
     /** The page of the image list that {@code query} names; one transaction, so total and rows agree. */
     public ImagePage images(ImageQuery query) {
+        // with a model, each image is joined to at most one prediction (the key is image and model)
+        String from = query.modelId() == null ? " FROM images i"
+                : " FROM images i LEFT JOIN predictions p ON p.image_id = i.id AND p.model_id = ?";
         StringBuilder where = new StringBuilder(" WHERE 1 = 1");
         List<Object> parameters = new ArrayList<>();
+        if (query.modelId() != null) {
+            parameters.add(query.modelId());
+        }
         if (query.className() != null) {
             where.append(" AND i.class_name = ?");
             parameters.add(query.className());
@@ -286,9 +313,18 @@ public final class AnnotationStore {
         if (query.noFinding() != null) {
             where.append(query.noFinding() ? " AND " : " AND NOT ").append(marked);
         }
+        if (query.predicted() != null) {
+            where.append(" AND p.label = ?");
+            parameters.add(query.predicted());
+        }
+        if (query.correct() != null) {
+            // a missing prediction or class makes either comparison unknown, so such an image matches neither
+            where.append(query.correct() ? " AND p.label = i.class_name" : " AND p.label <> i.class_name");
+        }
+        String prediction = query.modelId() == null ? ", NULL, NULL" : ", p.label, p.probability";
         return transaction(connection -> {
             int total;
-            try (PreparedStatement count = connection.prepareStatement("SELECT COUNT(*) FROM images i" + where)) {
+            try (PreparedStatement count = connection.prepareStatement("SELECT COUNT(*)" + from + where)) {
                 for (int p = 0; p < parameters.size(); p++) {
                     count.setObject(p + 1, parameters.get(p));
                 }
@@ -300,7 +336,7 @@ public final class AnnotationStore {
             List<ImageRow> page = new ArrayList<>();
             try (PreparedStatement select = connection.prepareStatement("SELECT i.id, i.file, i.class_name, i.part, "
                     + "(SELECT COUNT(*) FROM regions r WHERE r.image_id = i.id AND r.deleted = FALSE), CASE WHEN " + marked
-                    + " THEN 1 ELSE 0 END FROM images i" + where + " ORDER BY i.id OFFSET ? ROWS FETCH NEXT ? ROWS ONLY")) {
+                    + " THEN 1 ELSE 0 END" + prediction + from + where + " ORDER BY i.id OFFSET ? ROWS FETCH NEXT ? ROWS ONLY")) {
                 int p = 0;
                 for (; p < parameters.size(); p++) {
                     select.setObject(p + 1, parameters.get(p));
@@ -309,12 +345,121 @@ public final class AnnotationStore {
                 select.setInt(p + 2, query.limit());
                 try (ResultSet rows = select.executeQuery()) {
                     while (rows.next()) {
+                        String label = rows.getString(7);
                         page.add(new ImageRow(new ImageEntry(rows.getString(1), rows.getString(2), rows.getString(3),
-                                rows.getString(4)), rows.getInt(5), rows.getInt(6) == 1));
+                                rows.getString(4)), rows.getInt(5), rows.getInt(6) == 1,
+                                label == null ? null : new StoredPrediction(rows.getString(1), label, rows.getDouble(8))));
                     }
                 }
             }
             return new ImagePage(total, page);
+        });
+    }
+
+    // ---------------------------------------------------------------- predictions
+
+    /**
+     * Stores a model's predictions in one transaction and answers how many were added; an image this model has a
+     * prediction for already keeps it (the first stored wins, so two predictors of the same model never fail on
+     * each other). Every image must be in the database.
+     */
+    public int putPredictions(String modelId, List<StoredPrediction> predictions) {
+        if (modelId == null || modelId.isBlank()) {
+            throw new IllegalArgumentException("predictions need the model's id");
+        }
+        try {
+            return transaction(connection -> insertPredictions(connection, modelId, predictions));
+        } catch (IllegalStateException e) {
+            // another writer stored some of these ids between our check and our insert: once more skips them
+            if (e.getCause() instanceof SQLException sql && sql.getSQLState() != null && CONFLICT_STATES.contains(sql.getSQLState())) {
+                return transaction(connection -> insertPredictions(connection, modelId, predictions));
+            }
+            throw e;
+        }
+    }
+
+    private static int insertPredictions(Connection connection, String modelId, List<StoredPrediction> predictions)
+            throws SQLException {
+        int added = 0;
+        try (PreparedStatement exists = connection.prepareStatement(
+                "SELECT 1 FROM predictions WHERE image_id = ? AND model_id = ?");
+             PreparedStatement insert = connection.prepareStatement(
+                     "INSERT INTO predictions (image_id, model_id, label, probability) VALUES (?, ?, ?, ?)")) {
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (StoredPrediction prediction : predictions) {
+                if (!seen.add(prediction.imageId())) {
+                    continue;
+                }
+                exists.setString(1, prediction.imageId());
+                exists.setString(2, modelId);
+                try (ResultSet rows = exists.executeQuery()) {
+                    if (rows.next()) {
+                        continue;
+                    }
+                }
+                insert.setString(1, prediction.imageId());
+                insert.setString(2, modelId);
+                insert.setString(3, prediction.label());
+                insert.setDouble(4, prediction.probability());
+                insert.executeUpdate();
+                added++;
+            }
+        }
+        return added;
+    }
+
+    /** The images this model has no stored prediction for, by id. */
+    public List<ImageEntry> imagesWithoutPrediction(String modelId) {
+        return transaction(connection -> {
+            List<ImageEntry> images = new ArrayList<>();
+            try (PreparedStatement select = connection.prepareStatement("SELECT id, file, class_name, part FROM images i "
+                    + "WHERE NOT EXISTS (SELECT 1 FROM predictions p WHERE p.image_id = i.id AND p.model_id = ?) ORDER BY id")) {
+                select.setString(1, modelId);
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        images.add(new ImageEntry(rows.getString(1), rows.getString(2), rows.getString(3), rows.getString(4)));
+                    }
+                }
+            }
+            return images;
+        });
+    }
+
+    /** This model's stored prediction of this image, if any. */
+    public Optional<StoredPrediction> prediction(String imageId, String modelId) {
+        return transaction(connection -> {
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT label, probability FROM predictions WHERE image_id = ? AND model_id = ?")) {
+                select.setString(1, imageId);
+                select.setString(2, modelId);
+                try (ResultSet rows = select.executeQuery()) {
+                    return rows.next() ? Optional.of(new StoredPrediction(imageId, rows.getString(1), rows.getDouble(2)))
+                            : Optional.<StoredPrediction>empty();
+                }
+            }
+        });
+    }
+
+    /** How far a model's predictions have come: images it has a stored prediction for, of all the images. */
+    public record PredictionProgress(int predicted, int images) {
+    }
+
+    /** How many images this model has a stored prediction for, and how many images there are; one transaction. */
+    public PredictionProgress predictionProgress(String modelId) {
+        return transaction(connection -> {
+            int predicted;
+            try (PreparedStatement count = connection.prepareStatement("SELECT COUNT(*) FROM predictions WHERE model_id = ?")) {
+                count.setString(1, modelId);
+                try (ResultSet rows = count.executeQuery()) {
+                    rows.next();
+                    predicted = rows.getInt(1);
+                }
+            }
+            try (PreparedStatement count = connection.prepareStatement("SELECT COUNT(*) FROM images");
+                 ResultSet rows = count.executeQuery()) {
+                rows.next();
+                return new PredictionProgress(predicted, rows.getInt(1));
+            }
         });
     }
 

@@ -4,6 +4,7 @@ import io.pneuknow.BadInputException;
 import io.pneuknow.annotate.AnnotationDatabase;
 import io.pneuknow.annotate.AnnotationStore;
 import io.pneuknow.serve.AuditLog;
+import io.pneuknow.studio.ModelPredictions;
 import io.pneuknow.studio.StudioServer;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
@@ -46,32 +47,57 @@ final class StudioCommand implements Callable<Integer> {
     @Option(names = "--allowed-hosts", split = ",", paramLabel = "HOST", description = "Host header names answered "
             + "(port ignored), comma-separated; '*' for any. Default: the loopback names on a loopback --host.")
     List<String> allowedHosts = new ArrayList<>();
+    @Option(names = "--model", paramLabel = "DIR", description = "Serve this trained model's predictions: a background "
+            + "thread predicts every image it has not predicted yet (stored in the database, kept across restarts; "
+            + "progress on standard error), and the list shows and filters by each prediction and whether it is right.")
+    Path model;
 
     @Override
     public Integer call() throws Exception {
         if (!Files.isDirectory(data)) {
             throw new BadInputException("--data " + data + ": not a folder; give the data set's folder");
         }
+        if (model != null && !Files.isRegularFile(model.resolve("model.json"))) {
+            throw new BadInputException("--model " + model + ": no model.json there; give the folder pneuknow train wrote");
+        }
         AnnotationDatabase database = AnnotationDatabase.open(db, data, false);
+        AnnotationStore store = new AnnotationStore(database);
+        ModelPredictions predictions;
+        try {
+            predictions = model == null ? null : ModelPredictions.open(model, store, data, System.err);
+        } catch (RuntimeException e) {
+            database.close();
+            throw e;
+        }
         PrintStream log = accessLog == null ? System.err : new PrintStream(new FileOutputStream(accessLog.toFile(), true), true);
         StudioServer server;
         try {
-            server = StudioServer.start(new AnnotationStore(database), new StudioServer.Settings(host, port, data,
+            server = StudioServer.start(store, predictions, new StudioServer.Settings(host, port, data,
                     secureCookie, auditLog == null ? null : AuditLog.Options.of(auditLog), allowedHosts), log);
         } catch (RuntimeException e) {
+            if (predictions != null) {
+                predictions.close();
+            }
             database.close();
             throw new BadInputException(host + ":" + port + ": cannot start the studio (" + e.getMessage()
                     + "); choose another --port or --host", e);
         }
+        if (predictions != null) {
+            predictions.start(); // after the server answers: predicting never delays start-up
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (predictions != null) {
+                predictions.close();
+            }
             server.close();
             database.close();
             stopped.countDown();
         }, "shutdown"));
         PrintWriter out = spec.commandLine().getOut();
-        out.printf("studio on %s at http://%s:%d/%s; Ctrl-C stops%n", database.shown(), host, server.port(),
-                auditLog == null ? "" : ", audit log " + auditLog);
+        out.printf("studio on %s at http://%s:%d/%s%s; Ctrl-C stops%n", database.shown(), host, server.port(),
+                auditLog == null ? "" : ", audit log " + auditLog,
+                predictions == null ? "" : ", predicting with model " + predictions.modelId() + " in the background");
         out.flush();
         stopped.await();
         return 0;

@@ -15,6 +15,7 @@ import io.pneuknow.annotate.Person;
 import io.pneuknow.annotate.RegionDraft;
 import io.pneuknow.annotate.ReviewState;
 import io.pneuknow.annotate.Role;
+import io.pneuknow.annotate.StoredPrediction;
 import io.pneuknow.annotate.StoredRegion;
 import io.pneuknow.annotate.exchange.AnnotationExport;
 import io.pneuknow.image.GreyImage;
@@ -55,8 +56,10 @@ import java.util.Optional;
  * line per API request naming the person and what was viewed or changed).
  *
  * <p>Routes: {@code POST /api/login {name, key}}, {@code POST /api/logout}, {@code GET /api/me},
- * {@code GET /api/images?offset&limit&class&part&annotated&noFinding}, {@code GET /api/images/{id}} (regions and
- * "no finding" mark), {@code GET /api/images/{id}/pixels.png?size&centre&width}, {@code GET /api/images/{id}/thumbnail.png},
+ * {@code GET /api/images?offset&limit&class&part&annotated&noFinding&predicted&correct} (the last two only with a
+ * served model: {@link ModelPredictions}), {@code GET /api/facets} (classes, parts, the served model and its
+ * progress), {@code GET /api/images/{id}} (regions, "no finding" mark and the served model's prediction),
+ * {@code GET /api/images/{id}/pixels.png?size&centre&width}, {@code GET /api/images/{id}/thumbnail.png},
  * {@code POST /api/images/{id}/regions}, {@code PUT /api/images/{id}/no-finding {baseVersion, marked}},
  * {@code GET /api/regions/{rid}/history}, {@code PUT /api/regions/{rid} {baseVersion, type, label, box|polygon}},
  * {@code DELETE /api/regions/{rid}?baseVersion=N}, {@code POST /api/regions/{rid}/review {baseVersion, verdict}}.
@@ -90,6 +93,7 @@ public final class StudioServer implements AutoCloseable {
     private static final String PERSON = "studioPerson";
 
     private final AnnotationStore store;
+    private final ModelPredictions predictions;
     private final Settings settings;
     private final Path dataDir;
     private final Sessions sessions;
@@ -100,8 +104,10 @@ public final class StudioServer implements AutoCloseable {
     private final AuditLog audit;
     private final Javalin app;
 
-    private StudioServer(AnnotationStore store, Settings settings, PrintStream accessLog, Clock clock) {
+    private StudioServer(AnnotationStore store, ModelPredictions predictions, Settings settings, PrintStream accessLog,
+                         Clock clock) {
         this.store = store;
+        this.predictions = predictions;
         this.settings = settings;
         this.dataDir = settings.dataDir().toAbsolutePath().normalize();
         this.sessions = new Sessions(clock);
@@ -117,9 +123,19 @@ public final class StudioServer implements AutoCloseable {
         routes();
     }
 
-    /** Starts the workspace on the settings' host and port; {@link #port()} tells the port bound. */
+    /** Starts the workspace on the settings' host and port without a model; {@link #port()} tells the port bound. */
     public static StudioServer start(AnnotationStore store, Settings settings, PrintStream accessLog) {
-        StudioServer server = new StudioServer(store, settings, accessLog, Clock.systemUTC());
+        return start(store, null, settings, accessLog);
+    }
+
+    /**
+     * Starts the workspace serving {@code predictions}' model (null: none): the list's rows carry its stored
+     * predictions and can be filtered by them, and the facets tell how far its predictions have come. The
+     * predictions' owner starts and closes them; this server only reads what they stored.
+     */
+    public static StudioServer start(AnnotationStore store, ModelPredictions predictions, Settings settings,
+                                     PrintStream accessLog) {
+        StudioServer server = new StudioServer(store, predictions, settings, accessLog, Clock.systemUTC());
         try {
             server.app.start(settings.host(), settings.port());
         } catch (RuntimeException e) {
@@ -187,7 +203,11 @@ public final class StudioServer implements AutoCloseable {
         app.get("/vendor/{file}", ctx -> webFile(ctx, "vendor/" + ctx.pathParam("file")));
         app.get("/api/facets", ctx -> {
             AnnotationStore.Facets facets = store.facets();
-            answer(ctx, 200, Map.of("classes", facets.classes(), "parts", facets.parts()));
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("classes", facets.classes());
+            body.put("parts", facets.parts());
+            body.put("model", modelView());
+            answer(ctx, 200, body);
         });
         app.get("/api/export/regions.csv", this::exportCsv);
         app.post("/api/login", this::login);
@@ -261,15 +281,27 @@ public final class StudioServer implements AutoCloseable {
     }
 
     private void images(Context ctx) {
+        String predicted = ctx.queryParam("predicted");
+        Boolean correct = booleanParam(ctx, "correct");
+        if (predictions == null && (predicted != null || correct != null)) {
+            throw new ApiException(400, "bad_request", "predicted and correct filter by the served model's predictions, "
+                    + "and no model is served; start the studio with --model DIR");
+        }
+        if (predicted != null && !predictions.classes().contains(predicted)) {
+            throw new ApiException(400, "bad_request", "predicted '" + shortened(predicted) + "' is not a class of model "
+                    + predictions.modelId() + "; give one of " + String.join(", ", predictions.classes()));
+        }
         AnnotationStore.ImageQuery query = new AnnotationStore.ImageQuery(ctx.queryParam("class"), ctx.queryParam("part"),
-                booleanParam(ctx, "annotated"), booleanParam(ctx, "noFinding"), intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE),
-                intParam(ctx, "limit", 50, 1, MAX_PAGE));
+                booleanParam(ctx, "annotated"), booleanParam(ctx, "noFinding"),
+                predictions == null ? null : predictions.modelId(), predicted, correct,
+                intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE), intParam(ctx, "limit", 50, 1, MAX_PAGE));
         AnnotationStore.ImagePage page = store.images(query);
         List<Map<String, Object>> rows = new ArrayList<>();
         for (AnnotationStore.ImageRow row : page.rows()) {
             Map<String, Object> item = imageView(row.image());
             item.put("regions", row.regions());
             item.put("noFinding", row.noFinding());
+            item.put("prediction", predictionView(row.prediction()));
             rows.add(item);
         }
         Map<String, Object> body = new LinkedHashMap<>();
@@ -290,6 +322,8 @@ public final class StudioServer implements AutoCloseable {
         body.put("height", size == null ? null : size.height());
         body.put("regions", StudioViews.regions(store.regions(image.id())));
         body.put("noFindingMark", StudioViews.mark(store.noFinding(image.id())));
+        body.put("prediction", predictions == null ? null
+                : predictionView(store.prediction(image.id(), predictions.modelId()).orElse(null)));
         ctx.attribute(AUDIT_RESULT, "view regions of image " + image.id());
         answer(ctx, 200, body);
     }
@@ -512,6 +546,33 @@ public final class StudioServer implements AutoCloseable {
         view.put("id", image.id());
         view.put("className", image.className());
         view.put("part", image.part());
+        return view;
+    }
+
+    /** The served model and how far its predictions have come; null when no model is served. */
+    private Map<String, Object> modelView() {
+        if (predictions == null) {
+            return null;
+        }
+        AnnotationStore.PredictionProgress progress = store.predictionProgress(predictions.modelId());
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("id", predictions.modelId());
+        view.put("classes", predictions.classes());
+        view.put("predicted", progress.predicted());
+        view.put("total", progress.images());
+        view.put("skipped", predictions.skipped());
+        view.put("running", predictions.running());
+        return view;
+    }
+
+    /** {label, probability}, or null for no prediction. */
+    private static Map<String, Object> predictionView(StoredPrediction prediction) {
+        if (prediction == null) {
+            return null;
+        }
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("label", prediction.label());
+        view.put("probability", prediction.probability());
         return view;
     }
 

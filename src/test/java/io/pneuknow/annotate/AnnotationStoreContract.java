@@ -95,7 +95,8 @@ abstract class AnnotationStoreContract {
             }
             return found;
         });
-        assertThat(rows).containsExactly("1 initial schema " + Migrations.ALL.get(0).checksum());
+        assertThat(rows).containsExactly("1 initial schema " + Migrations.ALL.get(0).checksum(),
+                "2 predictions " + Migrations.ALL.get(1).checksum());
         assertThat(Migrations.ALL.get(0).checksum()).hasSize(64);
     }
 
@@ -117,14 +118,14 @@ abstract class AnnotationStoreContract {
     void aSchemaNewerThanThisProgramIsRefused() {
         store.transaction(connection -> {
             try (PreparedStatement insert = connection.prepareStatement("INSERT INTO schema_migrations "
-                    + "(version, description, checksum, applied_at) VALUES (2, 'future', 'x', CURRENT_TIMESTAMP)")) {
+                    + "(version, description, checksum, applied_at) VALUES (3, 'future', 'x', CURRENT_TIMESTAMP)")) {
                 insert.executeUpdate();
             }
             return null;
         });
         assertThatThrownBy(() -> Migrations.apply(store.database()))
                 .isInstanceOf(BadInputException.class)
-                .hasMessageContaining("schema version 2 is newer than this PneuKnow's (1)");
+                .hasMessageContaining("schema version 3 is newer than this PneuKnow's (2)");
     }
 
     @Test
@@ -329,6 +330,69 @@ abstract class AnnotationStoreContract {
         assertThat(restored.liveRegions()).hasSize(3);
 
         String text = bytes.toString(StandardCharsets.UTF_8);
-        assertThat(text).contains("\"format\" : \"pneuknow-annotations-backup\"", "\"schemaVersion\" : 1");
+        assertThat(text).contains("\"format\" : \"pneuknow-annotations-backup\"", "\"schemaVersion\" : 2");
+    }
+
+    @Test
+    void aDatabaseAtVersionOneGainsThePredictionsTable() {
+        // the database as the previous PneuKnow left it: V1 only
+        store.transaction(connection -> {
+            try (PreparedStatement drop = connection.prepareStatement("DROP TABLE predictions");
+                 PreparedStatement forget = connection.prepareStatement("DELETE FROM schema_migrations WHERE version = 2")) {
+                drop.executeUpdate();
+                forget.executeUpdate();
+            }
+            return null;
+        });
+        Migrations.apply(store.database());
+        assertThat(store.putPredictions("m1", List.of(new StoredPrediction("a", "normal", 0.5)))).isEqualTo(1);
+        assertThat(store.predictionProgress("m1")).isEqualTo(new AnnotationStore.PredictionProgress(1, 3));
+    }
+
+    @Test
+    void predictionsAreStoredOncePerModelAndImageAndFilterTheList() {
+        // a, b: pneumonia; c: normal. Model m1 says a: pneumonia (right), c: pneumonia (wrong), later b: normal (wrong)
+        assertThat(store.imagesWithoutPrediction("m1")).extracting(ImageEntry::id).containsExactly("a", "b", "c");
+        assertThat(store.putPredictions("m1", List.of(new StoredPrediction("a", "pneumonia", 0.875),
+                new StoredPrediction("c", "pneumonia", 0.625)))).isEqualTo(2);
+        assertThat(store.imagesWithoutPrediction("m1")).extracting(ImageEntry::id).containsExactly("b");
+        assertThat(store.predictionProgress("m1")).isEqualTo(new AnnotationStore.PredictionProgress(2, 3));
+        // a second prediction of a is skipped: the first one stays; b is added
+        assertThat(store.putPredictions("m1", List.of(new StoredPrediction("a", "normal", 0.5),
+                new StoredPrediction("b", "normal", 0.75)))).isEqualTo(1);
+        assertThat(store.prediction("a", "m1")).contains(new StoredPrediction("a", "pneumonia", 0.875));
+        assertThat(store.imagesWithoutPrediction("m1")).isEmpty();
+        assertThat(store.predictionProgress("m1")).isEqualTo(new AnnotationStore.PredictionProgress(3, 3));
+        // another model has its own predictions: none yet
+        assertThat(store.putPredictions("m2", List.of(new StoredPrediction("b", "pneumonia", 1.0)))).isEqualTo(1);
+        assertThat(store.imagesWithoutPrediction("m2")).extracting(ImageEntry::id).containsExactly("a", "c");
+        assertThat(store.prediction("a", "m2")).isEmpty();
+
+        AnnotationStore.ImagePage all = store.images(new AnnotationStore.ImageQuery(null, null, null, null, "m1", null, null, 0, 5));
+        assertThat(all.rows()).extracting(AnnotationStore.ImageRow::prediction).containsExactly(
+                new StoredPrediction("a", "pneumonia", 0.875), new StoredPrediction("b", "normal", 0.75),
+                new StoredPrediction("c", "pneumonia", 0.625));
+        assertThat(ids(new AnnotationStore.ImageQuery(null, null, null, null, "m1", "pneumonia", null, 0, 5))).containsExactly("a", "c");
+        assertThat(ids(new AnnotationStore.ImageQuery(null, null, null, null, "m1", null, true, 0, 5))).containsExactly("a");
+        AnnotationStore.ImagePage wrong = store.images(new AnnotationStore.ImageQuery(null, null, null, null, "m1", null, false, 1, 5));
+        assertThat(wrong.total()).isEqualTo(2);
+        assertThat(wrong.rows()).extracting(row -> row.image().id()).containsExactly("c");
+        assertThat(ids(new AnnotationStore.ImageQuery("pneumonia", null, null, null, "m1", "normal", false, 0, 5))).containsExactly("b");
+        assertThat(ids(new AnnotationStore.ImageQuery(null, null, null, null, "m1", "normal", true, 0, 5))).isEmpty();
+        // m2 predicted only b, rightly: a and c match neither right nor wrong
+        AnnotationStore.ImagePage m2 = store.images(new AnnotationStore.ImageQuery(null, null, null, null, "m2", null, null, 0, 5));
+        assertThat(m2.rows()).extracting(AnnotationStore.ImageRow::prediction)
+                .containsExactly(null, new StoredPrediction("b", "pneumonia", 1.0), null);
+        assertThat(ids(new AnnotationStore.ImageQuery(null, null, null, null, "m2", null, true, 0, 5))).containsExactly("b");
+        assertThat(ids(new AnnotationStore.ImageQuery(null, null, null, null, "m2", null, false, 0, 5))).isEmpty();
+        // without a model, rows carry none, and the prediction filters are refused
+        assertThat(store.images(new AnnotationStore.ImageQuery(null, null, null, null, 0, 5)).rows())
+                .extracting(AnnotationStore.ImageRow::prediction).containsOnlyNulls();
+        assertThatThrownBy(() -> new AnnotationStore.ImageQuery(null, null, null, null, null, "normal", null, 0, 5))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("the predicted and correct filters need a model id");
+    }
+
+    private List<String> ids(AnnotationStore.ImageQuery query) {
+        return store.images(query).rows().stream().map(row -> row.image().id()).toList();
     }
 }

@@ -109,7 +109,39 @@ async function signedIn(me) {
   const facets = await api('GET', '/api/facets');
   fillSelect($('filter-class'), facets.classes);
   fillSelect($('filter-part'), facets.parts);
+  if (facets.model) showModel(facets.model);
   await loadPage(0, true);
+}
+
+// the served model (pneuknow studio --model): its classes in the prediction filter, before "right" and "wrong",
+// and its progress, asked again every 2 s while it predicts; the list is reloaded once when it has finished
+function showModel(model) {
+  const select = $('filter-prediction');
+  for (const label of model.classes) {
+    const option = document.createElement('option');
+    option.value = 'class:' + label;
+    option.textContent = 'predicted ' + label;
+    select.insertBefore(option, select.querySelector('option[value="right"]'));
+  }
+  $('prediction-filter').hidden = false;
+  $('prediction-progress').hidden = false;
+  showProgress(model);
+}
+
+function showProgress(model) {
+  $('prediction-progress').textContent = 'model ' + model.id + ': predicted ' + model.predicted + ' of ' + model.total
+    + (model.skipped > 0 ? ' (' + model.skipped + ' skipped)' : '') + (model.running ? '…' : '');
+  if (model.running) setTimeout(pollProgress, 2000);
+}
+
+async function pollProgress() {
+  try {
+    const model = (await api('GET', '/api/facets')).model;
+    showProgress(model);
+    if (!model.running) await loadPage(state.offset, false);
+  } catch (e) {
+    setTimeout(pollProgress, 10000);
+  }
 }
 
 function fillSelect(select, values) {
@@ -147,6 +179,10 @@ function listQuery(offset) {
   if (regions === 'annotated') query.set('annotated', 'true');
   if (regions === 'unannotated') query.set('annotated', 'false');
   if (regions === 'no-finding') query.set('noFinding', 'true');
+  const prediction = $('filter-prediction').value;
+  if (prediction.startsWith('class:')) query.set('predicted', prediction.substring('class:'.length));
+  if (prediction === 'right') query.set('correct', 'true');
+  if (prediction === 'wrong') query.set('correct', 'false');
   return query;
 }
 
@@ -181,10 +217,19 @@ function listItem(row) {
   facts.textContent = (row.className || 'no class') + ' · ' + (row.part || '—') + ' ';
   if (row.regions > 0) facts.appendChild(badge('regions', row.regions + (row.regions === 1 ? ' region' : ' regions')));
   if (row.noFinding) facts.appendChild(badge('no-finding', 'no finding'));
+  if (row.prediction) facts.appendChild(predictionBadge(row.prediction, row.className));
   meta.append(id, facts);
   item.append(thumbnail, meta);
   item.addEventListener('click', () => openImage(row.id));
   return item;
+}
+
+// "model: LABEL 0.93", right (the image's class) or wrong; neither when the image has no class
+function predictionBadge(prediction, className) {
+  const verdict = !className ? '' : prediction.label === className ? ' right' : ' wrong';
+  const span = badge('prediction' + verdict, 'model: ' + prediction.label + ' ' + prediction.probability.toFixed(2));
+  span.title = verdict ? 'the served model\'s prediction is' + verdict : 'the served model\'s prediction';
+  return span;
 }
 
 function badge(kind, text) {
@@ -214,7 +259,7 @@ async function step(delta) {
   }
 }
 
-for (const id of ['filter-class', 'filter-part', 'filter-annotated']) {
+for (const id of ['filter-class', 'filter-part', 'filter-annotated', 'filter-prediction']) {
   $(id).addEventListener('change', () => loadPage(0, true));
 }
 $('prev-page').addEventListener('click', () => loadPage(Math.max(0, state.offset - PAGE), true));
@@ -282,7 +327,8 @@ async function openImage(id) {
   state.regions = new Map(image.regions.filter(r => !r.deleted).map(r => [r.id, r]));
   $('no-finding').checked = image.noFindingMark.marked;
   $('image-info').textContent = image.id + ' · ' + (image.className || 'no class') + ' · ' + (image.part || 'no part')
-    + (image.width === null ? '' : ' · ' + image.width + '×' + image.height + ' px');
+    + (image.width === null ? '' : ' · ' + image.width + '×' + image.height + ' px')
+    + (image.prediction ? ' · model: ' + image.prediction.label + ' ' + image.prediction.probability.toFixed(2) : '');
   if (!$('region-label').value || $('region-label').dataset.auto === 'yes') {
     $('region-label').value = image.className || '';
     $('region-label').dataset.auto = 'yes';
