@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Acknowledged = durable, as the page shows it: {@code pneuknow studio} runs in a child JVM on an H2 file, a real
- * browser draws boxes one after another without waiting, the child is killed with SIGKILL while saves are in
+ * browser draws boxes one after another without waiting for the saves, the child is killed with SIGKILL while saves are in
  * flight, and every region the page listed as saved (it lists a region only after the server's answer) is in the
  * file; the page then says the last change was not saved.
  */
@@ -79,13 +79,20 @@ class StudioBrowserKillTest {
                 double x = viewer.x() + viewer.width() * (0.08 + 0.09 * (drawn % 10));
                 double y = viewer.y() + viewer.height() / 2 + 70 * (drawn / 10 - 1);
                 browser.drag(x, y - 15, x + 20, y + 15, 3);
+                Thread.sleep(150); // a quick hand: Annotorious hands the shape over some 20 ms after the release
                 drawn++;
             }
             child.destroyForcibly();
             double x = viewer.x() + viewer.width() * 0.08 + 0.09 * viewer.width() * (drawn % 10);
             double y = viewer.y() + viewer.height() / 2 + 70 * (drawn / 10 - 1) + 35;
             browser.drag(x, y - 15, x + 20, y + 15, 3);
-            browser.waitFor("document.body.dataset.saved === 'error'", WAIT);
+            try {
+                browser.waitFor("document.body.dataset.saved === 'error'", WAIT);
+            } catch (AssertionError e) {
+                browser.screenshot(Path.of("target/browser/studio-kill-failed.png"));
+                throw new AssertionError(e.getMessage() + "; drawn " + drawn + ", status '" + browser.text("#save-status") + "', listed "
+                        + browser.evaluate("document.querySelectorAll('#region-list li[data-region-id]').length").asInt(), e);
+            }
             assertThat(browser.text("#save-status")).startsWith("Not saved:");
             for (JsonNode id : browser.evaluate("[...document.querySelectorAll('#region-list li[data-region-id]')]"
                     + ".map(li => Number(li.dataset.regionId))")) {

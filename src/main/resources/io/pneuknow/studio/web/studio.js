@@ -279,15 +279,18 @@ function createViewer() {
   anno = OpenSeadragon.Annotorious(viewer, {
     disableEditor: true,
     drawOnSingleClick: true, // a polygon starts with a click (or, over another region, a press dragged to the second corner)
+    // with a drawing tool on, every drag draws (the next shape too, however fast it follows); Shift held pans
+    hotkey: {key: 'Shift', inverted: true},
     allowEmpty: true,
     formatter: annotation => {
       const region = state.regions.get(regionIdOf(annotation.id));
       if (!region) return '';
-      return region.type + (region.review === 'rejected' ? ' rejected' : '') + (region.id === state.selectedId ? ' chosen' : '');
+      return region.type + (region.review === 'rejected' ? ' rejected' : '');
     },
   });
-  // handled after Annotorious has finished its own work on the new shape (cancelling it inside the event breaks its state)
-  anno.on('createSelection', selection => setTimeout(() => created(selection).catch(() => {}), 0));
+  // handled once Annotorious has finished its own work on the new shape (cancelling it inside the event breaks its
+  // state), but before the next input event (a timer could come after the next press, which would then pan)
+  anno.on('createSelection', selection => queueMicrotask(() => created(selection).catch(() => {})));
   anno.on('updateAnnotation', (annotation, previous) => moved(annotation).catch(() => {}));
   anno.on('selectAnnotation', annotation => select(regionIdOf(annotation.id), false));
   anno.on('cancelSelected', () => select(null, false));
@@ -494,15 +497,25 @@ function remember(entry) {
   $('undo').disabled = false;
 }
 
+// The server's answer for a region becomes the page's: in the list, and on the image one shape at a time (a full
+// redraw would stop a shape being drawn at that moment).
 function stored(region) {
   if (region.deleted) state.regions.delete(region.id); else state.regions.set(region.id, region);
+  if (!state.image || region.imageId !== state.image.id) return;
+  anno.removeAnnotation('#region-' + region.id);
+  const annotation = region.deleted ? null : toAnnotation(region);
+  if (annotation) anno.addAnnotation(annotation);
 }
 
 async function created(selection) {
-  if (state.tool === 'select' || !state.image) return;
+  if (state.tool === 'select' || state.tool === 'freehand' || !state.image) {
+    anno.cancelSelected();
+    setTool(state.tool);
+    return;
+  }
   const geometry = geometryOf(selection.target);
   anno.cancelSelected();
-  setTool(state.tool); // ready for the next shape while this one is being saved
+  keepDrawing(); // ready for the next shape while this one is being saved
   await saveNew(geometry);
 }
 
@@ -518,9 +531,8 @@ async function saveNew(geometry) {
     remember({kind: 'create', region});
   } finally {
     if (state.image && state.image.id === imageId) {
-      drawRegions();
       renderRegionList();
-      setTool(state.tool);
+      keepDrawing();
     }
   }
 }
@@ -543,9 +555,10 @@ async function edit(before, draft, undoable) {
     if (e.status === 409) {
       await resolveConflict(e.body, overwrite => change('PUT', '/api/regions/' + before.id,
         Object.assign({baseVersion: overwrite.version}, draft)));
+    } else {
+      stored(before); // not saved: the shape goes back to what the server holds
     }
   } finally {
-    drawRegions();
     renderRegionList();
   }
 }
@@ -561,7 +574,6 @@ async function deleteRegion(region, undoable) {
       await resolveConflict(e.body, theirs => change('DELETE', '/api/regions/' + region.id + '?baseVersion=' + theirs.version));
     }
   } finally {
-    drawRegions();
     renderRegionList();
   }
 }
@@ -575,7 +587,6 @@ async function reviewRegion(id, verdict) {
       await resolveConflict(e.body, theirs => change('POST', '/api/regions/' + id + '/review', {baseVersion: theirs.version, verdict}));
     }
   } finally {
-    drawRegions();
     renderRegionList();
   }
 }
@@ -608,7 +619,8 @@ async function resolveConflict(body, overwrite) {
           if (saved && saved.id !== undefined) stored(saved);
           if (saved && saved.imageId !== undefined && saved.marked !== undefined) state.image.noFindingMark = saved;
         } catch (e) {
-          // a second conflict or an error: the status line says so; the image is read again below
+          // a second conflict or an error (the status line says so): show what the server holds
+          if (theirs.id !== undefined) stored(theirs);
         }
       } else if (theirs.id !== undefined) {
         stored(theirs);
@@ -616,7 +628,6 @@ async function resolveConflict(body, overwrite) {
         state.image.noFindingMark = theirs;
       }
       $('no-finding').checked = state.image.noFindingMark.marked;
-      drawRegions();
       renderRegionList();
       resolve();
     };
@@ -673,7 +684,6 @@ async function undo() {
     const region = await change('POST', '/api/images/' + encodeURIComponent(entry.before.imageId) + '/regions',
       draftOf(entry.before));
     stored(region);
-    drawRegions();
     renderRegionList();
   }
 }
@@ -751,6 +761,11 @@ $('viewer').addEventListener('pointerup', endFreehand, true);
 $('viewer').addEventListener('pointercancel', endFreehand, true);
 
 // ---- tools and keys ---------------------------------------------------------------------------------------------
+
+// Drawing stays on after a shape; unlike setTool, this never stops a shape being drawn right now.
+function keepDrawing() {
+  if (state.tool === 'rect' || state.tool === 'polygon') anno.setDrawingEnabled(true);
+}
 
 function setTool(tool) {
   state.tool = tool;
