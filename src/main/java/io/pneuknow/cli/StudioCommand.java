@@ -21,8 +21,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code pneuknow studio}: the radiologist's workspace server over the annotation database. */
-@Command(name = "studio", sortOptions = false, description = {"Serve the annotation workspace: the image list, "
-        + "server-rendered pixels with window/level, regions and reviews, over a JSON API under /api.",
+@Command(name = "studio", sortOptions = false, description = {"Serve the annotation workspace: a drawing page at / "
+        + "(image list, viewer with window/level, boxes, polygons and free-hand outlines, reviews) over a JSON API "
+        + "under /api.",
         "People sign in with the key 'pneuknow annotations add-person' gave them; the data set must have been imported "
                 + "('pneuknow annotations import') into --db."})
 final class StudioCommand implements Callable<Integer> {
