@@ -67,6 +67,24 @@ class ShortcutTaskStudiesTest {
         }
     }
 
+    /**
+     * The confirmation studies (written before any confirmation cell ran): every frozen task, its data and recipe as
+     * the frozen study file has them, 5 seeds, the reference's HKD and attention transfer each with its control.
+     */
+    @Test
+    void theConfirmationStudiesRunTheFrozenRecipeWithBothSettingsAndTheirControls() {
+        SyntheticTaskList frozen = SyntheticTaskList.read(TASKS.resolve("frozen.json"));
+        for (SyntheticTaskList.Task task : frozen.tasks()) {
+            StudyConfig plain = StudyConfig.read(TASKS.resolve("studies/frozen").resolve(task.name() + ".json"));
+            StudyConfig study = StudyConfig.read(TASKS.resolve("studies/confirmation").resolve(task.name() + ".json"));
+            assertThat(study.data()).isEqualTo(plain.data());
+            assertThat(study.train()).isEqualTo(plain.train());
+            assertThat(study.seeds()).containsExactly(1L, 2L, 3L, 4L, 5L);
+            assertThat(study.methods()).containsExactly("baseline", "hkd", "hkd-shuffled-roi", "hkd+attention",
+                    "hkd-shuffled-roi+attention");
+        }
+    }
+
     /** Regenerates every frozen task; {@link SyntheticTaskList#generate} refuses one whose content hash moved. */
     @Test
     void theFrozenTasksStillGenerateTheirCommittedContent(@TempDir Path dir) {
