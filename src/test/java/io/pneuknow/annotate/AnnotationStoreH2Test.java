@@ -61,7 +61,7 @@ class AnnotationStoreH2Test extends AnnotationStoreContract {
                     return rows.getLong(1);
                 }
             });
-            assertThat(migrations).isEqualTo(1);
+            assertThat(migrations).isEqualTo(Migrations.ALL.size());
         }
         assertThat(Files.list(dir).map(p -> p.getFileName().toString()).filter(n -> n.startsWith("annotations-0")))
                 .containsExactly("annotations-0.mv.db");
