@@ -180,6 +180,30 @@ class JobRunnerTest {
     }
 
     @Test
+    void aChildEndsByItselfWhenItsParentsPipeCloses() throws Exception {
+        // what the kernel does to the pipe when the studio dies (kill -9 included): its end of the child's stdin closes
+        List<String> command = new java.util.ArrayList<>(JobRunner.thisJvm());
+        command.addAll(List.of("train", "--data", data.toString(), "--regions", data.resolve("regions.csv").toString(),
+                "--split-column", "split", "--architecture", "tiny_cnn", "--input-size", "32", "--epochs", "200",
+                "--method", "baseline", "--threads", "1", "--out", dir.resolve("orphan").toString()));
+        Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
+        try (java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream(),
+                StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = out.readLine()) != null && !line.contains("baseline epoch 1/200")) {
+                // until it trains
+            }
+            assertThat(line).as("the child trains").isNotNull();
+            child.getOutputStream().close();
+            assertThat(child.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)).as("ended within 20 s").isTrue();
+            assertThat(child.exitValue()).isEqualTo(3);
+        } finally {
+            child.destroyForcibly();
+        }
+        assertThat(dir.resolve("orphan/model.json")).as("it stopped, far from its 200 epochs").doesNotExist();
+    }
+
+    @Test
     void progressComesFromTheStagesEpochLines() {
         List<String> hkd = List.of("teacher", "student");
         assertThat(JobRunner.progressOf("teacher  epoch 1/2 loss 0.9 val 0.5 eta 0:03", hkd)).isCloseTo(0.2375, within(1e-12));
