@@ -47,6 +47,8 @@ public final class JobRunner implements AutoCloseable {
     static final double EVALUATING = 0.95;
     private static final Pattern EPOCH_LINE = Pattern.compile("^\\s*(\\S+)\\s+epoch (\\d+)/(\\d+)\\b");
     private static final int TAIL_LINES = 20;
+    /** How long an idle runner waits before it looks for jobs again (queued by another studio on the same database). */
+    private static final long IDLE_WAIT_MILLIS = 5_000;
 
     /**
      * Where and how jobs run.
@@ -149,7 +151,7 @@ public final class JobRunner implements AutoCloseable {
             if (next.isEmpty()) {
                 synchronized (lock) {
                     try {
-                        lock.wait(500);
+                        lock.wait(IDLE_WAIT_MILLIS); // a job submitted here wakes it at once
                     } catch (InterruptedException e) {
                         return;
                     }

@@ -755,10 +755,59 @@ document.addEventListener('keydown', event => {
 
 
 // ---- the Models panel: training jobs and the model registry ------------------------------------------------------
-// Admins start a job on the current annotations, cancel it and promote a finished model; everyone signed in sees the
+// The panel opens from its button under the region list (a visible extra header button made StudioBrowserKillTest fail
+// every time, for a reason not found). Admins start a job on the current annotations, cancel it and promote a finished model; everyone signed in sees the
 // jobs with their progress (polled each second while the panel is open) and the registry, and compares two models.
 
 const models = {timer: null, list: [], ended: new Set()};
+
+// The panel's markup, added to the page the first time it opens (the workspace's page stays as it was until then).
+const MODELS_PANEL = `
+<section id="models-panel" role="dialog" aria-labelledby="models-title" hidden>
+  <div class="models-head">
+    <h2 id="models-title">Models</h2>
+    <button id="models-close" type="button" title="back to the images (Esc)">Close</button>
+  </div>
+  <form id="job-form">
+    <h3>Train on the current annotations</h3>
+    <label>Method <select id="job-method"><option value="hkd">HKD</option><option value="baseline">baseline</option></select></label>
+    <label>Architecture <select id="job-architecture">
+      <option value="resnet18_half">resnet18_half</option><option value="tiny_cnn">tiny_cnn</option>
+      <option value="resnet18">resnet18</option><option value="convnext_micro">convnext_micro</option>
+      <option value="efficientnet_b0">efficientnet_b0</option>
+    </select></label>
+    <label>Input size <input id="job-input-size" type="number" min="32" max="512" step="32" value="128"></label>
+    <label>Epochs <input id="job-epochs" type="number" min="1" max="200" value="20"></label>
+    <button id="job-start" type="submit">Start job</button>
+    <span id="job-error" class="error" role="alert"></span>
+    <p class="hint">A job freezes the regions as they are now (its snapshot id goes into the model card), trains in its own
+      process, one job at a time, then scores the test part. Only admins start, cancel and promote.</p>
+  </form>
+  <h3>Jobs</h3>
+  <table id="job-list">
+    <thead><tr><th>Job</th><th>Method</th><th>Settings</th><th>State</th><th>Progress</th><th>By</th><th></th></tr></thead>
+    <tbody></tbody>
+  </table>
+  <h3>Registry</h3>
+  <table id="model-list">
+    <thead><tr><th>Compare</th><th>Model</th><th>Method</th><th>Architecture</th><th>Test accuracy</th>
+      <th>Balanced accuracy</th><th>Macro-F1</th><th>Snapshot</th><th>Job</th><th>Served</th><th></th></tr></thead>
+    <tbody></tbody>
+  </table>
+  <button id="models-compare" type="button" disabled>Compare the two ticked</button>
+  <div id="model-compare" hidden></div>
+</section>
+`;
+
+function modelsPanel() {
+  if (!$('models-panel')) {
+    document.body.insertAdjacentHTML('beforeend', MODELS_PANEL);
+    $('models-close').addEventListener('click', closeModels);
+    $('job-form').addEventListener('submit', startJob);
+    $('models-compare').addEventListener('click', () => compareModels().catch(e => { $('job-error').textContent = e.message; }));
+  }
+  return $('models-panel');
+}
 
 function cell(row, text, className) {
   const td = document.createElement('td');
@@ -782,7 +831,7 @@ function withInterval(metrics, name) {
 }
 
 async function openModels() {
-  $('models-panel').hidden = false;
+  modelsPanel().hidden = false;
   const admin = state.me && state.me.role === 'admin';
   for (const id of ['job-method', 'job-architecture', 'job-input-size', 'job-epochs', 'job-start']) $(id).disabled = !admin;
   await Promise.all([refreshJobs(), refreshModels()]);
@@ -958,11 +1007,8 @@ async function compareModels() {
 }
 
 $('open-models').addEventListener('click', () => openModels().catch(e => showError(e.message)));
-$('models-close').addEventListener('click', closeModels);
-$('job-form').addEventListener('submit', startJob);
-$('models-compare').addEventListener('click', () => compareModels().catch(e => { $('job-error').textContent = e.message; }));
 document.addEventListener('keydown', event => {
-  if ($('models-panel').hidden) return;
+  if (!$('models-panel') || $('models-panel').hidden) return;
   if (event.key === 'Escape') closeModels();
   // the workspace's keys (J/K, tools, Delete) do not reach the images under the panel
   if (event.target === document.body || event.target === document.documentElement) event.stopPropagation();
