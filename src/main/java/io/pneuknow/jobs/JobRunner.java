@@ -62,6 +62,7 @@ public final class JobRunner implements AutoCloseable {
      */
     public record Settings(Path dataDir, Path jobsDir, String splitColumn, String regionType, int threads,
                            List<String> javaCommand) {
+        /** The folders made absolute: the child's arguments name them so. */
         public Settings {
             dataDir = dataDir.toAbsolutePath().normalize();
             jobsDir = jobsDir.toAbsolutePath().normalize();
