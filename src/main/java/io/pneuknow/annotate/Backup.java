@@ -22,7 +22,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * A logical backup of every annotation table as one JSON document (the same for H2 and PostgreSQL, so a backup
+ * A logical backup of every table (annotations, people, training jobs and the model registry) as one JSON document (the same for H2 and PostgreSQL, so a backup
  * of the embedded file restores into a team's server and back). Written from one consistent snapshot
  * (repeatable read); restored into an empty database at the same schema version in one transaction, identity
  * counters moved past the restored ids.
@@ -36,9 +36,11 @@ public final class Backup {
             new String[] {"images", "id"},
             new String[] {"regions", "id"},
             new String[] {"region_versions", "region_id, version"},
-            new String[] {"no_finding_marks", "image_id, version"});
+            new String[] {"no_finding_marks", "image_id, version"},
+            new String[] {"jobs", "id"},
+            new String[] {"models", "id"});
     /** Tables with an identity column to move past the restored ids. */
-    private static final List<String> IDENTITY_TABLES = List.of("people", "regions");
+    private static final List<String> IDENTITY_TABLES = List.of("people", "regions", "jobs", "models");
 
     private Backup() {
     }
@@ -188,6 +190,14 @@ public final class Backup {
                     json.writeBoolean(value);
                 }
             }
+            case Types.DOUBLE, Types.FLOAT, Types.REAL -> {
+                double value = rows.getDouble(column);
+                if (rows.wasNull()) {
+                    json.writeNull();
+                } else {
+                    json.writeNumber(value);
+                }
+            }
             case Types.TIMESTAMP_WITH_TIMEZONE, Types.TIMESTAMP -> {
                 OffsetDateTime value = rows.getObject(column, OffsetDateTime.class);
                 if (value == null) {
@@ -215,6 +225,7 @@ public final class Backup {
         switch (type) {
             case Types.BIGINT, Types.INTEGER, Types.SMALLINT -> insert.setLong(index, value.asLong());
             case Types.BOOLEAN, Types.BIT -> insert.setBoolean(index, value.asBoolean());
+            case Types.DOUBLE, Types.FLOAT, Types.REAL -> insert.setDouble(index, value.asDouble());
             case Types.TIMESTAMP_WITH_TIMEZONE, Types.TIMESTAMP -> insert.setObject(index, OffsetDateTime.parse(value.asText()));
             default -> insert.setString(index, value.asText());
         }

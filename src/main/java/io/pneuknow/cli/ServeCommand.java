@@ -32,8 +32,13 @@ final class ServeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", description = "Model directory written by 'pneuknow train --out' (required, unless --make-key).")
+    @Option(names = "--model", description = "Model directory written by 'pneuknow train --out' (required, unless --make-key or --registry).")
     Path model;
+
+    @Option(names = "--registry", paramLabel = "FILE|URL", description = "Serve the model promoted in this annotation "
+            + "database's registry (an H2 file or a jdbc: URL; the studio's Models panel or 'pneuknow registry promote' "
+            + "promotes one), read at start. An H2 file can be open in one program at a time: stop the studio first.")
+    String registry;
 
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind (default: ${DEFAULT-VALUE}, this machine only).")
     String host;
@@ -134,6 +139,12 @@ final class ServeCommand implements Callable<Integer> {
                     makeKey);
             out.flush();
             return 0;
+        }
+        if (registry != null) {
+            if (model != null) {
+                throw new BadInputException("--model and --registry both name the model to serve; give one of them");
+            }
+            model = RegistryCommand.promotedFolder(registry);
         }
         if (model == null) {
             throw new ParameterException(spec.commandLine(), "Missing required option: '--model=<model>'");

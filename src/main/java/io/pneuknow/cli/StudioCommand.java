@@ -3,6 +3,8 @@ package io.pneuknow.cli;
 import io.pneuknow.BadInputException;
 import io.pneuknow.annotate.AnnotationDatabase;
 import io.pneuknow.annotate.AnnotationStore;
+import io.pneuknow.annotate.TrainingStore;
+import io.pneuknow.jobs.JobRunner;
 import io.pneuknow.serve.AuditLog;
 import io.pneuknow.studio.ModelPredictions;
 import io.pneuknow.studio.StudioServer;
@@ -52,6 +54,18 @@ final class StudioCommand implements Callable<Integer> {
             + "thread predicts every image it has not predicted yet (stored in the database, kept across restarts; "
             + "progress on standard error), and the list shows and filters by each prediction and whether it is right.")
     Path model;
+    @Option(names = "--jobs-folder", paramLabel = "DIR", description = "Where training jobs started from the page write "
+            + "their folders (job-ID: the frozen regions.csv, the model, its evaluation, job.log; default DATA/studio-jobs).")
+    Path jobsFolder;
+    @Option(names = "--jobs-split-column", paramLabel = "COLUMN", description = "The labels column holding each image's "
+            + "part (train/val/test) that jobs train and evaluate on (default: train's generated split).")
+    String jobsSplitColumn;
+    @Option(names = "--jobs-region-type", paramLabel = "TYPE", defaultValue = "lesion", description = "The region type "
+            + "jobs learn from (train's --region-type; default ${DEFAULT-VALUE}).")
+    String jobsRegionType;
+    @Option(names = "--jobs-threads", defaultValue = "0", description = "Engine threads of a job's training JVM (default: "
+            + "${DEFAULT-VALUE}, all cores).")
+    int jobsThreads;
 
     @Override
     public Integer call() throws Exception {
@@ -72,10 +86,14 @@ final class StudioCommand implements Callable<Integer> {
         }
         PrintStream log = accessLog == null ? System.err : new PrintStream(new FileOutputStream(accessLog.toFile(), true), true);
         StudioServer server;
+        Path jobs = jobsFolder != null ? jobsFolder : data.resolve("studio-jobs");
+        JobRunner runner = JobRunner.start(store, new TrainingStore(store), new JobRunner.Settings(data, jobs,
+                jobsSplitColumn, jobsRegionType, jobsThreads, JobRunner.thisJvm()), System.err);
         try {
-            server = StudioServer.start(store, predictions, new StudioServer.Settings(host, port, data,
-                    secureCookie, auditLog == null ? null : AuditLog.Options.of(auditLog), allowedHosts), log);
+            server = StudioServer.start(store, new StudioServer.Settings(host, port, data,
+                    secureCookie, auditLog == null ? null : AuditLog.Options.of(auditLog), allowedHosts), log, predictions, runner);
         } catch (RuntimeException e) {
+            runner.close();
             if (predictions != null) {
                 predictions.close();
             }
@@ -88,6 +106,7 @@ final class StudioCommand implements Callable<Integer> {
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            runner.close(); // a running job stays running in the database; the next start resumes it
             if (predictions != null) {
                 predictions.close();
             }
@@ -96,8 +115,8 @@ final class StudioCommand implements Callable<Integer> {
             stopped.countDown();
         }, "shutdown"));
         PrintWriter out = spec.commandLine().getOut();
-        out.printf("studio on %s at http://%s:%d/%s%s; Ctrl-C stops%n", database.shown(), host, server.port(),
-                auditLog == null ? "" : ", audit log " + auditLog,
+        out.printf("studio on %s at http://%s:%d/%s; jobs in %s%s; Ctrl-C stops%n", database.shown(), host, server.port(),
+                auditLog == null ? "" : ", audit log " + auditLog, jobs.toAbsolutePath().normalize(),
                 predictions == null ? "" : ", predicting with model " + predictions.modelId() + " in the background");
         out.flush();
         stopped.await();

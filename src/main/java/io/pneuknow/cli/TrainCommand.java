@@ -44,6 +44,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue the run in --out from its last completed epoch, with its saved config.json.")
     boolean resume;
 
+    @Option(names = "--annotation-snapshot", paramLabel = "SHA256", description = "Record in model.json the annotation "
+            + "snapshot the regions file is (its SHA-256; a studio job gives it). Not part of config.json: give it again with --resume.")
+    String annotationSnapshot;
+
     @Mixin
     DataOptions dataOptions = new DataOptions();
 
@@ -55,6 +59,10 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (annotationSnapshot != null && !annotationSnapshot.matches("[0-9a-f]{64}")) {
+            throw new BadInputException("--annotation-snapshot " + annotationSnapshot + ": not a SHA-256 (64 lowercase hex "
+                    + "digits); give the snapshot id the studio job recorded");
+        }
         RunConfig run = resolve();
         EngineThreads.set(run.train().threads());
         PrintWriter out = spec.commandLine().getOut();
@@ -72,7 +80,7 @@ final class TrainCommand implements Callable<Integer> {
         out.flush();
         TrainRun.Provenance provenance = new TrainRun.Provenance(resolved, Fingerprint.of(dataset),
                 dataset.population(run.data()),
-                "pneuknow " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+                "pneuknow " + String.join(" ", spec.commandLine().getParseResult().originalArgs()), annotationSnapshot);
         TrainRun.Outcome outcome = new Trainer(run.train(), new PrintStream(System.err, true))
                 .train(dataset, split, this.out, provenance, resume).outcome();
         printOutcome(out, outcome);

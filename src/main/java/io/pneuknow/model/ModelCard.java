@@ -1,5 +1,6 @@
 package io.pneuknow.model;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pneuknow.image.GreyImage;
 import io.pneuknow.transform.Preprocessor;
@@ -22,13 +23,16 @@ import java.util.Map;
  *     guard; null when not recorded (cards written before it existed, study cells)
  * @param parts the images the model was trained and selected on (by content) and its test part's ids, so
  *     that evaluation refuses to score what the model learned from; null in cards written before it existed
+ * @param annotationSnapshot the SHA-256 (hex) of the frozen regions file a workspace job trained on
+ *     ({@code train --annotation-snapshot}); null otherwise, and then left out of model.json
  */
 public record ModelCard(String format, String id, String weightsFile, String weightsSha256, List<String> labels,
                         String architecture, int inputChannels, float dropout, Preprocessor preprocessing,
                         String method, TeacherInfo teacher, JsonNode configuration, long seed,
                         String dataFingerprint, Map<String, String> versions, Checkpoint checkpoint,
                         String intendedUse, String population, String createdAt, String command,
-                        Pretrained pretrained, InputStatistics inputStatistics, DataParts parts) {
+                        Pretrained pretrained, InputStatistics inputStatistics, DataParts parts,
+                        @JsonInclude(JsonInclude.Include.NON_NULL) String annotationSnapshot) {
     public static final String FORMAT = "pneuknow-model/1";
     public static final String INTENDED_USE = "Research use only, not for diagnosis. Not a medical device.";
 
@@ -99,6 +103,18 @@ public record ModelCard(String format, String id, String weightsFile, String wei
             }
             return Collections.binarySearch(validation, contentHash) >= 0 ? VALIDATION : null;
         }
+    }
+
+    /** A card without an annotation snapshot (the components before {@code annotationSnapshot} existed). */
+    public ModelCard(String format, String id, String weightsFile, String weightsSha256, List<String> labels,
+                     String architecture, int inputChannels, float dropout, Preprocessor preprocessing,
+                     String method, TeacherInfo teacher, JsonNode configuration, long seed,
+                     String dataFingerprint, Map<String, String> versions, Checkpoint checkpoint,
+                     String intendedUse, String population, String createdAt, String command,
+                     Pretrained pretrained, InputStatistics inputStatistics, DataParts parts) {
+        this(format, id, weightsFile, weightsSha256, labels, architecture, inputChannels, dropout, preprocessing,
+                method, teacher, configuration, seed, dataFingerprint, versions, checkpoint, intendedUse, population,
+                createdAt, command, pretrained, inputStatistics, parts, null);
     }
 
     /** A card without recorded parts (the components before {@code parts} existed). */
@@ -196,20 +212,20 @@ public record ModelCard(String format, String id, String weightsFile, String wei
     public ModelCard withInputStatistics(InputStatistics statistics) {
         return new ModelCard(format, id, weightsFile, weightsSha256, labels, architecture, inputChannels, dropout,
                 preprocessing, method, teacher, configuration, seed, dataFingerprint, versions, checkpoint,
-                intendedUse, population, createdAt, command, pretrained, statistics, parts);
+                intendedUse, population, createdAt, command, pretrained, statistics, parts, annotationSnapshot);
     }
 
     /** The same card with the parts of the split it was trained with. */
     public ModelCard withParts(DataParts dataParts) {
         return new ModelCard(format, id, weightsFile, weightsSha256, labels, architecture, inputChannels, dropout,
                 preprocessing, method, teacher, configuration, seed, dataFingerprint, versions, checkpoint,
-                intendedUse, population, createdAt, command, pretrained, inputStatistics, dataParts);
+                intendedUse, population, createdAt, command, pretrained, inputStatistics, dataParts, annotationSnapshot);
     }
 
     /** The same card for other weights (sets the weights hash and the id derived from it). */
     public ModelCard withWeights(String file, String sha256) {
         return new ModelCard(format, sha256.substring(0, 12), file, sha256, labels, architecture, inputChannels,
                 dropout, preprocessing, method, teacher, configuration, seed, dataFingerprint, versions, checkpoint,
-                intendedUse, population, createdAt, command, pretrained, inputStatistics, parts);
+                intendedUse, population, createdAt, command, pretrained, inputStatistics, parts, annotationSnapshot);
     }
 }

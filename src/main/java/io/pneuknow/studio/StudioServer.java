@@ -10,15 +10,19 @@ import io.pneuknow.annotate.AnnotationStore;
 import io.pneuknow.annotate.Change;
 import io.pneuknow.annotate.Geometry;
 import io.pneuknow.annotate.ImageEntry;
+import io.pneuknow.annotate.Job;
 import io.pneuknow.annotate.NoFindingMark;
 import io.pneuknow.annotate.Person;
 import io.pneuknow.annotate.RegionDraft;
+import io.pneuknow.annotate.RegisteredModel;
 import io.pneuknow.annotate.ReviewState;
 import io.pneuknow.annotate.Role;
 import io.pneuknow.annotate.StoredPrediction;
 import io.pneuknow.annotate.StoredRegion;
 import io.pneuknow.annotate.exchange.AnnotationExport;
 import io.pneuknow.image.GreyImage;
+import io.pneuknow.jobs.JobRunner;
+import io.pneuknow.jobs.JobSettings;
 import io.pneuknow.image.ImageFiles;
 import io.pneuknow.serve.ApiException;
 import io.pneuknow.serve.AuditLog;
@@ -63,6 +67,12 @@ import java.util.Optional;
  * {@code POST /api/images/{id}/regions}, {@code PUT /api/images/{id}/no-finding {baseVersion, marked}},
  * {@code GET /api/regions/{rid}/history}, {@code PUT /api/regions/{rid} {baseVersion, type, label, box|polygon}},
  * {@code DELETE /api/regions/{rid}?baseVersion=N}, {@code POST /api/regions/{rid}/review {baseVersion, verdict}}.
+ *
+ * <p>Training jobs and the model registry (when started with a {@link JobRunner}; 503 {@code no_jobs} otherwise):
+ * admins start and cancel jobs and promote models, everyone signed in lists and compares them:
+ * {@code POST /api/jobs {method, architecture, inputSize, epochs}}, {@code GET /api/jobs},
+ * {@code POST /api/jobs/{id}/cancel}, {@code GET /api/models}, {@code GET /api/models/compare?a=ID&b=ID},
+ * {@code POST /api/models/{id}/promote}.
  */
 public final class StudioServer implements AutoCloseable {
     /** The longest side a rendered image may be asked for. */
@@ -103,11 +113,14 @@ public final class StudioServer implements AutoCloseable {
     private final RequestLog log;
     private final AuditLog audit;
     private final Javalin app;
+    /** The training jobs and the registry; null when this studio runs no jobs. */
+    private final JobRunner jobs;
 
-    private StudioServer(AnnotationStore store, ModelPredictions predictions, Settings settings, PrintStream accessLog,
-                         Clock clock) {
+    private StudioServer(AnnotationStore store, Settings settings, PrintStream accessLog, Clock clock,
+                         ModelPredictions predictions, JobRunner jobs) {
         this.store = store;
         this.predictions = predictions;
+        this.jobs = jobs;
         this.settings = settings;
         this.dataDir = settings.dataDir().toAbsolutePath().normalize();
         this.sessions = new Sessions(clock);
@@ -125,17 +138,18 @@ public final class StudioServer implements AutoCloseable {
 
     /** Starts the workspace on the settings' host and port without a model; {@link #port()} tells the port bound. */
     public static StudioServer start(AnnotationStore store, Settings settings, PrintStream accessLog) {
-        return start(store, null, settings, accessLog);
+        return start(store, settings, accessLog, null, null);
     }
 
     /**
-     * Starts the workspace serving {@code predictions}' model (null: none): the list's rows carry its stored
-     * predictions and can be filtered by them, and the facets tell how far its predictions have come. The
-     * predictions' owner starts and closes them; this server only reads what they stored.
+     * Starts the workspace serving {@code predictions}' model (null: none) and running training jobs and the model
+     * registry with {@code jobs} (null: none; 503 {@code no_jobs} on those routes). With a model the list's rows carry
+     * its stored predictions and can be filtered by them, and the facets tell how far its predictions have come. The
+     * caller starts and closes the predictions and the runner; this server only reads what they store.
      */
-    public static StudioServer start(AnnotationStore store, ModelPredictions predictions, Settings settings,
-                                     PrintStream accessLog) {
-        StudioServer server = new StudioServer(store, predictions, settings, accessLog, Clock.systemUTC());
+    public static StudioServer start(AnnotationStore store, Settings settings, PrintStream accessLog,
+                                     ModelPredictions predictions, JobRunner jobs) {
+        StudioServer server = new StudioServer(store, settings, accessLog, Clock.systemUTC(), predictions, jobs);
         try {
             server.app.start(settings.host(), settings.port());
         } catch (RuntimeException e) {
@@ -235,6 +249,7 @@ public final class StudioServer implements AutoCloseable {
         app.put("/api/regions/{rid}", this::editRegion);
         app.delete("/api/regions/{rid}", this::deleteRegion);
         app.post("/api/regions/{rid}/review", this::review);
+        jobRoutes();
         app.exception(Exception.class, (e, ctx) -> {
             if (e instanceof BadInputException || e instanceof IllegalArgumentException || e instanceof JsonProcessingException) {
                 errors.exception(new ApiException(400, "bad_request", firstLine(e.getMessage())), ctx);
@@ -636,6 +651,94 @@ public final class StudioServer implements AutoCloseable {
                     .header("Content-Disposition", "attachment; filename=\"regions.csv\"").result(Files.readAllBytes(file));
         } finally {
             Files.deleteIfExists(file);
+        }
+    }
+
+    // ---------------------------------------------------------------- training jobs and the model registry
+
+    private void jobRoutes() {
+        app.post("/api/jobs", ctx -> {
+            Person person = requireAdmin(ctx, "start training jobs");
+            JobSettings settings;
+            try {
+                settings = JobSettings.of(body(ctx));
+            } catch (BadInputException e) {
+                throw new ApiException(400, "bad_request", e.getMessage());
+            }
+            Job job = runner().submit(settings, person);
+            ctx.attribute(AUDIT_RESULT, "start job " + job.id() + " " + settings.json());
+            answer(ctx, 201, StudioViews.job(job));
+        });
+        app.get("/api/jobs", ctx -> answer(ctx, 200, Map.of("jobs",
+                runner().training().jobs().stream().map(StudioViews::job).toList())));
+        app.post("/api/jobs/{id}/cancel", ctx -> {
+            Person person = requireAdmin(ctx, "cancel training jobs");
+            long id = longParam(ctx, "id");
+            Job job = runner().training().job(id).orElseThrow(() -> new ApiException(404, "job_not_found", "no job " + id));
+            if (!runner().cancel(job.id(), person)) {
+                throw new ApiException(409, "job_ended", "job " + id + " has ended (" + runner().training().job(id)
+                        .map(j -> j.state().text()).orElse("?") + "); only a queued or running job can be cancelled");
+            }
+            ctx.attribute(AUDIT_RESULT, "cancel job " + id);
+            answer(ctx, 200, StudioViews.job(runner().training().job(id).orElseThrow()));
+        });
+        app.get("/api/models", ctx -> answer(ctx, 200, Map.of("models",
+                runner().training().models().stream().map(StudioViews::model).toList())));
+        app.get("/api/models/compare", ctx -> {
+            RegisteredModel a = model(ctx, "a");
+            RegisteredModel b = model(ctx, "b");
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("a", StudioViews.modelWithCard(a));
+            body.put("b", StudioViews.modelWithCard(b));
+            body.put("difference", StudioViews.metricDifference(a, b));
+            ctx.attribute(AUDIT_RESULT, "compare models " + a.id() + " and " + b.id());
+            answer(ctx, 200, body);
+        });
+        app.post("/api/models/{id}/promote", ctx -> {
+            requireAdmin(ctx, "promote models");
+            long id = longParam(ctx, "id");
+            RegisteredModel promoted = runner().training().promote(id).orElseThrow(() -> new ApiException(404,
+                    "model_not_found", "no registered model " + id));
+            ctx.attribute(AUDIT_RESULT, "promote model " + id + " (" + promoted.modelId() + ")");
+            answer(ctx, 200, StudioViews.model(promoted));
+        });
+    }
+
+    private JobRunner runner() {
+        if (jobs == null) {
+            throw new ApiException(503, "no_jobs", "this studio runs no training jobs; start it with pneuknow studio");
+        }
+        return jobs;
+    }
+
+    private RegisteredModel model(Context ctx, String param) {
+        String text = ctx.queryParam(param);
+        if (text == null) {
+            throw new ApiException(400, "bad_request", "give ?a=ID&b=ID, the registered models to compare");
+        }
+        long id = parseLong(param, text);
+        return runner().training().model(id).orElseThrow(() -> new ApiException(404, "model_not_found",
+                "no registered model " + id));
+    }
+
+    private static Person requireAdmin(Context ctx, String what) {
+        Person person = person(ctx);
+        if (person.role() != Role.ADMIN) {
+            throw new ApiException(403, "forbidden_role", person.name() + " is " + person.role().text() + "; only admins "
+                    + what);
+        }
+        return person;
+    }
+
+    private static long longParam(Context ctx, String name) {
+        return parseLong(name, ctx.pathParam(name));
+    }
+
+    private static long parseLong(String name, String text) {
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            throw new ApiException(400, "bad_request", name + " must be a whole number, got '" + shortened(text) + "'");
         }
     }
 }

@@ -1,9 +1,15 @@
 package io.pneuknow.studio;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pneuknow.Json;
 import io.pneuknow.annotate.Geometry;
+import io.pneuknow.annotate.Job;
 import io.pneuknow.annotate.NoFindingMark;
 import io.pneuknow.annotate.RegionDraft;
 import io.pneuknow.annotate.RegionVersion;
+import io.pneuknow.annotate.RegisteredModel;
 import io.pneuknow.annotate.StoredRegion;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -92,5 +98,74 @@ final class StudioViews {
 
     private static String text(Instant instant) {
         return instant == null ? null : instant.toString();
+    }
+
+    /** A training job: settings as an object, state, who and when, progress 0..1, last message. */
+    static Map<String, Object> job(Job job) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("id", job.id());
+        view.put("kind", job.kind());
+        view.put("settings", json(job.settings()));
+        view.put("snapshotId", job.snapshotId());
+        view.put("state", job.state().text());
+        view.put("createdBy", job.createdBy());
+        view.put("createdAt", text(job.createdAt()));
+        view.put("startedAt", text(job.startedAt()));
+        view.put("finishedAt", text(job.finishedAt()));
+        view.put("progress", job.progress());
+        view.put("message", job.message());
+        return view;
+    }
+
+    /** A registered model without its card: ids, method, architecture, test metrics, provenance, promotion. */
+    static Map<String, Object> model(RegisteredModel model) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("id", model.id());
+        view.put("jobId", model.jobId());
+        view.put("modelId", model.modelId());
+        view.put("weightsSha256", model.weightsSha256());
+        view.put("method", model.method());
+        view.put("architecture", model.architecture());
+        view.put("metrics", json(model.metrics()));
+        view.put("dataFingerprint", model.dataFingerprint());
+        view.put("snapshotId", model.snapshotId());
+        view.put("createdAt", text(model.createdAt()));
+        view.put("promoted", model.promoted());
+        return view;
+    }
+
+    /** A registered model with its card, less the long lists (the parts' image hashes, the input statistics). */
+    static Map<String, Object> modelWithCard(RegisteredModel model) {
+        Map<String, Object> view = model(model);
+        JsonNode card = json(model.card());
+        if (card instanceof ObjectNode object) {
+            object.remove(List.of("parts", "inputStatistics"));
+        }
+        view.put("card", card);
+        return view;
+    }
+
+    /** For every test metric both models have a number for: b's estimate minus a's. */
+    static Map<String, Double> metricDifference(RegisteredModel a, RegisteredModel b) {
+        JsonNode first = json(a.metrics());
+        JsonNode second = json(b.metrics());
+        Map<String, Double> difference = new LinkedHashMap<>();
+        for (var names = first.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            JsonNode x = first.path(name).path("estimate");
+            JsonNode y = second.path(name).path("estimate");
+            if (x.isNumber() && y.isNumber()) {
+                difference.put(name, y.doubleValue() - x.doubleValue());
+            }
+        }
+        return difference;
+    }
+
+    private static JsonNode json(String text) {
+        try {
+            return Json.MAPPER.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("stored JSON is damaged: " + e.getOriginalMessage(), e);
+        }
     }
 }

@@ -52,8 +52,16 @@ public final class TrainRun {
     public record Parts(List<Sample> train, List<Sample> val, List<Sample> test) {
     }
 
-    /** Provenance for the bundle: the resolved configuration, the data fingerprint, the population and the command. */
-    public record Provenance(JsonNode configuration, String dataFingerprint, String population, String command) {
+    /**
+     * Provenance for the bundle: the resolved configuration, the data fingerprint, the population, the command and
+     * the annotation snapshot a workspace job froze (null for none).
+     */
+    public record Provenance(JsonNode configuration, String dataFingerprint, String population, String command,
+                             String annotationSnapshot) {
+        /** Provenance without an annotation snapshot. */
+        public Provenance(JsonNode configuration, String dataFingerprint, String population, String command) {
+            this(configuration, dataFingerprint, population, command, null);
+        }
     }
 
     /** The outcome: the final model's card, its test accuracy (NaN without test images) and, for HKD, the teacher's. */
@@ -446,7 +454,7 @@ public final class TrainRun {
                 config.channels(), config.dropout(), preprocessor, method, teacher, provenance.configuration(),
                 config.seed(), provenance.dataFingerprint(), Versions.all(), checkpoint, ModelCard.INTENDED_USE,
                 provenance.population(), Instant.now().toString(), provenance.command(), pretrained, inputStatistics,
-                stageParts);
+                stageParts, provenance.annotationSnapshot());
     }
 
     /** The header of a history CSV: the epoch records' columns, then the stage's outcome per row. */

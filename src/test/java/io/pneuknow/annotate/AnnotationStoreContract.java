@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -95,8 +96,9 @@ abstract class AnnotationStoreContract {
             }
             return found;
         });
-        assertThat(rows).containsExactly("1 initial schema " + Migrations.ALL.get(0).checksum(),
-                "2 predictions " + Migrations.ALL.get(1).checksum());
+        assertThat(rows).containsExactlyElementsOf(Migrations.ALL.stream()
+                .map(m -> m.version() + " " + m.description() + " " + m.checksum()).toList());
+        assertThat(rows.get(0)).isEqualTo("1 initial schema " + Migrations.ALL.get(0).checksum());
         assertThat(Migrations.ALL.get(0).checksum()).hasSize(64);
     }
 
@@ -118,14 +120,14 @@ abstract class AnnotationStoreContract {
     void aSchemaNewerThanThisProgramIsRefused() {
         store.transaction(connection -> {
             try (PreparedStatement insert = connection.prepareStatement("INSERT INTO schema_migrations "
-                    + "(version, description, checksum, applied_at) VALUES (3, 'future', 'x', CURRENT_TIMESTAMP)")) {
+                    + "(version, description, checksum, applied_at) VALUES (" + (Migrations.latest() + 1) + ", 'future', 'x', CURRENT_TIMESTAMP)")) {
                 insert.executeUpdate();
             }
             return null;
         });
         assertThatThrownBy(() -> Migrations.apply(store.database()))
                 .isInstanceOf(BadInputException.class)
-                .hasMessageContaining("schema version 3 is newer than this PneuKnow's (2)");
+                .hasMessageContaining("schema version " + (Migrations.latest() + 1) + " is newer than this PneuKnow's (" + Migrations.latest() + ")");
     }
 
     @Test
@@ -330,23 +332,27 @@ abstract class AnnotationStoreContract {
         assertThat(restored.liveRegions()).hasSize(3);
 
         String text = bytes.toString(StandardCharsets.UTF_8);
-        assertThat(text).contains("\"format\" : \"pneuknow-annotations-backup\"", "\"schemaVersion\" : 2");
+        assertThat(text).contains("\"format\" : \"pneuknow-annotations-backup\"", "\"schemaVersion\" : " + Migrations.latest());
     }
 
     @Test
-    void aDatabaseAtVersionOneGainsThePredictionsTable() {
-        // the database as the previous PneuKnow left it: V1 only
+    void aDatabaseAtVersionOneGainsThePredictionsJobsAndModelsTables() {
+        // the database as the first PneuKnow with a studio left it: V1 only
         store.transaction(connection -> {
-            try (PreparedStatement drop = connection.prepareStatement("DROP TABLE predictions");
-                 PreparedStatement forget = connection.prepareStatement("DELETE FROM schema_migrations WHERE version = 2")) {
-                drop.executeUpdate();
-                forget.executeUpdate();
+            try (Statement statement = connection.createStatement()) {
+                for (String sql : List.of("DROP TABLE models", "DROP TABLE jobs", "DROP TABLE predictions",
+                        "DELETE FROM schema_migrations WHERE version >= 2")) {
+                    statement.executeUpdate(sql);
+                }
             }
             return null;
         });
         Migrations.apply(store.database());
         assertThat(store.putPredictions("m1", List.of(new StoredPrediction("a", "normal", 0.5)))).isEqualTo(1);
         assertThat(store.predictionProgress("m1")).isEqualTo(new AnnotationStore.PredictionProgress(1, 3));
+        TrainingStore training = new TrainingStore(store, clock);
+        Job job = training.addJob("hkd", "{}", store.addPerson("ada", Role.ADMIN, null));
+        assertThat(training.jobs()).extracting(Job::id).containsExactly(job.id());
     }
 
     @Test
@@ -394,5 +400,121 @@ abstract class AnnotationStoreContract {
 
     private List<String> ids(AnnotationStore.ImageQuery query) {
         return store.images(query).rows().stream().map(row -> row.image().id()).toList();
+    }
+
+    // ---------------------------------------------------------------- training jobs and the model registry
+
+    static RegisteredModel.Draft modelDraft(Long jobId, String modelId, String snapshot) {
+        return new RegisteredModel.Draft(jobId, "/jobs/" + jobId + "/model", modelId, modelId.repeat(4), "hkd", "tiny_cnn",
+                "{\"balancedAccuracy\":0.75}", "{\"id\":\"" + modelId + "\"}", "fp-1", snapshot);
+    }
+
+    @Test
+    void aJobMovesFromQueuedToRunningToDoneAndRegistersItsModelInTheSameStep() {
+        TrainingStore training = new TrainingStore(store, clock);
+        Person admin = store.addPerson("ada", Role.ADMIN, null);
+        Job queued = training.addJob("hkd", "{\"epochs\":1}", admin);
+        assertThat(queued).isEqualTo(new Job(queued.id(), "hkd", "{\"epochs\":1}", null, JobState.QUEUED, "ada", START,
+                null, null, null, 0.0, null));
+        clock.advance(Duration.ofSeconds(10));
+        String snapshot = "ab".repeat(32);
+        assertThat(training.markRunning(queued.id(), "/jobs/1", snapshot)).isTrue();
+        assertThat(training.progress(queued.id(), 0.25, "epoch 1 of 4")).isTrue();
+        assertThat(training.progress(queued.id(), 1.5, "beyond")).as("kept within 0..1").isTrue();
+        assertThat(training.job(queued.id()).orElseThrow().progress()).isEqualTo(1.0);
+        training.progress(queued.id(), 0.5, "epoch 2 of 4");
+        assertThat(training.jobs(JobState.RUNNING)).extracting(Job::id).containsExactly(queued.id());
+        clock.advance(Duration.ofSeconds(50));
+        RegisteredModel model = training.finish(queued.id(), modelDraft(queued.id(), "m1", snapshot)).orElseThrow();
+
+        Job done = training.job(queued.id()).orElseThrow();
+        assertThat(done).isEqualTo(new Job(queued.id(), "hkd", "{\"epochs\":1}", snapshot, JobState.DONE, "ada", START,
+                START.plusSeconds(10), START.plusSeconds(60), "/jobs/1", 1.0, null));
+        assertThat(model).isEqualTo(new RegisteredModel(model.id(), queued.id(), "/jobs/" + queued.id() + "/model", "m1",
+                "m1m1m1m1", "hkd", "tiny_cnn", "{\"balancedAccuracy\":0.75}", "{\"id\":\"m1\"}", "fp-1", snapshot,
+                START.plusSeconds(60), false));
+        assertThat(training.models()).containsExactly(model);
+        // an ended job changes no more
+        assertThat(training.progress(queued.id(), 0.1, "late")).isFalse();
+        assertThat(training.cancel(queued.id(), "too late")).isFalse();
+        assertThat(training.fail(queued.id(), "too late")).isFalse();
+        assertThat(training.job(queued.id())).contains(done);
+    }
+
+    @Test
+    void aCancelledJobIsNeitherStartedNorFinishedAndRegistersNothing() {
+        TrainingStore training = new TrainingStore(store, clock);
+        Job first = training.addJob("baseline", "{}", ann);
+        Job second = training.addJob("hkd", "{}", ann);
+        assertThat(training.jobs()).extracting(Job::id).containsExactly(second.id(), first.id());
+        assertThat(training.jobs(JobState.QUEUED)).extracting(Job::id).containsExactly(first.id(), second.id());
+
+        assertThat(training.cancel(second.id(), "cancelled by ann")).isTrue();
+        assertThat(training.markRunning(second.id(), "/jobs/2", null)).as("a cancelled job does not start").isFalse();
+
+        assertThat(training.markRunning(first.id(), "/jobs/1", "cd".repeat(32))).isTrue();
+        assertThat(training.markRunning(first.id(), "/jobs/1", "cd".repeat(32))).as("resuming a running job").isTrue();
+        assertThat(training.cancel(first.id(), "cancelled by ann")).isTrue();
+        assertThat(training.finish(first.id(), modelDraft(first.id(), "m1", null))).isEmpty();
+        assertThat(training.models()).isEmpty();
+        Job cancelled = training.job(first.id()).orElseThrow();
+        assertThat(cancelled.state()).isEqualTo(JobState.CANCELLED);
+        assertThat(cancelled.message()).isEqualTo("cancelled by ann");
+        assertThat(cancelled.finishedAt()).isEqualTo(START);
+
+        Job third = training.addJob("hkd", "{}", ann);
+        training.markRunning(third.id(), "/jobs/3", null);
+        assertThat(training.fail(third.id(), "train exited with 1: bad input")).isTrue();
+        assertThat(training.job(third.id()).orElseThrow()).extracting(Job::state, Job::message)
+                .containsExactly(JobState.FAILED, "train exited with 1: bad input");
+        assertThatThrownBy(() -> training.addJob(" ", "{}", ann)).isInstanceOf(BadInputException.class)
+                .hasMessage("job kind ' ' must be a training method's name of 1 to 32 characters");
+        assertThat(training.job(9999)).isEmpty();
+    }
+
+    @Test
+    void atMostOneModelIsPromotedAndPromotingAnotherMovesTheMark() {
+        TrainingStore training = new TrainingStore(store, clock);
+        RegisteredModel a = training.register(modelDraft(null, "aaa", null));
+        RegisteredModel b = training.register(modelDraft(null, "bbb", null));
+        assertThat(a.jobId()).isNull();
+        assertThat(training.promoted()).isEmpty();
+
+        assertThat(training.promote(a.id()).orElseThrow().promoted()).isTrue();
+        assertThat(training.promoted()).map(RegisteredModel::modelId).contains("aaa");
+        assertThat(training.promote(b.id()).orElseThrow().promoted()).isTrue();
+        assertThat(training.models()).extracting(RegisteredModel::modelId, RegisteredModel::promoted)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("bbb", true), org.assertj.core.groups.Tuple.tuple("aaa", false));
+        assertThat(training.promote(b.id())).as("promoting the promoted one again").map(RegisteredModel::promoted).contains(true);
+        assertThat(training.promote(12345)).isEmpty();
+        assertThat(training.promoted()).map(RegisteredModel::id).contains(b.id());
+
+        // the schema itself refuses a second promoted row
+        assertThatThrownBy(() -> store.transaction(connection -> {
+            try (PreparedStatement update = connection.prepareStatement(
+                    "UPDATE models SET promoted = TRUE, promoted_key = 1 WHERE id = ?")) {
+                update.setLong(1, a.id());
+                return update.executeUpdate();
+            }
+        })).isInstanceOf(IllegalStateException.class);
+        assertThat(training.promoted()).map(RegisteredModel::id).contains(b.id());
+    }
+
+    @Test
+    void aBackupCarriesTheJobsAndTheRegistry() throws Exception {
+        TrainingStore training = new TrainingStore(store, clock);
+        Job job = training.addJob("hkd", "{\"epochs\":2}", ann);
+        training.markRunning(job.id(), "/jobs/1", "ef".repeat(32));
+        training.progress(job.id(), 0.5, "epoch 1 of 2");
+        RegisteredModel model = training.finish(job.id(), modelDraft(job.id(), "m1", "ef".repeat(32))).orElseThrow();
+        training.promote(model.id());
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        Backup.write(store, bytes);
+        AnnotationStore restored = new AnnotationStore(track(freshDatabase()), clock);
+        Backup.restore(restored, new ByteArrayInputStream(bytes.toByteArray()), "backup.json");
+        TrainingStore back = new TrainingStore(restored, clock);
+        assertThat(back.jobs()).isEqualTo(training.jobs());
+        assertThat(back.models()).isEqualTo(training.models());
+        assertThat(back.addJob("baseline", "{}", ann).id()).isGreaterThan(job.id());
     }
 }

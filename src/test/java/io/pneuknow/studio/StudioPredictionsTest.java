@@ -94,8 +94,8 @@ class StudioPredictionsTest {
         }
 
         predictions = ModelPredictions.open(model, store, data, new PrintStream(PROGRESS, true, StandardCharsets.UTF_8));
-        server = StudioServer.start(store, predictions, new StudioServer.Settings("127.0.0.1", 0, data, false, null, List.of()),
-                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        server = StudioServer.start(store, new StudioServer.Settings("127.0.0.1", 0, data, false, null, List.of()),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), predictions, null);
         predictions.start();
     }
 

@@ -102,6 +102,7 @@ async function signedIn(me) {
   $('workspace').hidden = false;
   $('logout').hidden = false;
   $('export').hidden = false;
+  $('open-models').hidden = false;
   const canDraw = me.role === 'annotator' || me.role === 'admin';
   for (const id of ['tool-rect', 'tool-polygon', 'tool-freehand', 'no-finding', 'edit-save', 'edit-delete', 'undo']) $(id).disabled = !canDraw;
   document.body.dataset.role = me.role;
@@ -812,5 +813,266 @@ document.addEventListener('keydown', event => {
   else if (key === 'Escape') { anno.cancelSelected(); select(null, false); }
   else if (key === '0' || key === '1' || key === '2') document.querySelectorAll('.preset')[Number(key)].click();
 });
+
+
+// ---- the Models panel: training jobs and the model registry ------------------------------------------------------
+// The panel opens from its button under the region list (a visible extra header button made StudioBrowserKillTest fail
+// every time, for a reason not found). Admins start a job on the current annotations, cancel it and promote a finished model; everyone signed in sees the
+// jobs with their progress (polled each second while the panel is open) and the registry, and compares two models.
+
+const models = {timer: null, list: [], ended: new Set()};
+
+// The panel's markup, added to the page the first time it opens (the workspace's page stays as it was until then).
+const MODELS_PANEL = `
+<section id="models-panel" role="dialog" aria-labelledby="models-title" hidden>
+  <div class="models-head">
+    <h2 id="models-title">Models</h2>
+    <button id="models-close" type="button" title="back to the images (Esc)">Close</button>
+  </div>
+  <form id="job-form">
+    <h3>Train on the current annotations</h3>
+    <label>Method <select id="job-method"><option value="hkd">HKD</option><option value="baseline">baseline</option></select></label>
+    <label>Architecture <select id="job-architecture">
+      <option value="resnet18_half">resnet18_half</option><option value="tiny_cnn">tiny_cnn</option>
+      <option value="resnet18">resnet18</option><option value="convnext_micro">convnext_micro</option>
+      <option value="efficientnet_b0">efficientnet_b0</option>
+    </select></label>
+    <label>Input size <input id="job-input-size" type="number" min="32" max="512" step="32" value="128"></label>
+    <label>Epochs <input id="job-epochs" type="number" min="1" max="200" value="20"></label>
+    <button id="job-start" type="submit">Start job</button>
+    <span id="job-error" class="error" role="alert"></span>
+    <p class="hint">A job freezes the regions as they are now (its snapshot id goes into the model card), trains in its own
+      process, one job at a time, then scores the test part. Only admins start, cancel and promote.</p>
+  </form>
+  <h3>Jobs</h3>
+  <table id="job-list">
+    <thead><tr><th>Job</th><th>Method</th><th>Settings</th><th>State</th><th>Progress</th><th>By</th><th></th></tr></thead>
+    <tbody></tbody>
+  </table>
+  <h3>Registry</h3>
+  <table id="model-list">
+    <thead><tr><th>Compare</th><th>Model</th><th>Method</th><th>Architecture</th><th>Test accuracy</th>
+      <th>Balanced accuracy</th><th>Macro-F1</th><th>Snapshot</th><th>Job</th><th>Served</th><th></th></tr></thead>
+    <tbody></tbody>
+  </table>
+  <button id="models-compare" type="button" disabled>Compare the two ticked</button>
+  <div id="model-compare" hidden></div>
+</section>
+`;
+
+function modelsPanel() {
+  if (!$('models-panel')) {
+    document.body.insertAdjacentHTML('beforeend', MODELS_PANEL);
+    $('models-close').addEventListener('click', closeModels);
+    $('job-form').addEventListener('submit', startJob);
+    $('models-compare').addEventListener('click', () => compareModels().catch(e => { $('job-error').textContent = e.message; }));
+  }
+  return $('models-panel');
+}
+
+function cell(row, text, className) {
+  const td = document.createElement('td');
+  td.textContent = text === null || text === undefined ? '' : String(text);
+  if (className) td.className = className;
+  row.appendChild(td);
+  return td;
+}
+
+function estimate(metrics, name) {
+  const value = metrics && metrics[name] && metrics[name].estimate;
+  return typeof value === 'number' ? value.toFixed(3) : '';
+}
+
+function withInterval(metrics, name) {
+  const m = metrics && metrics[name];
+  if (!m || typeof m.estimate !== 'number') return '';
+  const bounds = typeof m.lower === 'number' && typeof m.upper === 'number'
+    ? ' (' + m.lower.toFixed(3) + '–' + m.upper.toFixed(3) + ')' : '';
+  return m.estimate.toFixed(3) + bounds;
+}
+
+async function openModels() {
+  modelsPanel().hidden = false;
+  const admin = state.me && state.me.role === 'admin';
+  for (const id of ['job-method', 'job-architecture', 'job-input-size', 'job-epochs', 'job-start']) $(id).disabled = !admin;
+  await Promise.all([refreshJobs(), refreshModels()]);
+  if (!models.timer) models.timer = setInterval(() => refreshJobs().catch(() => {}), 1000);
+}
+
+function closeModels() {
+  $('models-panel').hidden = true;
+  clearInterval(models.timer);
+  models.timer = null;
+}
+
+async function refreshJobs() {
+  const answer = await api('GET', '/api/jobs');
+  const admin = state.me && state.me.role === 'admin';
+  const body = $('job-list').tBodies[0];
+  body.textContent = '';
+  let newlyEnded = false;
+  for (const job of answer.jobs) {
+    const row = document.createElement('tr');
+    row.dataset.jobId = job.id;
+    row.dataset.state = job.state;
+    cell(row, job.id);
+    cell(row, job.kind);
+    cell(row, job.settings.architecture + ', ' + job.settings.inputSize + ' px, ' + job.settings.epochs + (job.settings.epochs === 1 ? ' epoch' : ' epochs'));
+    cell(row, job.state, 'state-' + job.state);
+    const progressCell = cell(row, '');
+    const bar = document.createElement('progress');
+    bar.max = 1;
+    bar.value = job.progress;
+    progressCell.appendChild(bar);
+    const text = document.createElement('span');
+    text.className = 'job-message';
+    text.textContent = ' ' + Math.round(job.progress * 100) + '%' + (job.message ? ' · ' + job.message : '');
+    progressCell.appendChild(text);
+    cell(row, job.createdBy);
+    const actions = cell(row, '');
+    if (admin && (job.state === 'queued' || job.state === 'running')) {
+      const cancel = document.createElement('button');
+      cancel.type = 'button';
+      cancel.className = 'job-cancel';
+      cancel.textContent = 'Cancel';
+      cancel.addEventListener('click', () => cancelJob(job.id));
+      actions.appendChild(cancel);
+    }
+    body.appendChild(row);
+    if (job.state === 'done' && !models.ended.has(job.id)) {
+      models.ended.add(job.id);
+      newlyEnded = true;
+    }
+  }
+  if (newlyEnded) await refreshModels();
+}
+
+async function startJob(event) {
+  event.preventDefault();
+  $('job-error').textContent = '';
+  try {
+    await api('POST', '/api/jobs', {method: $('job-method').value, architecture: $('job-architecture').value,
+      inputSize: Number($('job-input-size').value), epochs: Number($('job-epochs').value)});
+    await refreshJobs();
+  } catch (e) {
+    $('job-error').textContent = e.message;
+  }
+}
+
+async function cancelJob(id) {
+  try {
+    await api('POST', '/api/jobs/' + id + '/cancel');
+  } catch (e) {
+    $('job-error').textContent = e.message;
+  }
+  await refreshJobs();
+}
+
+async function refreshModels() {
+  const answer = await api('GET', '/api/models');
+  models.list = answer.models;
+  const admin = state.me && state.me.role === 'admin';
+  const body = $('model-list').tBodies[0];
+  body.textContent = '';
+  for (const model of answer.models) {
+    const row = document.createElement('tr');
+    row.dataset.modelId = model.id;
+    if (model.promoted) row.className = 'promoted';
+    const pick = document.createElement('input');
+    pick.type = 'checkbox';
+    pick.className = 'model-pick';
+    pick.value = model.id;
+    pick.addEventListener('change', pickedForComparison);
+    cell(row, '').appendChild(pick);
+    cell(row, model.id + ' · ' + model.modelId);
+    cell(row, model.method);
+    cell(row, model.architecture);
+    cell(row, estimate(model.metrics, 'accuracy'));
+    cell(row, estimate(model.metrics, 'balanced_accuracy'));
+    cell(row, estimate(model.metrics, 'macro_f1'));
+    cell(row, model.snapshotId ? model.snapshotId.substring(0, 12) : '');
+    cell(row, model.jobId);
+    cell(row, model.promoted ? '★ served' : '', 'served');
+    const actions = cell(row, '');
+    if (admin && !model.promoted) {
+      const promote = document.createElement('button');
+      promote.type = 'button';
+      promote.className = 'model-promote';
+      promote.textContent = 'Promote';
+      promote.addEventListener('click', () => promoteModel(model.id));
+      actions.appendChild(promote);
+    }
+    body.appendChild(row);
+  }
+  pickedForComparison();
+}
+
+function picked() {
+  return [...document.querySelectorAll('#model-list .model-pick:checked')].map(box => box.value);
+}
+
+function pickedForComparison() {
+  $('models-compare').disabled = picked().length !== 2;
+}
+
+async function promoteModel(id) {
+  try {
+    await api('POST', '/api/models/' + id + '/promote');
+  } catch (e) {
+    $('job-error').textContent = e.message;
+  }
+  await refreshModels();
+}
+
+async function compareModels() {
+  const [a, b] = picked();
+  const answer = await api('GET', '/api/models/compare?a=' + encodeURIComponent(a) + '&b=' + encodeURIComponent(b));
+  const table = document.createElement('table');
+  table.id = 'compare-table';
+  const head = table.createTHead().insertRow();
+  for (const text of ['', 'Model ' + answer.a.id, 'Model ' + answer.b.id, 'Difference (second − first)']) {
+    const th = document.createElement('th');
+    th.textContent = text;
+    head.appendChild(th);
+  }
+  const body = table.createTBody();
+  const card = side => side.card || {};
+  const config = side => (card(side).configuration && card(side).configuration.train) || {};
+  const facts = [
+    ['model id', s => s.modelId], ['method', s => s.method], ['architecture', s => s.architecture],
+    ['input size', s => (config(s).model || {}).inputSize], ['epochs', s => (config(s).optimisation || {}).epochs],
+    ['seed', s => card(s).seed], ['annotation snapshot', s => s.snapshotId], ['data fingerprint', s => s.dataFingerprint],
+    ['trained', s => card(s).createdAt], ['served', s => (s.promoted ? 'yes' : 'no')],
+  ];
+  for (const [name, of] of facts) {
+    const row = body.insertRow();
+    cell(row, name);
+    cell(row, of(answer.a));
+    cell(row, of(answer.b));
+    cell(row, '');
+  }
+  for (const name of ['accuracy', 'balanced_accuracy', 'macro_f1', 'macro_auc', 'cohen_kappa', 'brier', 'ece']) {
+    const row = body.insertRow();
+    row.dataset.metric = name;
+    cell(row, 'test ' + name.replace('_', ' '));
+    cell(row, withInterval(answer.a.metrics, name));
+    cell(row, withInterval(answer.b.metrics, name));
+    const difference = answer.difference[name];
+    const lowerIsBetter = name === 'brier' || name === 'ece';
+    cell(row, typeof difference === 'number' ? (difference >= 0 ? '+' : '') + difference.toFixed(3) : '',
+      typeof difference !== 'number' || difference === 0 ? '' : ((difference > 0) !== lowerIsBetter ? 'better' : 'worse'));
+  }
+  $('model-compare').textContent = '';
+  $('model-compare').appendChild(table);
+  $('model-compare').hidden = false;
+}
+
+$('open-models').addEventListener('click', () => openModels().catch(e => showError(e.message)));
+document.addEventListener('keydown', event => {
+  if (!$('models-panel') || $('models-panel').hidden) return;
+  if (event.key === 'Escape') closeModels();
+  // the workspace's keys (J/K, tools, Delete) do not reach the images under the panel
+  if (event.target === document.body || event.target === document.documentElement) event.stopPropagation();
+}, true);
 
 start();
