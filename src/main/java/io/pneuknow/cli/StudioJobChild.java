@@ -1,6 +1,6 @@
 package io.pneuknow.cli;
 
-import java.io.IOException;
+import io.pneuknow.ParentWatch;
 
 /**
  * The entry point of a studio job's child JVM ({@code io.pneuknow.jobs.JobRunner}): runs a command line as
@@ -14,18 +14,7 @@ public final class StudioJobChild {
 
     /** Watches standard input, then runs {@code args} as {@code pneuknow} would and exits with its code. */
     public static void main(String[] args) {
-        Thread watch = new Thread(() -> {
-            try {
-                while (System.in.read() >= 0) {
-                    // the parent writes nothing; reading only waits for the end
-                }
-            } catch (IOException e) {
-                // a broken pipe ends the parent's side as well
-            }
-            Runtime.getRuntime().halt(3); // internal error: the parent is gone
-        }, "parent-watch");
-        watch.setDaemon(true);
-        watch.start();
+        ParentWatch.stopWhenInputCloses(System.err, null);
         System.exit(Main.run(args));
     }
 }

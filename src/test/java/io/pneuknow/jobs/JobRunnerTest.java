@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pneuknow.BadInputException;
 import io.pneuknow.Json;
+import io.pneuknow.ParentWatch;
 import io.pneuknow.annotate.AnnotationDatabase;
 import io.pneuknow.annotate.AnnotationStore;
 import io.pneuknow.annotate.Job;
@@ -197,7 +198,7 @@ class JobRunnerTest {
             assertThat(line).as("the child trains").isNotNull();
             child.getOutputStream().close();
             assertThat(child.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)).as("ended within 20 s").isTrue();
-            assertThat(child.exitValue()).isEqualTo(3);
+            assertThat(child.exitValue()).as("SIGKILL to itself").isEqualTo(ParentWatch.KILLED);
         } finally {
             child.destroyForcibly();
         }

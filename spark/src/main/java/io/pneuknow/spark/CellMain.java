@@ -1,8 +1,7 @@
 package io.pneuknow.spark;
 
+import io.pneuknow.ParentWatch;
 import io.pneuknow.experiment.StudyRunner;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Path;
 
 /**
@@ -50,31 +49,10 @@ public final class CellMain {
         System.exit(0);
     }
 
-    /**
-     * Watches standard input on a daemon thread and halts the JVM (no shutdown hooks, no further
-     * writes) when it reaches its end: the process that started this one has ended.
-     */
+    /** Stops this process at once, without finishing the cell, when the task's process ends (stdin closes). */
     private static void stopWhenInputCloses(String label) {
         String parent = ProcessHandle.current().parent().map(p -> Long.toString(p.pid())).orElse("?");
-        Thread watch = new Thread(() -> {
-            try {
-                InputStream in = System.in;
-                byte[] buffer = new byte[256];
-                while (in.read(buffer) >= 0) {
-                    // nothing is sent; only the end matters
-                }
-            } catch (IOException e) {
-                // a broken pipe: the parent is gone just the same
-            }
-            System.out.println("cell " + label + ": the task's process (pid " + parent
-                    + ") is gone; stopping without finishing the cell");
-            System.out.flush();
-            Runtime.getRuntime().halt(PARENT_GONE);
-        }, "parent-watch");
-        watch.setDaemon(true);
-        watch.start();
+        ParentWatch.stopWhenInputCloses(System.out, "cell " + label + ": the task's process (pid " + parent
+                + ") is gone; stopping without finishing the cell");
     }
-
-    /** The exit status of a cell stopped because its parent ended (nobody reads it: the parent is gone). */
-    static final int PARENT_GONE = 143;
 }
