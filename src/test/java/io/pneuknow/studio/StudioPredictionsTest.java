@@ -336,11 +336,8 @@ class StudioPredictionsTest {
             browser.screenshot(Path.of("target/browser/studio-review-disagreements.png"));
 
             // the heat map over the hottest image: its hottest pixel turns towards the overlay's colour, and back at opacity 0
-            browser.evaluate("(() => { const s = document.getElementById('filter-prediction'); s.value = ''; "
-                    + "s.dispatchEvent(new Event('change')); return true; })()");
+            // (opened as the list opens one, which may be on another page: nothing else is loading now)
             String id = hottestImage();
-            browser.waitFor("document.querySelectorAll('#image-list li').length === " + Math.min(50, CLASS_OF.size() + 2), wait);
-            browser.waitFor("document.body.dataset.viewer === " + Browser.quote(CLASS_OF.keySet().iterator().next()), wait);
             browser.evaluate("openImage(" + Browser.quote(id) + ").then(() => true)");
             try {
                 browser.waitFor("document.body.dataset.viewer === " + Browser.quote(id) + " && viewer.world.getItemCount() === 1 "
@@ -390,10 +387,16 @@ class StudioPredictionsTest {
         }
         Double inside = HEAT_INSIDE.get(id);
         if (inside != null && inside < REGION_AREA.get(id)) {
-            texts.add("heat mostly outside the regions (" + Math.round(inside * 100) + " % inside, "
-                    + Math.round(REGION_AREA.get(id) * 100) + " % by chance)");
+            texts.add("heat mostly outside the regions (" + percent(inside) + " inside, " + percent(REGION_AREA.get(id))
+                    + " by chance)");
         }
         return texts;
+    }
+
+    /** As the page writes a share: whole percent, one decimal below 10 %. */
+    private static String percent(double share) {
+        return (share < 0.1 ? String.format(java.util.Locale.ROOT, "%.1f", share * 100) : Long.toString(Math.round(share * 100)))
+                + " %";
     }
 
     /** Polls the colour at a point until it meets {@code condition}; answers it. */

@@ -253,8 +253,9 @@ function disagreements(prediction) {
   return texts;
 }
 
+// whole percent, or one decimal below 10 % (small regions: "2 % inside, 2 % by chance" would hide the difference)
 function percent(share) {
-  return Math.round(share * 100) + ' %';
+  return (share < 0.1 ? (share * 100).toFixed(1) : String(Math.round(share * 100))) + ' %';
 }
 
 function badge(kind, text) {
