@@ -250,24 +250,34 @@ public final class AnnotationStore {
      * @param predicted only images this model predicted as this class (needs {@code modelId})
      * @param correct only images whose prediction equals their class (true) or differs from it (false); images not
      *                yet predicted, or without a class, match neither (needs {@code modelId})
+     * @param disagree only images where the model disagrees with the expert (true: its class is not the image's, or
+     *                 its heat share inside the lesion regions is below their area share, as
+     *                 {@link StoredPrediction#disagreesWith}) or agrees (false: predicted and neither holds); images
+     *                 not yet predicted match neither (needs {@code modelId})
      * @param offset images skipped from the start of the filtered list (0 or more)
      * @param limit images on the page (1 or more)
      */
     public record ImageQuery(String className, String part, Boolean annotated, Boolean noFinding, String modelId,
-                             String predicted, Boolean correct, int offset, int limit) {
+                             String predicted, Boolean correct, Boolean disagree, int offset, int limit) {
         /** Refuses a negative offset, a limit below 1, and prediction filters without a model. */
         public ImageQuery {
             if (offset < 0 || limit < 1) {
                 throw new IllegalArgumentException("offset must be 0 or more and limit 1 or more");
             }
-            if (modelId == null && (predicted != null || correct != null)) {
-                throw new IllegalArgumentException("the predicted and correct filters need a model id");
+            if (modelId == null && (predicted != null || correct != null || disagree != null)) {
+                throw new IllegalArgumentException("the predicted, correct and disagree filters need a model id");
             }
+        }
+
+        /** A query without the disagreement filter. */
+        public ImageQuery(String className, String part, Boolean annotated, Boolean noFinding, String modelId,
+                          String predicted, Boolean correct, int offset, int limit) {
+            this(className, part, annotated, noFinding, modelId, predicted, correct, null, offset, limit);
         }
 
         /** A query without a model: rows carry no prediction. */
         public ImageQuery(String className, String part, Boolean annotated, Boolean noFinding, int offset, int limit) {
-            this(className, part, annotated, noFinding, null, null, null, offset, limit);
+            this(className, part, annotated, noFinding, null, null, null, null, offset, limit);
         }
     }
 
@@ -321,7 +331,11 @@ public final class AnnotationStore {
             // a missing prediction or class makes either comparison unknown, so such an image matches neither
             where.append(query.correct() ? " AND p.label = i.class_name" : " AND p.label <> i.class_name");
         }
-        String prediction = query.modelId() == null ? ", NULL, NULL" : ", p.label, p.probability";
+        if (query.disagree() != null) {
+            where.append(query.disagree() ? " AND " + DISAGREES : " AND p.label IS NOT NULL AND NOT " + DISAGREES);
+        }
+        String prediction = query.modelId() == null ? ", NULL, NULL, NULL, NULL"
+                : ", p.label, p.probability, p.heat_inside, p.region_area";
         return transaction(connection -> {
             int total;
             try (PreparedStatement count = connection.prepareStatement("SELECT COUNT(*)" + from + where)) {
@@ -348,7 +362,8 @@ public final class AnnotationStore {
                         String label = rows.getString(7);
                         page.add(new ImageRow(new ImageEntry(rows.getString(1), rows.getString(2), rows.getString(3),
                                 rows.getString(4)), rows.getInt(5), rows.getInt(6) == 1,
-                                label == null ? null : new StoredPrediction(rows.getString(1), label, rows.getDouble(8))));
+                                label == null ? null : new StoredPrediction(rows.getString(1), label, rows.getDouble(8),
+                                        nullableDouble(rows, 9), nullableDouble(rows, 10))));
                     }
                 }
             }
@@ -357,6 +372,19 @@ public final class AnnotationStore {
     }
 
     // ---------------------------------------------------------------- predictions
+
+    /**
+     * Whether a prediction row {@code p} of image {@code i} disagrees with the expert, as SQL: the class differs from
+     * the image's, or the heat share inside the lesion regions is below the share of the image they cover (heat no
+     * more on the regions than heat spread evenly would be). An unknown comparison (no class, no regions, no heat) is
+     * not a disagreement; COALESCE makes it false rather than unknown, so NOT of it is "agrees".
+     */
+    private static final String DISAGREES = "COALESCE(p.label <> i.class_name OR p.heat_inside < p.region_area, FALSE)";
+
+    private static Double nullableDouble(ResultSet rows, int column) throws SQLException {
+        double value = rows.getDouble(column);
+        return rows.wasNull() ? null : value;
+    }
 
     /**
      * Stores a model's predictions in one transaction and answers how many were added; an image this model has a
@@ -384,7 +412,8 @@ public final class AnnotationStore {
         try (PreparedStatement exists = connection.prepareStatement(
                 "SELECT 1 FROM predictions WHERE image_id = ? AND model_id = ?");
              PreparedStatement insert = connection.prepareStatement(
-                     "INSERT INTO predictions (image_id, model_id, label, probability) VALUES (?, ?, ?, ?)")) {
+                     "INSERT INTO predictions (image_id, model_id, label, probability, heat_inside, region_area) "
+                             + "VALUES (?, ?, ?, ?, ?, ?)")) {
             java.util.Set<String> seen = new java.util.HashSet<>();
             for (StoredPrediction prediction : predictions) {
                 if (!seen.add(prediction.imageId())) {
@@ -401,6 +430,8 @@ public final class AnnotationStore {
                 insert.setString(2, modelId);
                 insert.setString(3, prediction.label());
                 insert.setDouble(4, prediction.probability());
+                insert.setObject(5, prediction.heatInside(), Types.DOUBLE);
+                insert.setObject(6, prediction.regionArea(), Types.DOUBLE);
                 insert.executeUpdate();
                 added++;
             }
@@ -429,12 +460,44 @@ public final class AnnotationStore {
     public Optional<StoredPrediction> prediction(String imageId, String modelId) {
         return transaction(connection -> {
             try (PreparedStatement select = connection.prepareStatement(
-                    "SELECT label, probability FROM predictions WHERE image_id = ? AND model_id = ?")) {
+                    "SELECT label, probability, heat_inside, region_area FROM predictions WHERE image_id = ? AND model_id = ?")) {
                 select.setString(1, imageId);
                 select.setString(2, modelId);
                 try (ResultSet rows = select.executeQuery()) {
-                    return rows.next() ? Optional.of(new StoredPrediction(imageId, rows.getString(1), rows.getDouble(2)))
-                            : Optional.<StoredPrediction>empty();
+                    return rows.next() ? Optional.of(new StoredPrediction(imageId, rows.getString(1), rows.getDouble(2),
+                            nullableDouble(rows, 3), nullableDouble(rows, 4))) : Optional.<StoredPrediction>empty();
+                }
+            }
+        });
+    }
+
+    /**
+     * Replaces the heat shares of this model's stored prediction of this image (its regions changed); answers whether
+     * there was a prediction to update. Both null: the image has no lesion regions now.
+     */
+    public boolean updateHeatShares(String imageId, String modelId, Double heatInside, Double regionArea) {
+        StoredPrediction checked = new StoredPrediction(imageId, "-", 0, heatInside, regionArea); // the ranges' checks
+        return transaction(connection -> {
+            try (PreparedStatement update = connection.prepareStatement(
+                    "UPDATE predictions SET heat_inside = ?, region_area = ? WHERE image_id = ? AND model_id = ?")) {
+                update.setObject(1, checked.heatInside(), Types.DOUBLE);
+                update.setObject(2, checked.regionArea(), Types.DOUBLE);
+                update.setString(3, imageId);
+                update.setString(4, modelId);
+                return update.executeUpdate() == 1;
+            }
+        });
+    }
+
+    /** How many images this model's stored predictions disagree with the expert on ({@link ImageQuery#disagree}). */
+    public int disagreements(String modelId) {
+        return transaction(connection -> {
+            try (PreparedStatement count = connection.prepareStatement("SELECT COUNT(*) FROM predictions p "
+                    + "JOIN images i ON i.id = p.image_id WHERE p.model_id = ? AND " + DISAGREES)) {
+                count.setString(1, modelId);
+                try (ResultSet rows = count.executeQuery()) {
+                    rows.next();
+                    return rows.getInt(1);
                 }
             }
         });

@@ -29,7 +29,8 @@ final class Migrations {
     /** Every migration of this version, in order. */
     static final List<Migration> ALL = List.of(new Migration(1, "initial schema", "V1__initial_schema.sql"),
             new Migration(2, "predictions", "V2__predictions.sql"),
-            new Migration(3, "jobs and models", "V3__jobs_and_models.sql"));
+            new Migration(3, "jobs and models", "V3__jobs_and_models.sql"),
+            new Migration(4, "prediction heat", "V4__prediction_heat.sql"));
 
     /** One migration: its version, description and resource file. */
     record Migration(int version, String description, String resource) {

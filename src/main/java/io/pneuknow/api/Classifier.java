@@ -60,6 +60,8 @@ public final class Classifier implements AutoCloseable {
     private final Predictor predictor;
     private final InputGuard guard;
     private final HeatMaps heatMaps;
+    /** The heat maps of {@link #heatMap}, made on first use when the options asked for none. */
+    private HeatMaps explainer;
 
     private Classifier(ModelBundle.Loaded model, Options options) {
         this.model = model;
@@ -122,6 +124,24 @@ public final class Classifier implements AutoCloseable {
             out.add(new ImagePrediction(classes(), p[k], Predictor.argmax(p[k]), guard.check(images.get(k), p[k]), heat[k]));
         }
         return out;
+    }
+
+    /**
+     * The Grad-CAM heat map of class {@code classIndex} for one image, at the image's size, values in [0, 1] (the
+     * same map a prediction carries when opened with heat maps, for any class). Takes the JVM's one gradient tape
+     * ({@code EngineThreads#gradientTape}): it waits while a training or another heat map uses it.
+     */
+    public GreyImage heatMap(GreyImage image, int classIndex) {
+        if (classIndex < 0 || classIndex >= classes().size()) {
+            throw new BadInputException("class index " + classIndex + ": the model has classes 0.." + (classes().size() - 1)
+                    + " " + classes());
+        }
+        if (explainer == null) {
+            explainer = heatMaps != null ? heatMaps : new HeatMaps(model);
+        }
+        try (EngineThreads.Lease tape = EngineThreads.gradientTape()) {
+            return explainer.gradCam(image, classIndex);
+        }
     }
 
     /** Reads and predicts one file (PNG, JPEG or DICOM); a {@link BadInputException} names a file it cannot read. */

@@ -6,6 +6,7 @@ import io.pneuknow.annotate.StoredPrediction;
 import io.pneuknow.api.Classifier;
 import io.pneuknow.api.FilePrediction;
 import io.pneuknow.api.ImagePrediction;
+import io.pneuknow.image.GreyImage;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +21,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * and a prediction is made once per model and image. It prints plain progress lines ("predicted N of M images")
  * and one line per image it skips (its file missing or unreadable); nothing it meets stops the server. The model's
  * identity is its model.json id (the first 12 hex digits of its weights' SHA-256).
+ *
+ * <p>For an image with lesion regions it also stores where the predicted class's Grad-CAM heat lies against them
+ * ({@link HeatShares}: the share of the heat inside, the share of the image they cover), which the reviewer's
+ * disagreement flag reads; Grad-CAM runs only for those images, one at a time (the JVM's one gradient tape). The
+ * heat maps the page overlays, and the shares again when regions change, come from {@link #heat()}.
  */
 public final class ModelPredictions implements AutoCloseable {
     /** Images predicted in one forward pass and stored in one transaction. */
@@ -33,12 +39,14 @@ public final class ModelPredictions implements AutoCloseable {
     private volatile boolean running;
     private volatile boolean stopping;
     private final AtomicInteger skipped = new AtomicInteger();
+    private final ModelHeat heat;
 
-    private ModelPredictions(Classifier classifier, AnnotationStore store, Path dataDir, PrintStream progress) {
+    private ModelPredictions(Classifier classifier, Path modelDir, AnnotationStore store, Path dataDir, PrintStream progress) {
         this.classifier = classifier;
         this.store = store;
         this.dataDir = dataDir.toAbsolutePath().normalize();
         this.progress = progress;
+        this.heat = new ModelHeat(modelDir, store, this.dataDir, modelId(), progress);
         this.worker = new Thread(this::predictMissing, "studio-predictions");
         this.worker.setDaemon(true);
     }
@@ -48,7 +56,7 @@ public final class ModelPredictions implements AutoCloseable {
      * images, whose files are relative to {@code dataDir}; nothing is predicted until {@link #start()}.
      */
     public static ModelPredictions open(Path modelDir, AnnotationStore store, Path dataDir, PrintStream progress) {
-        return new ModelPredictions(Classifier.open(modelDir), store, dataDir, progress);
+        return new ModelPredictions(Classifier.open(modelDir), modelDir, store, dataDir, progress);
     }
 
     /** Starts predicting in the background and returns at once. */
@@ -68,6 +76,11 @@ public final class ModelPredictions implements AutoCloseable {
         return classifier.classes();
     }
 
+    /** The model's heat maps on demand, and the heat shares' refresh when an image's regions change. */
+    public ModelHeat heat() {
+        return heat;
+    }
+
     /** How many images this run skipped so far: their file missing or unreadable. */
     public int skipped() {
         return skipped.get();
@@ -85,6 +98,7 @@ public final class ModelPredictions implements AutoCloseable {
     @Override
     public void close() {
         stopping = true;
+        heat.close();
         try {
             if (worker.isAlive()) {
                 worker.join(60_000);
@@ -131,9 +145,7 @@ public final class ModelPredictions implements AutoCloseable {
                         progress.printf("image %s skipped: %s%n", image.id(), outcome.error());
                         continue;
                     }
-                    ImagePrediction prediction = outcome.prediction();
-                    stored.add(new StoredPrediction(image.id(), prediction.predictedClass(),
-                            prediction.probabilities()[prediction.predictedIndex()]));
+                    stored.add(withHeatShares(image, outcome));
                 }
                 predicted.addAndGet(store.putPredictions(modelId, stored));
                 progress.printf("predicted %d of %d images%n", predicted.get(), total);
@@ -145,6 +157,22 @@ public final class ModelPredictions implements AutoCloseable {
         } finally {
             running = false;
         }
+    }
+
+    /**
+     * The prediction to store: with its heat shares when the image has lesion regions now (Grad-CAM of the predicted
+     * class), else without.
+     */
+    private StoredPrediction withHeatShares(ImageEntry image, FilePrediction outcome) {
+        ImagePrediction prediction = outcome.prediction();
+        String label = prediction.predictedClass();
+        double probability = prediction.probabilities()[prediction.predictedIndex()];
+        GreyImage pixels = outcome.image().image();
+        GreyImage mask = HeatShares.lesionMask(store.regions(image.id()), pixels.width(), pixels.height(), dataDir);
+        if (mask == null) {
+            return new StoredPrediction(image.id(), label, probability);
+        }
+        return HeatShares.of(image.id(), label, probability, classifier.heatMap(pixels, prediction.predictedIndex()), mask);
     }
 
     /** Ends {@link Classifier#predictFiles} between batches when the studio closes. */

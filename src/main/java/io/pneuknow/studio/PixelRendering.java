@@ -45,11 +45,44 @@ public final class PixelRendering {
 
     /** {@code image} with its longer side {@code maxSide} pixels, windowed, as PNG bytes. */
     public static byte[] png(GreyImage image, int maxSide, Window window) {
-        double scale = (double) maxSide / Math.max(image.width(), image.height());
-        int width = Math.max(1, (int) Math.round(image.width() * scale));
-        int height = Math.max(1, (int) Math.round(image.height() * scale));
-        BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_BYTE_GRAY);
+        int[] size = size(image.width(), image.height(), maxSide);
+        BufferedImage out = new BufferedImage(size[0], size[1], BufferedImage.TYPE_BYTE_GRAY);
         byte[] bytes = ((DataBufferByte) out.getRaster().getDataBuffer()).getData();
+        scale(image, size, (i, v) -> bytes[i] = (byte) window.shade(v));
+        return write(out);
+    }
+
+    /**
+     * A heat map in [0, 1] as a PNG overlay of exactly the geometry {@link #png} gives its image at the same
+     * {@code maxSide} (the same size, the same area averaging): heat v is drawn red to yellow, {@code (255,
+     * round(255 v), 0)}, with opacity {@code round(255 v)}, so where there is no heat the overlay is transparent.
+     */
+    public static byte[] heatPng(GreyImage heat, int maxSide) {
+        int[] size = size(heat.width(), heat.height(), maxSide);
+        BufferedImage out = new BufferedImage(size[0], size[1], BufferedImage.TYPE_INT_ARGB);
+        int[] argb = ((java.awt.image.DataBufferInt) out.getRaster().getDataBuffer()).getData();
+        scale(heat, size, (i, value) -> {
+            int v = (int) Math.round(Math.max(0, Math.min(1, value)) * 255);
+            argb[i] = v << 24 | 255 << 16 | v << 8;
+        });
+        return write(out);
+    }
+
+    /** The size {@link #png} renders {@code width x height} at, its longer side {@code maxSide}. */
+    static int[] size(int width, int height, int maxSide) {
+        double scale = (double) maxSide / Math.max(width, height);
+        return new int[] {Math.max(1, (int) Math.round(width * scale)), Math.max(1, (int) Math.round(height * scale))};
+    }
+
+    /** Takes the value of output pixel {@code index} (row-major). */
+    private interface Sink {
+        void put(int index, double value);
+    }
+
+    /** Area average when shrinking, nearest pixel when enlarging, to {@code size}; each output pixel to {@code sink}. */
+    private static void scale(GreyImage image, int[] size, Sink sink) {
+        int width = size[0];
+        int height = size[1];
         for (int oy = 0; oy < height; oy++) {
             int y0 = (int) ((long) oy * image.height() / height);
             int y1 = Math.max(y0 + 1, (int) ((long) (oy + 1) * image.height() / height));
@@ -62,12 +95,15 @@ public final class PixelRendering {
                         sum += image.get(x, y);
                     }
                 }
-                bytes[oy * width + ox] = (byte) window.shade(sum / ((y1 - y0) * (x1 - x0)));
+                sink.put(oy * width + ox, sum / ((y1 - y0) * (x1 - x0)));
             }
         }
+    }
+
+    private static byte[] write(BufferedImage image) {
         ByteArrayOutputStream png = new ByteArrayOutputStream();
         try {
-            ImageIO.write(out, "png", png);
+            ImageIO.write(image, "png", png);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

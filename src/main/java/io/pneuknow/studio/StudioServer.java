@@ -60,10 +60,12 @@ import java.util.Optional;
  * line per API request naming the person and what was viewed or changed).
  *
  * <p>Routes: {@code POST /api/login {name, key}}, {@code POST /api/logout}, {@code GET /api/me},
- * {@code GET /api/images?offset&limit&class&part&annotated&noFinding&predicted&correct} (the last two only with a
+ * {@code GET /api/images?offset&limit&class&part&annotated&noFinding&predicted&correct&disagree} (the last three only with a
  * served model: {@link ModelPredictions}), {@code GET /api/facets} (classes, parts, the served model and its
  * progress), {@code GET /api/images/{id}} (regions, "no finding" mark and the served model's prediction),
  * {@code GET /api/images/{id}/pixels.png?size&centre&width}, {@code GET /api/images/{id}/thumbnail.png},
+ * {@code GET /api/images/{id}/heatmap.png?size} (the served model's Grad-CAM as an overlay; 404 {@code no_model}
+ * without one),
  * {@code POST /api/images/{id}/regions}, {@code PUT /api/images/{id}/no-finding {baseVersion, marked}},
  * {@code GET /api/regions/{rid}/history}, {@code PUT /api/regions/{rid} {baseVersion, type, label, box|polygon}},
  * {@code DELETE /api/regions/{rid}?baseVersion=N}, {@code POST /api/regions/{rid}/review {baseVersion, verdict}}.
@@ -81,6 +83,8 @@ public final class StudioServer implements AutoCloseable {
     public static final int THUMBNAIL_SIDE = 160;
     /** The most images one page of the list holds. */
     public static final int MAX_PAGE = 500;
+    /** How long a heat map request waits for its Grad-CAM before it is told to come back. */
+    public static final long HEAT_WAIT_MILLIS = 20_000;
 
     /**
      * How the workspace is served.
@@ -240,6 +244,7 @@ public final class StudioServer implements AutoCloseable {
         app.get("/api/images/{id}", this::image);
         app.get("/api/images/{id}/pixels.png", ctx -> pixels(ctx, intParam(ctx, "size", 1024, 1, MAX_SIDE)));
         app.get("/api/images/{id}/thumbnail.png", ctx -> pixels(ctx, THUMBNAIL_SIDE));
+        app.get("/api/images/{id}/heatmap.png", this::heatMap);
         app.post("/api/images/{id}/regions", this::createRegion);
         app.put("/api/images/{id}/no-finding", this::noFinding);
         app.get("/api/regions/{rid}/history", ctx -> {
@@ -298,9 +303,10 @@ public final class StudioServer implements AutoCloseable {
     private void images(Context ctx) {
         String predicted = ctx.queryParam("predicted");
         Boolean correct = booleanParam(ctx, "correct");
-        if (predictions == null && (predicted != null || correct != null)) {
-            throw new ApiException(400, "bad_request", "predicted and correct filter by the served model's predictions, "
-                    + "and no model is served; start the studio with --model DIR");
+        Boolean disagree = booleanParam(ctx, "disagree");
+        if (predictions == null && (predicted != null || correct != null || disagree != null)) {
+            throw new ApiException(400, "bad_request", "predicted, correct and disagree filter by the served model's "
+                    + "predictions, and no model is served; start the studio with --model DIR");
         }
         if (predicted != null && !predictions.classes().contains(predicted)) {
             throw new ApiException(400, "bad_request", "predicted '" + shortened(predicted) + "' is not a class of model "
@@ -308,7 +314,7 @@ public final class StudioServer implements AutoCloseable {
         }
         AnnotationStore.ImageQuery query = new AnnotationStore.ImageQuery(ctx.queryParam("class"), ctx.queryParam("part"),
                 booleanParam(ctx, "annotated"), booleanParam(ctx, "noFinding"),
-                predictions == null ? null : predictions.modelId(), predicted, correct,
+                predictions == null ? null : predictions.modelId(), predicted, correct, disagree,
                 intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE), intParam(ctx, "limit", 50, 1, MAX_PAGE));
         AnnotationStore.ImagePage page = store.images(query);
         List<Map<String, Object>> rows = new ArrayList<>();
@@ -316,7 +322,7 @@ public final class StudioServer implements AutoCloseable {
             Map<String, Object> item = imageView(row.image());
             item.put("regions", row.regions());
             item.put("noFinding", row.noFinding());
-            item.put("prediction", predictionView(row.prediction()));
+            item.put("prediction", predictionView(row.prediction(), row.image().className()));
             rows.add(item);
         }
         Map<String, Object> body = new LinkedHashMap<>();
@@ -338,7 +344,7 @@ public final class StudioServer implements AutoCloseable {
         body.put("regions", StudioViews.regions(store.regions(image.id())));
         body.put("noFindingMark", StudioViews.mark(store.noFinding(image.id())));
         body.put("prediction", predictions == null ? null
-                : predictionView(store.prediction(image.id(), predictions.modelId()).orElse(null)));
+                : predictionView(store.prediction(image.id(), predictions.modelId()).orElse(null), image.className()));
         ctx.attribute(AUDIT_RESULT, "view regions of image " + image.id());
         answer(ctx, 200, body);
     }
@@ -349,6 +355,38 @@ public final class StudioServer implements AutoCloseable {
         GreyImage grey = ImageFiles.read(imageFile(image));
         byte[] png = PixelRendering.png(grey, Math.min(side, MAX_SIDE), window);
         ctx.attribute(AUDIT_RESULT, "view image " + image.id());
+        ctx.status(200).contentType("image/png").result(png);
+    }
+
+    /**
+     * The served model's heat map of the image as a PNG overlay of the same geometry as {@code pixels.png} at the same
+     * size ({@link PixelRendering#heatPng}), computed on the heat thread ({@link ModelHeat}); 503 with Retry-After when
+     * it is not ready within {@value #HEAT_WAIT_MILLIS} ms (it goes on, and the next request finds it) or too many wait.
+     */
+    private void heatMap(Context ctx) throws InterruptedException {
+        if (predictions == null) {
+            throw new ApiException(404, "no_model", "this studio serves no model, so there are no heat maps; start it "
+                    + "with --model DIR");
+        }
+        int side = intParam(ctx, "size", 1024, 1, MAX_SIDE);
+        ImageEntry image = requireImage(ctx);
+        Path file = imageFile(image);
+        byte[] png;
+        try {
+            png = predictions.heat().png(image, file, side, HEAT_WAIT_MILLIS);
+        } catch (ModelHeat.Pending e) {
+            ctx.header("Retry-After", "2");
+            throw new ApiException(503, "heat_map_pending", "the heat map of image " + image.id()
+                    + " is still being computed; ask again in a few seconds");
+        } catch (ModelHeat.Busy e) {
+            ctx.header("Retry-After", "5");
+            throw new ApiException(503, "heat_maps_busy", "more than " + ModelHeat.MAX_WAITING
+                    + " heat maps are being waited for; ask again in a few seconds");
+        } catch (BadInputException e) {
+            throw new ApiException(422, "unreadable_image", "image " + image.id() + " cannot be read: "
+                    + firstLine(e.getMessage()));
+        }
+        ctx.attribute(AUDIT_RESULT, "view heat map of image " + image.id());
         ctx.status(200).contentType("image/png").result(png);
     }
 
@@ -365,6 +403,7 @@ public final class StudioServer implements AutoCloseable {
         Person person = requireRole(ctx, Role.ANNOTATOR, "draw regions");
         ImageEntry image = requireImage(ctx);
         StoredRegion region = store.createRegion(image.id(), draft(body(ctx)), person);
+        regionsChanged(image.id());
         ctx.attribute(AUDIT_RESULT, "create region " + region.id() + " version 1 on image " + image.id());
         answer(ctx, 201, StudioViews.region(region));
     }
@@ -415,6 +454,9 @@ public final class StudioServer implements AutoCloseable {
     /** 200 with the saved value, or 409 {@code conflict} with both versions; audited either way. */
     private <T> void answerChange(Context ctx, String what, Change<T> change) {
         if (change instanceof Change.Saved<T> saved) {
+            if (saved.value() instanceof StoredRegion region) {
+                regionsChanged(region.imageId());
+            }
             ctx.attribute(AUDIT_RESULT, what + " saved");
             answer(ctx, 200, StudioViews.of(saved.value()));
         } else if (change instanceof Change.Conflict<T> conflict) {
@@ -427,6 +469,13 @@ public final class StudioServer implements AutoCloseable {
             body.put("theirs", StudioViews.of(conflict.theirs()));
             body.put("yours", StudioViews.of(conflict.yours()));
             JsonAnswers.json(ctx, 409, body);
+        }
+    }
+
+    /** The served model's heat shares of this image follow its regions (recomputed in the background). */
+    private void regionsChanged(String imageId) {
+        if (predictions != null) {
+            predictions.heat().regionsChanged(imageId);
         }
     }
 
@@ -575,19 +624,35 @@ public final class StudioServer implements AutoCloseable {
         view.put("classes", predictions.classes());
         view.put("predicted", progress.predicted());
         view.put("total", progress.images());
+        view.put("disagreements", store.disagreements(predictions.modelId()));
         view.put("skipped", predictions.skipped());
         view.put("running", predictions.running());
         return view;
     }
 
-    /** {label, probability}, or null for no prediction. */
-    private static Map<String, Object> predictionView(StoredPrediction prediction) {
+    /**
+     * {label, probability, heatInside, regionArea, disagrees, reasons}, or null for no prediction: reasons lists
+     * "class" when the label is not the image's class and "heat" when the heat share inside the lesion regions is below
+     * their area share ({@link StoredPrediction#disagreesWith}).
+     */
+    private static Map<String, Object> predictionView(StoredPrediction prediction, String className) {
         if (prediction == null) {
             return null;
         }
         Map<String, Object> view = new LinkedHashMap<>();
         view.put("label", prediction.label());
         view.put("probability", prediction.probability());
+        view.put("heatInside", prediction.heatInside());
+        view.put("regionArea", prediction.regionArea());
+        view.put("disagrees", prediction.disagreesWith(className));
+        List<String> reasons = new ArrayList<>();
+        if (className != null && !className.equals(prediction.label())) {
+            reasons.add("class");
+        }
+        if (prediction.heatOutsideRegions()) {
+            reasons.add("heat");
+        }
+        view.put("reasons", reasons);
         return view;
     }
 

@@ -336,7 +336,7 @@ abstract class AnnotationStoreContract {
     }
 
     @Test
-    void aDatabaseAtVersionOneGainsThePredictionsJobsAndModelsTables() {
+    void aDatabaseAtVersionOneGainsThePredictionsJobsModelsAndHeatShares() {
         // the database as the first PneuKnow with a studio left it: V1 only
         store.transaction(connection -> {
             try (Statement statement = connection.createStatement()) {
@@ -348,8 +348,9 @@ abstract class AnnotationStoreContract {
             return null;
         });
         Migrations.apply(store.database());
-        assertThat(store.putPredictions("m1", List.of(new StoredPrediction("a", "normal", 0.5)))).isEqualTo(1);
+        assertThat(store.putPredictions("m1", List.of(new StoredPrediction("a", "normal", 0.5, 0.125, 0.25)))).isEqualTo(1);
         assertThat(store.predictionProgress("m1")).isEqualTo(new AnnotationStore.PredictionProgress(1, 3));
+        assertThat(store.prediction("a", "m1")).as("V4's heat shares").contains(new StoredPrediction("a", "normal", 0.5, 0.125, 0.25));
         TrainingStore training = new TrainingStore(store, clock);
         Job job = training.addJob("hkd", "{}", store.addPerson("ada", Role.ADMIN, null));
         assertThat(training.jobs()).extracting(Job::id).containsExactly(job.id());
@@ -395,7 +396,54 @@ abstract class AnnotationStoreContract {
         assertThat(store.images(new AnnotationStore.ImageQuery(null, null, null, null, 0, 5)).rows())
                 .extracting(AnnotationStore.ImageRow::prediction).containsOnlyNulls();
         assertThatThrownBy(() -> new AnnotationStore.ImageQuery(null, null, null, null, null, "normal", null, 0, 5))
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("the predicted and correct filters need a model id");
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("the predicted, correct and disagree filters need a model id");
+    }
+
+    @Test
+    void disagreementsAreAWrongClassOrHeatBelowTheRegionsAreaShare() {
+        // a, b: pneumonia; c: normal. Model m1: a right, its heat share inside exactly its regions' area share (not
+        // below: agrees); b right, heat 0.1 inside regions covering 0.3 (below: disagrees); c wrong class, no regions
+        assertThat(store.putPredictions("m1", List.of(new StoredPrediction("a", "pneumonia", 0.9, 0.25, 0.25),
+                new StoredPrediction("b", "pneumonia", 0.8, 0.1, 0.3),
+                new StoredPrediction("c", "pneumonia", 0.7)))).isEqualTo(3);
+        assertThat(store.prediction("b", "m1")).contains(new StoredPrediction("b", "pneumonia", 0.8, 0.1, 0.3));
+        assertThat(store.prediction("c", "m1")).contains(new StoredPrediction("c", "pneumonia", 0.7, null, null));
+        assertThat(ids(query("m1", true))).containsExactly("b", "c");
+        assertThat(ids(query("m1", false))).containsExactly("a");
+        assertThat(store.disagreements("m1")).isEqualTo(2);
+        assertThat(store.images(query("m1", true)).total()).isEqualTo(2);
+        assertThat(store.images(query("m1", null)).rows()).extracting(AnnotationStore.ImageRow::prediction)
+                .extracting(p -> p.disagreesWith("pneumonia")).containsExactly(false, true, false);
+        // combined with another filter: the disagreements among the pneumonia images
+        assertThat(ids(new AnnotationStore.ImageQuery("pneumonia", null, null, null, "m1", null, null, true, 0, 5)))
+                .containsExactly("b");
+
+        // a's regions changed: its heat now lies less on them than chance
+        assertThat(store.updateHeatShares("a", "m1", 0.2, 0.25)).isTrue();
+        assertThat(ids(query("m1", true))).containsExactly("a", "b", "c");
+        assertThat(store.disagreements("m1")).isEqualTo(3);
+        // b's regions were deleted: no shares, so only its class counts (right)
+        assertThat(store.updateHeatShares("b", "m1", null, null)).isTrue();
+        assertThat(ids(query("m1", false))).containsExactly("b");
+        assertThat(store.updateHeatShares("a", "m2", 0.5, 0.5)).as("m2 has no prediction of a").isFalse();
+
+        // another model with one prediction: the images it has not predicted match neither filter
+        store.putPredictions("m2", List.of(new StoredPrediction("c", "normal", 0.6, 0.9, 0.5)));
+        assertThat(ids(query("m2", true))).isEmpty();
+        assertThat(ids(query("m2", false))).containsExactly("c");
+        assertThat(store.disagreements("m2")).isZero();
+
+        assertThatThrownBy(() -> new StoredPrediction("a", "normal", 0.5, 1.5, 0.5)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("heat share 1.5 of image a is outside [0, 1]");
+        assertThatThrownBy(() -> new StoredPrediction("a", "normal", 0.5, 0.5, 0.0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("region area share 0.0 of image a is outside (0, 1]");
+        assertThatThrownBy(() -> store.updateHeatShares("a", "m1", 0.5, null)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new AnnotationStore.ImageQuery(null, null, null, null, null, null, null, true, 0, 5))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private static AnnotationStore.ImageQuery query(String modelId, Boolean disagree) {
+        return new AnnotationStore.ImageQuery(null, null, null, null, modelId, null, null, disagree, 0, 5);
     }
 
     private List<String> ids(AnnotationStore.ImageQuery query) {

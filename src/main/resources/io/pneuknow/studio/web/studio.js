@@ -19,6 +19,7 @@ const state = {
   tool: 'select',
   undo: [],             // {kind: create|edit|delete, region (after) | before}
   pending: 0,
+  model: null,          // the served model (facets.model), or null
 };
 
 let viewer = null;
@@ -117,6 +118,8 @@ async function signedIn(me) {
 // the served model (pneuknow studio --model): its classes in the prediction filter, before "right" and "wrong",
 // and its progress, asked again every 2 s while it predicts; the list is reloaded once when it has finished
 function showModel(model) {
+  state.model = model;
+  $('heat-controls').hidden = false;
   const select = $('filter-prediction');
   for (const label of model.classes) {
     const option = document.createElement('option');
@@ -132,6 +135,7 @@ function showModel(model) {
 function showProgress(model) {
   $('prediction-progress').textContent = 'model ' + model.id + ': predicted ' + model.predicted + ' of ' + model.total
     + (model.skipped > 0 ? ' (' + model.skipped + ' skipped)' : '') + (model.running ? '…' : '');
+  $('filter-prediction').querySelector('option[value="disagree"]').textContent = 'model disagrees (' + model.disagreements + ')';
   if (model.running) setTimeout(pollProgress, 2000);
 }
 
@@ -184,6 +188,7 @@ function listQuery(offset) {
   if (prediction.startsWith('class:')) query.set('predicted', prediction.substring('class:'.length));
   if (prediction === 'right') query.set('correct', 'true');
   if (prediction === 'wrong') query.set('correct', 'false');
+  if (prediction === 'disagree') query.set('disagree', 'true');
   return query;
 }
 
@@ -219,6 +224,7 @@ function listItem(row) {
   if (row.regions > 0) facts.appendChild(badge('regions', row.regions + (row.regions === 1 ? ' region' : ' regions')));
   if (row.noFinding) facts.appendChild(badge('no-finding', 'no finding'));
   if (row.prediction) facts.appendChild(predictionBadge(row.prediction, row.className));
+  for (const text of disagreements(row.prediction)) facts.appendChild(badge('disagree', text));
   meta.append(id, facts);
   item.append(thumbnail, meta);
   item.addEventListener('click', () => openImage(row.id));
@@ -231,6 +237,25 @@ function predictionBadge(prediction, className) {
   const span = badge('prediction' + verdict, 'model: ' + prediction.label + ' ' + prediction.probability.toFixed(2));
   span.title = verdict ? 'the served model\'s prediction is' + verdict : 'the served model\'s prediction';
   return span;
+}
+
+// why the reviewer should look: "model disagrees: predicts X" (not the image's class) and "heat mostly outside the
+// regions (23 % inside, 30 % by chance)" (the share of the predicted class's heat inside the lesion regions is below
+// the share of the image they cover, which is what evenly spread heat would put inside them)
+function disagreements(prediction) {
+  const texts = [];
+  if (!prediction || !prediction.disagrees) return texts;
+  if (prediction.reasons.includes('class')) texts.push('model disagrees: predicts ' + prediction.label);
+  if (prediction.reasons.includes('heat')) {
+    texts.push('heat mostly outside the regions (' + percent(prediction.heatInside) + ' inside, '
+      + percent(prediction.regionArea) + ' by chance)');
+  }
+  return texts;
+}
+
+// whole percent, or one decimal below 10 % (small regions: "2 % inside, 2 % by chance" would hide the difference)
+function percent(share) {
+  return (share < 0.1 ? (share * 100).toFixed(1) : String(Math.round(share * 100))) + ' %';
 }
 
 function badge(kind, text) {
@@ -309,6 +334,7 @@ function createViewer() {
       state.scale = state.image.width / item.getContentSize().x;
       drawRegions();
       document.body.dataset.viewer = state.image.id;
+      showHeat();
     }
   });
   setTool('select');
@@ -333,6 +359,10 @@ async function openImage(id) {
   $('image-info').textContent = image.id + ' · ' + (image.className || 'no class') + ' · ' + (image.part || 'no part')
     + (image.width === null ? '' : ' · ' + image.width + '×' + image.height + ' px')
     + (image.prediction ? ' · model: ' + image.prediction.label + ' ' + image.prediction.probability.toFixed(2) : '');
+  const flags = disagreements(image.prediction);
+  $('review-flag').textContent = flags.join(' · ');
+  $('review-flag').hidden = flags.length === 0;
+  hideHeat();
   if (!$('region-label').value || $('region-label').dataset.auto === 'yes') {
     $('region-label').value = image.className || '';
     $('region-label').dataset.auto = 'yes';
@@ -361,6 +391,80 @@ function rewindow() {
 }
 
 for (const id of ['level', 'window']) $(id).addEventListener('change', rewindow);
+
+// ---- the served model's heat map over the image ----------------------------------------------------------------
+// Asked for at the size the image is shown at, so the overlay's pixels are the image's; laid over it as a second
+// item of OpenSeadragon's world (the image stays item 0), its opacity from the slider. The server computes heat maps
+// one at a time and answers 503 heat_map_pending while one is being computed: the page asks again 2 s later.
+
+const heat = {item: null, url: null, imageId: null, timer: null};
+
+function heatUrl(image) {
+  const side = Math.min(Math.max(image.width, image.height), MAX_RENDER);
+  return '/api/images/' + encodeURIComponent(image.id) + '/heatmap.png?size=' + side;
+}
+
+function hideHeat() {
+  clearTimeout(heat.timer);
+  if (heat.item) viewer.world.removeItem(heat.item);
+  if (heat.url) URL.revokeObjectURL(heat.url);
+  heat.item = null;
+  heat.url = null;
+  heat.imageId = null;
+  delete document.body.dataset.heat;
+}
+
+async function showHeat() {
+  if (!$('heat-toggle').checked || !state.image || state.image.width === null || !viewer.world.getItemAt(0)) return;
+  const image = state.image;
+  if (heat.imageId === image.id) return;
+  hideHeat();
+  heat.imageId = image.id;
+  $('heat-status').textContent = 'computing…';
+  let answer;
+  try {
+    answer = await fetch(heatUrl(image), {credentials: 'same-origin'});
+  } catch (e) {
+    answer = null;
+  }
+  if (heat.imageId !== image.id || !$('heat-toggle').checked) return; // another image, or switched off meanwhile
+  if (!answer || !answer.ok) {
+    const body = answer ? await answer.json().catch(() => null) : null;
+    heat.imageId = null;
+    if (answer && answer.status === 503) {
+      $('heat-status').textContent = 'computing…';
+      heat.timer = setTimeout(showHeat, 2000);
+    } else {
+      $('heat-status').textContent = body && body.message ? body.message : 'no heat map';
+    }
+    return;
+  }
+  heat.url = URL.createObjectURL(await answer.blob());
+  viewer.addTiledImage({
+    tileSource: {type: 'image', url: heat.url, buildPyramid: false},
+    index: 1,
+    opacity: Number($('heat-opacity').value) / 100,
+    success: event => {
+      if (heat.imageId !== image.id) {
+        viewer.world.removeItem(event.item);
+        return;
+      }
+      heat.item = event.item;
+      event.item.addOnceHandler('fully-loaded-change', () => { document.body.dataset.heat = image.id; });
+      if (event.item.getFullyLoaded()) document.body.dataset.heat = image.id;
+      $('heat-status').textContent = '';
+    },
+    error: () => { $('heat-status').textContent = 'the heat map could not be shown'; },
+  });
+}
+
+$('heat-toggle').addEventListener('change', () => {
+  if ($('heat-toggle').checked) showHeat();
+  else { hideHeat(); $('heat-status').textContent = ''; }
+});
+$('heat-opacity').addEventListener('input', () => {
+  if (heat.item) heat.item.setOpacity(Number($('heat-opacity').value) / 100);
+});
 for (const button of document.querySelectorAll('.preset')) {
   button.addEventListener('click', () => {
     $('level').value = button.dataset.level;
@@ -808,6 +912,7 @@ document.addEventListener('keydown', event => {
   else if (key === 'd' && canDraw) setTool('freehand');
   else if (key === 'v') setTool('select');
   else if (key === 'f') viewer.viewport.goHome();
+  else if (key === 'h' && !$('heat-controls').hidden) $('heat-toggle').click();
   else if (key === 'n' && canDraw) $('no-finding').click();
   else if ((key === 'Delete' || key === 'Backspace') && canDraw && state.selectedId !== null) $('edit-delete').click();
   else if (key === 'Escape') { anno.cancelSelected(); select(null, false); }
