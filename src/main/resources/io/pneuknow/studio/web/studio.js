@@ -220,6 +220,7 @@ function listItem(row) {
   id.className = 'id';
   id.textContent = row.id;
   const facts = document.createElement('span');
+  facts.className = 'facts';
   facts.textContent = (row.className || 'no class') + ' · ' + (row.part || '—') + ' ';
   if (row.regions > 0) facts.appendChild(badge('regions', row.regions + (row.regions === 1 ? ' region' : ' regions')));
   if (row.noFinding) facts.appendChild(badge('no-finding', 'no finding'));
