@@ -55,7 +55,9 @@ import java.util.Set;
  * score. Candidates are the training images not of the no-finding class; a candidate without a true region (a
  * pathological image the expert could not localise) counts as annotated when picked but gains nothing.
  *
- * <p>Every cell is resumable: {@code cell.json} is written last, and a cell that has it is never trained again.
+ * <p>Every cell is resumable: {@code cell.json} is written last, and a cell that has it is never trained again; an
+ * interrupted cell resumes its training from its last epoch's checkpoint, and a finished cell's checkpoints are
+ * deleted (the model, the teacher and their histories stay).
  */
 public final class QueueSimulation {
     /** The name of the shared start cell's strategy. */
@@ -291,6 +293,8 @@ public final class QueueSimulation {
         SimulationCell cell = new SimulationCell(strategy, seed, round, annotated, picked, metrics.balancedAccuracy(),
                 metrics.accuracy(), test.size(), teacherImages, (System.nanoTime() - began) / 1e9);
         AtomicFiles.writeString(dir.resolve(CELL), Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(cell));
+        // the per-epoch checkpoints only serve to resume an interrupted training (about 4 MB a cell for tiny_cnn)
+        deleteTree(modelDir.resolve("checkpoints"));
         log.printf(Locale.ROOT, "%s%s: test balanced accuracy %.3f (%.0f s)%n", what,
                 picked.isEmpty() ? "" : " (" + picked.size() + " new)", cell.testBalancedAccuracy(), cell.seconds());
         return cell;
@@ -310,6 +314,17 @@ public final class QueueSimulation {
                     s.attributes(), s.guidanceRegions());
         }).toList();
         return new Dataset(dataset.root(), dataset.classes(), samples);
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
     }
 
     /** The softmax probabilities of the model in {@code modelDir} on the samples' full images, in order. */

@@ -124,7 +124,8 @@ public final class SimulationReport {
             chart.series(results.reference().strategy() + ", no regions", x, new double[] {p.mean(), p.mean()},
                     new double[] {p.lower(), p.lower()}, new double[] {p.upper(), p.upper()});
         }
-        return chart.xRange(0, xMax).markers(true).svg();
+        // a file of its own, not inline in a page: it names its namespace
+        return chart.xRange(0, xMax).markers(true).svg().replaceFirst("<svg ", "<svg xmlns=\"http://www.w3.org/2000/svg\" ");
     }
 
     static String summary(Results results, QueueSimulation.Settings settings) {

@@ -129,6 +129,10 @@ class QueueSimulationTest {
                 }
             }
         }
+        // a finished cell keeps its models, not its checkpoints
+        assertThat(out.resolve("seed-1/start/model/model.params")).exists();
+        assertThat(out.resolve("seed-1/start/model/teacher/model.params")).exists();
+        assertThat(out.resolve("seed-1/start/model/checkpoints")).doesNotExist();
         // seeds draw their own start sets
         assertThat(QueueSimulation.readCell(out.resolve("seed-1/start")).annotatedIds())
                 .isNotEqualTo(QueueSimulation.readCell(out.resolve("seed-2/start")).annotatedIds());
