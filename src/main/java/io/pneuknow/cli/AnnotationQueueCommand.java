@@ -65,7 +65,7 @@ final class AnnotationQueueCommand implements Callable<Integer> {
         int rounds;
         @Option(names = "--seeds", defaultValue = "3", description = "Seeds 1..N: each one's start set and trainings (default ${DEFAULT-VALUE}).")
         int seeds;
-        @Option(names = "--no-reference", description = "Skip the reference line: the plain method without regions, once per seed.")
+        @Option(names = "--no-reference", description = "Skip the two reference lines trained once per seed: the plain method without regions, and HKD with every candidate annotated.")
         boolean noReference;
         @Option(names = "--architecture", defaultValue = "tiny_cnn", description = "Architecture (default ${DEFAULT-VALUE}).")
         String architecture;

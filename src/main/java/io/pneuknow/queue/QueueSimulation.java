@@ -42,7 +42,9 @@ import java.util.Set;
  * {@code seed-S/STRATEGY/round-R}) asks the strategy for a ranking of the candidates still unannotated, using the
  * probabilities the previous round's models gave them (stored in that cell's {@code candidates.json}; the ranking
  * is always computed from that file), reveals the first {@code perRound} and trains HKD again from scratch, with
- * the seed's weights. Optionally once per seed, the reference method (no regions at all) as a line to compare.
+ * the seed's weights. Optionally once per seed, two lines to compare: the reference method without any regions
+ * (cell {@code seed-S/}{@link #referenceName()}), and HKD with every candidate annotated (cell
+ * {@code seed-S/all-regions}), the most any strategy can reach on the task.
  *
  * <p>What a training sees ({@link #maskedDataset}): the training images keep their regions only when annotated;
  * the others are region-less, so with {@code method.unannotated exclude} the teacher trains on the annotated images'
@@ -62,6 +64,8 @@ import java.util.Set;
 public final class QueueSimulation {
     /** The name of the shared start cell's strategy. */
     public static final String START = "start";
+    /** The name of the upper reference line's cells: HKD with every candidate's regions. */
+    public static final String ALL_REGIONS = "all-regions";
     static final String CELL = "cell.json";
     static final String CANDIDATES = "candidates.json";
     static final String SETTINGS = "simulation-settings.json";
@@ -73,7 +77,8 @@ public final class QueueSimulation {
      * @param train the training settings (method, seed and shares are set per cell: HKD or the reference, the cell's
      *     seed, every training image for the teacher)
      * @param seeds the seeds: each one's start set and trainings
-     * @param reference whether to train the reference method without regions once per seed
+     * @param reference whether to train the two reference lines once per seed: the reference method without regions
+     *     and HKD with every candidate's regions
      */
     public record Settings(DataSpec data, List<Strategy> strategies, int start, int perRound, int rounds,
                            List<Long> seeds, TrainConfig train, boolean reference) {
@@ -149,7 +154,7 @@ public final class QueueSimulation {
         checkSettings();
         List<SimulationCell> cells = new ArrayList<>();
         int total = settings.seeds().size() * (1 + settings.strategies().size() * settings.rounds()
-                + (settings.reference() ? 1 : 0));
+                + (settings.reference() ? 2 : 0));
         int[] done = {0};
         log.printf(Locale.ROOT, "annotation queue: %d training images (%d candidates), start %d, %d per round, %d rounds,"
                         + " strategies %s, seeds %s: %d cells%n", train.size(), candidates.size(), settings.start(),
@@ -160,6 +165,8 @@ public final class QueueSimulation {
             if (settings.reference()) {
                 cells.add(cell(seedDir.resolve(referenceName()), referenceName(), seed, 0, List.of(), List.of(), ++done[0],
                         total));
+                cells.add(cell(seedDir.resolve(ALL_REGIONS), ALL_REGIONS, seed, 0,
+                        candidates.stream().map(Sample::imageId).sorted().toList(), List.of(), ++done[0], total));
             }
             SimulationCell start = cell(seedDir.resolve(START), START, seed, 0, startSet(seed), List.of(), ++done[0], total);
             cells.add(start);

@@ -6,7 +6,8 @@ import java.util.List;
  * One finished cell of the simulation ({@code cell.json}, written last): a training on one annotated set.
  *
  * @param strategy the strategy whose picks made the set; {@link QueueSimulation#START} for the start set every
- *     strategy shares (round 0), {@link QueueSimulation#referenceName()} for the reference method without regions
+ *     strategy shares (round 0), {@link QueueSimulation#referenceName()} for the reference method without regions,
+ *     {@link QueueSimulation#ALL_REGIONS} for HKD with every candidate annotated
  * @param round 0 for the start set, r for the set after r rounds of picks
  * @param annotatedIds the annotated training images, in the order they were annotated
  * @param picked the images this round added, in the strategy's order (empty in round 0)

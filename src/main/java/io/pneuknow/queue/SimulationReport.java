@@ -28,14 +28,14 @@ public final class SimulationReport {
     public record Point(int round, int annotated, int seeds, double mean, double lower, double upper) {
     }
 
-    /** A strategy's curve (or the reference's flat line, one point at 0 annotated images). */
+    /** A strategy's curve (or a reference line: one point, at its number of annotated images). */
     public record Curve(String strategy, List<Point> points) {
     }
 
     /** What results.json holds. */
     public record Results(String task, int trainingImages, int candidates, int start, int perRound, int rounds,
                           List<Long> seeds, String architecture, int inputSize, String interval, List<Curve> curves,
-                          Curve reference, List<SimulationCell> cells) {
+                          Curve reference, Curve allRegions, List<SimulationCell> cells) {
     }
 
     /** t(0.975, df) for df = 1..30; beyond, 1.96. */
@@ -83,18 +83,23 @@ public final class SimulationReport {
     static void write(Path out, QueueSimulation.Settings settings, int trainingImages, int candidates,
                       List<SimulationCell> cells) throws IOException {
         List<Curve> curves = curves(settings, cells);
-        List<Double> referenceValues = cells.stream().filter(c -> c.strategy().equals(QueueSimulation.referenceName()))
-                .map(SimulationCell::testBalancedAccuracy).toList();
-        Curve reference = referenceValues.isEmpty() ? null
-                : new Curve(QueueSimulation.referenceName(), List.of(point(0, 0, referenceValues)));
+        Curve reference = line(cells, QueueSimulation.referenceName(), 0);
+        Curve allRegions = line(cells, QueueSimulation.ALL_REGIONS, candidates);
         String task = settings.data().root().getFileName().toString();
         Results results = new Results(task, trainingImages, candidates, settings.start(), settings.perRound(),
                 settings.rounds(), settings.seeds(), settings.train().architecture(), settings.train().inputSize(),
-                "95% t interval over seeds: mean ± t(0.975, n-1) sd / sqrt(n)", curves, reference, cells);
+                "95% t interval over seeds: mean ± t(0.975, n-1) sd / sqrt(n)", curves, reference, allRegions, cells);
         AtomicFiles.writeString(out.resolve(JSON), Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(results));
         AtomicFiles.writeString(out.resolve(CSV), csv(cells));
         AtomicFiles.writeString(out.resolve(SVG), svg(results));
         AtomicFiles.writeString(out.resolve(SUMMARY), summary(results, settings));
+    }
+
+    /** A reference line over the seeds' cells of that name; null when there are none. */
+    private static Curve line(List<SimulationCell> cells, String name, int annotated) {
+        List<Double> values = cells.stream().filter(c -> c.strategy().equals(name))
+                .map(SimulationCell::testBalancedAccuracy).toList();
+        return values.isEmpty() ? null : new Curve(name, List.of(point(0, annotated, values)));
     }
 
     static String csv(List<SimulationCell> cells) {
@@ -118,10 +123,15 @@ public final class SimulationReport {
                     curve.points().stream().mapToDouble(Point::lower).toArray(),
                     curve.points().stream().mapToDouble(Point::upper).toArray());
         }
+        double[] x = {results.start(), xMax};
         if (results.reference() != null) {
             Point p = results.reference().points().get(0);
-            double[] x = {results.start(), xMax};
             chart.series(results.reference().strategy() + ", no regions", x, new double[] {p.mean(), p.mean()},
+                    new double[] {p.lower(), p.lower()}, new double[] {p.upper(), p.upper()});
+        }
+        if (results.allRegions() != null) {
+            Point p = results.allRegions().points().get(0);
+            chart.series("HKD, all " + p.annotated() + " candidates annotated", x, new double[] {p.mean(), p.mean()},
                     new double[] {p.lower(), p.lower()}, new double[] {p.upper(), p.upper()});
         }
         // a file of its own, not inline in a page: it names its namespace
@@ -147,6 +157,10 @@ public final class SimulationReport {
         if (results.reference() != null) {
             s.append(String.format(Locale.ROOT, " The %s method without any regions: %s.",
                     results.reference().strategy(), withInterval(results.reference().points().get(0))));
+        }
+        if (results.allRegions() != null) {
+            s.append(String.format(Locale.ROOT, " HKD with all %d candidates annotated: %s.",
+                    results.allRegions().points().get(0).annotated(), withInterval(results.allRegions().points().get(0))));
         }
         s.append(" Intervals are 95% t intervals over seeds; where they overlap, this simulation does not separate the"
                 + " strategies.\n\n");

@@ -77,8 +77,8 @@ class QueueSimulationTest {
         List<SimulationCell> cells = QueueSimulation.run(settings(spec, PER_ROUND), out,
                 new PrintStream(firstLog, true, StandardCharsets.UTF_8));
 
-        // per seed: the reference, the shared start, two strategies x two rounds
-        assertThat(cells).hasSize(2 * (1 + 1 + 2 * ROUNDS));
+        // per seed: the two reference lines, the shared start, two strategies x two rounds
+        assertThat(cells).hasSize(2 * (2 + 1 + 2 * ROUNDS));
         for (long seed : List.of(1L, 2L)) {
             Path seedDir = out.resolve("seed-" + seed);
             SimulationCell start = QueueSimulation.readCell(seedDir.resolve(QueueSimulation.START));
@@ -86,6 +86,11 @@ class QueueSimulationTest {
             SimulationCell reference = QueueSimulation.readCell(seedDir.resolve(QueueSimulation.referenceName()));
             assertThat(reference.annotatedIds()).isEmpty();
             assertThat(reference.teacherTrainingImages()).isZero();
+            SimulationCell all = QueueSimulation.readCell(seedDir.resolve(QueueSimulation.ALL_REGIONS));
+            assertThat(all.annotatedIds()).hasSize(16).allSatisfy(id -> assertThat(trainIds).contains(id));
+            assertThat(all.teacherTrainingImages()).isEqualTo(
+                    all.annotatedIds().stream().filter(id -> byId.get(id).annotated()).count() + healthyTrain);
+            assertThat(all.teacherTrainingImages()).isLessThan((int) (16 + healthyTrain)); // a quarter have no region
             for (Strategy strategy : List.of(Strategy.UNCERTAINTY, Strategy.COVERAGE)) {
                 Path previousDir = seedDir.resolve(QueueSimulation.START);
                 SimulationCell previous = start;
@@ -150,6 +155,8 @@ class QueueSimulationTest {
                 within(1e-9));
         assertThat(results.curves()).extracting(SimulationReport.Curve::strategy).containsExactly("uncertainty", "coverage");
         assertThat(results.curves().get(0).points()).extracting(SimulationReport.Point::annotated).containsExactly(4, 7, 10);
+        assertThat(results.allRegions().points().get(0).annotated()).isEqualTo(16);
+        assertThat(results.reference().points().get(0).seeds()).isEqualTo(2);
         assertThat(Files.readString(out.resolve(SimulationReport.SVG))).contains("<svg").contains("data-name=\"coverage\"")
                 .contains("class=\"interval\"");
         assertThat(Files.readString(out.resolve(SimulationReport.SUMMARY))).contains("uncertainty").contains("coverage")
@@ -157,7 +164,7 @@ class QueueSimulationTest {
 
         // a rerun trains nothing: every cell is kept, no file of a cell is written again
         Map<Path, FileTime> before = times(out);
-        assertThat(before).hasSize(cells.size() * 2 + 2 * (ROUNDS * 2 + 1)); // + the teachers' model.params
+        assertThat(before).hasSize(cells.size() * 2 + 2 * (ROUNDS * 2 + 2)); // + the teachers' model.params
         ByteArrayOutputStream secondLog = new ByteArrayOutputStream();
         List<SimulationCell> again = QueueSimulation.run(settings(spec, PER_ROUND), out,
                 new PrintStream(secondLog, true, StandardCharsets.UTF_8));
