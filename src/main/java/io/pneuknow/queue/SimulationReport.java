@@ -149,9 +149,10 @@ public final class SimulationReport {
         s.append(String.format(Locale.ROOT, "HKD (%s, %d px) on %s: %d training images, %d of them candidates (not of the"
                         + " no-finding class); every seed starts from the same %d randomly drawn annotated images (test"
                         + " balanced accuracy %s), then each strategy reveals the true regions of %d more per round for %d"
-                        + " rounds. After %d annotated images, by mean over %d seed(s): %s.", results.architecture(),
+                        + " round%s. After %d annotated images, by mean over %d seed(s): %s.", results.architecture(),
                 results.inputSize(), results.task(), results.trainingImages(), results.candidates(), results.start(),
-                withInterval(start), results.perRound(), last, results.start() + last * results.perRound(),
+                withInterval(start), results.perRound(), last, last == 1 ? "" : "s",
+                results.start() + last * results.perRound(),
                 results.seeds().size(), String.join("; ", finals.entrySet().stream()
                         .map(e -> e.getKey() + " " + e.getValue()).toList())));
         if (results.reference() != null) {
@@ -162,7 +163,8 @@ public final class SimulationReport {
             s.append(String.format(Locale.ROOT, " HKD with all %d candidates annotated: %s.",
                     results.allRegions().points().get(0).annotated(), withInterval(results.allRegions().points().get(0))));
         }
-        s.append(" Intervals are 95% t intervals over seeds; where they overlap, this simulation does not separate the"
+        s.append(results.seeds().size() < 2 ? " One seed: no intervals, and no strategy is separated from another.\n\n"
+                : " Intervals are 95% t intervals over seeds; where they overlap, this simulation does not separate the"
                 + " strategies.\n\n");
         s.append("| strategy |");
         results.curves().get(0).points().forEach(p -> s.append(' ').append(p.annotated()).append(" |"));
