@@ -24,7 +24,7 @@
  * Losses, ...) is public for the method plug-ins, not for callers.
  *
  * <p>Internal (may change without notice): {@code cli} (picocli), {@code serve} (Javalin), {@code bench},
- * {@code experiment}, {@code pretrain} and {@code report}. picocli and Javalin are optional dependencies:
+ * {@code experiment}, {@code queue}, {@code pretrain} and {@code report}. picocli and Javalin are optional dependencies:
  * a project that depends on PneuKnow does not get them, and no package outside cli, serve and bench uses
  * them ({@code LibraryDependenciesTest}).
  *

@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
         description = "Chest X-ray classifiers trained with expert regions as guidance (Human Knowledge Distillation).",
         subcommands = {DataCommand.class, TrainCommand.class, EvaluateCommand.class, ExperimentCommand.class,
                 PredictCommand.class, ServeCommand.class, DemoCommand.class, PretrainCommand.class, ModelsCommand.class,
-                BenchCommand.class, ServeBenchCommand.class, GuardCheckCommand.class, AnnotationsCommand.class, StudioCommand.class, RegistryCommand.class, HelpCommand.class},
+                BenchCommand.class, ServeBenchCommand.class, GuardCheckCommand.class, AnnotationsCommand.class, AnnotationQueueCommand.class, StudioCommand.class, RegistryCommand.class, HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {CommandLines.EXIT_OK_HELP, CommandLines.EXIT_BAD_INPUT_HELP, CommandLines.EXIT_USAGE_HELP,
                 CommandLines.EXIT_INTERNAL_ERROR_HELP})

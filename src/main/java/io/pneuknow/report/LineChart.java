@@ -9,7 +9,8 @@ import java.util.List;
  * one), an optional dashed diagonal y = x, axes with round ticks, and a legend on the right.
  *
  * <p>Elements carry classes for tests and styling: {@code polyline.series} and {@code circle.marker}
- * with {@code data-name}, {@code line.reference} with {@code data-name}, {@code line.diagonal}.
+ * with {@code data-name}, {@code line.interval} (a series' vertical interval at a point, with {@code data-name}),
+ * {@code line.reference} with {@code data-name}, {@code line.diagonal}.
  */
 public final class LineChart {
     static final double TOP = 30;
@@ -17,7 +18,8 @@ public final class LineChart {
     static final double BOTTOM = 42;
     static final double RIGHT = 16;
 
-    private record Series(String name, double[] x, double[] y) {
+    /** {@code lower}/{@code upper}: an interval per point (NaN: none), or null for none at all. */
+    private record Series(String name, double[] x, double[] y, double[] lower, double[] upper) {
     }
 
     private record Reference(String name, double y) {
@@ -48,7 +50,20 @@ public final class LineChart {
         if (x.length != y.length) {
             throw new IllegalArgumentException("series " + name + ": " + x.length + " x values but " + y.length + " y values");
         }
-        series.add(new Series(name, x.clone(), y.clone()));
+        series.add(new Series(name, x.clone(), y.clone(), null, null));
+        return this;
+    }
+
+    /**
+     * Adds a series with an interval at each point, drawn as a vertical line from {@code lower} to {@code upper}
+     * (a NaN bound: no interval there); the series' intervals sit a few px beside the others' so they stay apart.
+     */
+    public LineChart series(String name, double[] x, double[] y, double[] lower, double[] upper) {
+        if (x.length != y.length || lower.length != y.length || upper.length != y.length) {
+            throw new IllegalArgumentException("series " + name + ": " + x.length + " x values, " + y.length + " y values, "
+                    + lower.length + " lower and " + upper.length + " upper bounds");
+        }
+        series.add(new Series(name, x.clone(), y.clone(), lower.clone(), upper.clone()));
         return this;
     }
 
@@ -127,6 +142,10 @@ public final class LineChart {
             for (int i = 0; i < s.x().length; i++) {
                 if (Double.isFinite(s.x()[i]) && Double.isFinite(s.y()[i])) {
                     out.add(x ? s.x()[i] : s.y()[i]);
+                    if (!x && s.lower() != null && Double.isFinite(s.lower()[i]) && Double.isFinite(s.upper()[i])) {
+                        out.add(s.lower()[i]);
+                        out.add(s.upper()[i]);
+                    }
                 }
             }
         }
@@ -211,6 +230,19 @@ public final class LineChart {
             for (String run : runs) {
                 s.append("<polyline class=\"series\" data-name=\"").append(Svg.esc(ser.name())).append("\" points=\"")
                         .append(run).append("\" fill=\"none\" stroke=\"").append(colour).append("\" stroke-width=\"2\"/>");
+            }
+            if (ser.lower() != null) {
+                double shift = (i - (series.size() - 1) / 2.0) * 3;
+                for (int k = 0; k < ser.x().length; k++) {
+                    if (Double.isFinite(ser.x()[k]) && Double.isFinite(ser.lower()[k]) && Double.isFinite(ser.upper()[k])) {
+                        double x = xs.map(ser.x()[k]) + shift;
+                        s.append("<line class=\"interval\" data-name=\"").append(Svg.esc(ser.name())).append("\" x1=\"")
+                                .append(Svg.px(x)).append("\" y1=\"").append(Svg.px(ys.map(ser.lower()[k])))
+                                .append("\" x2=\"").append(Svg.px(x)).append("\" y2=\"")
+                                .append(Svg.px(ys.map(ser.upper()[k]))).append("\" stroke=\"").append(colour)
+                                .append("\" stroke-width=\"1.2\" opacity=\"0.7\"/>");
+                    }
+                }
             }
             if (markers) {
                 for (int k = 0; k < ser.x().length; k++) {

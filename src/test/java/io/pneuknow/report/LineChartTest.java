@@ -25,6 +25,29 @@ class LineChartTest {
     }
 
     @Test
+    void intervalsAreVerticalLinesBesideEachOtherAndWidenTheAxis() {
+        // y fixed to [0, 1] -> 270..30; x in [0, 2] -> 56..436; two series with intervals sit -1.5 and +1.5 px apart
+        String svg = new LineChart("acc", "n", "acc").yRange(0, 1)
+                .series("a", new double[] {0, 2}, new double[] {0.5, 0.5}, new double[] {0.25, Double.NaN},
+                        new double[] {0.75, Double.NaN})
+                .series("b", new double[] {0, 2}, new double[] {0.5, 0.5}, new double[] {0, 0.5}, new double[] {1, 0.5})
+                .svg();
+        SvgXml xml = new SvgXml(svg);
+        List<Element> a = xml.all("//line[@class='interval'][@data-name='a']");
+        assertThat(a).hasSize(1);
+        assertThat(a.get(0).getAttribute("x1")).isEqualTo("54.5");
+        assertThat(a.get(0).getAttribute("y1")).isEqualTo("210");
+        assertThat(a.get(0).getAttribute("y2")).isEqualTo("90");
+        List<Element> b = xml.all("//line[@class='interval'][@data-name='b']");
+        assertThat(b).extracting(e -> e.getAttribute("x1")).containsExactly("57.5", "437.5");
+        // without a fixed range the bounds widen the y axis (5% margin): [0.2 - 0.03, 0.8 + 0.03]
+        LineChart wide = new LineChart("acc", "n", "acc").series("a", new double[] {0, 1}, new double[] {0.5, 0.6},
+                new double[] {0.2, 0.5}, new double[] {0.8, 0.7});
+        assertThat(wide.yScale().d0()).isCloseTo(0.17, within(1e-12));
+        assertThat(wide.yScale().d1()).isCloseTo(0.83, within(1e-12));
+    }
+
+    @Test
     void axesFollowTheDataWithAMarginAndTicksAreRound() {
         LineChart chart = new LineChart("t", "x", "y").series("a", new double[] {1, 3}, new double[] {2, 4});
         assertThat(chart.xScale().d0()).isEqualTo(1);
