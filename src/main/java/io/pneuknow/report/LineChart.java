@@ -228,8 +228,10 @@ public final class LineChart {
                 runs.add(points.toString().strip());
             }
             for (String run : runs) {
+                String dash = seriesDash(i);
                 s.append("<polyline class=\"series\" data-name=\"").append(Svg.esc(ser.name())).append("\" points=\"")
-                        .append(run).append("\" fill=\"none\" stroke=\"").append(colour).append("\" stroke-width=\"2\"/>");
+                        .append(run).append("\" fill=\"none\" stroke=\"").append(colour).append("\" stroke-width=\"2\"")
+                        .append(dash == null ? "" : " stroke-dasharray=\"" + dash + "\"").append("/>");
             }
             if (ser.lower() != null) {
                 double shift = (i - (series.size() - 1) / 2.0) * 3;
@@ -259,7 +261,7 @@ public final class LineChart {
         double ly = TOP + 6;
         s.append("<g class=\"legend\">");
         for (int i = 0; i < series.size(); i++, ly += 16) {
-            s.append(line(lx, ly, lx + 22, ly, "swatch", Svg.colour(i), null));
+            s.append(line(lx, ly, lx + 22, ly, "swatch", Svg.colour(i), seriesDash(i)));
             s.append(Svg.text(lx + 28, ly + 4, "start", series.get(i).name(), ""));
         }
         for (int i = 0; i < references.size(); i++, ly += 16) {
@@ -274,7 +276,12 @@ public final class LineChart {
         return s.toString();
     }
 
-    private String referenceColour(int i) {
+    /** Dotted for a series past the palette's colours, whose colour repeats an earlier series'; solid otherwise. */
+    private static String seriesDash(int i) {
+        return i < Svg.PALETTE.size() ? null : "2 3";
+    }
+
+        private String referenceColour(int i) {
         return i < series.size() ? Svg.colour(i) : "#666";
     }
 

@@ -90,6 +90,24 @@ class LineChartTest {
     }
 
     @Test
+    void aSeriesPastThePalettesColoursIsDottedInTheChartAndTheLegend() {
+        // seven colours: the eighth series repeats the first's colour, so it alone is dotted
+        LineChart chart = new LineChart("eight", "x", "y");
+        for (int i = 0; i < 8; i++) {
+            chart.series("s" + i, new double[] {0, 1}, new double[] {i, i});
+        }
+        SvgXml xml = new SvgXml(chart.svg());
+        Element first = xml.one("//polyline[@data-name='s0']");
+        Element eighth = xml.one("//polyline[@data-name='s7']");
+        assertThat(eighth.getAttribute("stroke")).isEqualTo(first.getAttribute("stroke"));
+        assertThat(first.getAttribute("stroke-dasharray")).isEmpty();
+        assertThat(eighth.getAttribute("stroke-dasharray")).isEqualTo("2 3");
+        List<Element> swatches = xml.all("//line[@class='swatch']");
+        assertThat(swatches).hasSize(8);
+        assertThat(swatches).extracting(e -> e.getAttribute("stroke-dasharray")).containsExactly("", "", "", "", "", "", "", "2 3");
+    }
+
+    @Test
     void textIsEscaped() {
         String name = "a<b & \"c\" 'd'";
         String svg = new LineChart(name, "x <", "y >").series(name, new double[] {0, 1}, new double[] {0, 1}).svg();
