@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
                 + "--out. See docs/benchmarks.md.",
         "The race is fair by default (issue 21): both sides run as child processes with the same allocator "
                 + "(LD_PRELOAD), the same OMP/MKL thread variables and thread count, pinned to the same CPUs (taskset), "
-                + "in alternating rounds; ours / peer is decided by the 95 % t interval of the rounds' ratios, and the "
+                + "in alternating rounds; ours / peer is decided by the 95 %% t interval of the rounds' ratios, and the "
                 + "report records the conditions each side was seen to run under."})
 final class BenchCommand implements Callable<Integer> {
     @Spec
@@ -40,7 +40,7 @@ final class BenchCommand implements Callable<Integer> {
     int threads;
 
     @Option(names = "--rounds", description = "Rounds of ours/peer runs for resnet18, resnet50 and the first model, in alternating "
-            + "order; each ratio is taken within a round, and the target is decided by the 95 % t interval of the rounds' "
+            + "order; each ratio is taken within a round, and the target is decided by the 95 %% t interval of the rounds' "
             + "ratios (default 5; quick 1).")
     Integer rounds;
 
