@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * 0.715, 0.740 (their own geometric mean 0.713, standard deviation of the logs 0.203); the 24 single rounds 0.28 to
  * 1.07, median 0.76. The margin is 1.5x below the lowest run (0.517 / 1.5 = 0.345), i.e. 3.5 standard deviations of
  * the logs below their mean: a regression that makes our step about twice as slow against the peer fails it, this
- * machine's noise did not come near it. At this tiny size ours is below the peer even in the quietest rounds (0.8-1.0;
+ * machine's noise did not come near it (a ninth run, after the margin was set, under load 6.6-8.2: 0.626). At this tiny size ours is below the peer even in the quietest rounds (0.8-1.0;
  * issue 16 measured 0.92 at 224 px), so the guard is about "far below", never about reaching parity. Ours trains 66
  * images an epoch (22 per class; its last batch has 2), the peer 64 (drop_last); each side's images/s counts its own.
  *
