@@ -109,9 +109,12 @@ final class ProcessTree {
      */
     String allocator(long pid) {
         try {
+            // shared libraries: files named *.so or *.so.N mapped executable (not data such as /etc/ld.so.cache,
+            // which the static ldconfig maps read-only)
             List<String> libraries = Files.readAllLines(proc.resolve(Long.toString(pid)).resolve("maps")).stream()
+                    .filter(l -> l.split("\\s+").length > 1 && l.split("\\s+")[1].contains("x"))
                     .map(l -> l.indexOf('/') < 0 ? "" : l.substring(l.indexOf('/')).strip())
-                    .filter(p -> p.contains(".so")).toList();
+                    .filter(p -> p.substring(p.lastIndexOf('/') + 1).matches(".*\\.so(\\.[0-9.]+)?")).toList();
             if (libraries.isEmpty()) {
                 return STATIC;
             }

@@ -52,7 +52,9 @@ class ProcessTreeTest {
         assertThat(tree.allocator(103)).isEqualTo("glibc malloc");
         // a static helper such as ldconfig (the JVM runs it now and then) maps no library: LD_PRELOAD cannot apply
         process(300, "ldconfig", 1_000, 1_000, "0-1", null);
-        Files.writeString(proc.resolve("300").resolve("maps"), "400000-4a0000 r-xp 00000000 08:01 9  /usr/sbin/ldconfig\n");
+        // (ldconfig -p maps /etc/ld.so.cache read-only: data, not a library)
+        Files.writeString(proc.resolve("300").resolve("maps"), "400000-4a0000 r-xp 00000000 08:01 9  /usr/sbin/ldconfig\n"
+                + "7f40-7f50 r--p 00000000 08:01 10  /etc/ld.so.cache\n");
         assertThat(tree.allocator(300)).isEqualTo(ProcessTree.STATIC);
         assertThat(tree.allocator(301)).isEqualTo("unknown");
 
