@@ -17,11 +17,14 @@ import java.util.List;
  * check; every target reported as met or not. See docs/benchmarks.md for what each row means.
  *
  * <p>This class runs the benchmarks in order and writes the machine and settings; each kind is a class of its
- * own, holding its targets: {@link ThroughputBench} (training and the HKD step, ours against the peer),
- * {@link PipelineBench}, {@link LatencyBench}, {@link PeakMemoryBench} and {@link LeakBench} (both in a child JVM,
- * {@link MemoryProbe}).
+ * own, holding its targets: {@link ThroughputBench} (training and the HKD step, ours against the peer, both as
+ * child processes under the same {@link LaunchConditions}), {@link PipelineBench}, {@link LatencyBench},
+ * {@link PeakMemoryBench} and {@link LeakBench} (child JVMs, {@link MemoryProbe}).
  */
 public final class Bench {
+    /** Rounds of the final measurement (issue 21): fewer are reported, but not as a final decision. */
+    public static final int FINAL_ROUNDS = 5;
+
     /**
      * What to measure.
      *
@@ -35,11 +38,32 @@ public final class Bench {
      * @param memoryModel architecture whose peak resident memory is measured at {@code memorySize}
      * @param leakModel architecture of the leak check (HKD student, {@code leakEpochs} epochs of
      *     {@code leakSteps} batches at {@code leakSize})
+     * @param races the launch conditions of each allocator raced, the primary first (issue 21)
+     * @param maxBusy the pinned CPUs' busy share (0..1) above which a round is not on an idle machine
+     * @param requireIdle stop the bench (instead of warning) when a round would start on a busy machine
      */
     public record Settings(int threads, int repeats, int rounds, List<String> models, int size, int steps, boolean quick,
                            String python, Path peerScript, boolean peer, int latencySamples, String memoryModel,
                            int memorySize, String leakModel, int leakSize, int leakSteps, int leakEpochs,
-                           Double cpuGhz, Double fmaUnits, Path work, String command) {
+                           Double cpuGhz, Double fmaUnits, Path work, String command, List<LaunchConditions> races,
+                           double maxBusy, boolean requireIdle) {
+    }
+
+    /**
+     * The launch conditions of an {@code --allocator} mode ("tcmalloc", "system", "both"; null: both, or in quick
+     * mode tcmalloc, falling back to glibc's malloc where tcmalloc is not installed) for both sides, pinned to
+     * {@code cpus} (null: the first {@code threads} CPUs this process may use; not pinned without taskset).
+     */
+    public static List<LaunchConditions> races(String allocator, boolean quick, String cpus, int threads) {
+        String allowed = LaunchConditions.allowedCpus();
+        String pinned = !LaunchConditions.tasksetAvailable() || allowed == null ? null
+                : LaunchConditions.cpus(cpus, allowed, threads);
+        if (pinned == null && cpus != null) {
+            throw new io.pneuknow.BadInputException("--cpus " + cpus + ": taskset is not installed (or /proc is missing); "
+                    + "apt-get install util-linux, or leave out --cpus");
+        }
+        String mode = allocator != null ? allocator : quick ? "tcmalloc" : "both";
+        return LaunchConditions.of(mode, allocator != null, LaunchConditions.tcmalloc(), pinned, threads);
     }
 
     private final Settings s;
@@ -73,13 +97,15 @@ public final class Bench {
         BenchData data = BenchData.generate(s.work().resolve("data-" + s.size()), s.size(), s.steps());
         int classes = data.dataset().classes().size();
         PeerScript peer = new PeerScript(s.python(), s.peerScript(), s.work().resolve("peer-logs"));
-        String peerMissing = s.peer() ? peer.unavailable() : "peer disabled (--no-peer)";
+        LaunchConditions primary = s.races().get(0);
+        String peerMissing = s.peer() ? peer.unavailable(primary) : "peer disabled (--no-peer)";
         if (peerMissing != null) {
             report.notes.add("peer skipped: " + peerMissing);
         } else {
-            JsonNode v = peer.versions();
-            report.machine.put("peer", "bench/peer_train.py on " + s.python() + ", torch " + v.path("torch").asText()
-                    + ", torchvision " + v.path("torchvision").asText());
+            JsonNode v = peer.versions(primary);
+            report.machine.put("peer", s.peerScript() + " on " + s.python() + " (" + peer.pythonVersion() + "), torch "
+                    + v.path("torch").asText() + ", torchvision " + v.path("torchvision").asText());
+            report.machine.put("peer script SHA-256", PeerScript.frozenStatement(peer.sha256()));
         }
         CpuPeak peak = CpuPeak.of(s.threads(), s.cpuGhz(), s.fmaUnits());
         report.machine.put("peak FLOP/s", peak.statement());
@@ -91,7 +117,16 @@ public final class Bench {
             if (peerMissing == null && !withPeer) {
                 report.notes.add("peer has no " + model + " (torchvision resnet*/convnext* only)");
             }
-            throughput.compare(model, model.equals(first), withPeer ? peer : null);
+            throughput.compare(model, model.equals(first), withPeer ? peer : null, primary, true);
+        }
+        // the secondary rows (glibc's malloc on both sides under --allocator both): training throughput of the
+        // target models, after every primary row
+        for (LaunchConditions secondary : s.races().subList(1, s.races().size())) {
+            for (String model : s.models()) {
+                if (ThroughputBench.TARGET_MODELS.contains(model) && peerMissing == null && BenchRun.peerSupports(model)) {
+                    throughput.compare(model, false, peer, secondary, false);
+                }
+            }
         }
         report.row("flops.peak", "peak of " + s.threads() + " cores", "GFLOP/s", peak.flopsPerSecond() / 1e9,
                 peak.clockSource());
@@ -99,8 +134,9 @@ public final class Bench {
 
         PipelineBench.report(run, data, first, classes, throughput.oursSeconds(first), throughput.peerRuns().get(first));
         LatencyBench.measure(run, s.work().resolve("ours-" + first), s.work().resolve("data-" + s.size()));
-        PeakMemoryBench.measure(run, peerMissing == null ? peer : null, classes, throughput.peerRuns());
+        PeakMemoryBench.measure(run, peerMissing == null ? peer : null, classes, throughput);
         LeakBench.measure(run);
+        run.reportConditions();
         return report.build(Instant.now().toString(), s.command());
     }
 
@@ -111,8 +147,7 @@ public final class Bench {
         report.machine.put("java", System.getProperty("java.version"));
         report.machine.put("versions", Versions.all().toString());
         report.machine.put("OMP_WAIT_POLICY", String.valueOf(System.getenv("OMP_WAIT_POLICY")));
-        report.machine.put("malloc (ours)", ProcMemory.allocator());
-        report.machine.put("malloc (peer)", PeerScript.allocator(System.getenv()));
+        report.machine.put("malloc (the bench's own JVM: pipeline and latency rows)", ProcMemory.allocator());
     }
 
     private void settings() {
@@ -123,6 +158,9 @@ public final class Bench {
         report.settings.put("steps per epoch", s.steps());
         report.settings.put("warm-up epochs", 1);
         report.settings.put("repeats", s.repeats());
+        report.settings.put("rounds", s.rounds());
+        report.settings.put("allocators", String.join(" then ", s.races().stream().map(LaunchConditions::allocator).toList()));
+        report.settings.put("max busy", Math.round(s.maxBusy() * 100) + "%" + (s.requireIdle() ? " (required)" : " (warned)"));
         report.settings.put("memory", s.memoryModel() + "@" + s.memorySize());
         report.settings.put("leak", s.leakModel() + "@" + s.leakSize() + " x" + s.leakEpochs());
     }

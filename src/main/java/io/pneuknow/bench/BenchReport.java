@@ -13,22 +13,25 @@ import java.util.Map;
 
 /**
  * What one bench run measured: rows (a median over the runs, with every run), the targets of issue
- * 7 as met / not met / not measured, notes (what was skipped and why) and the machine and settings.
+ * 7 as met / not met / inconclusive / not measured, notes (what was skipped and why), the machine and settings, and
+ * the conditions each side of the race ran under (issue 21: allocator, threads, CPUs, as given and as seen in /proc).
  */
 public record BenchReport(String date, String command, Map<String, Object> machine, Map<String, Object> settings,
-                          List<Row> rows, List<Target> targets, List<String> notes) {
+                          Map<String, Object> conditions, List<Row> rows, List<Target> targets, List<String> notes) {
     /** A measurement: {@code value} is the median of {@code runs} (or the one value). */
     public record Row(String id, String label, double value, String unit, List<Double> runs, String note) {
     }
 
     /**
      * A target: {@code value} compared with {@code threshold} by {@code comparison} ("<=" or ">=");
-     * {@code met} null when it could not be measured in this run (see {@code note}).
+     * {@code met} null when it could not be measured in this run (value NaN, see {@code note}) or when its interval
+     * ({@code low}..{@code high}, NaN where there is none) holds the threshold: inconclusive.
      */
     public record Target(String id, String label, double value, String comparison, double threshold, Boolean met,
-                         String note) {
-        String verdict() {
-            return met == null ? "not measured" : met ? "met" : "NOT met";
+                         String note, double low, double high) {
+        /** "met", "NOT met", "inconclusive" or "not measured". */
+        public String verdict() {
+            return met == null ? Double.isNaN(value) ? "not measured" : "inconclusive" : met ? "met" : "NOT met";
         }
     }
 
@@ -36,6 +39,7 @@ public record BenchReport(String date, String command, Map<String, Object> machi
     static final class Builder {
         final Map<String, Object> machine = new LinkedHashMap<>();
         final Map<String, Object> settings = new LinkedHashMap<>();
+        final Map<String, Object> conditions = new LinkedHashMap<>();
         final List<Row> rows = new ArrayList<>();
         final List<Target> targets = new ArrayList<>();
         final List<String> notes = new ArrayList<>();
@@ -57,15 +61,28 @@ public record BenchReport(String date, String command, Map<String, Object> machi
         void target(String id, String label, double value, String comparison, double threshold, String note) {
             Boolean met = Double.isNaN(value) ? null
                     : comparison.equals("<=") ? value <= threshold : value >= threshold;
-            targets.add(new Target(id, label, value, comparison, threshold, met, note));
+            targets.add(new Target(id, label, value, comparison, threshold, met, note, Double.NaN, Double.NaN));
+        }
+
+        /**
+         * A ratio target decided by its interval (issue 21's rule, docs/benchmarks.md): met when the interval's lower
+         * end is at least the threshold, NOT met when its upper end is below it, else inconclusive; with one round
+         * (no interval) the point value decides, and the note says so.
+         */
+        void atLeast(String id, String label, Stats.RatioInterval ratio, double threshold, String note) {
+            Boolean met = ratio.n() < 2 ? (Boolean) (ratio.center() >= threshold)
+                    : ratio.low() >= threshold ? Boolean.TRUE : ratio.high() < threshold ? Boolean.FALSE : null;
+            String n = ratio.describe() + (ratio.n() < 2 ? "; one round decides by its value alone" : "")
+                    + (note == null ? "" : "; " + note);
+            targets.add(new Target(id, label, ratio.center(), ">=", threshold, met, n, ratio.low(), ratio.high()));
         }
 
         void notMeasured(String id, String label, String comparison, double threshold, String why) {
-            targets.add(new Target(id, label, Double.NaN, comparison, threshold, null, why));
+            targets.add(new Target(id, label, Double.NaN, comparison, threshold, null, why, Double.NaN, Double.NaN));
         }
 
         BenchReport build(String date, String command) {
-            return new BenchReport(date, command, machine, settings, List.copyOf(rows), List.copyOf(targets),
+            return new BenchReport(date, command, machine, settings, conditions, List.copyOf(rows), List.copyOf(targets),
                     List.copyOf(notes));
         }
     }
@@ -80,6 +97,11 @@ public record BenchReport(String date, String command, Map<String, Object> machi
         List<String> s = new ArrayList<>();
         settings.forEach((k, v) -> s.add(k + "=" + v));
         md.append(String.join(", ", s)).append("\n\n");
+        if (!conditions.isEmpty()) {
+            md.append("Race conditions (as given, and as seen in /proc for every process of each side's tree):\n\n");
+            conditions.forEach((k, v) -> md.append("- ").append(k).append(": ").append(v).append('\n'));
+            md.append('\n');
+        }
         md.append("| measurement | median | unit | runs | note |\n|---|---:|---|---|---|\n");
         for (Row r : rows) {
             List<String> runs = r.runs().stream().map(BenchReport::number).toList();

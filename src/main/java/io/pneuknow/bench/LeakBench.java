@@ -28,7 +28,8 @@ final class LeakBench {
         double[] rss = new double[s.leakEpochs()];
         double[] heap = new double[s.leakEpochs()];
         int seen = 0;
-        for (String line : MemoryProbe.inChildJvm(run, "leak", dataDir, s.leakModel(), s.leakSize(), s.leakEpochs())) {
+        for (String line : MemoryProbe.inChildJvm(run, run.primary(), "leak", "leak", dataDir, s.leakModel(), s.leakSize(),
+                s.leakEpochs(), s.work().resolve("probe-leak")).output().lines().toList()) {
             String[] f = line.trim().split("\\s+");
             if (f.length == 6 && f[0].equals("epoch")) {
                 int epoch = Integer.parseInt(f[1]);

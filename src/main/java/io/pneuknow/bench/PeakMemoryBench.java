@@ -1,14 +1,18 @@
 package io.pneuknow.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.pneuknow.train.TrainingMethods;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
-import java.util.Map;
+import java.util.List;
 
-/** Peak resident memory of one training epoch: ours in a child JVM ({@link MemoryProbe}), the peer's from its own run. */
+/**
+ * Peak memory of training, ours against the peer, measured the same way for both (issue 21): the peak of the summed
+ * VmRSS of the whole process tree (the peer's DataLoader worker included), sampled while the run goes, under the
+ * primary {@link LaunchConditions}; the sum of each process's VmHWM as an upper bound in the note
+ * ({@link ProcessTree}). Taken from the throughput runs where the model was raced at the memory size, else from one
+ * run of each side (one epoch).
+ */
 final class PeakMemoryBench {
     private PeakMemoryBench() {
     }
@@ -17,36 +21,45 @@ final class PeakMemoryBench {
      * Measures the settings' memory model at the memory size.
      *
      * @param peer the peer script; null to measure ours only
-     * @param peerRuns the peer's throughput runs by model, reused when the model and size match
+     * @param throughput the throughput runs, reused when the model was raced at the memory size
      */
-    static void measure(BenchRun run, PeerScript peer, int classes, Map<String, JsonNode> peerRuns)
+    static void measure(BenchRun run, PeerScript peer, int classes, ThroughputBench throughput)
             throws IOException, InterruptedException {
         Bench.Settings s = run.settings();
         String model = s.memoryModel();
         int size = s.memorySize();
-        run.say("peak memory: " + model + " at " + size + " px (child JVM)");
+        LaunchConditions conditions = run.primary();
+        boolean reuse = size == s.size() && !throughput.oursMemory(model).isEmpty();
+        List<ProcessTree.Memory> ours;
+        List<ProcessTree.Memory> theirs = List.of();
         Path dataDir = s.work().resolve("data-" + size);
-        BenchData data = Files.exists(dataDir.resolve("labels.csv")) ? BenchData.load(dataDir, size)
-                : BenchData.generate(dataDir, size, s.steps());
-        long hwm = -1;
-        for (String line : MemoryProbe.inChildJvm(run, "peak", dataDir, model, size, 1)) {
-            if (line.startsWith("VmHWM_kB ")) {
-                hwm = Long.parseLong(line.substring(9).trim());
+        if (reuse) {
+            run.say("peak memory: " + model + " at " + size + " px, from the throughput runs");
+            ours = throughput.oursMemory(model);
+            theirs = throughput.peerMemory(model);
+        } else {
+            run.say("peak memory: " + model + " at " + size + " px (a child JVM and a peer run, one epoch each)");
+            BenchData data = Files.exists(dataDir.resolve("labels.csv")) ? BenchData.load(dataDir, size)
+                    : BenchData.generate(dataDir, size, s.steps());
+            ours = List.of(MemoryProbe.inChildJvm(run, conditions, "peak", TrainingMethods.BASELINE.name(),
+                    dataDir.toAbsolutePath(), model, size, 1, s.work().resolve("probe-peak")).memory());
+            if (peer != null && BenchRun.peerSupports(model)) {
+                theirs = List.of(peer.run(run.peerArgs(data, model, TrainingMethods.BASELINE.name(), classes, size, 0, 1),
+                        conditions, run.timeout()).memory());
             }
         }
-        if (hwm <= 0) {
-            throw new IOException("the memory probe printed no VmHWM; log in " + s.work().resolve("probe-peak.log"));
+        String label = "peak memory, process tree, training " + model + " " + size + " px batch 16 ["
+                + conditions.allocator() + " both sides]";
+        double[] oursPeaks = ThroughputBench.peaks(ours);
+        if (oursPeaks.length == 0 || !(Stats.median(oursPeaks) > 0)) {
+            throw new IOException("no memory sample of our run of " + model + "; logs in " + s.work());
         }
-        run.report().row("memory.peak." + model, "peak resident memory, training " + model + " " + size
-                + " px batch 16: ours", "MiB", hwm / 1024.0, "VmHWM of a child JVM running one epoch of TrainRun");
-        if (peer != null && BenchRun.peerSupports(model)) {
-            JsonNode r = size == s.size() && peerRuns.containsKey(model) ? peerRuns.get(model)
-                    : peer.run(run.peerArgs(data, model, TrainingMethods.BASELINE.name(), classes, size, 0, 1),
-                    run.timeout());
-            run.report().row("memory.peak." + model + ".peer", "peak resident memory, training " + model + " " + size
-                    + " px batch 16: peer (main process)", "MiB", r.path("max_rss_kb").asDouble() / 1024.0,
-                    String.format(Locale.ROOT, "ru_maxrss; its DataLoader worker: %.0f MiB",
-                            r.path("max_rss_children_kb").asDouble() / 1024));
+        run.report().row("memory.peak." + model, label + ": ours", "MiB", oursPeaks, ThroughputBench.treeNote(ours)
+                + (reuse ? "; the throughput runs" : "; one epoch"));
+        if (!theirs.isEmpty()) {
+            run.report().row("memory.peak." + model + ".peer", label + ": peer (main process + DataLoader worker)", "MiB",
+                    ThroughputBench.peaks(theirs), ThroughputBench.treeNote(theirs)
+                            + (reuse ? "; the throughput runs" : "; one epoch"));
         }
     }
 }

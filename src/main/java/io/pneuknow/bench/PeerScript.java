@@ -5,17 +5,23 @@ import io.pneuknow.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Runs the peer, bench/peer_train.py (plain PyTorch + torchvision), as a subprocess of
- * /usr/bin/python3 (or the interpreter given) and reads the JSON it prints.
+ * /usr/bin/python3 (or the interpreter given) under the race's {@link LaunchConditions}, and reads the JSON it
+ * prints. The script is frozen (issue 7: written before any tuning of ours, not to be tuned against it): its SHA-256
+ * is {@link #FROZEN_SHA256}, and the report says whether the script run is that one.
  */
 final class PeerScript {
+    /** SHA-256 of bench/peer_train.py as committed in 1a79d5d (issue 7) and unchanged since. */
+    static final String FROZEN_SHA256 = "f3cae8fbaeb4160523d9f011b7bb00c5b02eb9ed3afd23ee8168e07d60b1fe66";
+
     private final String python;
     private final Path script;
     private final Path workDir;
@@ -51,15 +57,15 @@ final class PeerScript {
     }
 
     /** Null when the peer can run; else why not (script missing, python3 or torch/torchvision not importable). */
-    String unavailable() throws InterruptedException {
+    String unavailable(LaunchConditions conditions) throws InterruptedException {
         if (!Files.isRegularFile(script)) {
             return "peer script " + script + " not found (give --peer-script)";
         }
         try {
-            Result r = exec(List.of("--versions", "--data", "."), 120);
-            if (r.exitCode != 0) {
+            ChildRun.Result r = exec(List.of("--versions", "--data", "."), conditions, 120);
+            if (r.exitCode() != 0) {
                 return python + " cannot import torch/torchvision (apt-get install python3-torch python3-torchvision): "
-                        + tail(r.output);
+                        + ChildRun.tail(r.output());
             }
             return null;
         } catch (IOException e) {
@@ -68,78 +74,70 @@ final class PeerScript {
     }
 
     /** The torch and torchvision versions, as the script prints them. */
-    JsonNode versions() throws IOException, InterruptedException {
-        return json(exec(List.of("--versions", "--data", "."), 120));
+    JsonNode versions(LaunchConditions conditions) throws IOException, InterruptedException {
+        return json(exec(List.of("--versions", "--data", "."), conditions, 120));
     }
 
-    /** Runs one timing of the script with these arguments (after --data etc.) and returns its JSON. */
-    JsonNode run(List<String> args, int timeoutSeconds) throws IOException, InterruptedException {
-        return json(exec(args, timeoutSeconds));
-    }
-
-    private JsonNode json(Result r) throws IOException {
-        if (r.exitCode != 0) {
-            throw new IOException("peer script failed (exit " + r.exitCode + "): " + tail(r.output));
+    /** The interpreter's version ("Python 3.11.2"), or why it could not be read. */
+    String pythonVersion() throws InterruptedException {
+        try {
+            Process p = new ProcessBuilder(python, "--version").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes()).strip();
+            return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0 ? out : "unknown (" + out + ")";
+        } catch (IOException e) {
+            return "unknown (" + e.getMessage() + ")";
         }
-        String[] lines = r.output.strip().split("\n");
+    }
+
+    /** The script's SHA-256, hex. */
+    String sha256() throws IOException {
+        return sha256(script);
+    }
+
+    /** A file's SHA-256, hex. */
+    static String sha256(Path file) throws IOException {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** "f3ca... (frozen: the script of issue 7)" or a warning that it is another one. */
+    static String frozenStatement(String sha256) {
+        return sha256 + (sha256.equals(FROZEN_SHA256) ? " (the frozen peer of issue 7)"
+                : " (NOT the frozen peer of issue 7, whose SHA-256 is " + FROZEN_SHA256 + ": this race is not the documented one)");
+    }
+
+    /** One timed run of the script: its JSON and its process tree's memory and conditions. */
+    record Run(JsonNode json, ProcessTree.Memory memory) {
+    }
+
+    /** Runs one timing of the script with these arguments (after --data etc.) under the conditions. */
+    Run run(List<String> args, LaunchConditions conditions, int timeoutSeconds) throws IOException, InterruptedException {
+        ChildRun.Result r = exec(args, conditions, timeoutSeconds);
+        return new Run(json(r), r.memory());
+    }
+
+    private JsonNode json(ChildRun.Result r) throws IOException {
+        if (r.exitCode() != 0) {
+            throw new IOException("peer script failed (exit " + r.exitCode() + "): " + ChildRun.tail(r.output()));
+        }
+        String[] lines = r.output().strip().split("\n");
         for (int i = lines.length - 1; i >= 0; i--) {
             if (lines[i].startsWith("{")) {
                 return Json.MAPPER.readTree(lines[i]);
             }
         }
-        throw new IOException("peer script printed no JSON: " + tail(r.output));
+        throw new IOException("peer script printed no JSON: " + ChildRun.tail(r.output()));
     }
 
-    private record Result(int exitCode, String output) {
-    }
-
-    private Result exec(List<String> args, int timeoutSeconds) throws IOException, InterruptedException {
+    private ChildRun.Result exec(List<String> args, LaunchConditions conditions, int timeoutSeconds)
+            throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(python, script.toString()));
         command.addAll(args);
         Files.createDirectories(workDir);
         Path log = Files.createTempFile(workDir, "peer", ".log");
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().putIfAbsent("OMP_WAIT_POLICY", "PASSIVE");
-        withoutLauncherPreload(pb.environment());
-        Process p = pb.start();
-        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-            p.waitFor();
-            return new Result(124, "timed out after " + timeoutSeconds + " s\n" + Files.readString(log));
-        }
-        return new Result(p.exitValue(), Files.readString(log));
-    }
-
-    /**
-     * Takes the library the launcher preloaded for us (PNEUKNOW_PRELOAD: tcmalloc) out of LD_PRELOAD, so the
-     * peer runs as the plain script a user would run; a preload the user set themselves stays.
-     */
-    static void withoutLauncherPreload(Map<String, String> env) {
-        String ours = env.remove("PNEUKNOW_PRELOAD");
-        String preload = env.get("LD_PRELOAD");
-        if (ours == null || preload == null) {
-            return;
-        }
-        List<String> kept = new ArrayList<>(List.of(preload.split(":")));
-        kept.remove(ours);
-        if (kept.isEmpty()) {
-            env.remove("LD_PRELOAD");
-        } else {
-            env.put("LD_PRELOAD", String.join(":", kept));
-        }
-    }
-
-    /** The malloc the peer gets: what {@link #withoutLauncherPreload} leaves in LD_PRELOAD, else glibc's. */
-    static String allocator(Map<String, String> environment) {
-        Map<String, String> env = new HashMap<>(environment);
-        withoutLauncherPreload(env);
-        String preload = env.get("LD_PRELOAD");
-        return preload == null || preload.isBlank() ? "glibc malloc" : "LD_PRELOAD=" + preload;
-    }
-
-    private static String tail(String output) {
-        String s = output.strip();
-        return s.length() > 600 ? "..." + s.substring(s.length() - 600) : s;
+        return ChildRun.run(command, conditions, log, timeoutSeconds);
     }
 }

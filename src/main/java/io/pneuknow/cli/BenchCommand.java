@@ -3,6 +3,7 @@ package io.pneuknow.cli;
 import io.pneuknow.BadInputException;
 import io.pneuknow.bench.Bench;
 import io.pneuknow.bench.BenchReport;
+import io.pneuknow.bench.LaunchConditions;
 import io.pneuknow.model.Architecture;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -23,7 +24,11 @@ import picocli.CommandLine.Spec;
         "Measure training throughput against a plain PyTorch script, and more.",
         "Ours against bench/peer_train.py on /usr/bin/python3: the HKD step, the data pipeline, prediction latency, peak "
                 + "memory, FLOP/s and a leak check; prints a table of medians and writes bench.json and bench.md into "
-                + "--out. See docs/benchmarks.md."})
+                + "--out. See docs/benchmarks.md.",
+        "The race is fair by default (issue 21): both sides run as child processes with the same allocator "
+                + "(LD_PRELOAD), the same OMP/MKL thread variables and thread count, pinned to the same CPUs (taskset), "
+                + "in alternating rounds; ours / peer is decided by the 95 %% t interval of the rounds' ratios, and the "
+                + "report records the conditions each side was seen to run under."})
 final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -35,8 +40,27 @@ final class BenchCommand implements Callable<Integer> {
     int threads;
 
     @Option(names = "--rounds", description = "Rounds of ours/peer runs for resnet18, resnet50 and the first model, in alternating "
-            + "order; each ratio is taken within a round and the median of the rounds is reported (default 2; quick 1).")
+            + "order; each ratio is taken within a round, and the target is decided by the 95 %% t interval of the rounds' "
+            + "ratios (default 5; quick 1).")
     Integer rounds;
+
+    @Option(names = "--allocator", paramLabel = "tcmalloc|system|both", description = "The malloc both sides run with: "
+            + "tcmalloc (LD_PRELOAD of the tcmalloc this JVM has, else the installed one), system (glibc's), or both: "
+            + "the tcmalloc rows first (primary, with the targets), then glibc's for the target models (secondary). "
+            + "Default both; quick tcmalloc; glibc's alone where tcmalloc is not installed.")
+    String allocator;
+
+    @Option(names = "--cpus", paramLabel = "LIST", description = "The CPUs both sides are pinned to (taskset -c), e.g. 0,1 "
+            + "(default: the first --threads CPUs this process may use).")
+    String cpus;
+
+    @Option(names = "--max-busy", defaultValue = "10", paramLabel = "PERCENT", description = "Busy share of the pinned CPUs, "
+            + "watched for 3 s before each round, above which the machine does not count as idle (default ${DEFAULT-VALUE}).")
+    double maxBusy;
+
+    @Option(names = "--require-idle", description = "Stop when the machine is not idle before a round (default: warn, and "
+            + "say so in the report).")
+    boolean requireIdle;
 
     @Option(names = "--repeats", description = "Timed epochs per measurement after one warm-up epoch; medians over them (default 3; quick 1).")
     Integer repeats;
@@ -122,16 +146,24 @@ final class BenchCommand implements Callable<Integer> {
         }
         int reps = repeats != null ? repeats : quick ? 1 : 3;
         int stepCount = steps != null ? steps : quick ? 3 : 6;
-        int roundCount = rounds != null ? rounds : quick ? 1 : 2;
+        int roundCount = rounds != null ? rounds : quick ? 1 : Bench.FINAL_ROUNDS;
         if (reps < 1 || stepCount < 1 || roundCount < 1 || leakEpochs < 4) {
             throw new BadInputException("--repeats, --rounds and --steps must be at least 1, --leak-epochs at least 4 (two halves after the 2 skipped epochs)");
         }
+        if (!(maxBusy > 0 && maxBusy <= 100)) {
+            throw new BadInputException("--max-busy must be a percentage above 0 and at most 100, got " + maxBusy);
+        }
+        if (allocator != null) {
+            allocator = allocator.trim();
+        }
+        int threadCount = threads > 0 ? threads : cores;
+        List<LaunchConditions> races = Bench.races(allocator, quick, cpus, threadCount);
         Path work = Files.createTempDirectory("pneuknow-bench");
-        Bench.Settings settings = new Bench.Settings(threads > 0 ? threads : cores, reps, roundCount, archs, side, stepCount, quick,
+        Bench.Settings settings = new Bench.Settings(threadCount, reps, roundCount, archs, side, stepCount, quick,
                 python, Bench.locatePeerScript(peerScript), !noPeer,
                 latencySamples != null ? latencySamples : quick ? 5 : 30, memModel, memSize, leak, leakSide,
                 quick ? 1 : 2, leakEpochs, cpuGhz, fmaUnits, work, "pneuknow " + String.join(" ",
-                spec.commandLine().getParseResult().originalArgs()));
+                spec.commandLine().getParseResult().originalArgs()), races, maxBusy / 100, requireIdle);
         PrintWriter w = spec.commandLine().getOut();
         try {
             BenchReport report = new Bench(settings, new PrintStream(System.err, true)).run();

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code pneuknow bench --quick} end to end: it finishes, and bench.json / bench.md hold every row
- * with a positive finite number and every target of issue 7. Timings are never asserted. The peer
+ * with a positive finite number and every target of issue 7, and the race's conditions (issue 21): the same
+ * allocator, CPUs and threads seen on both sides, the frozen peer script. Timings are never asserted. The peer
  * (bench/peer_train.py) needs /usr/bin/python3 with Debian's python3-torch and python3-torchvision;
  * without them ours is still checked (--no-peer) and the test then reports itself skipped, unless
  * {@code -Dpneuknow.requireHeavy=true}, which makes it fail.
@@ -68,10 +69,22 @@ class BenchCommandTest {
                 "hkd.resnet18.ours", "hkd.resnet18.ratio", "pipeline.decode", "pipeline.augment",
                 "pipeline.augment_roi", "pipeline.full_chain", "pipeline.wait_share", "pipeline.real_vs_ready",
                 "latency.predict.p50", "latency.predict.p95", "latency.heatmap.p50", "latency.heatmap.p95",
-                "memory.peak.resnet18", "leak.rss.first", "leak.rss.last", "leak.heap.first", "leak.heap.last"));
+                "memory.peak.resnet18", "memory.tree.resnet18.ours", "leak.rss.first", "leak.rss.last", "leak.heap.first", "leak.heap.last"));
         if (missing == null) {
             expected.addAll(List.of("train.resnet18.peer", "train.resnet18.ratio", "hkd.resnet18.peer",
-                    "pipeline.peer_wait_share", "memory.peak.resnet18.peer"));
+                    "pipeline.peer_wait_share", "memory.peak.resnet18.peer", "memory.tree.resnet18.peer"));
+            assertThat(report.path("machine").path("peer script SHA-256").asText())
+                    .isEqualTo(PeerScript.FROZEN_SHA256 + " (the frozen peer of issue 7)");
+            JsonNode conditions = report.path("conditions");
+            assertThat(conditions.path("fair (same allocator, CPUs and threads seen on both sides)").asText())
+                    .as("conditions %s", conditions).isEqualTo("yes");
+            String allocator = conditions.has("given, tcmalloc rows") ? "tcmalloc" : "glibc malloc";
+            assertThat(conditions.path("seen, ours, " + allocator + " rows").asText()).contains("java: CPUs ")
+                    .contains(allocator.equals("tcmalloc") ? "tcmalloc (" : "glibc malloc").contains("engine threads 2");
+            assertThat(conditions.path("seen, peer, " + allocator + " rows").asText()).contains("python3: CPUs ")
+                    .contains("torch threads 2");
+            assertThat(conditions.path("idle checks before the rounds").asText()).contains("resnet18 " + allocator
+                    + " round 1: load average ");
         }
         assertThat(ids).containsAll(expected);
 
