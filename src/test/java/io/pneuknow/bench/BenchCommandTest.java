@@ -110,8 +110,8 @@ class BenchCommandTest {
         }
     }
 
-    /** Null when /usr/bin/python3 imports torch and torchvision; else why not. */
-    private static String peerMissing() throws Exception {
+    /** Null when /usr/bin/python3 imports torch and torchvision; else why not (RaceGuardTest asks it too). */
+    static String peerMissing() throws Exception {
         try {
             Process p = new ProcessBuilder("/usr/bin/python3", "-c", "import torch, torchvision")
                     .redirectErrorStream(true).start();

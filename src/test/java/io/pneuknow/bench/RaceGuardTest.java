@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,7 +53,7 @@ class RaceGuardTest {
 
     @Test
     void oursAgainstThePeerOnTheSameAllocatorIsNotFarBelowParity() throws Exception {
-        String missing = peerMissing();
+        String missing = BenchCommandTest.peerMissing();
         if (missing != null) {
             if (Boolean.getBoolean("pneuknow.requireHeavy")) {
                 fail("pneuknow.requireHeavy=true but " + missing);
@@ -103,21 +102,5 @@ class RaceGuardTest {
         return report.rows().stream().filter(r -> r.id().equals(id)).findFirst()
                 .map(r -> r.runs().stream().mapToDouble(Double::doubleValue).toArray())
                 .orElseThrow(() -> new AssertionError("no row " + id + " in " + report.rows()));
-    }
-
-    /** Null when /usr/bin/python3 imports torch and torchvision; else why not. */
-    private static String peerMissing() throws Exception {
-        try {
-            Process p = new ProcessBuilder("/usr/bin/python3", "-c", "import torch, torchvision")
-                    .redirectErrorStream(true).start();
-            String output = new String(p.getInputStream().readAllBytes());
-            if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                return "/usr/bin/python3 cannot import torch/torchvision (apt-get install python3-torch"
-                        + " python3-torchvision): " + output.strip();
-            }
-            return null;
-        } catch (java.io.IOException e) {
-            return "/usr/bin/python3 cannot be run: " + e.getMessage();
-        }
     }
 }
