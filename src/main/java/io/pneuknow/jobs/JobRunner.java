@@ -36,7 +36,9 @@ import java.util.regex.Pattern;
  * count are per process): a job freezes the current annotations into {@code JOBS/job-ID/regions.csv} (its SHA-256 is
  * the snapshot id, recorded in the job and, through {@code train --annotation-snapshot}, in model.json), runs
  * {@code train} into {@code JOBS/job-ID/model}, then {@code evaluate} on the test part, and registers the model with
- * its test metrics as it marks the job done. Progress comes from train's epoch lines. Cancel destroys the child and
+ * its test metrics as it marks the job done. A study job ({@link JobSettings#STUDY}) runs {@code experiment} instead
+ * ({@link #studyJson}), keeps its study folder with report.html in the job's folder and registers no model. Progress
+ * comes from train's epoch lines (a study's: {@link StudyProgress}). Cancel destroys the child and
  * marks the job cancelled. Closing the runner (the studio stopping) destroys the child and leaves the job running in
  * the database: a runner started again resumes it with {@code train --resume} on the same folder and snapshot. The
  * child ends by itself when the studio's process ends ({@code io.pneuknow.cli.StudioJobChild}), so two processes never
