@@ -46,12 +46,12 @@ public final class TrainingStore {
     // ---------------------------------------------------------------- jobs
 
     /**
-     * Queues a job of this kind (a training method's name: the jobs package checks it against train's registry, which
-     * this package does not know) with these settings (JSON), started by {@code person}; progress 0.
+     * Queues a job of this kind (a training method's name, or {@code study}: the jobs package checks it against train's
+     * registry, which this package does not know) with these settings (JSON), started by {@code person}; progress 0.
      */
     public Job addJob(String kind, String settingsJson, Person person) {
         if (kind == null || kind.isBlank() || kind.length() > 32) {
-            throw new BadInputException("job kind '" + kind + "' must be a training method's name of 1 to 32 characters");
+            throw new BadInputException("job kind '" + kind + "' must be a training method's name or study, of 1 to 32 characters");
         }
         return store.transaction(connection -> {
             long id;
@@ -124,6 +124,15 @@ public final class TrainingStore {
             }
             return Optional.of(insertModel(connection, model));
         });
+    }
+
+    /**
+     * Ends a running job that registers no model (a study) as done, with a message; false when it is no longer
+     * running (cancelled meanwhile).
+     */
+    public boolean finishWithoutModel(long id, String message) {
+        return update(id, "state = 'done', progress = 1, message = ?, finished_at = ?", List.of(JobState.RUNNING), message,
+                now());
     }
 
     // ---------------------------------------------------------------- models

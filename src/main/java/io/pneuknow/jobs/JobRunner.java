@@ -10,6 +10,7 @@ import io.pneuknow.annotate.Person;
 import io.pneuknow.annotate.RegisteredModel;
 import io.pneuknow.annotate.TrainingStore;
 import io.pneuknow.annotate.exchange.AnnotationExport;
+import io.pneuknow.data.AtomicFiles;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -26,6 +27,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -34,7 +36,9 @@ import java.util.regex.Pattern;
  * count are per process): a job freezes the current annotations into {@code JOBS/job-ID/regions.csv} (its SHA-256 is
  * the snapshot id, recorded in the job and, through {@code train --annotation-snapshot}, in model.json), runs
  * {@code train} into {@code JOBS/job-ID/model}, then {@code evaluate} on the test part, and registers the model with
- * its test metrics as it marks the job done. Progress comes from train's epoch lines. Cancel destroys the child and
+ * its test metrics as it marks the job done. A study job ({@link JobSettings#STUDY}) runs {@code experiment} instead
+ * ({@link #studyJson}), keeps its study folder with report.html in the job's folder and registers no model. Progress
+ * comes from train's epoch lines (a study's: {@link StudyProgress}). Cancel destroys the child and
  * marks the job cancelled. Closing the runner (the studio stopping) destroys the child and leaves the job running in
  * the database: a runner started again resumes it with {@code train --resume} on the same folder and snapshot. The
  * child ends by itself when the studio's process ends ({@code io.pneuknow.cli.StudioJobChild}), so two processes never
@@ -45,6 +49,12 @@ public final class JobRunner implements AutoCloseable {
     static final String CHILD_MAIN = "io.pneuknow.cli.StudioJobChild";
     /** Progress given to a job whose training ended, while evaluate scores it. */
     static final double EVALUATING = 0.95;
+    /** A study job's study file and folder in the job's folder, and the report the study writes there. */
+    static final String STUDY_FILE = "study.json";
+    static final String STUDY_FOLDER = "study";
+    static final String REPORT = "report.html";
+    /** Bootstrap replicates of a study job's intervals. */
+    static final int STUDY_REPLICATES = 1000;
     private static final Pattern EPOCH_LINE = Pattern.compile("^\\s*(\\S+)\\s+epoch (\\d+)/(\\d+)\\b");
     private static final int TAIL_LINES = 20;
     /** How long an idle runner waits before it looks for jobs again (queued by another studio on the same database). */
@@ -109,7 +119,7 @@ public final class JobRunner implements AutoCloseable {
 
     /** Queues a job with these settings, started by {@code person}; the runner takes it when the jobs before it end. */
     public Job submit(JobSettings jobSettings, Person person) {
-        Job job = training.addJob(jobSettings.method(), jobSettings.json(), person);
+        Job job = training.addJob(jobSettings.jobKind(), jobSettings.json(), person);
         synchronized (lock) {
             lock.notifyAll();
         }
@@ -189,7 +199,6 @@ public final class JobRunner implements AutoCloseable {
         JobSettings jobSettings = JobSettings.of(Json.MAPPER.readTree(job.settings()));
         Path folder = settings.jobsDir().resolve("job-" + job.id());
         Path regions = folder.resolve("regions.csv");
-        Path model = folder.resolve("model");
         boolean resume = job.state() == JobState.RUNNING;
         String snapshot;
         if (resume) {
@@ -208,12 +217,24 @@ public final class JobRunner implements AutoCloseable {
             if (!training.markRunning(job.id(), folder.toString(), snapshot)) {
                 return; // cancelled while it froze the annotations
             }
-            log.println("job " + job.id() + ": " + jobSettings.method() + " on snapshot " + snapshot + " in " + folder);
+            log.println("job " + job.id() + ": " + jobSettings.jobKind() + " on snapshot " + snapshot + " in " + folder);
         }
+        if (jobSettings.isStudy()) {
+            runStudy(job, jobSettings, folder, regions);
+        } else {
+            runTraining(job, jobSettings, folder, regions, snapshot, resume);
+        }
+    }
+
+    /** A training job: train (or resume it), evaluate on the test part, register the model as the job ends. */
+    private void runTraining(Job job, JobSettings jobSettings, Path folder, Path regions, String snapshot, boolean resume)
+            throws IOException, InterruptedException {
+        Path model = folder.resolve("model");
         List<String> train = resume && Files.isRegularFile(model.resolve("config.json"))
                 ? List.of("train", "--out", model.toString(), "--resume", "--annotation-snapshot", snapshot)
                 : trainArguments(jobSettings, regions, model, snapshot);
-        Ending trained = runChild(job.id(), train, jobSettings.stages(), folder.resolve("job.log"));
+        List<String> stages = jobSettings.stages();
+        Ending trained = runChild(job.id(), train, line -> progressOf(line, stages), folder.resolve("job.log"));
         if (trained.code() != 0) {
             failUnlessEnded(job.id(), "train", trained);
             return;
@@ -222,7 +243,7 @@ public final class JobRunner implements AutoCloseable {
         Path evaluation = folder.resolve("evaluation-test");
         Ending evaluated = runChild(job.id(), List.of("evaluate", "--model", model.toString(), "--out", evaluation.toString(),
                 "--max-heat-maps", "0", "--replicates", "200", "--threads", Integer.toString(settings.threads())),
-                List.of(), folder.resolve("job.log"));
+                line -> null, folder.resolve("job.log"));
         if (evaluated.code() != 0) {
             failUnlessEnded(job.id(), "evaluate", evaluated);
             return;
@@ -234,6 +255,82 @@ public final class JobRunner implements AutoCloseable {
                 card.path("architecture").asText(), metrics, card.toString(), card.path("dataFingerprint").asText(null),
                 snapshot));
         registered.ifPresent(m -> log.println("job " + job.id() + ": done, model " + m.modelId() + " registered as " + m.id()));
+    }
+
+    /**
+     * A study job: {@code pneuknow experiment} on a study file written into the job's folder (the frozen regions,
+     * {@link JobSettings#STUDY_METHODS} over the seeds); the study folder keeps summary.md, summary.json and
+     * report.html. Run again on resume: experiment keeps the cells it finished and resumes the one it was training.
+     * Registers no model.
+     */
+    private void runStudy(Job job, JobSettings jobSettings, Path folder, Path regions) throws IOException, InterruptedException {
+        Path config = folder.resolve(STUDY_FILE);
+        if (!Files.isRegularFile(config)) {
+            AtomicFiles.writeString(config, studyJson(job.id(), jobSettings, regions));
+        }
+        Path out = folder.resolve(STUDY_FOLDER);
+        StudyProgress progress = new StudyProgress();
+        Ending studied = runChild(job.id(), List.of("experiment", "--config", config.toString(), "--out", out.toString()),
+                progress, folder.resolve("job.log"));
+        if (studied.code() != 0) {
+            failUnlessEnded(job.id(), "experiment", studied);
+            return;
+        }
+        if (training.finishWithoutModel(job.id(), "study report ready")) {
+            log.println("job " + job.id() + ": study done, report in " + out.resolve(REPORT));
+        }
+    }
+
+    /**
+     * The study file of a study job: the data folder with the frozen regions (of the runner's region type), its split
+     * column (without one: 3 patient-grouped folds from seed 1, fold 0 the test part), {@link JobSettings#STUDY_METHODS}
+     * over seeds 1 to N, the job's architecture, input size and epochs for every stage, the runner's threads.
+     */
+    String studyJson(long jobId, JobSettings jobSettings, Path regions) {
+        ObjectNode study = Json.MAPPER.createObjectNode();
+        study.put("name", "studio job " + jobId + ": " + String.join(" and ", JobSettings.STUDY_METHODS)
+                + ", " + jobSettings.architecture() + " at " + jobSettings.inputSize() + " px, " + jobSettings.seeds()
+                + (jobSettings.seeds() == 1 ? " seed" : " seeds"));
+        ObjectNode data = study.putObject("data");
+        data.put("root", settings.dataDir().toString());
+        data.put("regionsCsv", regions.toAbsolutePath().toString());
+        if (settings.regionType() != null) {
+            data.putArray("regionTypes").add(settings.regionType());
+        }
+        if (settings.splitColumn() != null) {
+            data.put("splitColumn", settings.splitColumn());
+        }
+        study.put("folds", 3);
+        study.put("foldSeed", 1);
+        if (settings.splitColumn() == null) {
+            study.putArray("testFolds").add(0);
+        }
+        study.putArray("architectures").add(jobSettings.architecture());
+        JobSettings.STUDY_METHODS.forEach(study.putArray("methods")::add);
+        var seeds = study.putArray("seeds");
+        for (int seed = 1; seed <= jobSettings.seeds(); seed++) {
+            seeds.add(seed);
+        }
+        study.put("replicates", STUDY_REPLICATES);
+        ObjectNode train = study.putObject("train");
+        ObjectNode model = train.putObject("model");
+        model.put("architecture", jobSettings.architecture());
+        model.put("inputSize", jobSettings.inputSize());
+        ObjectNode optimisation = train.putObject("optimisation");
+        optimisation.put("epochs", jobSettings.epochs());
+        optimisation.put("studentEpochs", jobSettings.epochs());
+        optimisation.put("teacherEpochs", jobSettings.epochs());
+        optimisation.put("threads", settings.threads());
+        return study.toPrettyString() + "\n";
+    }
+
+    /** A study job's report.html, once its study has written it. */
+    public static Optional<Path> studyReport(Job job) {
+        if (!JobSettings.STUDY.equals(job.kind()) || job.outputFolder() == null) {
+            return Optional.empty();
+        }
+        Path report = Path.of(job.outputFolder()).resolve(STUDY_FOLDER).resolve(REPORT);
+        return Files.isRegularFile(report) ? Optional.of(report) : Optional.empty();
     }
 
     /** train's arguments for a fresh job. */
@@ -268,7 +365,7 @@ public final class JobRunner implements AutoCloseable {
         }
     }
 
-    private Ending runChild(long id, List<String> args, List<String> stages, Path logFile)
+    private Ending runChild(long id, List<String> args, Function<String, Double> progressOf, Path logFile)
             throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(settings.javaCommand());
         command.addAll(args);
@@ -299,7 +396,7 @@ public final class JobRunner implements AutoCloseable {
                         tail.remove(0);
                     }
                 }
-                Double progress = progressOf(line, stages);
+                Double progress = progressOf.apply(line);
                 if (progress != null) {
                     training.progress(id, progress, shown);
                 }

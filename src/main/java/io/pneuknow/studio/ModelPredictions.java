@@ -32,6 +32,7 @@ public final class ModelPredictions implements AutoCloseable {
     public static final int BATCH = 16;
 
     private final Classifier classifier;
+    private final Path modelDir;
     private final AnnotationStore store;
     private final Path dataDir;
     private final PrintStream progress;
@@ -43,6 +44,7 @@ public final class ModelPredictions implements AutoCloseable {
 
     private ModelPredictions(Classifier classifier, Path modelDir, AnnotationStore store, Path dataDir, PrintStream progress) {
         this.classifier = classifier;
+        this.modelDir = modelDir.toAbsolutePath().normalize();
         this.store = store;
         this.dataDir = dataDir.toAbsolutePath().normalize();
         this.progress = progress;
@@ -69,6 +71,11 @@ public final class ModelPredictions implements AutoCloseable {
     public String modelId() {
         String id = classifier.card().id();
         return id != null ? id : classifier.card().weightsSha256();
+    }
+
+    /** The folder the model was opened from. */
+    public Path modelDir() {
+        return modelDir;
     }
 
     /** The model's class names, in label order. */
@@ -123,8 +130,8 @@ public final class ModelPredictions implements AutoCloseable {
             List<ImageEntry> present = new ArrayList<>();
             List<Path> files = new ArrayList<>();
             for (ImageEntry image : missing) {
-                Path file = dataDir.resolve(image.file()).normalize();
-                if (file.startsWith(dataDir) && Files.isRegularFile(file)) {
+                Path file = fileIn(dataDir, image);
+                if (file != null) {
                     present.add(image);
                     files.add(file);
                 } else {
@@ -173,6 +180,12 @@ public final class ModelPredictions implements AutoCloseable {
             return new StoredPrediction(image.id(), label, probability);
         }
         return HeatShares.of(image.id(), label, probability, classifier.heatMap(pixels, prediction.predictedIndex()), mask);
+    }
+
+    /** The image's file when it lies inside the data folder and exists; null otherwise (the image is skipped). */
+    static Path fileIn(Path dataDir, ImageEntry image) {
+        Path file = dataDir.resolve(image.file()).normalize();
+        return file.startsWith(dataDir) && Files.isRegularFile(file) ? file : null;
     }
 
     /** Ends {@link Classifier#predictFiles} between batches when the studio closes. */

@@ -23,6 +23,7 @@ import io.pneuknow.annotate.exchange.AnnotationExport;
 import io.pneuknow.image.GreyImage;
 import io.pneuknow.jobs.JobRunner;
 import io.pneuknow.jobs.JobSettings;
+import io.pneuknow.queue.Strategy;
 import io.pneuknow.image.ImageFiles;
 import io.pneuknow.serve.ApiException;
 import io.pneuknow.serve.AuditLog;
@@ -68,13 +69,18 @@ import java.util.Optional;
  * without one),
  * {@code POST /api/images/{id}/regions}, {@code PUT /api/images/{id}/no-finding {baseVersion, marked}},
  * {@code GET /api/regions/{rid}/history}, {@code PUT /api/regions/{rid} {baseVersion, type, label, box|polygon}},
- * {@code DELETE /api/regions/{rid}?baseVersion=N}, {@code POST /api/regions/{rid}/review {baseVersion, verdict}}.
+ * {@code DELETE /api/regions/{rid}?baseVersion=N}, {@code POST /api/regions/{rid}/review {baseVersion, verdict}},
+ * {@code GET /api/queue} (below).
  *
  * <p>Training jobs and the model registry (when started with a {@link JobRunner}; 503 {@code no_jobs} otherwise):
  * admins start and cancel jobs and promote models, everyone signed in lists and compares them:
- * {@code POST /api/jobs {method, architecture, inputSize, epochs}}, {@code GET /api/jobs},
- * {@code POST /api/jobs/{id}/cancel}, {@code GET /api/models}, {@code GET /api/models/compare?a=ID&b=ID},
- * {@code POST /api/models/{id}/promote}.
+ * {@code POST /api/jobs {method, architecture, inputSize, epochs}} (or {@code {kind: "study", architecture, inputSize,
+ * epochs, seeds}}: baseline against HKD over seeds, {@link JobSettings}), {@code GET /api/jobs},
+ * {@code POST /api/jobs/{id}/cancel}, {@code GET /api/jobs/{id}/report} (a study job's report.html), {@code GET
+ * /api/models}, {@code GET /api/models/compare?a=ID&b=ID}, {@code POST /api/models/{id}/promote}.
+ *
+ * <p>What to annotate next: {@code GET /api/queue?strategy&offset&limit&seed} ({@link AnnotationQueue}; the
+ * model-based orders read the served model, else the promoted one, scored by {@link QueueScores}).
  */
 public final class StudioServer implements AutoCloseable {
     /** The longest side a rendered image may be asked for. */
@@ -85,6 +91,16 @@ public final class StudioServer implements AutoCloseable {
     public static final int MAX_PAGE = 500;
     /** How long a heat map request waits for its Grad-CAM before it is told to come back. */
     public static final long HEAT_WAIT_MILLIS = 20_000;
+    /** How long a queue request waits for its model's scores before it is told to come back. */
+    public static final long QUEUE_WAIT_MILLIS = 10_000;
+    /** Images on one page of the queue unless a request says otherwise. */
+    public static final int QUEUE_PAGE = 20;
+    /**
+     * The policy of a study's report.html: the report is one self-contained page of ours with its styles inline and
+     * its pictures as {@code data:} URLs; its small render-check script is not allowed to run, nothing is fetched.
+     */
+    static final String REPORT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+            + "form-action 'none'; frame-ancestors 'none'";
 
     /**
      * How the workspace is served.
@@ -119,10 +135,15 @@ public final class StudioServer implements AutoCloseable {
     private final Javalin app;
     /** The training jobs and the registry; null when this studio runs no jobs. */
     private final JobRunner jobs;
+    /** The model-based queue orders' probabilities, per model, computed on their own thread. */
+    private final QueueScores queueScores;
+    /** How long a heat map request waits ({@link #HEAT_WAIT_MILLIS}; shorter in tests of the wait's end). */
+    private final long heatWaitMillis;
 
     private StudioServer(AnnotationStore store, Settings settings, PrintStream accessLog, Clock clock,
-                         ModelPredictions predictions, JobRunner jobs) {
+                         ModelPredictions predictions, JobRunner jobs, long heatWaitMillis) {
         this.store = store;
+        this.heatWaitMillis = heatWaitMillis;
         this.predictions = predictions;
         this.jobs = jobs;
         this.settings = settings;
@@ -132,6 +153,7 @@ public final class StudioServer implements AutoCloseable {
         this.errors = new ErrorAnswers(1 << 20, accessLog);
         this.log = new RequestLog(accessLog, null, null, ClientAddress.trusting(List.of()));
         this.audit = settings.auditLog() == null ? null : AuditLog.open(settings.auditLog());
+        this.queueScores = new QueueScores(dataDir, accessLog);
         this.app = Javalin.create(config -> {
             config.showJavalinBanner = false;
             config.startupWatcherEnabled = false;
@@ -153,7 +175,13 @@ public final class StudioServer implements AutoCloseable {
      */
     public static StudioServer start(AnnotationStore store, Settings settings, PrintStream accessLog,
                                      ModelPredictions predictions, JobRunner jobs) {
-        StudioServer server = new StudioServer(store, settings, accessLog, Clock.systemUTC(), predictions, jobs);
+        return start(store, settings, accessLog, predictions, jobs, HEAT_WAIT_MILLIS);
+    }
+
+    /** As {@link #start(AnnotationStore, Settings, PrintStream, ModelPredictions, JobRunner)}, heat maps waited for this long. */
+    static StudioServer start(AnnotationStore store, Settings settings, PrintStream accessLog, ModelPredictions predictions,
+                              JobRunner jobs, long heatWaitMillis) {
+        StudioServer server = new StudioServer(store, settings, accessLog, Clock.systemUTC(), predictions, jobs, heatWaitMillis);
         try {
             server.app.start(settings.host(), settings.port());
         } catch (RuntimeException e) {
@@ -172,6 +200,7 @@ public final class StudioServer implements AutoCloseable {
     @Override
     public void close() {
         app.stop();
+        queueScores.close();
         log.close();
         if (audit != null) {
             audit.close();
@@ -254,6 +283,7 @@ public final class StudioServer implements AutoCloseable {
         app.put("/api/regions/{rid}", this::editRegion);
         app.delete("/api/regions/{rid}", this::deleteRegion);
         app.post("/api/regions/{rid}/review", this::review);
+        app.get("/api/queue", this::queue);
         jobRoutes();
         app.exception(Exception.class, (e, ctx) -> {
             if (e instanceof BadInputException || e instanceof IllegalArgumentException || e instanceof JsonProcessingException) {
@@ -373,7 +403,7 @@ public final class StudioServer implements AutoCloseable {
         Path file = imageFile(image);
         byte[] png;
         try {
-            png = predictions.heat().png(image, file, side, HEAT_WAIT_MILLIS);
+            png = predictions.heat().png(image, file, side, heatWaitMillis);
         } catch (ModelHeat.Pending e) {
             ctx.header("Retry-After", "2");
             throw new ApiException(503, "heat_map_pending", "the heat map of image " + image.id()
@@ -388,6 +418,143 @@ public final class StudioServer implements AutoCloseable {
         }
         ctx.attribute(AUDIT_RESULT, "view heat map of image " + image.id());
         ctx.status(200).contentType("image/png").result(png);
+    }
+
+    // ---------------------------------------------------------------- what to annotate next
+
+    /**
+     * The model the queue's model-based orders use: the served one ({@code --model}), else the registry's promoted
+     * one; null when there is neither.
+     *
+     * @param source how the page names it ("served" or "promoted, registry model N")
+     */
+    private record QueueModel(Path dir, String id, String source, boolean teacher) {
+        Map<String, Object> view() {
+            Map<String, Object> view = new LinkedHashMap<>();
+            view.put("id", id);
+            view.put("source", source);
+            view.put("teacher", teacher);
+            return view;
+        }
+    }
+
+    private QueueModel queueModel() {
+        if (predictions != null) {
+            return new QueueModel(predictions.modelDir(), predictions.modelId(), "served",
+                    QueueScores.hasTeacher(predictions.modelDir()));
+        }
+        if (jobs == null) {
+            return null;
+        }
+        RegisteredModel promoted = jobs.training().promoted().orElse(null);
+        if (promoted == null) {
+            return null;
+        }
+        Path dir = Path.of(promoted.modelFolder());
+        if (!Files.isRegularFile(dir.resolve("model.json"))) {
+            throw new ApiException(409, "model_missing", "the promoted model " + promoted.id() + " (" + promoted.modelId()
+                    + ") is no longer in " + dir + "; promote another model");
+        }
+        return new QueueModel(dir, promoted.modelId(), "promoted, registry model " + promoted.id(), QueueScores.hasTeacher(dir));
+    }
+
+    /** What a strategy needs beyond the annotations, in words; null for nothing. */
+    private static String needs(Strategy strategy) {
+        if (strategy.needsTeacher()) {
+            return "an HKD model (its student and teacher)";
+        }
+        return strategy.needsStudent() ? "a model (its student)" : null;
+    }
+
+    /**
+     * {@code GET /api/queue?strategy&offset&limit&seed}: the unannotated images outside the test part
+     * ({@link AnnotationQueue}) in the strategy's order ({@link Strategy#rank}; default {@link AnnotationQueue#DEFAULT_STRATEGY}),
+     * a page of them with rank, score and reason, and what the page needs to offer the strategies: each with what it
+     * needs and whether this studio has it, the default and why. 400 {@code unknown_strategy}; 409 {@code
+     * model_required} or {@code teacher_required} when the strategy needs a model this studio lacks; 503
+     * {@code queue_scores_pending} with Retry-After while the model scores the candidates (on its own thread).
+     */
+    private void queue(Context ctx) throws InterruptedException {
+        String name = ctx.queryParam("strategy");
+        Strategy strategy;
+        try {
+            strategy = name == null ? AnnotationQueue.DEFAULT_STRATEGY : Strategy.parse(name);
+        } catch (BadInputException e) {
+            throw new ApiException(400, "unknown_strategy", "strategy '" + shortened(name) + "' is unknown; use one of "
+                    + Strategy.names());
+        }
+        int offset = intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
+        int limit = intParam(ctx, "limit", QUEUE_PAGE, 1, MAX_PAGE);
+        String seedText = ctx.queryParam("seed");
+        long seed = seedText == null ? AnnotationQueue.DEFAULT_SEED : parseLong("seed", seedText);
+        QueueModel model;
+        try {
+            model = queueModel();
+        } catch (ApiException e) {
+            if (strategy.needsStudent()) {
+                throw e; // the promoted model's folder is gone
+            }
+            model = null;
+        }
+        if (strategy.needsStudent() && model == null) {
+            throw new ApiException(409, "model_required", strategy.cliName() + " needs " + needs(strategy) + ", and this "
+                    + "studio has none: start it with --model DIR, or promote a registered model (Models); random, "
+                    + "stratified and coverage need no model");
+        }
+        if (strategy.needsTeacher() && !model.teacher()) {
+            throw new ApiException(409, "teacher_required", strategy.cliName() + " compares the model's student with its "
+                    + "teacher, and model " + model.id() + " (" + model.source() + ") has no teacher (no teacher/ in its "
+                    + "folder: not an HKD model); serve or promote an HKD model");
+        }
+        AnnotationQueue.Candidates candidates = AnnotationQueue.candidates(store);
+        QueueScores.Scores scores = null;
+        if (strategy.needsStudent()) {
+            try {
+                scores = queueScores.scores(model.dir(), model.id(), strategy.needsTeacher(), candidates.unannotated(),
+                        QUEUE_WAIT_MILLIS);
+            } catch (QueueScores.Pending e) {
+                ctx.header("Retry-After", "2");
+                throw new ApiException(503, "queue_scores_pending", "model " + model.id() + " is scoring the candidates ("
+                        + e.done + " of " + e.total + " images); ask again in a few seconds");
+            } catch (IllegalStateException e) {
+                throw new ApiException(500, "queue_scores_failed", firstLine(e.getMessage()));
+            }
+        }
+        List<AnnotationQueue.Ranked> ranked = AnnotationQueue.rank(strategy, candidates,
+                scores == null ? null : scores.student(), scores == null ? null : scores.teacher(), seed);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("strategy", strategy.cliName());
+        body.put("defaultStrategy", AnnotationQueue.DEFAULT_STRATEGY.cliName());
+        body.put("defaultReason", AnnotationQueue.DEFAULT_REASON);
+        List<Map<String, Object>> strategies = new ArrayList<>();
+        for (Strategy s : Strategy.values()) {
+            Map<String, Object> view = new LinkedHashMap<>();
+            view.put("name", s.cliName());
+            view.put("needs", needs(s));
+            view.put("available", !s.needsStudent() || model != null && (!s.needsTeacher() || model.teacher()));
+            strategies.add(view);
+        }
+        body.put("strategies", strategies);
+        body.put("model", model == null ? null : model.view());
+        body.put("seed", seed);
+        body.put("candidates", candidates.unannotated().size());
+        body.put("testImages", candidates.testImages());
+        body.put("unscored", candidates.unannotated().size() - ranked.size());
+        body.put("total", ranked.size());
+        body.put("offset", offset);
+        body.put("limit", limit);
+        List<Map<String, Object>> images = new ArrayList<>();
+        for (AnnotationQueue.Ranked r : ranked.subList(Math.min(offset, ranked.size()), (int) Math.min((long) offset + limit,
+                ranked.size()))) {
+            Map<String, Object> item = imageView(r.image());
+            item.put("rank", r.rank());
+            item.put("score", r.score());
+            item.put("reason", r.reason());
+            images.add(item);
+        }
+        body.put("images", images);
+        ctx.attribute(AUDIT_RESULT, "queue " + strategy.cliName() + " offset " + offset);
+        answer(ctx, 200, body);
     }
 
     private Path imageFile(ImageEntry image) {
@@ -746,6 +913,16 @@ public final class StudioServer implements AutoCloseable {
             }
             ctx.attribute(AUDIT_RESULT, "cancel job " + id);
             answer(ctx, 200, StudioViews.job(runner().training().job(id).orElseThrow()));
+        });
+        app.get("/api/jobs/{id}/report", ctx -> {
+            long id = longParam(ctx, "id");
+            Job job = runner().training().job(id).orElseThrow(() -> new ApiException(404, "job_not_found", "no job " + id));
+            Path report = JobRunner.studyReport(job).orElseThrow(() -> new ApiException(404, "no_report",
+                    JobSettings.STUDY.equals(job.kind()) ? "job " + id + " (" + job.state().text() + ") has no study report yet"
+                            : "job " + id + " trains a model (" + job.kind() + "); only study jobs write a report"));
+            ctx.attribute(AUDIT_RESULT, "view study report of job " + id);
+            ctx.header("Content-Security-Policy", REPORT_POLICY);
+            ctx.status(200).contentType("text/html; charset=utf-8").result(Files.readAllBytes(report));
         });
         app.get("/api/models", ctx -> answer(ctx, 200, Map.of("models",
                 runner().training().models().stream().map(StudioViews::model).toList())));

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pneuknow.Json;
 import io.pneuknow.annotate.Geometry;
 import io.pneuknow.annotate.Job;
+import io.pneuknow.jobs.JobRunner;
 import io.pneuknow.annotate.NoFindingMark;
 import io.pneuknow.annotate.RegionDraft;
 import io.pneuknow.annotate.RegionVersion;
@@ -100,7 +101,10 @@ final class StudioViews {
         return instant == null ? null : instant.toString();
     }
 
-    /** A training job: settings as an object, state, who and when, progress 0..1, last message. */
+    /**
+     * A job: settings as an object, state, who and when, progress 0..1, last message, and for a study job whose
+     * report is written the report's address.
+     */
     static Map<String, Object> job(Job job) {
         Map<String, Object> view = new LinkedHashMap<>();
         view.put("id", job.id());
@@ -114,6 +118,7 @@ final class StudioViews {
         view.put("finishedAt", text(job.finishedAt()));
         view.put("progress", job.progress());
         view.put("message", job.message());
+        view.put("report", JobRunner.studyReport(job).map(file -> "/api/jobs/" + job.id() + "/report").orElse(null));
         return view;
     }
 

@@ -229,9 +229,84 @@ class JobRunnerTest {
         assertThatThrownBy(() -> new JobSettings("hkd", "tiny_cnn", 32, 0)).isInstanceOf(BadInputException.class)
                 .hasMessage("job setting epochs 0 must be from 1 to 200");
         assertThatThrownBy(() -> JobSettings.of(Json.MAPPER.createObjectNode().put("seed", 1))).isInstanceOf(BadInputException.class)
-                .hasMessage("job setting 'seed' is unknown; give method, architecture, inputSize, epochs");
+                .hasMessage("job setting 'seed' is unknown; give method, architecture, inputSize, epochs (a study gives kind, "
+                        + "architecture, inputSize, epochs, seeds)");
         assertThatThrownBy(() -> new JobSettings("hkd", "vgg", 32, 1)).isInstanceOf(BadInputException.class)
                 .hasMessageStartingWith("job setting architecture 'vgg' is not one of tiny_cnn, resnet18, ");
+    }
+
+    @Test
+    void aStudyIsAJobKindNotAMethodAndItsSettingsAreCheckedToo() throws Exception {
+        JobSettings study = JobSettings.of(Json.MAPPER.createObjectNode().put("kind", "study").put("architecture", "tiny_cnn")
+                .put("inputSize", 32).put("epochs", 2).put("seeds", 3));
+        assertThat(study).isEqualTo(JobSettings.study("tiny_cnn", 32, 2, 3));
+        assertThat(study.method()).isNull();
+        assertThat(study.jobKind()).isEqualTo("study");
+        assertThat(study.json()).isEqualTo("{\"kind\":\"study\",\"architecture\":\"tiny_cnn\",\"inputSize\":32,\"epochs\":2,\"seeds\":3}");
+        assertThat(JobSettings.of(Json.MAPPER.readTree(study.json()))).isEqualTo(study);
+        assertThat(TrainingMethods.find("study")).as("no training method is called study").isEmpty();
+        assertThat(TINY_HKD.jobKind()).isEqualTo("hkd");
+        assertThat(JobSettings.of(((com.fasterxml.jackson.databind.node.ObjectNode) Json.MAPPER.readTree(TINY_HKD.json())).put("kind", "train"))).isEqualTo(TINY_HKD);
+        assertThatThrownBy(() -> JobSettings.study("tiny_cnn", 32, 2, 0)).isInstanceOf(BadInputException.class)
+                .hasMessage("job setting seeds 0 must be from 1 to 10");
+        assertThatThrownBy(() -> JobSettings.study("tiny_cnn", 32, 2, 11)).isInstanceOf(BadInputException.class)
+                .hasMessage("job setting seeds 11 must be from 1 to 10");
+        assertThatThrownBy(() -> JobSettings.of(Json.MAPPER.createObjectNode().put("kind", "study").put("method", "hkd")
+                .put("architecture", "tiny_cnn").put("inputSize", 32).put("epochs", 2).put("seeds", 3)))
+                .isInstanceOf(BadInputException.class)
+                .hasMessage("job setting 'method' is unknown; a study gives kind, architecture, inputSize, epochs, seeds");
+        assertThatThrownBy(() -> new JobSettings("study", "hkd", "tiny_cnn", 32, 2, 3)).isInstanceOf(BadInputException.class)
+                .hasMessage("job setting method 'hkd' is not for a study, which compares baseline and hkd; leave it out");
+        assertThatThrownBy(() -> new JobSettings("sweep", null, "tiny_cnn", 32, 2, 3)).isInstanceOf(BadInputException.class)
+                .hasMessage("job setting kind 'sweep' is not one of train, study");
+        assertThatThrownBy(() -> new JobSettings("train", "hkd", "tiny_cnn", 32, 2, 3)).isInstanceOf(BadInputException.class)
+                .hasMessage("job setting seeds is for a study; a training job trains one seed");
+        assertThatThrownBy(() -> JobSettings.study("tiny_cnn", 40, 2, 3)).isInstanceOf(BadInputException.class)
+                .hasMessage("job setting inputSize 40 must be a multiple of 32 from 32 to 512");
+    }
+
+    @Test
+    void aStudysProgressComesFromItsCellAndEpochLines() {
+        StudyProgress progress = new StudyProgress();
+        assertThat(progress.apply("baseline epoch 1/2 loss 0.5")).as("before any cell line").isNull();
+        assertThat(progress.apply("cell 1/4 tiny_cnn baseline fold 0 seed 1: done earlier")).isCloseTo(0.95 / 4, within(1e-12));
+        assertThat(progress.apply("cell 2/4 tiny_cnn baseline fold 0 seed 2: training; 3 cells left, about 1 min"))
+                .isCloseTo(0.95 / 4, within(1e-12));
+        // cell 2 of 4, its one stage half done: (1 + 0.5) / 4
+        assertThat(progress.apply("baseline epoch 1/2 loss 0.5 val 0.4")).isCloseTo(0.95 * 1.5 / 4, within(1e-12));
+        assertThat(progress.apply("cell 3/4 tiny_cnn hkd fold 0 seed 1: training; 2 cells left")).isCloseTo(0.95 * 2 / 4, within(1e-12));
+        // cell 3 of 4, HKD: the teacher's 2 of 2 epochs are half the cell: (2 + 0.5) / 4
+        assertThat(progress.apply("\rteacher  epoch 2/2 step 3/3 [###] loss 0.1")).isCloseTo(0.95 * 2.5 / 4, within(1e-12));
+        assertThat(progress.apply("student  epoch 1/2 loss 0.1")).isCloseTo(0.95 * 2.75 / 4, within(1e-12));
+        assertThat(progress.apply("baseline epoch 1/2 loss 0.5")).as("not a stage of this cell's method").isNull();
+        assertThat(progress.apply("summary: pooled balanced accuracy")).isNull();
+    }
+
+    @Test
+    void aTinyStudyJobRunsTheExperimentOnTheSnapshotKeepsItsReportAndRegistersNoModel() throws Exception {
+        int modelsBefore = training.models().size();
+        try (JobRunner runner = runner("jobs-study")) {
+            Job queued = runner.submit(JobSettings.study("tiny_cnn", 32, 1, 1), admin);
+            assertThat(queued.kind()).isEqualTo("study");
+            Job done = await(queued.id(), j -> j.state().ended(), "the study ended");
+            assertThat(done.state()).as(done.message()).isEqualTo(JobState.DONE);
+            assertThat(done.progress()).isEqualTo(1.0);
+            assertThat(done.message()).isEqualTo("study report ready");
+            Path folder = Path.of(done.outputFolder());
+            assertThat(done.snapshotId()).isEqualTo(JobRunner.sha256(folder.resolve("regions.csv")));
+            JsonNode study = Json.MAPPER.readTree(folder.resolve("study.json").toFile());
+            assertThat(study.at("/data/regionsCsv").asText()).isEqualTo(folder.resolve("regions.csv").toString());
+            assertThat(study.at("/data/splitColumn").asText()).isEqualTo("split");
+            assertThat(study.path("methods")).extracting(JsonNode::asText).containsExactly("baseline", "hkd");
+            assertThat(study.path("seeds")).extracting(JsonNode::asInt).containsExactly(1);
+            assertThat(JobRunner.studyReport(done)).contains(folder.resolve("study/report.html"));
+            assertThat(folder.resolve("study/summary.json")).isRegularFile();
+            String log = Files.readString(folder.resolve("job.log"));
+            assertThat(log).contains("$ pneuknow experiment --config " + folder.resolve("study.json"),
+                    "cell 1/2 tiny_cnn baseline fold 0 seed 1: training", "cell 2/2 tiny_cnn hkd fold 0 seed 1: training");
+        }
+        assertThat(training.models()).as("a study registers no model").hasSize(modelsBefore);
+        awaitNoChildren();
     }
 
     private static void cli(String... args) {

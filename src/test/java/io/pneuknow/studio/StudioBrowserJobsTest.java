@@ -34,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The Models panel in a real browser (headless Chromium), as an admin works: opens it from the header, starts a long
  * job and watches its progress bar move, cancels it (its child JVM ends, the row says cancelled), starts two tiny jobs
  * (HKD and baseline, each trained and evaluated in its own JVM), compares the two registered models side by side
- * (the difference column is checked against the registry's own numbers) and promotes one; the page's
+ * (the difference column is checked against the registry's own numbers) and promotes one; then runs a tiny study
+ * (baseline against HKD, one seed) whose report the jobs list links to and which registers no model; the page's
  * Content-Security-Policy is never violated and no script error is thrown. Screenshots go to {@code target/browser/}.
  */
 class StudioBrowserJobsTest {
@@ -142,6 +143,30 @@ class StudioBrowserJobsTest {
             assertThat(training.promoted()).map(RegisteredModel::id).contains(hkd.id());
             assertThat(browser.text("#model-list tr[data-model-id='" + hkd.id() + "'] .served")).isEqualTo("★ served");
             browser.screenshot(Path.of("target/browser/studio-models.png"));
+
+            // a study from the page: baseline against HKD on the same snapshot, one seed; its report, no model
+            choose(browser, "study", "tiny_cnn", 32, 1);
+            browser.waitFor("!document.getElementById('job-seeds-label').hidden", WAIT);
+            browser.evaluate("(() => { const e = document.getElementById('job-seeds'); e.value = '1'; return true; })()");
+            browser.click("#job-start");
+            browser.waitFor("document.querySelector('#job-list tbody tr:first-child').dataset.state === 'done'"
+                    + " && document.querySelector('#job-list tbody tr:first-child .job-report')", WAIT);
+            long study = browser.evaluate("Number(document.querySelector('#job-list tbody tr:first-child').dataset.jobId)").asLong();
+            Job studyJob = training.job(study).orElseThrow();
+            assertThat(studyJob.kind()).isEqualTo("study");
+            assertThat(Json.MAPPER.readTree(studyJob.settings()).path("seeds").asInt()).isEqualTo(1);
+            assertThat(browser.text("#job-list tr[data-job-id='" + study + "']")).contains("study", "tiny_cnn, 32 px, 1 epoch, 1 seed");
+            assertThat(browser.evaluate("document.querySelector(\"#job-list tr[data-job-id='" + study + "'] .job-report\").getAttribute('href')")
+                    .asText()).isEqualTo("/api/jobs/" + study + "/report");
+            JsonNode report = browser.evaluate("fetch('/api/jobs/" + study + "/report').then(async r => ({status: r.status, "
+                    + "type: r.headers.get('Content-Type'), policy: r.headers.get('Content-Security-Policy'), text: await r.text()}))");
+            assertThat(report.path("status").asInt()).isEqualTo(200);
+            assertThat(report.path("type").asText()).startsWith("text/html");
+            assertThat(report.path("policy").asText()).contains("default-src 'none'").doesNotContain("script-src");
+            assertThat(report.path("text").asText()).contains("<title>PneuKnow study studio job " + study + ": baseline and hkd");
+            assertThat(browser.evaluate("fetch('/api/jobs/" + longJob + "/report').then(r => r.status)").asInt())
+                    .as("a training job has no report").isEqualTo(404);
+            assertThat(training.models()).as("a study registers no model").hasSize(2);
 
             JsonNode problems = browser.evaluate("JSON.stringify(window.__problems)");
             assertThat(problems.asText()).isEqualTo("[]");

@@ -67,6 +67,8 @@ class StudioPredictionsTest {
     static final Map<String, String> CLASS_OF = new TreeMap<>();
     static final Map<String, String> PREDICTED = new TreeMap<>();
     static final Map<String, Double> PROBABILITY = new TreeMap<>();
+    /** Every class's probability per predictable image, as the queue's uncertainty reads them. */
+    static final Map<String, double[]> PROBABILITIES = new TreeMap<>();
     /** Per predicted image: the predicted class's Grad-CAM, its share inside the lesion masks and their area share. */
     static final Map<String, GreyImage> HEAT = new TreeMap<>();
     static final Map<String, Double> HEAT_INSIDE = new TreeMap<>();
@@ -106,6 +108,12 @@ class StudioPredictionsTest {
                 String id = ids.get(i);
                 PREDICTED.put(id, all.get(i).prediction().predictedClass());
                 PROBABILITY.put(id, (double) all.get(i).prediction().probability(PREDICTED.get(id)));
+                float[] p = all.get(i).prediction().probabilities();
+                double[] copy = new double[p.length];
+                for (int c = 0; c < p.length; c++) {
+                    copy[c] = p[c];
+                }
+                PROBABILITIES.put(id, copy);
                 GreyImage heat = classifier.heatMap(all.get(i).image().image(), all.get(i).prediction().predictedIndex());
                 HEAT.put(id, heat);
                 boolean[] inside = lesionMasks(id, heat.width(), heat.height());
@@ -622,6 +630,84 @@ class StudioPredictionsTest {
         }
         assertThat(most).as("some heat").isPositive();
         return best;
+    }
+
+    @Test
+    void aHeatMapNotReadyWithinTheWaitIs503WithRetryAfterAndTheWorkGoesOn() throws Exception {
+        String id = hottestImage();
+        // the same model and heat thread, but a request waits 0 ms: a heat map not computed before is not ready
+        try (StudioServer impatient = StudioServer.start(store, new StudioServer.Settings("127.0.0.1", 0, data, false, null,
+                List.of()), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), predictions, null, 0)) {
+            String cookie = signIn(impatient);
+            HttpResponse<byte[]> pending = send(impatient, "/api/images/" + id + "/heatmap.png?size=77", cookie);
+            assertThat(pending.statusCode()).isEqualTo(503);
+            assertThat(pending.headers().firstValue("Retry-After")).contains("2");
+            JsonNode body = Json.MAPPER.readTree(pending.body());
+            assertThat(body.path("code").asText()).isEqualTo("heat_map_pending");
+            assertThat(body.path("message").asText()).isEqualTo("the heat map of image " + id
+                    + " is still being computed; ask again in a few seconds");
+            // the work went on: asked again, the PNG is there, the same as a patient request gets
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            HttpResponse<byte[]> ready;
+            while ((ready = send(impatient, "/api/images/" + id + "/heatmap.png?size=77", cookie)).statusCode() == 503) {
+                assertThat(System.nanoTime()).as("the heat map is kept once computed").isLessThan(deadline);
+                Thread.sleep(100);
+            }
+            assertThat(ready.statusCode()).isEqualTo(200);
+            assertThat(ready.body()).isEqualTo(send(server, "/api/images/" + id + "/heatmap.png?size=77", signIn(server)).body());
+        }
+    }
+
+    @Test
+    void theQueuesUncertaintyIsTheServedModelsEntropyAndDisagreementNeedsATeacher() throws Exception {
+        // a database of its own with the same images and no regions (this one's images all have regions), served with
+        // the same model; its predictions are not started: the queue scores what it needs by itself
+        try (AnnotationDatabase plain = AnnotationDatabase.open("annotations", dir.resolve("queue-db"), true)) {
+            AnnotationStore bare = new AnnotationStore(plain);
+            bare.putImages(store.images());
+            bare.addPerson("ann", Role.ANNOTATOR, Credentials.hash(KEY));
+            try (ModelPredictions served = ModelPredictions.open(model, bare, data, new PrintStream(new ByteArrayOutputStream(),
+                    true, StandardCharsets.UTF_8));
+                 StudioServer queueServer = StudioServer.start(bare, new StudioServer.Settings("127.0.0.1", 0, data, false, null,
+                         List.of()), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), served, null)) {
+                String cookie = signIn(queueServer);
+                HttpResponse<byte[]> answer = send(queueServer, "/api/queue?strategy=uncertainty&limit=500", cookie);
+                assertThat(answer.statusCode()).as(new String(answer.body(), StandardCharsets.UTF_8)).isEqualTo(200);
+                JsonNode queue = Json.MAPPER.readTree(answer.body()).path("value");
+                // the candidates: every image not of the test part; zz_broken and zz_ghost are test images
+                List<String> classes = bare.facets().classes();
+                List<io.pneuknow.queue.Candidate> candidates = new ArrayList<>();
+                for (ImageEntry image : bare.images()) {
+                    if (!"test".equals(image.part())) {
+                        candidates.add(new io.pneuknow.queue.Candidate(image.id(), null, classes.indexOf(image.className()),
+                                PROBABILITIES.get(image.id()), null));
+                    }
+                }
+                assertThat(candidates).as("12 training and 3 validation images per class").hasSize(45).allMatch(c -> c.student() != null);
+                List<String> expected = io.pneuknow.queue.Strategy.UNCERTAINTY.rank(candidates, new int[classes.size()], 1);
+                assertThat(ids(Json.MAPPER.readTree(answer.body()))).isEqualTo(expected);
+                assertThat(queue.at("/model/id").asText()).isEqualTo(predictions.modelId());
+                assertThat(queue.at("/model/source").asText()).isEqualTo("served");
+                assertThat(queue.at("/model/teacher").asBoolean()).as("a baseline model").isFalse();
+                JsonNode first = queue.path("images").get(0);
+                double entropy = io.pneuknow.queue.Strategy.entropy(PROBABILITIES.get(expected.get(0)));
+                assertThat(first.path("score").asDouble()).isCloseTo(entropy, within(1e-6));
+                assertThat(first.path("reason").asText()).isEqualTo(String.format(java.util.Locale.ROOT, "entropy %.3f", entropy));
+                assertThat(queue.path("testImages").asInt()).as("3 test images per class, zz_broken and zz_ghost").isEqualTo(11);
+
+                HttpResponse<byte[]> refused = send(queueServer, "/api/queue?strategy=disagreement", cookie);
+                assertThat(refused.statusCode()).isEqualTo(409);
+                JsonNode error = Json.MAPPER.readTree(refused.body());
+                assertThat(error.path("code").asText()).isEqualTo("teacher_required");
+                assertThat(error.path("message").asText()).isEqualTo("disagreement compares the model's student with its teacher, "
+                        + "and model " + predictions.modelId() + " (served) has no teacher (no teacher/ in its folder: not an HKD "
+                        + "model); serve or promote an HKD model");
+                JsonNode strategies = Json.MAPPER.readTree(send(queueServer, "/api/queue", cookie).body()).at("/value/strategies");
+                assertThat(strategies).extracting(v -> v.path("available").asBoolean())
+                        .as("random, stratified, uncertainty; not disagreement; coverage; not combination")
+                        .containsExactly(true, true, true, false, true, false);
+            }
+        }
     }
 
     private static void assertError(HttpResponse<byte[]> answer, int status, String message) throws Exception {

@@ -55,6 +55,7 @@ async function change(method, path, body) {
     const value = await api(method, path, body);
     state.pending--;
     showSaved();
+    queueChanged();
     return value;
   } catch (e) {
     state.pending--;
@@ -267,13 +268,18 @@ function badge(kind, text) {
 }
 
 function markCurrent() {
-  for (const item of $('image-list').children) {
-    item.classList.toggle('current', item.dataset.id === state.imageId);
-    if (item.dataset.id === state.imageId) item.scrollIntoView({block: 'nearest'});
+  for (const list of [$('image-list'), $('queue-list')]) {
+    for (const item of list.children) {
+      item.classList.toggle('current', item.dataset.id === state.imageId);
+      if (item.dataset.id === state.imageId) item.scrollIntoView({block: 'nearest'});
+    }
   }
+  const index = queue.rows.findIndex(row => row.id === state.imageId);
+  if (index >= 0) queue.currentIndex = index;
 }
 
 async function step(delta) {
+  if (queueShown()) return stepQueue(delta);
   const index = state.rows.findIndex(row => row.id === state.imageId);
   const next = index + delta;
   if (next >= 0 && next < state.rows.length) {
@@ -291,6 +297,159 @@ for (const id of ['filter-class', 'filter-part', 'filter-annotated', 'filter-pre
 }
 $('prev-page').addEventListener('click', () => loadPage(Math.max(0, state.offset - PAGE), true));
 $('next-page').addEventListener('click', () => loadPage(state.offset + PAGE, true));
+
+// ---- what to annotate next ------------------------------------------------------------------------------------
+// The list panel's second tab: the unannotated images outside the test part in the order a strategy ranks them
+// (GET /api/queue). The strategies, what each needs, the default and why come from the server. An image leaves the
+// queue once it has a region or a "no finding" mark: the queue is asked again after every saved change. A strategy
+// that needs a model this studio lacks is answered 409 and its message is shown; while the model scores the
+// candidates the server answers 503 and the page asks again.
+
+const QUEUE_PAGE = 20;
+const STRATEGY_TEXT = {
+  random: 'Random order',
+  stratified: 'Class-stratified random',
+  uncertainty: "Uncertainty (the model's entropy)",
+  disagreement: 'Teacher–student disagreement',
+  coverage: 'Class coverage (least annotated first)',
+  combination: 'Combination (coverage, then uncertainty + disagreement)',
+};
+const queue = {strategy: null, offset: 0, total: 0, rows: [], currentIndex: -1, timer: null, refresh: null, loaded: false};
+
+function queueShown() {
+  return !$('queue-panel').hidden;
+}
+
+function showTab(which) {
+  const showQueue = which === 'queue';
+  $('images-view').hidden = showQueue;
+  $('queue-panel').hidden = !showQueue;
+  $('tab-images').setAttribute('aria-selected', String(!showQueue));
+  $('tab-queue').setAttribute('aria-selected', String(showQueue));
+  if (showQueue) loadQueue(queue.loaded ? queue.offset : 0).catch(e => queueMessage(e.message, true));
+}
+
+function queueMessage(text, error) {
+  $('queue-status').textContent = text;
+  $('queue-status').classList.toggle('error', !!error);
+}
+
+function fillStrategies(answer) {
+  const select = $('queue-strategy');
+  if (select.options.length === 0) {
+    for (const strategy of answer.strategies) {
+      const option = document.createElement('option');
+      option.value = strategy.name;
+      select.appendChild(option);
+    }
+  }
+  for (const strategy of answer.strategies) {
+    const option = select.querySelector('option[value="' + strategy.name + '"]');
+    option.textContent = (STRATEGY_TEXT[strategy.name] || strategy.name)
+      + (strategy.name === answer.defaultStrategy ? ' (default)' : '')
+      + (strategy.available ? '' : ' — needs ' + strategy.needs);
+    option.title = strategy.needs ? 'needs ' + strategy.needs : 'needs no model';
+  }
+  // why the default is the default, next to the selector; "Default:" in front when another strategy is chosen
+  $('queue-why').textContent = (answer.strategy === answer.defaultStrategy ? '' : 'Default: ') + answer.defaultReason;
+}
+
+async function loadQueue(offset) {
+  clearTimeout(queue.timer);
+  const query = new URLSearchParams({offset: String(offset), limit: String(QUEUE_PAGE)});
+  if (queue.strategy) query.set('strategy', queue.strategy);
+  const asked = queue.strategy;
+  let answer;
+  try {
+    answer = await api('GET', '/api/queue?' + query);
+  } catch (e) {
+    if (asked !== queue.strategy) return; // another strategy was chosen meanwhile
+    queue.rows = [];
+    $('queue-list').replaceChildren();
+    $('queue-info').textContent = '';
+    $('queue-title').textContent = 'Next to annotate: ' + (STRATEGY_TEXT[asked] || asked);
+    if (e.status === 503) {
+      queueMessage(e.message + ' …', false);
+      queue.timer = setTimeout(() => loadQueue(offset).catch(() => {}), 2000);
+    } else {
+      queueMessage(e.message, true);
+    }
+    document.body.dataset.queue = 'error:' + asked;
+    return;
+  }
+  if (asked !== queue.strategy) return;
+  queue.loaded = true;
+  queue.strategy = answer.strategy;
+  fillStrategies(answer);
+  $('queue-strategy').value = answer.strategy;
+  $('queue-title').textContent = 'Next to annotate: ' + (STRATEGY_TEXT[answer.strategy] || answer.strategy);
+  queue.offset = answer.offset;
+  queue.total = answer.total;
+  queue.rows = answer.images;
+  $('queue-list').replaceChildren(...answer.images.map(queueItem));
+  const last = Math.min(answer.offset + answer.images.length, answer.total);
+  $('queue-info').textContent = answer.total === 0 ? 'nothing to annotate' : (answer.offset + 1) + '–' + last + ' of ' + answer.total;
+  $('queue-prev').disabled = answer.offset === 0;
+  $('queue-next').disabled = last >= answer.total;
+  const model = answer.model ? ' Model: ' + answer.model.id + ' (' + answer.model.source + ').' : '';
+  const unscored = answer.unscored > 0 ? ' ' + answer.unscored + ' could not be scored (file missing or unreadable).' : '';
+  queueMessage(answer.candidates + (answer.candidates === 1 ? ' image has' : ' images have') + ' no regions and no "no finding" mark'
+    + (answer.testImages > 0 ? '; the ' + answer.testImages + ' test-part images are never offered.' : '.') + model + unscored, false);
+  markCurrent();
+  document.body.dataset.queue = answer.strategy + ':' + answer.total;
+}
+
+function queueItem(row) {
+  const item = document.createElement('li');
+  item.dataset.id = row.id;
+  item.dataset.className = row.className || '';
+  const rank = document.createElement('span');
+  rank.className = 'rank';
+  rank.textContent = row.rank;
+  const thumbnail = document.createElement('img');
+  thumbnail.loading = 'lazy';
+  thumbnail.alt = '';
+  thumbnail.src = '/api/images/' + encodeURIComponent(row.id) + '/thumbnail.png';
+  const meta = document.createElement('span');
+  meta.className = 'meta';
+  const id = document.createElement('span');
+  id.className = 'id';
+  id.textContent = row.id;
+  const facts = document.createElement('span');
+  facts.className = 'facts';
+  facts.textContent = (row.className || 'no class') + ' · ' + (row.part || '—') + ' ';
+  if (row.reason) facts.appendChild(badge('reason', row.reason));
+  meta.append(id, facts);
+  item.append(rank, thumbnail, meta);
+  item.addEventListener('click', () => openImage(row.id));
+  return item;
+}
+
+// after a saved change the queue is asked again (once for a burst of changes): an annotated image leaves it
+function queueChanged() {
+  if (!queue.loaded || !queueShown()) return;
+  clearTimeout(queue.refresh);
+  queue.refresh = setTimeout(() => loadQueue(queue.offset).catch(() => {}), 200);
+}
+
+// J/K in the queue: the next image after the current one; when the current one has just left the queue, the one now
+// at its place
+async function stepQueue(delta) {
+  const rows = queue.rows;
+  let index = rows.findIndex(row => row.id === state.imageId);
+  if (index < 0) index = delta > 0 ? queue.currentIndex - 1 : queue.currentIndex;
+  const next = index + delta;
+  if (next >= 0 && next < rows.length) await openImage(rows[next].id);
+}
+
+$('tab-images').addEventListener('click', () => showTab('images'));
+$('tab-queue').addEventListener('click', () => showTab('queue'));
+$('queue-strategy').addEventListener('change', () => {
+  queue.strategy = $('queue-strategy').value;
+  loadQueue(0).catch(e => queueMessage(e.message, true));
+});
+$('queue-prev').addEventListener('click', () => loadQueue(Math.max(0, queue.offset - QUEUE_PAGE)).catch(() => {}));
+$('queue-next').addEventListener('click', () => loadQueue(queue.offset + QUEUE_PAGE).catch(() => {}));
 
 // ---- the viewer -------------------------------------------------------------------------------------------------
 
@@ -937,7 +1096,8 @@ const MODELS_PANEL = `
   </div>
   <form id="job-form">
     <h3>Train on the current annotations</h3>
-    <label>Method <select id="job-method"><option value="hkd">HKD</option><option value="baseline">baseline</option></select></label>
+    <label>Method <select id="job-method"><option value="hkd">HKD</option><option value="baseline">baseline</option>
+      <option value="study">study: baseline against HKD</option></select></label>
     <label>Architecture <select id="job-architecture">
       <option value="resnet18_half">resnet18_half</option><option value="tiny_cnn">tiny_cnn</option>
       <option value="resnet18">resnet18</option><option value="convnext_micro">convnext_micro</option>
@@ -945,10 +1105,13 @@ const MODELS_PANEL = `
     </select></label>
     <label>Input size <input id="job-input-size" type="number" min="32" max="512" step="32" value="128"></label>
     <label>Epochs <input id="job-epochs" type="number" min="1" max="200" value="20"></label>
+    <label id="job-seeds-label" hidden>Seeds <input id="job-seeds" type="number" min="1" max="10" value="3"></label>
     <button id="job-start" type="submit">Start job</button>
     <span id="job-error" class="error" role="alert"></span>
     <p class="hint">A job freezes the regions as they are now (its snapshot id goes into the model card), trains in its own
-      process, one job at a time, then scores the test part. Only admins start, cancel and promote.</p>
+      process, one job at a time, then scores the test part. A study trains baseline and HKD on the same snapshot once
+      per seed and compares them (paired, on the test part) in a report; it registers no model. Only admins start,
+      cancel and promote.</p>
   </form>
   <h3>Jobs</h3>
   <table id="job-list">
@@ -971,6 +1134,7 @@ function modelsPanel() {
     document.body.insertAdjacentHTML('beforeend', MODELS_PANEL);
     $('models-close').addEventListener('click', closeModels);
     $('job-form').addEventListener('submit', startJob);
+    $('job-method').addEventListener('change', () => { $('job-seeds-label').hidden = $('job-method').value !== 'study'; });
     $('models-compare').addEventListener('click', () => compareModels().catch(e => { $('job-error').textContent = e.message; }));
   }
   return $('models-panel');
@@ -1000,7 +1164,7 @@ function withInterval(metrics, name) {
 async function openModels() {
   modelsPanel().hidden = false;
   const admin = state.me && state.me.role === 'admin';
-  for (const id of ['job-method', 'job-architecture', 'job-input-size', 'job-epochs', 'job-start']) $(id).disabled = !admin;
+  for (const id of ['job-method', 'job-architecture', 'job-input-size', 'job-epochs', 'job-seeds', 'job-start']) $(id).disabled = !admin;
   await Promise.all([refreshJobs(), refreshModels()]);
   if (!models.timer) models.timer = setInterval(() => refreshJobs().catch(() => {}), 1000);
 }
@@ -1023,7 +1187,8 @@ async function refreshJobs() {
     row.dataset.state = job.state;
     cell(row, job.id);
     cell(row, job.kind);
-    cell(row, job.settings.architecture + ', ' + job.settings.inputSize + ' px, ' + job.settings.epochs + (job.settings.epochs === 1 ? ' epoch' : ' epochs'));
+    cell(row, job.settings.architecture + ', ' + job.settings.inputSize + ' px, ' + job.settings.epochs + (job.settings.epochs === 1 ? ' epoch' : ' epochs')
+      + (job.settings.seeds ? ', ' + job.settings.seeds + (job.settings.seeds === 1 ? ' seed' : ' seeds') : ''));
     cell(row, job.state, 'state-' + job.state);
     const progressCell = cell(row, '');
     const bar = document.createElement('progress');
@@ -1044,6 +1209,15 @@ async function refreshJobs() {
       cancel.addEventListener('click', () => cancelJob(job.id));
       actions.appendChild(cancel);
     }
+    if (job.report) {
+      const report = document.createElement('a');
+      report.className = 'job-report';
+      report.href = job.report;
+      report.target = '_blank';
+      report.rel = 'noopener';
+      report.textContent = 'Report';
+      actions.appendChild(report);
+    }
     body.appendChild(row);
     if (job.state === 'done' && !models.ended.has(job.id)) {
       models.ended.add(job.id);
@@ -1057,8 +1231,11 @@ async function startJob(event) {
   event.preventDefault();
   $('job-error').textContent = '';
   try {
-    await api('POST', '/api/jobs', {method: $('job-method').value, architecture: $('job-architecture').value,
-      inputSize: Number($('job-input-size').value), epochs: Number($('job-epochs').value)});
+    const settings = {architecture: $('job-architecture').value, inputSize: Number($('job-input-size').value),
+      epochs: Number($('job-epochs').value)};
+    if ($('job-method').value === 'study') Object.assign(settings, {kind: 'study', seeds: Number($('job-seeds').value)});
+    else settings.method = $('job-method').value;
+    await api('POST', '/api/jobs', settings);
     await refreshJobs();
   } catch (e) {
     $('job-error').textContent = e.message;
