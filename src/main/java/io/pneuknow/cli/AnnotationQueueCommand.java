@@ -77,6 +77,8 @@ final class AnnotationQueueCommand implements Callable<Integer> {
         int teacherEpochs;
         @Option(names = "--kd-epochs", defaultValue = "10", description = "Epochs over which the feature term's weight decays to 0 (default ${DEFAULT-VALUE}).")
         int kdEpochs;
+        @Option(names = "--feature-norm", defaultValue = "raw", description = "How the feature term compares the maps: raw (the reference's MSE), channel or attention (attention transfer), as train's --feature-norm (default ${DEFAULT-VALUE}).")
+        String featureNorm;
         @Option(names = "--batch-size", defaultValue = "16", description = "Batch size (default ${DEFAULT-VALUE}).")
         int batchSize;
         @Option(names = "--learning-rate", defaultValue = "0.001", description = "Adam learning rate (default ${DEFAULT-VALUE}).")
@@ -102,7 +104,7 @@ final class AnnotationQueueCommand implements Callable<Integer> {
             DataSpec spec = DataSpec.of(data.toAbsolutePath().normalize()).withRegionsCsv(Path.of(regions))
                     .withRegionTypes(regionTypes.toArray(String[]::new)).withSplitColumn(splitColumn);
             TrainConfig train = TrainConfig.builder().architecture(architecture).inputSize(inputSize).epochs(epochs)
-                    .teacherEpochs(teacherEpochs).kdEpochs(kdEpochs).batchSize(batchSize).learningRate(learningRate)
+                    .teacherEpochs(teacherEpochs).kdEpochs(kdEpochs).featureNorm(featureNorm).batchSize(batchSize).learningRate(learningRate)
                     .augment(augment).roiShape(roiShape).noFindingClass(noFindingClass).unannotated("exclude")
                     .threads(threads).build().validated();
             QueueSimulation.Settings settings = new QueueSimulation.Settings(spec, Strategy.parseList(strategies), start,

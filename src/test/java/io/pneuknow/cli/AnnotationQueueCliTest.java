@@ -34,6 +34,11 @@ class AnnotationQueueCliTest {
         assertThat(noClass.err().strip()).startsWith("error: no-finding class 'normal' is not a class of ")
                 .endsWith("(cavity, healthy, opacity); name one of them, or '' for none").doesNotContain("\n");
 
+        CliHelpTest.Result norm = CliHelpTest.cli("annotation-queue", "simulate", "--data", data.toString(),
+                "--feature-norm", "cosine", "--out", out);
+        assertThat(norm.code()).isEqualTo(1);
+        assertThat(norm.err().strip()).contains("cosine").contains("raw").contains("attention").doesNotContain("\n");
+
         CliHelpTest.Result noFolder = CliHelpTest.cli("annotation-queue", "simulate", "--data", dir.resolve("nope").toString(),
                 "--out", out);
         assertThat(noFolder.code()).isEqualTo(1);
