@@ -328,6 +328,123 @@ class StudioBrowserTest {
         }
     }
 
+    /**
+     * Every switch of tool after drawing with each tool, by the toolbar's buttons and by the keys B, P, D and V (the
+     * pointer going straight from the shape just drawn to the button), and Escape: no script error, the chosen tool
+     * pressed, and the next shape drawn with it saved. A polygon left half drawn is dropped by a switch and by Escape.
+     */
+    @Test
+    void everyToolSwitchAfterDrawingWithEachToolThrowsNothingAndTheNextToolDraws() throws Exception {
+        String imageId = "syn_00006";
+        try (Browser browser = Browser.launch(dir.resolve("browser-tools"))) {
+            signIn(browser, "ann", ANN_KEY);
+            openFromList(browser, imageId);
+            int count = browser.evaluate("document.querySelectorAll('#region-list li[data-region-id]').length").asInt();
+            // {how to pick the tool, the tool}; each picked tool then draws in the next cell of a 5 x 4 grid
+            String[][] steps = {
+                {"#tool-rect", "rect"}, {"#tool-polygon", "polygon"}, {"#tool-freehand", "freehand"}, {"#tool-select", "select"},
+                {"b", "rect"}, {"v", "select"}, {"p", "polygon"}, {"#tool-select", "select"}, {"d", "freehand"},
+                {"#tool-rect", "rect"}, {"#tool-freehand", "freehand"}, {"v", "select"}, {"#tool-polygon", "polygon"},
+                {"b", "rect"}, {"p", "polygon"}, {"d", "freehand"}, {"b", "rect"}, {"Escape", "rect"}, {"v", "select"},
+            };
+            int cell = 0;
+            for (String[] step : steps) {
+                if (step[0].startsWith("#")) {
+                    browser.click(step[0]);
+                } else if (step[0].equals("Escape")) {
+                    browser.evaluate("document.activeElement && document.activeElement.blur(); true");
+                    browser.press("Escape");
+                } else {
+                    key(browser, step[0]);
+                }
+                Thread.sleep(150);
+                String after = "after " + step[0] + " (" + cell + " shapes drawn)";
+                assertThat(problems(browser)).as("script errors " + after).isEqualTo("[]");
+                String pressed = switch (step[1]) {
+                    case "rect" -> "tool-rect";
+                    case "polygon" -> "tool-polygon";
+                    case "freehand" -> "tool-freehand";
+                    default -> "tool-select";
+                };
+                assertThat(browser.evaluate("document.querySelector('.tool[aria-pressed=true]').id").asText()).as(after).isEqualTo(pressed);
+                if (step[1].equals("select")) {
+                    continue;
+                }
+                double x = 6 + 24 * (cell % 5), y = 6 + 30 * (cell / 5);
+                cell++;
+                switch (step[1]) {
+                    case "rect" -> {
+                        double[] a = screen(browser, x, y);
+                        double[] b = screen(browser, x + 14, y + 14);
+                        browser.drag(a[0], a[1], b[0], b[1], 6);
+                    }
+                    case "polygon" -> {
+                        double[] p1 = screen(browser, x, y);
+                        double[] p2 = screen(browser, x + 14, y + 4);
+                        double[] p3 = screen(browser, x + 6, y + 14);
+                        browser.drag(p1[0], p1[1], p2[0], p2[1], 4);
+                        browser.mouseMove((p2[0] + p3[0]) / 2, (p2[1] + p3[1]) / 2);
+                        browser.click(p3[0], p3[1], 1);
+                        browser.click(p3[0], p3[1], 2);
+                    }
+                    default -> trace(browser, x + 7, y + 7, 6);
+                }
+                count++;
+                browser.waitFor("document.body.dataset.saved === 'saved' && document.querySelectorAll('#region-list li[data-region-id]').length === "
+                        + count, WAIT);
+                assertThat(problems(browser)).as("script errors drawing with " + step[1] + " " + after).isEqualTo("[]");
+            }
+            assertThat(drawnBy(browser, imageId, "ann")).hasSize(cell);
+
+            // a polygon half drawn (two corners) is dropped by Select, by another tool and by Escape; the next one draws
+            for (String leave : new String[] {"#tool-select", "b", "Escape"}) {
+                key(browser, "p");
+                double[] p1 = screen(browser, 100, 100);
+                double[] p2 = screen(browser, 112, 104);
+                browser.drag(p1[0], p1[1], p2[0], p2[1], 4);
+                browser.mouseMove(p2[0] + 5, p2[1] + 5);
+                assertThat(browser.evaluate("document.querySelectorAll('.a9s-selection').length").asInt()).as("half drawn").isEqualTo(1);
+                if (leave.startsWith("#")) {
+                    browser.click(leave);
+                } else if (leave.equals("Escape")) {
+                    browser.press("Escape");
+                } else {
+                    key(browser, leave);
+                }
+                Thread.sleep(150);
+                assertThat(browser.evaluate("document.querySelectorAll('.a9s-selection').length").asInt()).as("dropped by " + leave).isZero();
+                assertThat(problems(browser)).as("script errors after leaving a half-drawn polygon with " + leave).isEqualTo("[]");
+            }
+            assertThat(drawnBy(browser, imageId, "ann")).as("nothing saved from the half-drawn polygons").hasSize(cell);
+            key(browser, "p");
+            double[] p1 = screen(browser, 100, 100);
+            double[] p2 = screen(browser, 116, 104);
+            double[] p3 = screen(browser, 106, 118);
+            browser.drag(p1[0], p1[1], p2[0], p2[1], 4);
+            browser.click(p3[0], p3[1], 1);
+            browser.click(p3[0], p3[1], 2);
+            browser.waitFor("document.body.dataset.saved === 'saved' && document.querySelectorAll('#region-list li[data-region-id]').length === "
+                    + (count + 1), WAIT);
+            assertThat(problems(browser)).isEqualTo("[]");
+        }
+    }
+
+    /** A free-hand trace: a circle of radius r around (x, y) in image pixels, pressed, traced in 40 moves, let go. */
+    private static void trace(Browser browser, double x, double y, double r) {
+        double[] start = screen(browser, x + r, y);
+        browser.mouseMove(start[0], start[1]);
+        browser.send("Input.dispatchMouseEvent", Map.of("type", "mousePressed", "x", start[0], "y", start[1], "button", "left",
+                "buttons", 1, "clickCount", 1));
+        for (int i = 1; i <= 40; i++) {
+            double angle = 2 * Math.PI * i / 40;
+            double[] at = screen(browser, x + r * Math.cos(angle), y + r * Math.sin(angle));
+            browser.send("Input.dispatchMouseEvent", Map.of("type", "mouseMoved", "x", at[0], "y", at[1], "button", "left",
+                    "buttons", 1));
+        }
+        browser.send("Input.dispatchMouseEvent", Map.of("type", "mouseReleased", "x", start[0], "y", start[1], "button", "left",
+                "buttons", 0, "clickCount", 1));
+    }
+
     /** The page's errors and CSP violations so far, as JSON, each error with its stack where it has one. */
     private static String problems(Browser browser) {
         return browser.evaluate("JSON.stringify(window.__problems)").asText();
