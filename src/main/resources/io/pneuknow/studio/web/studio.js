@@ -503,6 +503,12 @@ function createViewer() {
       layer.hoveredShape = hovered.element instanceof Element ? hovered.element : null;
     }
   }, true);
+  // Annotorious' own Escape (on keyup: a shape half drawn is dropped) turns drawing off altogether, so that the chosen
+  // Box or Polygon tool panned instead of drawing until picked again; added after Annotorious' listener, this runs after
+  // it and turns the chosen tool back on
+  document.addEventListener('keyup', event => {
+    if (event.key === 'Escape') keepDrawing();
+  });
   viewer.addHandler('open', () => {
     const item = viewer.world.getItemAt(0);
     if (item && state.image) {
@@ -1055,6 +1061,9 @@ function setTool(tool) {
   if (!anno) return;
   viewer.setMouseNavEnabled(tool !== 'freehand');
   if (tool === 'select' || tool === 'freehand') {
+    // setting a drawing tool drops a shape half drawn (a polygon's first corners), which would otherwise stay on the
+    // image and take the next clicks, in the toolbar too, as its corners
+    anno.setDrawingTool('rect');
     anno.setDrawingEnabled(false);
   } else {
     anno.setDrawingTool(tool);
