@@ -49,7 +49,8 @@ class StudioBrowserTest {
     /** Every CSP violation and uncaught error of the page, collected from its first script on. */
     static final String WATCH = "window.__problems = []; "
             + "document.addEventListener('securitypolicyviolation', e => __problems.push('csp ' + e.violatedDirective + ' ' + e.blockedURI)); "
-            + "window.addEventListener('error', e => __problems.push('error ' + e.message)); "
+            + "window.addEventListener('error', e => __problems.push('error ' + e.message"
+            + " + (e.error && e.error.stack ? ' at ' + e.error.stack.split('\\n').slice(1, 6).map(s => s.trim()).join(' < ') : ''))); "
             + "window.addEventListener('unhandledrejection', e => __problems.push('rejection ' + e.reason));";
 
     @TempDir
@@ -261,6 +262,224 @@ class StudioBrowserTest {
             browser.screenshot(Path.of("target/browser/studio-review.png"));
             assertThat(browser.evaluate("JSON.stringify(window.__problems)").asText()).isEqualTo("[]");
         }
+    }
+
+    /**
+     * A box just drawn is moved with the Select tool: after drawing, the toolbar's Select button (and the V key) switch
+     * to selecting without a script error, a click selects the box and a drag of a known size moves the saved region by
+     * exactly that, read back through the API.
+     */
+    @Test
+    void selectMovesABoxJustDrawnByADragOfKnownSize() throws Exception {
+        String imageId = "syn_00007";
+        try (Browser browser = Browser.launch(dir.resolve("browser-select"))) {
+            signIn(browser, "ann", ANN_KEY);
+            openFromList(browser, imageId);
+            int before = browser.evaluate("document.querySelectorAll('#region-list li[data-region-id]').length").asInt();
+
+            // a small box (the smallest shape under a click is the one selected), away from the image's edges
+            browser.click("#tool-rect");
+            double[] a = screen(browser, 30, 40);
+            double[] b = screen(browser, 46, 56);
+            browser.drag(a[0], a[1], b[0], b[1], 10);
+            browser.waitFor("document.body.dataset.saved === 'saved' && document.querySelectorAll('#region-list li[data-region-id]').length === "
+                    + (before + 1), WAIT);
+            long id = drawnBy(browser, imageId, "ann").stream().mapToLong(r -> r.get("id").asLong()).max().orElseThrow();
+            int[] drawn = boxOf(browser, id);
+            assertThat(drawn[0]).as("x drawn").isCloseTo(30, within(1));
+            assertThat(drawn[1]).as("y drawn").isCloseTo(40, within(1));
+            assertThat(drawn[2]).as("width drawn").isCloseTo(16, within(1));
+            assertThat(drawn[3]).as("height drawn").isCloseTo(16, within(1));
+
+            browser.click("#tool-select");
+            Thread.sleep(300);
+            assertThat(problems(browser)).as("script errors after drawing a box and clicking Select").isEqualTo("[]");
+            assertThat(browser.evaluate("document.getElementById('tool-select').getAttribute('aria-pressed')").asText()).isEqualTo("true");
+            key(browser, "b");
+            key(browser, "v");
+            Thread.sleep(300);
+            assertThat(problems(browser)).as("script errors after the keys B and V").isEqualTo("[]");
+            assertThat(browser.evaluate("document.getElementById('tool-select').getAttribute('aria-pressed')").asText()).isEqualTo("true");
+
+            // a click on the box selects it (the list shows it selected, Annotorious its editable shape)
+            double[] centre = screen(browser, 38, 48);
+            browser.mouseMove(centre[0] - 3, centre[1] - 3);
+            browser.click(centre[0], centre[1], 1);
+            browser.waitFor("document.querySelector(\"#region-list li.selected[data-region-id='" + id + "']\") !== null"
+                    + " && document.querySelector(\".a9s-annotation.editable.selected[data-id='#region-" + id + "']\") !== null", WAIT);
+            Thread.sleep(100);
+
+            // a drag of 12 by 9 image pixels from inside the box moves it, saved as soon as the mouse is let go
+            double[] to = screen(browser, 38 + 12, 48 + 9);
+            browser.drag(centre[0], centre[1], to[0], to[1], 12);
+            browser.waitFor("document.body.dataset.saved === 'saved'", WAIT);
+            for (long deadline = System.nanoTime() + WAIT.toNanos(); boxOf(browser, id)[0] == drawn[0]; ) {
+                assertThat(System.nanoTime()).as("the moved box saved").isLessThan(deadline);
+                Thread.sleep(50);
+            }
+            int[] moved = boxOf(browser, id);
+            assertThat(moved[0] - drawn[0]).as("moved along x").isCloseTo(12, within(1));
+            assertThat(moved[1] - drawn[1]).as("moved along y").isCloseTo(9, within(1));
+            assertThat(moved[2]).as("width kept").isEqualTo(drawn[2]);
+            assertThat(moved[3]).as("height kept").isEqualTo(drawn[3]);
+            assertThat(drawnBy(browser, imageId, "ann")).as("moved, not copied").hasSize(1);
+            browser.screenshot(Path.of("target/browser/studio-select-moved.png"));
+            assertThat(problems(browser)).isEqualTo("[]");
+        }
+    }
+
+    /**
+     * Every switch of tool after drawing with each tool, by the toolbar's buttons and by the keys B, P, D and V (the
+     * pointer going straight from the shape just drawn to the button), and Escape: no script error, the chosen tool
+     * pressed, and the next shape drawn with it saved. A polygon left half drawn is dropped by a switch and by Escape.
+     */
+    @Test
+    void everyToolSwitchAfterDrawingWithEachToolThrowsNothingAndTheNextToolDraws() throws Exception {
+        String imageId = "syn_00006";
+        try (Browser browser = Browser.launch(dir.resolve("browser-tools"))) {
+            signIn(browser, "ann", ANN_KEY);
+            openFromList(browser, imageId);
+            int count = browser.evaluate("document.querySelectorAll('#region-list li[data-region-id]').length").asInt();
+            // {how to pick the tool, the tool}; each picked tool then draws in the next cell of a 5 x 4 grid
+            String[][] steps = {
+                {"#tool-rect", "rect"}, {"#tool-polygon", "polygon"}, {"#tool-freehand", "freehand"}, {"#tool-select", "select"},
+                {"b", "rect"}, {"v", "select"}, {"p", "polygon"}, {"#tool-select", "select"}, {"d", "freehand"},
+                {"#tool-rect", "rect"}, {"#tool-freehand", "freehand"}, {"v", "select"}, {"#tool-polygon", "polygon"},
+                {"b", "rect"}, {"p", "polygon"}, {"d", "freehand"}, {"b", "rect"}, {"Escape", "rect"}, {"v", "select"},
+            };
+            int cell = 0;
+            for (String[] step : steps) {
+                if (step[0].startsWith("#")) {
+                    browser.click(step[0]);
+                } else if (step[0].equals("Escape")) {
+                    browser.evaluate("document.activeElement && document.activeElement.blur(); true");
+                    browser.press("Escape");
+                } else {
+                    key(browser, step[0]);
+                }
+                Thread.sleep(150);
+                String after = "after " + step[0] + " (" + cell + " shapes drawn)";
+                assertThat(problems(browser)).as("script errors " + after).isEqualTo("[]");
+                String pressed = switch (step[1]) {
+                    case "rect" -> "tool-rect";
+                    case "polygon" -> "tool-polygon";
+                    case "freehand" -> "tool-freehand";
+                    default -> "tool-select";
+                };
+                assertThat(browser.evaluate("document.querySelector('.tool[aria-pressed=true]').id").asText()).as(after).isEqualTo(pressed);
+                if (step[1].equals("select")) {
+                    continue;
+                }
+                double x = 6 + 24 * (cell % 5), y = 6 + 30 * (cell / 5);
+                cell++;
+                switch (step[1]) {
+                    case "rect" -> {
+                        double[] a = screen(browser, x, y);
+                        double[] b = screen(browser, x + 14, y + 14);
+                        browser.drag(a[0], a[1], b[0], b[1], 6);
+                    }
+                    case "polygon" -> {
+                        double[] p1 = screen(browser, x, y);
+                        double[] p2 = screen(browser, x + 14, y + 4);
+                        double[] p3 = screen(browser, x + 6, y + 14);
+                        browser.drag(p1[0], p1[1], p2[0], p2[1], 4);
+                        browser.mouseMove((p2[0] + p3[0]) / 2, (p2[1] + p3[1]) / 2);
+                        browser.click(p3[0], p3[1], 1);
+                        browser.click(p3[0], p3[1], 2);
+                    }
+                    default -> trace(browser, x + 7, y + 7, 6);
+                }
+                count++;
+                browser.waitFor("document.body.dataset.saved === 'saved' && document.querySelectorAll('#region-list li[data-region-id]').length === "
+                        + count, WAIT);
+                assertThat(problems(browser)).as("script errors drawing with " + step[1] + " " + after).isEqualTo("[]");
+            }
+            assertThat(drawnBy(browser, imageId, "ann")).hasSize(cell);
+
+            // a polygon half drawn (two corners) is dropped by Select, by another tool and by Escape; the next one draws
+            for (String leave : new String[] {"#tool-select", "b", "Escape"}) {
+                key(browser, "p");
+                double[] p1 = screen(browser, 100, 100);
+                double[] p2 = screen(browser, 112, 104);
+                browser.drag(p1[0], p1[1], p2[0], p2[1], 4);
+                browser.mouseMove(p2[0] + 5, p2[1] + 5);
+                assertThat(browser.evaluate("document.querySelectorAll('.a9s-selection').length").asInt()).as("half drawn").isEqualTo(1);
+                if (leave.startsWith("#")) {
+                    browser.click(leave);
+                } else if (leave.equals("Escape")) {
+                    browser.press("Escape");
+                } else {
+                    key(browser, leave);
+                }
+                Thread.sleep(150);
+                assertThat(browser.evaluate("document.querySelectorAll('.a9s-selection').length").asInt()).as("dropped by " + leave).isZero();
+                assertThat(problems(browser)).as("script errors after leaving a half-drawn polygon with " + leave).isEqualTo("[]");
+            }
+            assertThat(drawnBy(browser, imageId, "ann")).as("nothing saved from the half-drawn polygons").hasSize(cell);
+            key(browser, "p");
+            double[] p1 = screen(browser, 100, 100);
+            double[] p2 = screen(browser, 116, 104);
+            double[] p3 = screen(browser, 106, 118);
+            browser.drag(p1[0], p1[1], p2[0], p2[1], 4);
+            browser.click(p3[0], p3[1], 1);
+            browser.click(p3[0], p3[1], 2);
+            browser.waitFor("document.body.dataset.saved === 'saved' && document.querySelectorAll('#region-list li[data-region-id]').length === "
+                    + (count + 1), WAIT);
+            assertThat(problems(browser)).isEqualTo("[]");
+        }
+    }
+
+    /** A free-hand trace: a circle of radius r around (x, y) in image pixels, pressed, traced in 40 moves, let go. */
+    private static void trace(Browser browser, double x, double y, double r) {
+        double[] start = screen(browser, x + r, y);
+        browser.mouseMove(start[0], start[1]);
+        browser.send("Input.dispatchMouseEvent", Map.of("type", "mousePressed", "x", start[0], "y", start[1], "button", "left",
+                "buttons", 1, "clickCount", 1));
+        for (int i = 1; i <= 40; i++) {
+            double angle = 2 * Math.PI * i / 40;
+            double[] at = screen(browser, x + r * Math.cos(angle), y + r * Math.sin(angle));
+            browser.send("Input.dispatchMouseEvent", Map.of("type", "mouseMoved", "x", at[0], "y", at[1], "button", "left",
+                    "buttons", 1));
+        }
+        browser.send("Input.dispatchMouseEvent", Map.of("type", "mouseReleased", "x", start[0], "y", start[1], "button", "left",
+                "buttons", 0, "clickCount", 1));
+    }
+
+    /** The page's errors and CSP violations so far, as JSON, each error with its stack where it has one. */
+    private static String problems(Browser browser) {
+        return browser.evaluate("JSON.stringify(window.__problems)").asText();
+    }
+
+    /** A letter key pressed and let go, with nothing focused (the workspace's shortcuts). */
+    private static void key(Browser browser, String letter) {
+        browser.evaluate("document.activeElement && document.activeElement.blur(); true");
+        String code = "Key" + letter.toUpperCase();
+        int keyCode = letter.toUpperCase().charAt(0);
+        browser.send("Input.dispatchKeyEvent", Map.of("type", "keyDown", "key", letter, "code", code, "text", letter,
+                "windowsVirtualKeyCode", keyCode, "nativeVirtualKeyCode", keyCode));
+        browser.send("Input.dispatchKeyEvent", Map.of("type", "keyUp", "key", letter, "code", code,
+                "windowsVirtualKeyCode", keyCode, "nativeVirtualKeyCode", keyCode));
+    }
+
+    /** The image's regions that a person drew, as the API answers them to the page's session. */
+    private static List<JsonNode> drawnBy(Browser browser, String imageId, String author) throws Exception {
+        JsonNode image = Json.MAPPER.readTree(browser.evaluate("fetch('/api/images/" + imageId
+                + "').then(r => r.text())").asText()).get("value");
+        List<JsonNode> regions = new java.util.ArrayList<>();
+        for (JsonNode region : image.get("regions")) {
+            if (!region.path("deleted").asBoolean() && author.equals(region.path("author").asText())) {
+                regions.add(region);
+            }
+        }
+        return regions;
+    }
+
+    /** A region's box (x, y, width, height in the original image's pixels) as the API answers it. */
+    private static int[] boxOf(Browser browser, long regionId) throws Exception {
+        JsonNode history = Json.MAPPER.readTree(browser.evaluate("fetch('/api/regions/" + regionId
+                + "/history').then(r => r.text())").asText()).get("value").get("versions");
+        JsonNode box = history.get(history.size() - 1).get("geometry").get("box");
+        return new int[] {box.get("x").asInt(), box.get("y").asInt(), box.get("width").asInt(), box.get("height").asInt()};
     }
 
     /** Opens the page, types name and key into the sign-in form and waits for the first image. */

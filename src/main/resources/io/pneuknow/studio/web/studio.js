@@ -488,6 +488,27 @@ function createViewer() {
       setTimeout(() => anno.saveSelected(), 0);
     }
   }, true);
+  // Annotorious 2.7.19 remembers the shape under the pointer in its layer's `hoveredShape`; over the selected shape
+  // that is the editable shape object (EditableRect, EditablePolygon), not an SVG element, and it stays there when
+  // that shape is taken away under the pointer (a box or polygon just drawn and saved, a moved one saved, Escape,
+  // Delete, undo). Its mousemove handler copes (it takes `.element`); its handler for the pointer leaving the viewer's
+  // canvas does not: it calls getAttribute on the object and throws "e.getAttribute is not a function", so a box drawn
+  // and then the toolbar's Select (or Box, Polygon, Free-hand) clicked threw. Just before that handler runs (capture,
+  // on an ancestor), the object is replaced by its element, which the handler then un-highlights and forgets as meant.
+  // A private field of the pinned version: where it is missing this does nothing (and the browser test fails).
+  viewer.element.addEventListener('mouseleave', event => {
+    const layer = anno._app && anno._app.current && anno._app.current.annotationLayer;
+    const hovered = layer && layer.hoveredShape;
+    if (hovered && event.target === layer.svg.parentElement && !(hovered instanceof Element)) {
+      layer.hoveredShape = hovered.element instanceof Element ? hovered.element : null;
+    }
+  }, true);
+  // Annotorious' own Escape (on keyup: a shape half drawn is dropped) turns drawing off altogether, so that the chosen
+  // Box or Polygon tool panned instead of drawing until picked again; added after Annotorious' listener, this runs after
+  // it and turns the chosen tool back on
+  document.addEventListener('keyup', event => {
+    if (event.key === 'Escape') keepDrawing();
+  });
   viewer.addHandler('open', () => {
     const item = viewer.world.getItemAt(0);
     if (item && state.image) {
@@ -1040,6 +1061,9 @@ function setTool(tool) {
   if (!anno) return;
   viewer.setMouseNavEnabled(tool !== 'freehand');
   if (tool === 'select' || tool === 'freehand') {
+    // setting a drawing tool drops a shape half drawn (a polygon's first corners), which would otherwise stay on the
+    // image and take the next clicks, in the toolbar too, as its corners
+    anno.setDrawingTool('rect');
     anno.setDrawingEnabled(false);
   } else {
     anno.setDrawingTool(tool);
