@@ -116,6 +116,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--fma-units", description = "FMA units per core for the peak FLOP/s (default 2; 1 on AMD Zen 3/4 with AVX-512).")
     Double fmaUnits;
 
+    @Option(names = "--only", split = ",", paramLabel = "PART", description = "Run only these parts: races (training "
+            + "throughput with the HKD, FLOP/s, pipeline and latency rows), memory (the peak-memory rows: one epoch of "
+            + "each side at --steps batches), leak (the leak check). Default: all.")
+    List<String> only;
+
     @Option(names = "--keep-work", description = "Keep the temporary folder (data, runs, logs) and print its path.")
     boolean keepWork;
 
@@ -153,6 +158,12 @@ final class BenchCommand implements Callable<Integer> {
         if (!(maxBusy > 0 && maxBusy <= 100)) {
             throw new BadInputException("--max-busy must be a percentage above 0 and at most 100, got " + maxBusy);
         }
+        List<String> parts = only == null ? List.of() : only.stream().map(String::trim).toList();
+        for (String part : parts) {
+            if (!Bench.PARTS.contains(part)) {
+                throw new BadInputException("--only takes " + String.join(", ", Bench.PARTS) + "; got " + part);
+            }
+        }
         if (allocator != null) {
             allocator = allocator.trim();
         }
@@ -163,7 +174,7 @@ final class BenchCommand implements Callable<Integer> {
                 python, Bench.locatePeerScript(peerScript), !noPeer,
                 latencySamples != null ? latencySamples : quick ? 5 : 30, memModel, memSize, leak, leakSide,
                 quick ? 1 : 2, leakEpochs, cpuGhz, fmaUnits, work, "pneuknow " + String.join(" ",
-                spec.commandLine().getParseResult().originalArgs()), races, maxBusy / 100, requireIdle);
+                spec.commandLine().getParseResult().originalArgs()), races, maxBusy / 100, requireIdle, parts);
         PrintWriter w = spec.commandLine().getOut();
         try {
             BenchReport report = new Bench(settings, new PrintStream(System.err, true)).run();
