@@ -1,6 +1,7 @@
 package io.pneuknow.bench;
 
 import io.pneuknow.train.TrainConfig;
+import io.pneuknow.train.TrainingJvm;
 import io.pneuknow.train.TrainingMethods;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -79,8 +80,9 @@ public final class MemoryProbe {
     }
 
     /**
-     * Runs the probe in a child JVM with this JVM's class path and heap settings under the conditions, at the run's
-     * thread count, its log in the work folder ({@code probe-NAME.log}); its output lines and tree memory.
+     * Runs the probe in a child JVM with the options of a training JVM ({@link TrainingJvm}, as `pneuknow train` gets
+     * them from the launcher), then this JVM's class path and heap settings ({@code -Xm*}), under the conditions, at
+     * the run's thread count, its log in the work folder ({@code probe-NAME.log}); its output lines and tree memory.
      */
     static ChildRun.Result inChildJvm(BenchRun run, LaunchConditions conditions, String name, String mode, Path dataDir,
                                       String model, int size, int epochs, Path out) throws IOException, InterruptedException {
@@ -88,6 +90,7 @@ public final class MemoryProbe {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(TrainingJvm.OPTIONS);
         for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (arg.startsWith("-Xm") || arg.startsWith("-Dai.djl")) {
                 command.add(arg);
