@@ -107,7 +107,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--leak-input-size", description = "Input size of the leak check (default 128; quick 64).")
     Integer leakInputSize;
 
-    @Option(names = "--leak-epochs", defaultValue = "10", description = "HKD student epochs of the leak check (default ${DEFAULT-VALUE}).")
+    @Option(names = "--leak-epochs", defaultValue = "22", description = "HKD student epochs of the leak check: the first 2 "
+            + "are warm-up, the slope of the rest decides (default ${DEFAULT-VALUE}, at least 10).")
     int leakEpochs;
 
     @Option(names = "--cpu-ghz", description = "Clock for the peak FLOP/s (default: from /proc/cpuinfo, cpufreq or BogoMIPS).")
@@ -152,8 +153,9 @@ final class BenchCommand implements Callable<Integer> {
         int reps = repeats != null ? repeats : quick ? 1 : 3;
         int stepCount = steps != null ? steps : quick ? 3 : 6;
         int roundCount = rounds != null ? rounds : quick ? 1 : Bench.FINAL_ROUNDS;
-        if (reps < 1 || stepCount < 1 || roundCount < 1 || leakEpochs < 4) {
-            throw new BadInputException("--repeats, --rounds and --steps must be at least 1, --leak-epochs at least 4 (two halves after the 2 skipped epochs)");
+        if (reps < 1 || stepCount < 1 || roundCount < 1 || leakEpochs < 10) {
+            throw new BadInputException("--repeats, --rounds and --steps must be at least 1, --leak-epochs at least 10 (8 "
+                    + "epochs after the 2 of warm-up)");
         }
         if (!(maxBusy > 0 && maxBusy <= 100)) {
             throw new BadInputException("--max-busy must be a percentage above 0 and at most 100, got " + maxBusy);
