@@ -96,12 +96,14 @@ final class PeakBreakdown {
     }
 
     /** Stops sampling; the snapshots at the highest VmRSS and malloc use seen (null where none was read). */
-    synchronized Peaks stop() throws InterruptedException {
+    Peaks stop() throws InterruptedException {
         running = false;
         thread.interrupt();
         thread.join();
-        sample();
-        return new Peaks(peak, mallocPeak);
+        synchronized (this) {
+            sample();
+            return new Peaks(peak, mallocPeak);
+        }
     }
 
     private void loop() {

@@ -1,8 +1,12 @@
 package io.pneuknow.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 
 /** The line our probe prints at its peak (issue 21, item 3), read back by the bench, and its description. */
 class PeakBreakdownTest {
@@ -21,5 +25,23 @@ class PeakBreakdownTest {
         PeakBreakdown.Snapshot glibc = new PeakBreakdown.Snapshot(4_096_000, 3_993_600, 102_400, 409_600, 1_024_000,
                 6_144_000, 25_600, 8_192, -1, -1, -1);
         assertThat(glibc.describe()).endsWith("direct buffers 8");
+    }
+
+    @Test
+    @EnabledOnOs(OS.LINUX)
+    void startAndStopGiveThisProcesssFiguresInTheirPlaces() {
+        // the timeout guards stop(), which must not join the sampling thread while holding the lock that thread
+        // takes to sample (a rare hang, which this loop may or may not meet)
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+            for (int i = 0; i < 100; i++) {
+                PeakBreakdown sampler = PeakBreakdown.start();
+                Thread.sleep(i % 3 == 0 ? PeakBreakdown.INTERVAL_MILLIS : 1);
+                PeakBreakdown.Snapshot peak = sampler.stop().atRss();
+                assertThat(peak.rss()).isPositive();
+                // the heap's figures in their places: used <= committed <= max
+                assertThat(peak.heapUsed()).isPositive().isLessThanOrEqualTo(peak.heapCommitted());
+                assertThat(peak.heapCommitted()).isLessThanOrEqualTo(peak.heapMax());
+            }
+        });
     }
 }
