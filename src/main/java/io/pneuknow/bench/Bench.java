@@ -41,13 +41,25 @@ public final class Bench {
      * @param races the launch conditions of each allocator raced, the primary first (issue 21)
      * @param maxBusy the pinned CPUs' busy share (0..1) above which a round is not on an idle machine
      * @param requireIdle stop the bench (instead of warning) when a round would start on a busy machine
+     * @param only the parts to run ({@link #PARTS}); empty for all of them
      */
     public record Settings(int threads, int repeats, int rounds, List<String> models, int size, int steps, boolean quick,
                            String python, Path peerScript, boolean peer, int latencySamples, String memoryModel,
                            int memorySize, String leakModel, int leakSize, int leakSteps, int leakEpochs,
                            Double cpuGhz, Double fmaUnits, Path work, String command, List<LaunchConditions> races,
-                           double maxBusy, boolean requireIdle) {
+                           double maxBusy, boolean requireIdle, List<String> only) {
+        /** Whether the part ({@link #PARTS}) is run: every part when {@code only} is empty. */
+        public boolean runs(String part) {
+            return only.isEmpty() || only.contains(part);
+        }
     }
+
+    /**
+     * The parts {@code --only} may name: {@code races} (the training races with the HKD step and the FLOP/s, and the
+     * data pipeline and prediction latency rows, which use the races' runs), {@code memory} (the peak-memory rows) and
+     * {@code leak} (the leak check).
+     */
+    public static final List<String> PARTS = List.of("races", "memory", "leak");
 
     /**
      * The launch conditions of an {@code --allocator} mode ("tcmalloc", "system", "both"; null: both, or in quick
@@ -112,30 +124,37 @@ public final class Bench {
 
         ThroughputBench throughput = new ThroughputBench(run, data, classes, peak);
         String first = s.models().get(0);
-        for (String model : s.models()) {
-            boolean withPeer = peerMissing == null && BenchRun.peerSupports(model);
-            if (peerMissing == null && !withPeer) {
-                report.notes.add("peer has no " + model + " (torchvision resnet*/convnext* only)");
-            }
-            throughput.compare(model, model.equals(first), withPeer ? peer : null, primary, true);
-        }
-        // the secondary rows (glibc's malloc on both sides under --allocator both): training throughput of the
-        // target models, after every primary row
-        for (LaunchConditions secondary : s.races().subList(1, s.races().size())) {
+        if (s.runs("races")) {
             for (String model : s.models()) {
-                if (ThroughputBench.TARGET_MODELS.contains(model) && peerMissing == null && BenchRun.peerSupports(model)) {
-                    throughput.compare(model, false, peer, secondary, false);
+                boolean withPeer = peerMissing == null && BenchRun.peerSupports(model);
+                if (peerMissing == null && !withPeer) {
+                    report.notes.add("peer has no " + model + " (torchvision resnet*/convnext* only)");
+                }
+                throughput.compare(model, model.equals(first), withPeer ? peer : null, primary, true);
+            }
+            // the secondary rows (glibc's malloc on both sides under --allocator both): training throughput of the
+            // target models, after every primary row
+            for (LaunchConditions secondary : s.races().subList(1, s.races().size())) {
+                for (String model : s.models()) {
+                    if (ThroughputBench.TARGET_MODELS.contains(model) && peerMissing == null
+                            && BenchRun.peerSupports(model)) {
+                        throughput.compare(model, false, peer, secondary, false);
+                    }
                 }
             }
+            report.row("flops.peak", "peak of " + s.threads() + " cores", "GFLOP/s", peak.flopsPerSecond() / 1e9,
+                    peak.clockSource());
+            throughput.reportTargets();
+            PipelineBench.report(run, data, first, classes, throughput.oursSeconds(first),
+                    throughput.peerRuns().get(first));
+            LatencyBench.measure(run, s.work().resolve("ours-" + first), s.work().resolve("data-" + s.size()));
         }
-        report.row("flops.peak", "peak of " + s.threads() + " cores", "GFLOP/s", peak.flopsPerSecond() / 1e9,
-                peak.clockSource());
-        throughput.reportTargets();
-
-        PipelineBench.report(run, data, first, classes, throughput.oursSeconds(first), throughput.peerRuns().get(first));
-        LatencyBench.measure(run, s.work().resolve("ours-" + first), s.work().resolve("data-" + s.size()));
-        PeakMemoryBench.measure(run, peerMissing == null ? peer : null, classes, throughput);
-        LeakBench.measure(run);
+        if (s.runs("memory")) {
+            PeakMemoryBench.measure(run, peerMissing == null ? peer : null, classes, throughput);
+        }
+        if (s.runs("leak")) {
+            LeakBench.measure(run);
+        }
         run.reportConditions();
         return report.build(Instant.now().toString(), s.command());
     }
@@ -163,5 +182,6 @@ public final class Bench {
         report.settings.put("max busy", Math.round(s.maxBusy() * 100) + "%" + (s.requireIdle() ? " (required)" : " (warned)"));
         report.settings.put("memory", s.memoryModel() + "@" + s.memorySize());
         report.settings.put("leak", s.leakModel() + "@" + s.leakSize() + " x" + s.leakEpochs());
+        report.settings.put("parts", s.only().isEmpty() ? "all" : String.join(",", s.only()));
     }
 }

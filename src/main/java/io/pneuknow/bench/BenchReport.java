@@ -77,6 +77,17 @@ public record BenchReport(String date, String command, Map<String, Object> machi
             targets.add(new Target(id, label, ratio.center(), ">=", threshold, met, n, ratio.low(), ratio.high()));
         }
 
+        /**
+         * A "no growth" target decided by a slope's interval (issue 21, item 3; docs/benchmarks.md): met (no growth
+         * shown) when the interval's upper end is below the threshold, NOT met (growth) when its lower end is above
+         * it, else inconclusive; without an interval (under 3 points) inconclusive.
+         */
+        void slopeAtMost(String id, String label, Stats.SlopeInterval slope, double threshold, String unit, String note) {
+            Boolean met = slope.high() < threshold ? Boolean.TRUE : slope.low() > threshold ? Boolean.FALSE : null;
+            String n = slope.describe(unit) + (note == null ? "" : "; " + note);
+            targets.add(new Target(id, label, slope.slope(), "<=", threshold, met, n, slope.low(), slope.high()));
+        }
+
         void notMeasured(String id, String label, String comparison, double threshold, String why) {
             targets.add(new Target(id, label, Double.NaN, comparison, threshold, null, why, Double.NaN, Double.NaN));
         }

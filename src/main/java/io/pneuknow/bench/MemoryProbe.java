@@ -1,6 +1,7 @@
 package io.pneuknow.bench;
 
 import io.pneuknow.train.TrainConfig;
+import io.pneuknow.train.TrainingJvm;
 import io.pneuknow.train.TrainingMethods;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -18,7 +19,9 @@ import java.util.List;
  *   <li>{@code BASELINE}, {@code HKD}: our side of the race, a {@link TrainTimer} run of that method for the epochs;
  *       prints {@code seconds <s> <s> ...} (every epoch of the final stage), {@code source <text>},
  *       {@code engine_threads <n>} and {@code VmHWM_kB <n>}.</li>
- *   <li>{@code peak}: baseline training (Adam, batch 16) for the epochs; prints {@code VmHWM_kB <n>}.</li>
+ *   <li>{@code peak}: baseline training (Adam, batch 16) for the epochs; prints {@code VmHWM_kB <n>} and
+ *       {@code peak_breakdown key=value ...} (the memory at its highest VmRSS, {@link PeakBreakdown}) and, with
+ *       tcmalloc, {@code malloc_peak_breakdown key=value ...} (at the most bytes in malloc blocks).</li>
  *   <li>{@code leak}: HKD (one teacher epoch, then the student for the epochs); after each student
  *       epoch prints {@code epoch <i> rss_kB <n> heap_bytes <n>} (heap in use after a GC request).</li>
  * </ul>
@@ -50,8 +53,16 @@ public final class MemoryProbe {
             System.out.println("engine_threads " + ai.djl.pytorch.jni.JniUtils.getNumThreads());
             System.out.println("VmHWM_kB " + ProcMemory.peakRssKb());
         } else if (mode.equals("peak")) {
+            PeakBreakdown breakdown = PeakBreakdown.start();
             TrainTimer.run(Bench.trainConfig(TrainingMethods.BASELINE.name(), arch, size, threads, epochs), bench, out, null);
+            PeakBreakdown.Peaks at = breakdown.stop();
             System.out.println("VmHWM_kB " + ProcMemory.peakRssKb());
+            if (at.atRss() != null) {
+                System.out.println("peak_breakdown " + at.atRss().line());
+            }
+            if (at.atMalloc() != null) {
+                System.out.println("malloc_peak_breakdown " + at.atMalloc().line());
+            }
         } else if (mode.equals("leak")) {
             TrainConfig config = Bench.trainConfig(TrainingMethods.HKD.name(), arch, size, threads, epochs);
             TrainTimer.run(config, bench, out, (stage, epoch) -> {
@@ -69,8 +80,9 @@ public final class MemoryProbe {
     }
 
     /**
-     * Runs the probe in a child JVM with this JVM's class path and heap settings under the conditions, at the run's
-     * thread count, its log in the work folder ({@code probe-NAME.log}); its output lines and tree memory.
+     * Runs the probe in a child JVM with the options of a training JVM ({@link TrainingJvm}, as `pneuknow train` gets
+     * them from the launcher), then this JVM's class path and heap settings ({@code -Xm*}), under the conditions, at
+     * the run's thread count, its log in the work folder ({@code probe-NAME.log}); its output lines and tree memory.
      */
     static ChildRun.Result inChildJvm(BenchRun run, LaunchConditions conditions, String name, String mode, Path dataDir,
                                       String model, int size, int epochs, Path out) throws IOException, InterruptedException {
@@ -78,6 +90,7 @@ public final class MemoryProbe {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(TrainingJvm.OPTIONS);
         for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (arg.startsWith("-Xm") || arg.startsWith("-Dai.djl")) {
                 command.add(arg);

@@ -32,6 +32,7 @@ final class PeakMemoryBench {
         boolean reuse = size == s.size() && !throughput.oursMemory(model).isEmpty();
         List<ProcessTree.Memory> ours;
         List<ProcessTree.Memory> theirs = List.of();
+        String breakdown = null;
         Path dataDir = s.work().resolve("data-" + size);
         if (reuse) {
             run.say("peak memory: " + model + " at " + size + " px, from the throughput runs");
@@ -41,8 +42,15 @@ final class PeakMemoryBench {
             run.say("peak memory: " + model + " at " + size + " px (a child JVM and a peer run, one epoch each)");
             BenchData data = Files.exists(dataDir.resolve("labels.csv")) ? BenchData.load(dataDir, size)
                     : BenchData.generate(dataDir, size, s.steps());
-            ours = List.of(MemoryProbe.inChildJvm(run, conditions, "peak", TrainingMethods.BASELINE.name(),
-                    dataDir.toAbsolutePath(), model, size, 1, s.work().resolve("probe-peak")).memory());
+            ChildRun.Result probe = MemoryProbe.inChildJvm(run, conditions, "peak", "peak", dataDir.toAbsolutePath(),
+                    model, size, 1, s.work().resolve("probe-peak"));
+            ours = List.of(probe.memory());
+            String line = MemoryProbe.value(probe, "peak_breakdown");
+            String mallocLine = MemoryProbe.value(probe, "malloc_peak_breakdown");
+            breakdown = line == null ? null : "in our JVM, sampled every " + PeakBreakdown.INTERVAL_MILLIS
+                    + " ms, at its highest VmRSS: " + PeakBreakdown.Snapshot.parse(line).describe()
+                    + (mallocLine == null ? "" : "; at the most bytes in malloc blocks: "
+                    + PeakBreakdown.Snapshot.parse(mallocLine).describe());
             if (peer != null && BenchRun.peerSupports(model)) {
                 theirs = List.of(peer.run(run.peerArgs(data, model, TrainingMethods.BASELINE.name(), classes, size, 0, 1),
                         conditions, run.timeout()).memory());
@@ -55,7 +63,7 @@ final class PeakMemoryBench {
             throw new IOException("no memory sample of our run of " + model + "; logs in " + s.work());
         }
         run.report().row("memory.peak." + model, label + ": ours", "MiB", oursPeaks, ThroughputBench.treeNote(ours)
-                + (reuse ? "; the throughput runs" : "; one epoch"));
+                + (reuse ? "; the throughput runs" : "; one epoch") + (breakdown == null ? "" : "; " + breakdown));
         if (!theirs.isEmpty()) {
             run.report().row("memory.peak." + model + ".peer", label + ": peer (main process + DataLoader worker)", "MiB",
                     ThroughputBench.peaks(theirs), ThroughputBench.treeNote(theirs)

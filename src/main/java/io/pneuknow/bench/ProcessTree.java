@@ -142,8 +142,12 @@ final class ProcessTree {
         }
     }
 
-    /** The tree's memory over a run, kB, and its members' conditions. */
-    record Memory(long peakRssSumKb, long hwmSumKb, int samples, List<Member> members) {
+    /**
+     * The tree's memory over a run, kB, and its members' conditions; {@code peakAnonSumKb} and {@code peakFileSumKb}:
+     * the sums of RssAnon and RssFile in the sample of the peak (what of it was anonymous memory, what mapped files).
+     */
+    record Memory(long peakRssSumKb, long hwmSumKb, int samples, List<Member> members, long peakAnonSumKb,
+                  long peakFileSumKb) {
         double peakRssSumMiB() {
             return peakRssSumKb / 1024.0;
         }
@@ -162,6 +166,8 @@ final class ProcessTree {
         private final Map<String, Integer> sightings = new LinkedHashMap<>();
         private final Thread thread;
         private long peakRssSum;
+        private long peakAnonSum;
+        private long peakFileSum;
         private int samples;
         private volatile boolean running = true;
 
@@ -191,6 +197,8 @@ final class ProcessTree {
         /** One sample: the members' VmRSS summed, their VmHWM, and the conditions of a member not yet seen. */
         synchronized void sample() {
             long sum = 0;
+            long anon = 0;
+            long file = 0;
             boolean any = false;
             for (long pid : members(root)) {
                 long rss = statusKb(pid, "VmRSS");
@@ -199,6 +207,8 @@ final class ProcessTree {
                 }
                 any = true;
                 sum += rss;
+                anon += Math.max(0, statusKb(pid, "RssAnon"));
+                file += Math.max(0, statusKb(pid, "RssFile"));
                 hwm.merge(pid, Math.max(rss, statusKb(pid, "VmHWM")), Math::max);
                 String name = status(pid, "Name");
                 // a member's conditions are read at its second sighting, one interval after the first: a process
@@ -212,7 +222,11 @@ final class ProcessTree {
             }
             if (any) {
                 samples++;
-                peakRssSum = Math.max(peakRssSum, sum);
+                if (sum > peakRssSum) {
+                    peakRssSum = sum;
+                    peakAnonSum = anon;
+                    peakFileSum = file;
+                }
             }
         }
 
@@ -223,7 +237,7 @@ final class ProcessTree {
             thread.join();
             synchronized (this) {
                 return new Memory(peakRssSum, hwm.values().stream().mapToLong(Long::longValue).sum(), samples,
-                        List.copyOf(members.values()));
+                        List.copyOf(members.values()), peakAnonSum, peakFileSum);
             }
         }
     }

@@ -283,9 +283,12 @@ final class ThroughputBench {
     static String treeNote(List<ProcessTree.Memory> trees) {
         double[] hwm = trees.stream().mapToDouble(ProcessTree.Memory::hwmSumMiB).toArray();
         int processes = trees.stream().mapToInt(m -> m.members().size()).max().orElse(0);
+        double[] anon = trees.stream().mapToDouble(m -> m.peakAnonSumKb() / 1024.0).toArray();
+        double[] file = trees.stream().mapToDouble(m -> m.peakFileSumKb() / 1024.0).toArray();
         return String.format(Locale.ROOT, "per run: peak of the sum of VmRSS over the process tree (%d process(es)), "
-                + "sampled every %d ms; upper bound (sum of each process's VmHWM) median %.0f MiB", processes,
-                ChildRun.SAMPLE_MILLIS, Stats.median(hwm));
+                + "sampled every %d ms; upper bound (sum of each process's VmHWM) median %.0f MiB; at the peak, "
+                + "anonymous %.0f MiB and mapped files %.0f MiB (medians of RssAnon and RssFile sums)", processes,
+                ChildRun.SAMPLE_MILLIS, Stats.median(hwm), Stats.median(anon), Stats.median(file));
     }
 
     private static double[] array(List<Double> values) {

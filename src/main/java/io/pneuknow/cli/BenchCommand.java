@@ -107,7 +107,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--leak-input-size", description = "Input size of the leak check (default 128; quick 64).")
     Integer leakInputSize;
 
-    @Option(names = "--leak-epochs", defaultValue = "10", description = "HKD student epochs of the leak check (default ${DEFAULT-VALUE}).")
+    @Option(names = "--leak-epochs", defaultValue = "22", description = "HKD student epochs of the leak check: the first 2 "
+            + "are warm-up, the slope of the rest decides (default ${DEFAULT-VALUE}, at least 10).")
     int leakEpochs;
 
     @Option(names = "--cpu-ghz", description = "Clock for the peak FLOP/s (default: from /proc/cpuinfo, cpufreq or BogoMIPS).")
@@ -115,6 +116,11 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--fma-units", description = "FMA units per core for the peak FLOP/s (default 2; 1 on AMD Zen 3/4 with AVX-512).")
     Double fmaUnits;
+
+    @Option(names = "--only", split = ",", paramLabel = "PART", description = "Run only these parts: races (training "
+            + "throughput with the HKD, FLOP/s, pipeline and latency rows), memory (the peak-memory rows: one epoch of "
+            + "each side at --steps batches), leak (the leak check). Default: all.")
+    List<String> only;
 
     @Option(names = "--keep-work", description = "Keep the temporary folder (data, runs, logs) and print its path.")
     boolean keepWork;
@@ -147,11 +153,18 @@ final class BenchCommand implements Callable<Integer> {
         int reps = repeats != null ? repeats : quick ? 1 : 3;
         int stepCount = steps != null ? steps : quick ? 3 : 6;
         int roundCount = rounds != null ? rounds : quick ? 1 : Bench.FINAL_ROUNDS;
-        if (reps < 1 || stepCount < 1 || roundCount < 1 || leakEpochs < 4) {
-            throw new BadInputException("--repeats, --rounds and --steps must be at least 1, --leak-epochs at least 4 (two halves after the 2 skipped epochs)");
+        if (reps < 1 || stepCount < 1 || roundCount < 1 || leakEpochs < 10) {
+            throw new BadInputException("--repeats, --rounds and --steps must be at least 1, --leak-epochs at least 10 (8 "
+                    + "epochs after the 2 of warm-up)");
         }
         if (!(maxBusy > 0 && maxBusy <= 100)) {
             throw new BadInputException("--max-busy must be a percentage above 0 and at most 100, got " + maxBusy);
+        }
+        List<String> parts = only == null ? List.of() : only.stream().map(String::trim).toList();
+        for (String part : parts) {
+            if (!Bench.PARTS.contains(part)) {
+                throw new BadInputException("--only takes " + String.join(", ", Bench.PARTS) + "; got " + part);
+            }
         }
         if (allocator != null) {
             allocator = allocator.trim();
@@ -163,7 +176,7 @@ final class BenchCommand implements Callable<Integer> {
                 python, Bench.locatePeerScript(peerScript), !noPeer,
                 latencySamples != null ? latencySamples : quick ? 5 : 30, memModel, memSize, leak, leakSide,
                 quick ? 1 : 2, leakEpochs, cpuGhz, fmaUnits, work, "pneuknow " + String.join(" ",
-                spec.commandLine().getParseResult().originalArgs()), races, maxBusy / 100, requireIdle);
+                spec.commandLine().getParseResult().originalArgs()), races, maxBusy / 100, requireIdle, parts);
         PrintWriter w = spec.commandLine().getOut();
         try {
             BenchReport report = new Bench(settings, new PrintStream(System.err, true)).run();

@@ -11,6 +11,7 @@ import io.pneuknow.annotate.RegisteredModel;
 import io.pneuknow.annotate.TrainingStore;
 import io.pneuknow.annotate.exchange.AnnotationExport;
 import io.pneuknow.data.AtomicFiles;
+import io.pneuknow.train.TrainingJvm;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -106,10 +107,15 @@ public final class JobRunner implements AutoCloseable {
         return runner;
     }
 
-    /** The command that starts a JVM like this one (its java, class path and offline setting) at the child's main. */
+    /**
+     * The command that starts a JVM like this one (its java, class path and offline setting) at the child's main, with
+     * the options of a training JVM ({@link TrainingJvm}).
+     */
     public static List<String> thisJvm() {
-        return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Dai.djl.offline=true",
-                "-cp", System.getProperty("java.class.path"), CHILD_MAIN);
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(TrainingJvm.OPTIONS);
+        command.addAll(List.of("-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"), CHILD_MAIN));
+        return List.copyOf(command);
     }
 
     /** The training store the runner records jobs and models in. */

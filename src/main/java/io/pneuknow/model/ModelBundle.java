@@ -2,17 +2,20 @@ package io.pneuknow.model;
 
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
 import io.pneuknow.BadInputException;
 import io.pneuknow.Json;
 import io.pneuknow.data.AtomicFiles;
 import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
+import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -41,13 +44,9 @@ public final class ModelBundle {
     /** Writes the net's weights and the card (with the weights' hash filled in); returns the card written. */
     public static ModelCard save(Path dir, ClassifierNet net, ModelCard card) throws IOException {
         Files.createDirectories(dir);
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            net.saveParameters(out);
-        }
-        byte[] weights = bytes.toByteArray();
-        AtomicFiles.write(dir.resolve(WEIGHTS), out -> out.write(weights));
-        ModelCard written = card.withWeights(WEIGHTS, sha256(weights));
+        String[] hash = new String[1];
+        AtomicFiles.write(dir.resolve(WEIGHTS), out -> hash[0] = writeWeights(net, out));
+        ModelCard written = card.withWeights(WEIGHTS, hash[0]);
         AtomicFiles.write(dir.resolve(CARD), out -> Json.MAPPER.writeValue(out, written));
         return written;
     }
@@ -109,6 +108,27 @@ public final class ModelBundle {
         } catch (RuntimeException e) {
             manager.close();
             throw e;
+        }
+    }
+
+    /**
+     * Writes the net's weights (DJL's parameter format, as {@code saveParameters} writes them) to {@code out} and
+     * returns their SHA-256, hashing them as they are written rather than holding the whole file in memory (a copy
+     * of every weight, and two more while a byte array grows, for a ResNet-50 several hundred MB of Java heap).
+     */
+    public static String writeWeights(Block net, OutputStream out) throws IOException {
+        MessageDigest digest = sha256Digest();
+        DataOutputStream data = new DataOutputStream(new BufferedOutputStream(new DigestOutputStream(out, digest)));
+        net.saveParameters(data);
+        data.flush();
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    private static MessageDigest sha256Digest() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -5,9 +5,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.Blocks;
-import ai.djl.nn.ParallelBlock;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.SequentialBlock;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.training.ParameterStore;
@@ -54,7 +52,7 @@ final class ResNet {
                 in = out;
             }
         }
-        SequentialBlock head = ClassifierNet.standardHead(numClasses, dropout, false);
+        ai.djl.nn.SequentialBlock head = ClassifierNet.standardHead(numClasses, dropout, false);
         ClassifierNet net = new ClassifierNet(backbone, head, inChannels, in, numClasses);
         // torchvision: kaiming_normal_(mode="fan_out", nonlinearity="relu") for convs; BN weight 1, bias 0
         backbone.setInitializer(new XavierInitializer(
@@ -80,12 +78,13 @@ final class ResNet {
                 .add(conv(out, 1, 1)).add(batchNorm());
     }
 
-    /** relu(main(x) + shortcut(x)). */
+    /** relu(main(x) + shortcut(x)); the sum is closed once ReLU has read it ({@link Intermediates}). */
     private static Block residual(Block main, Block shortcut) {
-        return new ParallelBlock(
-                branches -> new NDList(Activation.relu(
-                        branches.get(0).singletonOrThrow().add(branches.get(1).singletonOrThrow()))),
-                List.of(main, shortcut));
+        return new ParallelBlock(branches -> {
+            try (NDArray sum = branches.get(0).singletonOrThrow().add(branches.get(1).singletonOrThrow())) {
+                return new NDList(Activation.relu(sum));
+            }
+        }, List.of(main, shortcut));
     }
 
     /** k x k convolution without bias, padding k/2 (so 7->3, 3->1, 1->0). */

@@ -27,8 +27,8 @@ import io.pneuknow.transform.Preprocessor;
 import io.pneuknow.transform.Resize;
 import io.pneuknow.transform.RoiMask;
 import io.pneuknow.transform.RoiShape;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -216,10 +216,9 @@ public final class TrainRun {
          */
         ClassifierNet newNet(int draw) throws IOException {
             ClassifierNet net = TrainRun.this.newNet(architecture, classes, manager, draw);
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            StageCheckpoint.saveParameters(net, bytes);
+            String hash = ModelBundle.writeWeights(net, OutputStream.nullOutputStream());
             log.printf("initial weights of draw %d (%s): sha256 %s%n", draw, draw == StageTrainer.FINAL_STAGE_DRAW
-                    ? "every method's final stage" : "the teacher", ModelBundle.sha256(bytes.toByteArray()));
+                    ? "every method's final stage" : "the teacher", hash);
             return net;
         }
 

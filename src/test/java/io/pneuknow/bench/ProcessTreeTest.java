@@ -15,11 +15,15 @@ class ProcessTreeTest {
     @TempDir
     Path proc;
 
-    /** A process in the fake /proc: status with the fields, maps with the library, children of each thread. */
+    /**
+     * A process in the fake /proc: status with the fields (a tenth of its VmRSS in mapped files, RssFile, the rest
+     * anonymous), maps with the library, children of each thread.
+     */
     private void process(long pid, String name, long rssKb, long hwmKb, String cpus, String lib, long... children)
             throws Exception {
         Path dir = Files.createDirectories(proc.resolve(Long.toString(pid)));
         Files.writeString(dir.resolve("status"), "Name:\t" + name + "\nVmHWM:\t  " + hwmKb + " kB\nVmRSS:\t  " + rssKb
+                + " kB\nRssAnon:\t  " + (rssKb - rssKb / 10) + " kB\nRssFile:\t  " + rssKb / 10
                 + " kB\nCpus_allowed_list:\t" + cpus + "\n");
         Files.writeString(dir.resolve("maps"), "5600-5700 r-xp 00000000 08:01 1  /usr/bin/" + name + "\n"
                 + (lib == null ? "" : "7f00-7f10 r-xp 00000000 08:01 2  " + lib + "\n")
@@ -69,6 +73,9 @@ class ProcessTreeTest {
         assertThat(m.samples()).isEqualTo(2);
         assertThat(m.peakRssSumKb()).isEqualTo(2_000_000 + 300_000 + 50_000 + 1_000);
         assertThat(m.hwmSumKb()).isEqualTo(2_500_000 + 950_000 + 60_000 + 1_000);
+        // what of the peak was mapped files and anonymous memory: the sums of the sample of the peak (the first)
+        assertThat(m.peakFileSumKb()).isEqualTo(200_000 + 30_000 + 5_000 + 100);
+        assertThat(m.peakAnonSumKb()).isEqualTo(1_800_000 + 270_000 + 45_000 + 900);
         assertThat(m.members()).extracting(ProcessTree.Member::describe).containsExactly(
                 "python3: CPUs 0-1, tcmalloc (" + tc + ")", "python3: CPUs 0-1, tcmalloc (" + tc + ")",
                 "pt_worker: CPUs 0-1, tcmalloc (" + tc + ")", "sh: CPUs 0, glibc malloc");

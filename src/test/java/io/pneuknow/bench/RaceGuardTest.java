@@ -65,7 +65,7 @@ class RaceGuardTest {
         Path script = PeerScript.locate(null);
         Bench.Settings settings = new Bench.Settings(threads, REPEATS, ROUNDS, List.of("resnet18"), SIZE, STEPS, true,
                 "/usr/bin/python3", script, true, 1, "resnet18", SIZE, "tiny_cnn", 64, 1, 4, null, null, dir,
-                "RaceGuardTest", races, 1.0, false);
+                "RaceGuardTest", races, 1.0, false, List.of());
         ByteArrayOutputStream progress = new ByteArrayOutputStream();
         BenchReport.Builder report = new BenchReport.Builder();
         BenchRun run = new BenchRun(settings, report, new PrintStream(progress, true, StandardCharsets.UTF_8));

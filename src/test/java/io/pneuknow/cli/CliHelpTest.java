@@ -131,6 +131,13 @@ class CliHelpTest {
     }
 
     @Test
+    void benchOnlyTakesTheNamesOfItsParts() {
+        Result bench = cli("bench", "--quick", "--no-peer", "--only", "memory,speed");
+        assertThat(bench.code()).isEqualTo(1);
+        assertThat(bench.err().lines()).containsExactly("error: --only takes races, memory, leak; got speed");
+    }
+
+    @Test
     void formerNamesOfTrainingSettingsReachTheSettingsGroupInAnyOrder(@TempDir Path data) {
         // the training settings are an argument group, whose instance picocli replaces when an option of it comes
         String run = data.resolve("run").toString();
