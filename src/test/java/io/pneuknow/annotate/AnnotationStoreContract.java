@@ -516,7 +516,7 @@ abstract class AnnotationStoreContract {
         assertThat(training.job(third.id()).orElseThrow()).extracting(Job::state, Job::message)
                 .containsExactly(JobState.FAILED, "train exited with 1: bad input");
         assertThatThrownBy(() -> training.addJob(" ", "{}", ann)).isInstanceOf(BadInputException.class)
-                .hasMessage("job kind ' ' must be a training method's name of 1 to 32 characters");
+                .hasMessage("job kind ' ' must be a training method's name or study, of 1 to 32 characters");
         assertThat(training.job(9999)).isEmpty();
     }
 
