@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>The study is the confirmation study file with two of its five methods kept, run through {@link StudyRunner}
  * like {@code pneuknow experiment}, so its cells are the confirmation's cells of these methods. The task
  * (texture-outside-lungs-1802) was picked after its confirmation cells had run, as the frozen task whose per-seed
- * differences varied least; docs/results.md gives every task's numbers. About 25 minutes on 2 cores, so it runs
+ * differences varied least; docs/results.md gives every task's numbers. About 16 minutes on 2 cores (CI at 9bf923c), so it runs
  * only with {@code -Dpneuknow.requireHeavy=true} (as .ci/run sets, where a skip fails the build) and is skipped
  * with that reason otherwise.
  */
@@ -47,7 +47,7 @@ class FrozenTaskMechanismTest {
     @Test
     void attentionTransferBeatsItsLocationOnlyControlOnAFrozenTask(@TempDir Path dir) throws Exception {
         assumeTrue(Boolean.getBoolean("pneuknow.requireHeavy"),
-                "the frozen-task mechanism test trains 20 models (about 25 minutes on 2 cores); run it with"
+                "the frozen-task mechanism test trains 20 models (about 16 minutes on 2 cores); run it with"
                         + " -Dpneuknow.requireHeavy=true, as .ci/run does");
         SyntheticTaskList frozen = SyntheticTaskList.read(TASKS.resolve("frozen.json"));
         SyntheticTaskList.Task task = frozen.tasks().stream().filter(t -> t.name().equals(TASK)).findFirst().orElseThrow();
