@@ -209,6 +209,17 @@ async function loadPage(offset, openFirst) {
 }
 
 function listItem(row) {
+  const { item, facts } = imageRow(row);
+  if (row.regions > 0) facts.appendChild(badge('regions', row.regions + (row.regions === 1 ? ' region' : ' regions')));
+  if (row.noFinding) facts.appendChild(badge('no-finding', 'no finding'));
+  if (row.prediction) facts.appendChild(predictionBadge(row.prediction, row.className));
+  for (const text of disagreements(row.prediction)) facts.appendChild(badge('disagree', text));
+  return item;
+}
+
+// a row of an image list (the images tab's and the queue's): thumbnail, id, then "class · part" and the facts' badges
+// the caller adds; a click opens the image
+function imageRow(row) {
   const item = document.createElement('li');
   item.dataset.id = row.id;
   const thumbnail = document.createElement('img');
@@ -223,14 +234,10 @@ function listItem(row) {
   const facts = document.createElement('span');
   facts.className = 'facts';
   facts.textContent = (row.className || 'no class') + ' · ' + (row.part || '—') + ' ';
-  if (row.regions > 0) facts.appendChild(badge('regions', row.regions + (row.regions === 1 ? ' region' : ' regions')));
-  if (row.noFinding) facts.appendChild(badge('no-finding', 'no finding'));
-  if (row.prediction) facts.appendChild(predictionBadge(row.prediction, row.className));
-  for (const text of disagreements(row.prediction)) facts.appendChild(badge('disagree', text));
   meta.append(id, facts);
   item.append(thumbnail, meta);
   item.addEventListener('click', () => openImage(row.id));
-  return item;
+  return { item, facts };
 }
 
 // "model: LABEL 0.93", right (the image's class) or wrong; neither when the image has no class
@@ -400,28 +407,13 @@ async function loadQueue(offset) {
 }
 
 function queueItem(row) {
-  const item = document.createElement('li');
-  item.dataset.id = row.id;
+  const { item, facts } = imageRow(row);
   item.dataset.className = row.className || '';
   const rank = document.createElement('span');
   rank.className = 'rank';
   rank.textContent = row.rank;
-  const thumbnail = document.createElement('img');
-  thumbnail.loading = 'lazy';
-  thumbnail.alt = '';
-  thumbnail.src = '/api/images/' + encodeURIComponent(row.id) + '/thumbnail.png';
-  const meta = document.createElement('span');
-  meta.className = 'meta';
-  const id = document.createElement('span');
-  id.className = 'id';
-  id.textContent = row.id;
-  const facts = document.createElement('span');
-  facts.className = 'facts';
-  facts.textContent = (row.className || 'no class') + ' · ' + (row.part || '—') + ' ';
+  item.prepend(rank);
   if (row.reason) facts.appendChild(badge('reason', row.reason));
-  meta.append(id, facts);
-  item.append(rank, thumbnail, meta);
-  item.addEventListener('click', () => openImage(row.id));
   return item;
 }
 
